@@ -1,0 +1,39 @@
+# govarchive: `make demo` and `make test` work on a fresh machine with Python 3.10+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench serve lint crawl clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)  ## crawl the bundled demo site (two days) into ./archive.db
+	$(BIN)/govarchive demo --db archive.db
+
+test: $(STAMP)  ## run the whole test suite
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)  ## parser, archive and crawl benchmarks, with baselines from the same run
+	$(BIN)/python benchmarks/extract.py
+	$(BIN)/python benchmarks/archive.py
+	$(BIN)/python benchmarks/crawl.py
+
+serve: $(STAMP)  ## browse ./archive.db in Datasette
+	$(BIN)/govarchive serve --db archive.db
+
+crawl: $(STAMP)  ## crawl the default site registry into ./archive.db
+	$(BIN)/govarchive crawl --db archive.db
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) build *.egg-info archive.db archive.db-* archive.files

@@ -1,0 +1,553 @@
+"""``Archive``: the only code that writes the SQLite archive.
+
+One writer per archive (the crawl's pipeline); any number of readers (Datasette) thanks
+to WAL. Every write that belongs together is one transaction, and every upsert is
+idempotent, so a crawl killed at any instant leaves a consistent file and the next crawl
+simply carries on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from archive import files
+from archive.hashing import changed_fields, content_fields, content_hash
+from archive.schema import RECORD_COLUMNS, migrate
+from archive.tokenizer import register
+from parsers.record import Record
+
+# How long a document must keep answering 404/410 (over two or more crawls) to be gone.
+DEFAULT_GONE_AFTER_HOURS = 24.0
+# Busy timeout for readers and the writer, in milliseconds.
+BUSY_TIMEOUT_MS = 30_000
+TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def now_iso() -> str:
+    """Current time in China Standard Time, ISO 8601 to the second."""
+    return datetime.now(TZ).replace(microsecond=0).isoformat()
+
+
+def parse_iso(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=TZ)
+
+
+def connect(path: str | os.PathLike[str], readonly: bool = False) -> sqlite3.Connection:
+    """A connection with WAL, a busy timeout and the Chinese tokenizer registered."""
+    if readonly:
+        uri = f"file:{Path(path).resolve()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    else:
+        conn = sqlite3.connect(
+            os.fspath(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+        )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    register(conn)
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+@dataclass(slots=True)
+class KnownDocument:
+    """What a spider needs to know of a document it has archived before."""
+
+    url: str
+    status: str
+    last_fetched: str | None
+    list_date: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+class Archive:
+    """The archive file: open it, then record runs, fetches, pages and documents."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        gone_after_hours: float = DEFAULT_GONE_AFTER_HOURS,
+    ) -> None:
+        self.path = Path(path)
+        self.gone_after = timedelta(hours=gone_after_hours)
+        self.conn = connect(self.path)
+        migrate(self.conn)
+        self.db = sqlite_utils.Database(self.conn)
+        self.files_dir = files.storage_dir(self.path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- sites and runs ---------------------------------------------------------------
+    def upsert_sites(self, sites: Iterable[dict[str, Any]]) -> None:
+        stamp = now_iso()
+        with self.transaction():
+            for site in sites:
+                self.conn.execute(
+                    "INSERT INTO sites (name, title, jurisdiction, level, family, home_url,"
+                    " start_urls, verified, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT(name) DO UPDATE SET title=excluded.title,"
+                    " jurisdiction=excluded.jurisdiction, level=excluded.level,"
+                    " family=excluded.family, home_url=excluded.home_url,"
+                    " start_urls=excluded.start_urls, verified=excluded.verified,"
+                    " updated_at=excluded.updated_at",
+                    (
+                        site["name"],
+                        site.get("title"),
+                        site.get("jurisdiction"),
+                        site.get("level"),
+                        site.get("family"),
+                        site.get("home_url"),
+                        json.dumps(site.get("start_urls", []), ensure_ascii=False),
+                        int(bool(site.get("verified", True))),
+                        stamp,
+                    ),
+                )
+
+    def start_run(self, command: str, sites: list[str], at: str | None = None) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO runs (started_at, command, sites, pid) VALUES (?,?,?,?)",
+                (at or now_iso(), command, json.dumps(sites, ensure_ascii=False), os.getpid()),
+            )
+            run_id = int(cur.lastrowid or 0)
+            for site in sites:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
+                )
+        return run_id
+
+    def add_site_counts(self, run_id: int, site: str, **counts: int) -> None:
+        """Add to a site's counters for this run (pages=1, new=1, …)."""
+        if not counts:
+            return
+        sets = ", ".join(f"{name} = {name} + ?" for name in counts)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
+            )
+            self.conn.execute(
+                f"UPDATE run_sites SET {sets} WHERE run_id = ? AND site = ?",
+                (*counts.values(), run_id, site),
+            )
+
+    def finish_site(self, run_id: int, site: str, listing_complete: bool) -> dict[str, Any]:
+        """Judge a site's health for this run: a listing that yields nothing is unhealthy."""
+        row = self.conn.execute(
+            "SELECT * FROM run_sites WHERE run_id = ? AND site = ?", (run_id, site)
+        ).fetchone()
+        links = row["list_links"] if row else 0
+        previous = self.conn.execute(
+            "SELECT max(list_links) FROM run_sites WHERE site = ? AND run_id < ?", (site, run_id)
+        ).fetchone()[0]
+        healthy = links > 0
+        if links == 0 and previous:
+            note = f"list pages yielded no links (earlier runs found up to {previous})"
+        elif links == 0:
+            note = "list pages yielded no document links"
+        else:
+            note = None
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE run_sites SET healthy = ?, health_note = ?, listing_complete = ?"
+                " WHERE run_id = ? AND site = ?",
+                (int(healthy), note, int(listing_complete), run_id, site),
+            )
+        return {"healthy": healthy, "note": note}
+
+    def finish_run(self, run_id: int, reason: str, at: str | None = None) -> dict[str, Any]:
+        totals = self.conn.execute(
+            "SELECT coalesce(sum(pages),0) pages, coalesce(sum(new),0) new,"
+            " coalesce(sum(changed),0) changed, coalesce(sum(unchanged),0) unchanged,"
+            " coalesce(sum(gone),0) gone, coalesce(sum(delisted),0) delisted,"
+            " coalesce(sum(errors),0) errors, min(coalesce(healthy,1)) healthy"
+            " FROM run_sites WHERE run_id = ?",
+            (run_id,),
+        ).fetchone()
+        values = dict(totals)
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE runs SET finished_at = ?, finish_reason = ?, pages = ?, new = ?,"
+                " changed = ?, unchanged = ?, gone = ?, delisted = ?, errors = ?, healthy = ?"
+                " WHERE id = ?",
+                (
+                    at or now_iso(),
+                    reason,
+                    values["pages"],
+                    values["new"],
+                    values["changed"],
+                    values["unchanged"],
+                    values["gone"],
+                    values["delisted"],
+                    values["errors"],
+                    values["healthy"],
+                    run_id,
+                ),
+            )
+        return values
+
+    def set_run_exit(self, run_id: int, exit_code: int, reason: str | None = None) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE runs SET exit_code = ?, finish_reason = coalesce(finish_reason, ?),"
+                " finished_at = coalesce(finished_at, ?) WHERE id = ?",
+                (exit_code, reason, now_iso(), run_id),
+            )
+
+    # --- fetches and raw pages ----------------------------------------------------------
+    def record_fetch(
+        self,
+        run_id: int | None,
+        url: str,
+        *,
+        site: str | None = None,
+        kind: str | None = None,
+        status: int | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        elapsed_ms: int | None = None,
+        error: str | None = None,
+        keep_raw: bool = True,
+        at: str | None = None,
+    ) -> str | None:
+        """Record one fetch (and its raw body once, by hash); return the body's sha256."""
+        stamp = at or now_iso()
+        sha = None
+        with self.transaction():
+            if body is not None and keep_raw:
+                sha = self._store_raw(url, body, content_type, stamp)
+            self.conn.execute(
+                "INSERT INTO fetches (run_id, site, url, kind, fetched_at, status, bytes,"
+                " elapsed_ms, error, raw_sha256) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    run_id,
+                    site,
+                    url,
+                    kind,
+                    stamp,
+                    status,
+                    None if body is None else len(body),
+                    elapsed_ms,
+                    error,
+                    sha,
+                ),
+            )
+        return sha
+
+    def _store_raw(self, url: str, body: bytes, content_type: str | None, stamp: str) -> str:
+        import hashlib
+
+        sha = hashlib.sha256(body).hexdigest()
+        exists = self.conn.execute("SELECT 1 FROM raw_pages WHERE sha256 = ?", (sha,)).fetchone()
+        if not exists:
+            packed = zlib.compress(body, 6)
+            self.conn.execute(
+                "INSERT INTO raw_pages (sha256, url, content_type, size, compressed_size,"
+                " compression, content, first_seen) VALUES (?,?,?,?,?,?,?,?)",
+                (sha, url, content_type, len(body), len(packed), "zlib", packed, stamp),
+            )
+        return sha
+
+    def raw_page(self, sha: str) -> bytes | None:
+        row = self.conn.execute(
+            "SELECT content, compression FROM raw_pages WHERE sha256 = ?", (sha,)
+        ).fetchone()
+        if row is None:
+            return None
+        return zlib.decompress(row["content"]) if row["compression"] == "zlib" else row["content"]
+
+    # --- documents ---------------------------------------------------------------------
+    def known_documents(self, site: str) -> dict[str, KnownDocument]:
+        rows = self.conn.execute(
+            "SELECT url, status, last_fetched, list_date, etag, last_modified FROM documents"
+            " WHERE site = ?",
+            (site,),
+        )
+        return {row["url"]: KnownDocument(**dict(row)) for row in rows}
+
+    def record_document(
+        self,
+        record: Record,
+        *,
+        site: str,
+        run_id: int | None,
+        raw_sha256: str | None = None,
+        list_date: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        at: str | None = None,
+    ) -> str:
+        """Archive a parsed page; return "new", "changed" or "unchanged"."""
+        stamp = at or now_iso()
+        digest = content_hash(record)
+        values = _record_values(record)
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT id, content_hash, version_count FROM documents WHERE url = ?",
+                (record.url,),
+            ).fetchone()
+            if row is None:
+                cur = self.conn.execute(
+                    f"INSERT INTO documents (url, site, {', '.join(RECORD_COLUMNS)}, content_hash,"
+                    " raw_sha256, status, first_seen, last_seen, last_changed, last_fetched,"
+                    " version_count, listed_at, list_date, etag, last_modified) VALUES"
+                    f" (?, ?, {', '.join('?' * len(RECORD_COLUMNS))}, ?, ?, 'live', ?, ?, ?, ?,"
+                    " 1, ?, ?, ?, ?)",
+                    (
+                        record.url,
+                        site,
+                        *values,
+                        digest,
+                        raw_sha256,
+                        stamp,
+                        stamp,
+                        stamp,
+                        stamp,
+                        stamp,
+                        list_date,
+                        etag,
+                        last_modified,
+                    ),
+                )
+                doc_id = int(cur.lastrowid or 0)
+                self._add_version(doc_id, 1, record, digest, stamp, run_id, raw_sha256, None)
+                return "new"
+            doc_id = row["id"]
+            if row["content_hash"] == digest:
+                self.conn.execute(
+                    "UPDATE documents SET last_seen = ?, last_fetched = ?, status = 'live',"
+                    " gone_at = NULL, missing_since = NULL, missing_count = 0,"
+                    " list_date = coalesce(?, list_date), etag = ?, last_modified = ?,"
+                    " raw_sha256 = coalesce(?, raw_sha256) WHERE id = ?",
+                    (stamp, stamp, list_date, etag, last_modified, raw_sha256, doc_id),
+                )
+                return "unchanged"
+            version = row["version_count"] + 1
+            previous = self.conn.execute(
+                "SELECT record FROM versions WHERE document_id = ? ORDER BY version DESC LIMIT 1",
+                (doc_id,),
+            ).fetchone()
+            old_fields = content_fields(Record.from_dict(json.loads(previous["record"])))
+            changed = changed_fields(old_fields, content_fields(record))
+            assignments = ", ".join(f"{name} = ?" for name in RECORD_COLUMNS)
+            self.conn.execute(
+                f"UPDATE documents SET {assignments}, content_hash = ?, raw_sha256 = ?,"
+                " status = 'live', gone_at = NULL, missing_since = NULL, missing_count = 0,"
+                " last_seen = ?, last_changed = ?, last_fetched = ?, version_count = ?,"
+                " list_date = coalesce(?, list_date), etag = ?, last_modified = ? WHERE id = ?",
+                (
+                    *values,
+                    digest,
+                    raw_sha256,
+                    stamp,
+                    stamp,
+                    stamp,
+                    version,
+                    list_date,
+                    etag,
+                    last_modified,
+                    doc_id,
+                ),
+            )
+            self._add_version(doc_id, version, record, digest, stamp, run_id, raw_sha256, changed)
+            return "changed"
+
+    def _add_version(
+        self,
+        doc_id: int,
+        version: int,
+        record: Record,
+        digest: str,
+        stamp: str,
+        run_id: int | None,
+        raw_sha256: str | None,
+        changed: list[str] | None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO versions (document_id, version, content_hash, fetched_at,"
+            " run_id, changed_fields, record, raw_sha256) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                doc_id,
+                version,
+                digest,
+                stamp,
+                run_id,
+                json.dumps(changed, ensure_ascii=False) if changed is not None else None,
+                record.to_json(),
+                raw_sha256,
+            ),
+        )
+
+    def touch_document(
+        self, url: str, *, listed: bool = False, fetched: bool = False, at: str | None = None
+    ) -> None:
+        """A document seen in a listing, or answered 304: it is still there."""
+        stamp = at or now_iso()
+        sets = ["last_seen = ?"]
+        params: list[Any] = [stamp]
+        if listed:
+            sets.append("listed_at = ?")
+            params.append(stamp)
+            sets.append("status = CASE WHEN status = 'delisted' THEN 'live' ELSE status END")
+        if fetched:
+            sets.append("last_fetched = ?")
+            params.append(stamp)
+            sets.append("missing_since = NULL, missing_count = 0")
+            sets.append("status = CASE WHEN status = 'gone' THEN 'live' ELSE status END")
+        with self.transaction():
+            self.conn.execute(f"UPDATE documents SET {', '.join(sets)} WHERE url = ?", (*params, url))
+
+    def record_missing(self, url: str, at: str | None = None) -> str | None:
+        """A 404/410 or soft-404 answer for a known document.
+
+        The document becomes ``gone`` only when it has been missing on at least two crawls
+        at least ``gone_after`` apart; return its status afterwards (None if unknown).
+        """
+        stamp = at or now_iso()
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT id, status, missing_since, missing_count FROM documents WHERE url = ?",
+                (url,),
+            ).fetchone()
+            if row is None:
+                return None
+            since = row["missing_since"] or stamp
+            count = row["missing_count"] + 1
+            status = row["status"]
+            gone_at = None
+            if (
+                status != "gone"
+                and count >= 2
+                and parse_iso(stamp) - parse_iso(since) >= self.gone_after
+            ):
+                status = "gone"
+                gone_at = stamp
+            self.conn.execute(
+                "UPDATE documents SET missing_since = ?, missing_count = ?, status = ?,"
+                " gone_at = coalesce(?, gone_at), last_fetched = ? WHERE id = ?",
+                (since, count, status, gone_at, stamp, row["id"]),
+            )
+            return status
+
+    def mark_delisted(self, url: str, at: str | None = None) -> None:
+        """Vanished from a complete column listing, yet the URL still answers."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE documents SET status = 'delisted', last_seen = ?, last_fetched = ?"
+                " WHERE url = ? AND status = 'live'",
+                (at or now_iso(), at or now_iso(), url),
+            )
+
+    def document_id(self, url: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM documents WHERE url = ?", (url,)).fetchone()
+        return None if row is None else int(row["id"])
+
+    # --- attachments ------------------------------------------------------------------
+    def record_attachment(
+        self,
+        document_url: str,
+        url: str,
+        name: str,
+        data: bytes | None,
+        *,
+        content_type: str | None = None,
+        error: str | None = None,
+        at: str | None = None,
+    ) -> str | None:
+        """Store an attachment by hash and link it to its document; return its sha256."""
+        stamp = at or now_iso()
+        doc_id = self.document_id(document_url)
+        if doc_id is None:
+            return None
+        sha = mime = relative = text = None
+        size = None
+        display = files.safe_name(name)
+        if data is not None:
+            mime = files.sniff_mime(data, content_type, display)
+            sha, relative = files.store_bytes(self.files_dir, data)
+            size = len(data)
+            try:
+                text = files.extract_text(data, mime)
+            except ValueError as exc:
+                error = f"text-extraction: {exc}"[:500]
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO attachments (document_id, url, name, sha256, mime_type, size,"
+                " stored_path, text, error, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(document_id, url) DO UPDATE SET name = excluded.name,"
+                " sha256 = coalesce(excluded.sha256, sha256),"
+                " mime_type = coalesce(excluded.mime_type, mime_type),"
+                " size = coalesce(excluded.size, size),"
+                " stored_path = coalesce(excluded.stored_path, stored_path),"
+                " text = coalesce(excluded.text, text), error = excluded.error,"
+                " last_seen = excluded.last_seen",
+                (doc_id, url, display, sha, mime, size, relative, text, error, stamp, stamp),
+            )
+        return sha
+
+    def known_attachment(self, document_url: str, url: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM attachments a JOIN documents d ON d.id = a.document_id"
+            " WHERE d.url = ? AND a.url = ? AND a.sha256 IS NOT NULL",
+            (document_url, url),
+        ).fetchone()
+        return row is not None
+
+    # --- reading -------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        def one(sql: str) -> int:
+            return int(self.conn.execute(sql).fetchone()[0])
+
+        return {
+            "documents": one("SELECT count(*) FROM documents"),
+            "live": one("SELECT count(*) FROM documents WHERE status = 'live'"),
+            "gone": one("SELECT count(*) FROM documents WHERE status = 'gone'"),
+            "delisted": one("SELECT count(*) FROM documents WHERE status = 'delisted'"),
+            "versions": one("SELECT count(*) FROM versions"),
+            "attachments": one("SELECT count(*) FROM attachments WHERE sha256 IS NOT NULL"),
+            "fetch_errors": one("SELECT count(*) FROM fetches WHERE error IS NOT NULL"),
+            "runs": one("SELECT count(*) FROM runs"),
+        }
+
+
+def _record_values(record: Record) -> tuple[Any, ...]:
+    data = record.to_dict()
+    out = []
+    for name in RECORD_COLUMNS:
+        value = data[name]
+        if name == "attachments":
+            value = json.dumps(value, ensure_ascii=False)
+        out.append(value)
+    return tuple(out)

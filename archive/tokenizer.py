@@ -1,0 +1,165 @@
+"""A per-character FTS5 tokenizer, so Chinese search finds exactly what LIKE finds.
+
+FTS5's default tokenizer treats a run of Chinese as one token and ``trigram`` cannot
+match queries of one or two characters (执法, 复议, 普法). Here every character is a
+token (ASCII letters folded to lower case, as LIKE folds them) and every run of
+whitespace is one token, so a query string is a phrase of characters that matches where
+the same characters stand side by side: the rows LIKE '%执法%' returns.
+
+The tokenizer is registered per connection (``register(conn)``) by the archive and by
+the Datasette plugin. It is written against the FTS5 C API through cffi (via
+``sqlitefts``): the text is read once, and each token is a pointer into SQLite's own
+buffer, not a new Python bytes object.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sqlite3
+
+from sqlitefts.fts5 import fts5_api_from_db
+from sqlitefts.tokenizer import SQLITE_OK, ffi
+
+TOKENIZER_NAME = "govarchive_chars"
+_LOWER = ffi.new("char[]", bytes(range(256)).lower())
+_SPACE_TOKEN = ffi.new("char[]", b" ")
+_ASCII_SPACE = frozenset(b" \t\r\n\x0b\x0c")
+
+
+def char_spans(data: bytes) -> list[tuple[int, int, int]]:
+    """(kind, start, end) byte spans of each token: 0 text, 1 ASCII upper, 2 space run.
+
+    Pure Python, shared by the C callback and the tests.
+    """
+    spans: list[tuple[int, int, int]] = []
+    text = data.decode("utf-8", errors="replace")
+    pos = 0
+    in_space = False
+    space_start = 0
+    for ch in text:
+        code = ord(ch)
+        width = 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+        if ch.isspace():
+            if not in_space:
+                in_space = True
+                space_start = pos
+        else:
+            if in_space:
+                spans.append((2, space_start, pos))
+                in_space = False
+            spans.append((1 if 65 <= code <= 90 else 0, pos, pos + width))
+        pos += width
+    if in_space:
+        spans.append((2, space_start, pos))
+    return spans
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens of ``text`` as the index sees them (for tests and docs)."""
+    data = text.encode("utf-8")
+    out = []
+    for kind, start, end in char_spans(data):
+        piece = data[start:end].decode("utf-8")
+        out.append(" " if kind == 2 else piece.lower() if kind == 1 else piece)
+    return out
+
+
+@ffi.callback("int(void*, const char **, int, Fts5Tokenizer **)")
+def _xcreate(ctx, argv, argc, pp_out):  # noqa: ANN001 - C signature
+    pp_out[0] = ffi.cast("Fts5Tokenizer *", 1)
+    return SQLITE_OK
+
+
+@ffi.callback("void(Fts5Tokenizer *)")
+def _xdelete(tokenizer):  # noqa: ANN001
+    return None
+
+
+@ffi.callback(
+    "int(Fts5Tokenizer *, void *, int, const char *, int, int(void*, int, const char *, int, int, int))"
+)
+def _xtokenize(tokenizer, ctx, flags, p_text, n_text, x_token):  # noqa: ANN001
+    if n_text <= 0:
+        return SQLITE_OK
+    data = ffi.buffer(p_text, n_text)[:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        if len(text.encode("utf-8")) != n_text:
+            return _tokenize_spans(ctx, p_text, data, x_token)
+    if text.isascii():
+        return _tokenize_spans(ctx, p_text, data, x_token)
+    pos = 0
+    in_space = False
+    space_start = 0
+    for ch in text:
+        code = ord(ch)
+        if code < 0x80:
+            if code in _ASCII_SPACE:
+                if not in_space:
+                    in_space = True
+                    space_start = pos
+                pos += 1
+                continue
+            if in_space:
+                rc = x_token(ctx, 0, _SPACE_TOKEN, 1, space_start, pos)
+                if rc != SQLITE_OK:
+                    return rc
+                in_space = False
+            if 65 <= code <= 90:
+                rc = x_token(ctx, 0, _LOWER + code, 1, pos, pos + 1)
+            else:
+                rc = x_token(ctx, 0, p_text + pos, 1, pos, pos + 1)
+            pos += 1
+        else:
+            width = 2 if code < 0x800 else 3 if code < 0x10000 else 4
+            if ch.isspace():
+                if not in_space:
+                    in_space = True
+                    space_start = pos
+                pos += width
+                continue
+            if in_space:
+                rc = x_token(ctx, 0, _SPACE_TOKEN, 1, space_start, pos)
+                if rc != SQLITE_OK:
+                    return rc
+                in_space = False
+            rc = x_token(ctx, 0, p_text + pos, width, pos, pos + width)
+            pos += width
+        if rc != SQLITE_OK:
+            return rc
+    if in_space:
+        return x_token(ctx, 0, _SPACE_TOKEN, 1, space_start, pos)
+    return SQLITE_OK
+
+
+def _tokenize_spans(ctx, p_text, data: bytes, x_token) -> int:  # noqa: ANN001
+    for kind, start, end in char_spans(data):
+        if kind == 2:
+            rc = x_token(ctx, 0, _SPACE_TOKEN, 1, start, end)
+        elif kind == 1:
+            rc = x_token(ctx, 0, _LOWER + data[start], 1, start, end)
+        else:
+            rc = x_token(ctx, 0, p_text + start, end - start, start, end)
+        if rc != SQLITE_OK:
+            return rc
+    return SQLITE_OK
+
+
+_TOKENIZER = ffi.new("fts5_tokenizer *", [_xcreate, _xdelete, _xtokenize])
+# SQLite may call these C callbacks while the interpreter shuts down (a connection
+# closed during module teardown); they must outlive every module, so they are never
+# freed: one extra reference each, for the life of the process.
+for _obj in (_xcreate, _xdelete, _xtokenize, _TOKENIZER, _LOWER, _SPACE_TOKEN):
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(_obj))
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """Make ``govarchive_chars`` available on this connection (idempotent)."""
+    api = fts5_api_from_db(conn)
+    if api is None or api == ffi.NULL:
+        raise RuntimeError("SQLite FTS5 API unavailable: cannot register the Chinese tokenizer")
+    rc = api.xCreateTokenizer(api, TOKENIZER_NAME.encode(), ffi.NULL, _TOKENIZER, ffi.NULL)
+    if rc != SQLITE_OK:
+        raise RuntimeError(f"could not register FTS5 tokenizer {TOKENIZER_NAME}: rc={rc}")

@@ -1,0 +1,209 @@
+"""Finding the document's content in a page and cleaning it of page chrome.
+
+Known containers (``selectors.CONTENT_CONTAINERS``) are tried first; otherwise the block
+with the most paragraph text, discounted by link density, wins (text density). Where a
+page holds the article twice (PC and mobile markup, a hidden print copy), the first
+copy wins.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from parsers.labels import LABEL_ONLY, LABEL_WITH_COLON, compact
+from parsers.selectors import (
+    BLOCK_TAGS,
+    CHROME_CLASS,
+    CHROME_LINE,
+    CONTENT_CONTAINERS,
+    MIN_CONTAINER_CHARS,
+    NAV_TAGS,
+)
+
+# A paragraph shorter than this (whitespace removed) adds nothing to a candidate's score.
+MIN_PARAGRAPH_CHARS = 8
+# A chrome-classed element holding more text than this is a wrapper, not chrome.
+CHROME_MAX_CHARS = 300
+# A table cell longer than this is layout, not data.
+DATA_CELL_MAX_CHARS = 80
+# Candidates within this fraction of the best score count as a tie; the deeper one wins.
+TIE_FRACTION = 0.9
+# Elements that can be the content container.
+_SCORABLE = frozenset({"div", "td", "article", "section", "main", "body", "center", "dd", "li", "tbody", "table"})
+# Share of a paragraph's length given to the node holding it, its parent, grandparent, …
+_WEIGHTS = (1.0, 1.0, 0.5, 0.25)
+
+
+def _tag(node: etree._Element | None) -> str:
+    if node is None:
+        return ""
+    tag = node.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def _chrome_attr(node: etree._Element) -> bool:
+    value = f"{node.get('class', '')} {node.get('id', '')}"
+    return bool(value.strip()) and bool(CHROME_CLASS.search(value))
+
+
+def _hidden(node: etree._Element) -> bool:
+    style = (node.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or node.get("hidden") is not None
+
+
+def _link_chars(node: etree._Element) -> int:
+    return sum(len(compact("".join(a.itertext()))) for a in node.iter("a"))
+
+
+def known_container(root: etree._Element) -> tuple[str, etree._Element] | None:
+    """The first visible known content container holding real text."""
+    for template, xpath in CONTENT_CONTAINERS:
+        for node in root.xpath(xpath):
+            if _hidden(node) or any(_hidden(a) for a in node.iterancestors()):
+                continue
+            text = compact("".join(node.itertext()))
+            if len(text) >= MIN_CONTAINER_CHARS and _link_chars(node) < len(text) * 0.5:
+                return template, node
+    return None
+
+
+def _block_parent(node: etree._Element) -> etree._Element | None:
+    parent = node.getparent()
+    while parent is not None and _tag(parent) not in BLOCK_TAGS and _tag(parent) not in _SCORABLE:
+        parent = parent.getparent()
+    return parent
+
+
+def _data_table_holder(node: etree._Element) -> etree._Element:
+    """For a cell of a data table (3+ rows of 2+ cells, short cells): the table's parent."""
+    cell = node if _tag(node) in ("td", "th") else node.getparent()
+    row = cell.getparent() if cell is not None else None
+    if row is None or _tag(row) != "tr" or len(row) < 2:
+        return node
+    table = row.getparent()
+    if table is not None and _tag(table) in ("tbody", "thead"):
+        table = table.getparent()
+    if table is None or _tag(table) != "table":
+        return node
+    rows = table.xpath("./tr | ./tbody/tr")
+    if len(rows) < 3 or len(compact("".join(cell.itertext()))) > DATA_CELL_MAX_CHARS:
+        return node
+    holder = table.getparent()
+    return holder if holder is not None else node
+
+
+def density_container(root: etree._Element) -> etree._Element | None:
+    """The element whose paragraphs hold the most non-link text."""
+    scores: dict[etree._Element, float] = {}
+    order: dict[etree._Element, int] = {}
+    for n, node in enumerate(root.iter()):
+        order[node] = n
+    excluded: set[etree._Element] = set()
+    for node in root.iter():
+        tag = _tag(node)
+        if tag in ("body", "html"):
+            continue
+        if tag in NAV_TAGS or _hidden(node):
+            excluded.add(node)
+        elif _chrome_attr(node) and len(compact("".join(node.itertext()))) < CHROME_MAX_CHARS:
+            excluded.add(node)
+    for node in root.iter():
+        tag = _tag(node)
+        if not tag or tag == "a":
+            continue
+        # Text that sits directly in this node (its text and its children's tails).
+        own = (node.text or "") + "".join(child.tail or "" for child in node)
+        if tag in ("span", "font", "strong", "b", "em", "i", "u"):
+            block = _block_parent(node)
+            if block is None:
+                continue
+            target = block
+        else:
+            target = node
+        length = len(compact(own))
+        if _tag(target) in ("td", "th") or _tag(target.getparent()) in ("td", "th"):
+            # Text in a data table's cell counts for the block holding the table.
+            target = _data_table_holder(target)
+        if length < MIN_PARAGRAPH_CHARS:
+            continue
+        if any(a in excluded for a in (target, *target.iterancestors())):
+            continue
+        current: etree._Element | None = target
+        for weight in _WEIGHTS:
+            if current is None:
+                break
+            if _tag(current) in _SCORABLE:
+                scores[current] = scores.get(current, 0.0) + length * weight
+            current = current.getparent()
+    if not scores:
+        return None
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))[:12]
+    adjusted: list[tuple[float, etree._Element]] = []
+    for node, score in ranked:
+        text_chars = len(compact("".join(node.itertext()))) or 1
+        link_density = min(1.0, _link_chars(node) / text_chars)
+        adjusted.append((score * (1 - link_density) ** 2, node))
+    adjusted.sort(key=lambda item: (-item[0], order[item[1]]))
+    top_score, chosen = adjusted[0]
+    # Near-ties: prefer a descendant of the chosen node (one copy over its wrapper), then
+    # the earliest in the page (the first of duplicated copies).
+    for score, node in adjusted[1:]:
+        if score >= top_score * TIE_FRACTION and chosen in node.iterancestors():
+            chosen = node
+    return chosen
+
+
+def find_content(root: etree._Element) -> tuple[str, etree._Element | None]:
+    """(template, container) for the page's main content."""
+    known = known_container(root)
+    if known:
+        return known
+    return "generic", density_container(root)
+
+
+def strip_chrome(container: etree._Element) -> None:
+    """Remove chrome elements inside the content: share bars, print buttons, meta tables."""
+    for node in list(container.iter()):
+        if node is container or node.getparent() is None:
+            continue
+        tag = _tag(node)
+        if not tag:
+            continue
+        text = compact("".join(node.itertext()))
+        if _hidden(node) and tag not in ("br",):
+            _drop(node)
+            continue
+        if _chrome_attr(node) and len(text) < CHROME_MAX_CHARS:
+            _drop(node)
+            continue
+        if tag in ("table", "div", "ul", "dl") and text and _is_metadata_block(node, text):
+            _drop(node)
+            continue
+        if tag in BLOCK_TAGS and text and len(text) < 120 and CHROME_LINE.match(text):
+            _drop(node)
+
+
+def _is_metadata_block(node: etree._Element, text: str) -> bool:
+    """A block made of labelled values (or a header row of labels) and little else."""
+    labels = len(LABEL_WITH_COLON.findall("".join(node.itertext())))
+    for row in node.iter("tr"):
+        cells = [compact("".join(c.itertext())) for c in row if _tag(c) in ("td", "th")]
+        if len(cells) >= 2 and all(LABEL_ONLY.match(c) for c in cells if c):
+            labels += len(cells)
+        break
+    return labels >= 3 and len(text) < 60 * labels
+
+
+def _drop(node: etree._Element) -> None:
+    """Remove a node but keep its tail text in place."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    tail = node.tail
+    if tail and tail.strip():
+        prev = node.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(node)

@@ -1,0 +1,123 @@
+"""Metadata labels of 信息公开 pages, grouped by the field they introduce.
+
+Labels are matched after all whitespace (spaces, U+3000, ``&ensp;``, NBSP) is removed, so
+``索 引 号`` and ``标　　题`` match ``索引号`` and ``标题``. Within a field, earlier labels
+win over later ones (``发文机关`` over ``来源``).
+"""
+
+from __future__ import annotations
+
+import re
+
+# field -> labels, strongest first. A label is a literal string (whitespace-free).
+FIELD_LABELS: dict[str, tuple[str, ...]] = {
+    "title": ("标题", "文件名称", "信息名称", "名称"),
+    "index_no": ("索引号", "索取号", "信息索引", "索引"),
+    "doc_no": ("发文字号", "文号", "文件编号", "发文文号", "文件字号", "发文号"),
+    "issuer": (
+        "发文机关",
+        "发布机构",
+        "发文机构",
+        "发文单位",
+        "发布单位",
+        "制发机关",
+        "制发单位",
+        "公开主体",
+        "信息来源",
+        "文章来源",
+        "稿件来源",
+        "来源",
+    ),
+    "doc_date": ("成文日期", "发文日期", "成文时间", "印发日期", "签发日期", "发文时间"),
+    "created_date": ("生成日期", "产生日期", "形成日期", "制发日期"),
+    "publish_date": (
+        "发布日期",
+        "发布时间",
+        "公开日期",
+        "公开时间",
+        "发表时间",
+        "上线时间",
+        "时间发布",
+        "更新时间",
+        "日期",
+        "时间",
+    ),
+    "topic": ("主题分类", "信息分类", "信息类别", "主题类别", "分类", "体裁分类", "组配分类"),
+    "validity": ("有效性", "时效性", "效力状态", "是否有效", "有效状态"),
+    "keywords": ("关键词", "主题词", "关键字"),
+}
+
+# Labels that belong to a metadata block but feed no field; they still end the value
+# of the label before them ("公开方式：主动公开").
+OTHER_LABELS: tuple[str, ...] = (
+    "公开方式",
+    "公开范围",
+    "公开形式",
+    "生效时间",
+    "生效日期",
+    "废止时间",
+    "废止日期",
+    "失效时间",
+    "内容概述",
+    "备注",
+    "所属机构",
+    "作者",
+    "访问量",
+    "浏览次数",
+    "点击数",
+    "字号",
+    "责任编辑",
+    "文章出处",
+    "主题",
+    "分享",
+    "分享到",
+    "阅读",
+    "阅读次数",
+    "浏览",
+    "点击",
+    "点击量",
+    "打印",
+)
+
+# Labels too common in ordinary text to be believed without a colon.
+WEAK_LABELS: frozenset[str] = frozenset({"日期", "时间", "名称", "来源", "分类", "索引", "主题"})
+
+LABEL_TO_FIELD: dict[str, str] = {
+    label: field for field, labels in FIELD_LABELS.items() for label in labels
+}
+ALL_LABELS: tuple[str, ...] = tuple(
+    sorted({*LABEL_TO_FIELD, *OTHER_LABELS}, key=len, reverse=True)
+)
+
+# Whitespace a label may have inside or around it, in every width.
+SPACE_CHARS = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"
+_SPACE = f"[{SPACE_CHARS}]*"
+
+
+def _spaced(label: str) -> str:
+    return _SPACE.join(re.escape(ch) for ch in label)
+
+
+COLON = "[:：]"
+# A label followed by a colon, anywhere in a line: "来源：X发布日期：Y".
+LABEL_WITH_COLON = re.compile(
+    "(?:" + "|".join(_spaced(label) for label in ALL_LABELS) + f"){_SPACE}{COLON}"
+)
+# A text that is only a label, with or without its colon ("索 引 号：", "发布机构").
+LABEL_ONLY = re.compile(
+    f"^{_SPACE}[【\\[]?{_SPACE}(?:"
+    + "|".join(_spaced(label) for label in ALL_LABELS)
+    + f"){_SPACE}[】\\]]?{_SPACE}{COLON}?{_SPACE}$"
+)
+WHITESPACE = re.compile(f"[{SPACE_CHARS}]+")
+
+
+def compact(text: str) -> str:
+    """Text with every kind of whitespace removed."""
+    return WHITESPACE.sub("", text)
+
+
+def label_field(label_text: str) -> str | None:
+    """The record field a label introduces, or None for a label that feeds none."""
+    key = compact(label_text).strip(":：【】[]")
+    return LABEL_TO_FIELD.get(key)

@@ -1,0 +1,220 @@
+"""Column and list pages: document links, their list dates, and the other pages.
+
+Handles TRS static lists paginated by ``createPageHTML(...)`` or ``countPage`` variables,
+Hanweb ``dataproxy.jsp`` answers (records as HTML fragments in CDATA), and generic lists
+(links that look like document URLs, or configured CSS/XPath selectors).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree, html
+
+from parsers.dates import parse_date
+from parsers.decode import decode_html
+from parsers.labels import compact
+from parsers.text import clean_line
+
+# Document URLs by CMS family (matched against the URL path).
+DETAIL_URL_PATTERNS: dict[str, re.Pattern[str]] = {
+    "trs": re.compile(r"/t\d{8}_\d+\.s?html?$"),
+    "hanweb": re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$"),
+    "jcms": re.compile(r"/c\d+/\d{6}/[\w-]+\.shtml$"),
+    "generic": re.compile(
+        r"(?:/t\d{8}_\d+\.s?html?|/art_\d+_\d+\.html|/\d{6,8}/[\w-]{4,}\.s?html?|"
+        r"/content(?:_|/)\d+\.s?html?|/[0-9a-f]{24,32}\.s?html?)$"
+    ),
+}
+# createPageHTML(total, current, prefix, ext) or createPageHTML('div', total, current, …).
+CREATE_PAGE_HTML = re.compile(r"createPageHTML\s*\(([^)]*)\)")
+COUNT_PAGE = re.compile(r"var\s+countPage\s*=\s*(\d+)")
+CURRENT_PAGE = re.compile(r"var\s+currentPage\s*=\s*(\d+)")
+DATASTORE_TOTAL_RECORD = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>")
+DATASTORE_TOTAL_PAGE = re.compile(r"<totalpage>\s*(\d+)\s*</totalpage>")
+DATASTORE_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
+# An HTML comment holding links: some templates wrap the live list in "<!-- … -->"
+# (Gansu's 集约化 lists), so list pages read the links inside comments too.
+COMMENT_WITH_LINKS = re.compile(r"<!--((?:(?!-->).)*?<a\s(?:(?!-->).)*?)-->", re.S)
+MIN_LINK_TITLE_CHARS = 5
+# A list page yields at most this many items (a hostile page cannot flood the crawl).
+MAX_ITEMS = 2000
+
+
+@dataclass(slots=True)
+class ListItem:
+    """One document link on a list page."""
+
+    url: str
+    title: str
+    date: str | None = None
+
+
+@dataclass(slots=True)
+class ListPage:
+    """What a list page offers: items, and what is known of the other pages."""
+
+    items: list[ListItem] = field(default_factory=list)
+    page_urls: list[str] = field(default_factory=list)
+    total_pages: int | None = None
+    total_records: int | None = None
+
+
+@dataclass(slots=True)
+class Pagination:
+    total: int
+    current: int
+    prefix: str
+    ext: str
+
+
+def parse_pagination(text: str) -> Pagination | None:
+    """The arguments of the page's ``createPageHTML`` call (or countPage variables)."""
+    match = CREATE_PAGE_HTML.search(text)
+    if match:
+        args = [a.strip().strip("'\"") for a in match.group(1).split(",")]
+        numbers = [int(a) for a in args if a.isdigit()]
+        strings = [a for a in args if a and not a.isdigit()]
+        if len(numbers) >= 2:
+            ext = strings[-1] if strings else "html"
+            prefix = strings[-2] if len(strings) >= 2 else "index"
+            if len(strings) >= 3 or (strings and not re.fullmatch(r"s?html?|jsp|php", ext)):
+                prefix = strings[-2] if len(strings) >= 2 else prefix
+            return Pagination(numbers[0], numbers[1], prefix, ext)
+    count = COUNT_PAGE.search(text)
+    if count:
+        current = CURRENT_PAGE.search(text)
+        return Pagination(int(count.group(1)), int(current.group(1)) if current else 0, "index", "html")
+    return None
+
+
+def page_urls(url: str, pagination: Pagination, max_pages: int | None = None) -> list[str]:
+    """Every page of a TRS column: ``index.html``, ``index_1.html``, …"""
+    total = pagination.total if max_pages is None else min(pagination.total, max_pages)
+    base = url if url.endswith("/") else url.rsplit("/", 1)[0] + "/"
+    out = []
+    for n in range(total):
+        name = f"{pagination.prefix}.{pagination.ext}" if n == 0 else f"{pagination.prefix}_{n}.{pagination.ext}"
+        out.append(urljoin(base, name))
+    return out
+
+
+def _looks_like_detail(url: str, family: str) -> bool:
+    path = urlsplit(url).path
+    pattern = DETAIL_URL_PATTERNS.get(family, DETAIL_URL_PATTERNS["generic"])
+    return bool(pattern.search(path)) or (
+        family != "generic" and bool(DETAIL_URL_PATTERNS["generic"].search(path))
+    )
+
+
+def _item_from_link(link: etree._Element, base_url: str) -> ListItem | None:
+    href = (link.get("href") or "").strip()
+    if not href or href.startswith(("javascript:", "#", "mailto:")):
+        return None
+    title = clean_line(link.get("title") or " ".join(link.itertext()))
+    if len(compact(title)) < MIN_LINK_TITLE_CHARS:
+        title = clean_line(" ".join(link.itertext())) or title
+    holder = link.getparent()
+    date = None
+    for _ in range(2):
+        if holder is None:
+            break
+        date = parse_date(" ".join(t for t in holder.itertext() if t not in title))
+        label = holder.xpath(".//*[@readlabel]/@readlabel")
+        if label:
+            date = parse_date(label[0]) or date
+        if date:
+            break
+        holder = holder.getparent()
+    return ListItem(url=urljoin(base_url, href), title=title, date=date)
+
+
+def extract_items(
+    root: etree._Element,
+    base_url: str,
+    family: str = "generic",
+    item_xpath: str | None = None,
+) -> list[ListItem]:
+    """Document links in a parsed list page, in page order, without duplicates."""
+    links = root.xpath(item_xpath) if item_xpath else root.iter("a")
+    seen: set[str] = set()
+    items: list[ListItem] = []
+    for link in links:
+        if not isinstance(link, etree._Element) or link.tag != "a":
+            nested = link.xpath(".//a[@href]") if isinstance(link, etree._Element) else []
+            if not nested:
+                continue
+            link = nested[0]
+        item = _item_from_link(link, base_url)
+        if item is None or item.url in seen:
+            continue
+        if not item_xpath and (
+            not _looks_like_detail(item.url, family)
+            or len(compact(item.title)) < MIN_LINK_TITLE_CHARS
+        ):
+            continue
+        if urlsplit(item.url).scheme not in ("http", "https"):
+            continue
+        seen.add(item.url)
+        items.append(item)
+        if len(items) >= MAX_ITEMS:
+            break
+    return items
+
+
+def _document_root(text: str) -> etree._Element:
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    if not text.strip():
+        return html.fromstring("<html></html>")
+    try:
+        return html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return html.fromstring("<html></html>")
+
+
+def parse_list_page(
+    page: bytes | str,
+    url: str,
+    family: str = "generic",
+    item_xpath: str | None = None,
+    next_xpath: str | None = None,
+    max_pages: int | None = None,
+) -> ListPage:
+    """Items and page URLs of a static list page."""
+    text, _ = decode_html(page)
+    root = _document_root(COMMENT_WITH_LINKS.sub(r"\1", text))
+    result = ListPage(items=extract_items(root, url, family, item_xpath))
+    pagination = parse_pagination(text)
+    if pagination:
+        result.total_pages = pagination.total
+        result.page_urls = page_urls(url, pagination, max_pages)
+    if next_xpath:
+        for href in root.xpath(next_xpath):
+            value = href if isinstance(href, str) else href.get("href")
+            if value and not value.startswith("javascript:"):
+                result.page_urls.append(urljoin(url, value))
+    return result
+
+
+def parse_dataproxy(page: bytes | str, url: str) -> ListPage:
+    """A Hanweb ``dataproxy.jsp`` answer: ``<datastore>`` with records in CDATA."""
+    text, _ = decode_html(page)
+    result = ListPage()
+    total = DATASTORE_TOTAL_RECORD.search(text)
+    pages = DATASTORE_TOTAL_PAGE.search(text)
+    result.total_records = int(total.group(1)) if total else None
+    result.total_pages = int(pages.group(1)) if pages else None
+    seen: set[str] = set()
+    for fragment in DATASTORE_RECORD.findall(text):
+        root = _document_root(f"<html><body>{fragment}</body></html>")
+        for link in root.iter("a"):
+            item = _item_from_link(link, url)
+            if item and item.url not in seen:
+                seen.add(item.url)
+                result.items.append(item)
+                break
+        if len(result.items) >= MAX_ITEMS:
+            break
+    return result

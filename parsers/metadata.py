@@ -1,0 +1,134 @@
+"""Metadata found by its labels, wherever the template puts it.
+
+Works on text lines (``parsers.text``): "label：value" anywhere in a line or table cell,
+a label cell followed by a value cell, a header row of labels over a row of values
+(Shanghai's 索取号 table), several pairs on one line ("来源：X发布日期：Y").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.labels import (
+    ALL_LABELS,
+    COLON,
+    FIELD_LABELS,
+    LABEL_ONLY,
+    WEAK_LABELS,
+    compact,
+    label_field,
+)
+from parsers.text import CELL_SEP
+
+# Region of the page a line came from, in order of trust.
+BEFORE, CONTENT_HEAD, AFTER = 0, 1, 2
+# A value longer than this is prose, not metadata.
+MAX_VALUE_CHARS = 120
+_LABEL_ALT = "|".join(
+    "[ \u3000\u00a0\u2002\u2003]*".join(re.escape(c) for c in label) for label in ALL_LABELS
+)
+# A label with a colon: strong labels anywhere, weak ones only at a boundary.
+_LABEL_IN_LINE = re.compile(rf"(?P<label>{_LABEL_ALT})[ \u3000\u00a0\u2002\u2003]*{COLON}")
+# What may stand before a weak label (时间, 来源, …) for it to count as a label.
+_SEPARATORS_BEFORE = frozenset("\t \u3000\u00a0|｜│/【】[]()（）>·")
+_VALUE_TRIM = " \t\u3000\u00a0|｜│/【】[]·:：,，;；"
+_BRACKETED = re.compile(r"^[（(](.*)[）)]$")
+
+
+@dataclass(slots=True)
+class Found:
+    """One labelled value: which label, where, and its text."""
+
+    field: str
+    label: str
+    value: str
+    region: int
+    line_no: int
+
+
+def _is_weak(label: str) -> bool:
+    return compact(label) in WEAK_LABELS
+
+
+def _clean_value(value: str) -> str:
+    value = value.strip(_VALUE_TRIM)
+    match = _BRACKETED.match(value)
+    if match:
+        value = match.group(1).strip()
+    return value
+
+
+def _pairs_in_line(line: str) -> list[tuple[str, str]]:
+    """(label, value) pairs in one line; a value ends at the next label or cell."""
+    pairs: list[tuple[str, str]] = []
+    for cell in line.split(CELL_SEP):
+        matches = [
+            m
+            for m in _LABEL_IN_LINE.finditer(cell)
+            if not _is_weak(m.group("label"))
+            or m.start() == 0
+            or cell[m.start() - 1] in _SEPARATORS_BEFORE
+        ]
+        for i, m in enumerate(matches):
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(cell)
+            pairs.append((m.group("label"), cell[m.end() : end]))
+    return pairs
+
+
+def find_labelled(lines: list[str], region: int) -> list[Found]:
+    """Every labelled value in ``lines``."""
+    found: list[Found] = []
+    count = len(lines)
+    for i, line in enumerate(lines):
+        cells = line.split(CELL_SEP)
+        # A header row of bare labels over a row of values.
+        if len(cells) >= 2 and all(LABEL_ONLY.match(c) for c in cells if c.strip()):
+            if i + 1 < count:
+                values = lines[i + 1].split(CELL_SEP)
+                if len(values) == len(cells) and not any(LABEL_ONLY.match(v) for v in values):
+                    for label, value in zip(cells, values):
+                        _add(found, label, value, region, i)
+                    continue
+        # Label-only cell followed by a value cell (or the next line).
+        handled = False
+        for j, cell in enumerate(cells):
+            if not LABEL_ONLY.match(cell) or _is_weak(cell) and not re.search(COLON, cell):
+                continue
+            handled = True
+            if j + 1 < len(cells):
+                nxt = cells[j + 1]
+            elif j == len(cells) - 1 and i + 1 < count and len(cells) == 1:
+                nxt = lines[i + 1].split(CELL_SEP)[0]
+            else:
+                nxt = ""
+            value = "" if LABEL_ONLY.match(nxt) or _LABEL_IN_LINE.match(nxt) else nxt
+            _add(found, cell, value, region, i)
+        for label, value in _pairs_in_line(line):
+            if handled and not value.strip():
+                continue
+            _add(found, label, value, region, i)
+    return found
+
+
+def _add(found: list[Found], label: str, value: str, region: int, line_no: int) -> None:
+    field = label_field(label)
+    if field is None:
+        return
+    value = _clean_value(value)
+    if len(value) > MAX_VALUE_CHARS:
+        return
+    found.append(Found(field, compact(label).strip(":：【】[]"), value, region, line_no))
+
+
+def best(found: list[Found], field: str, allow_empty: bool = True) -> str | None:
+    """The value of ``field`` from its strongest label; "" if only empty labels exist."""
+    ranks = {label: n for n, label in enumerate(FIELD_LABELS[field])}
+    candidates = [f for f in found if f.field == field]
+    if not candidates:
+        return None
+    candidates.sort(key=lambda f: (ranks.get(f.label, 99), f.region, f.line_no))
+    for item in candidates:
+        if item.value:
+            return item.value
+    return "" if allow_empty else None

@@ -1,0 +1,254 @@
+"""``parse_page``: one government page (bytes or text) to a clean ``Record``.
+
+Stages: decode → parse → drop non-content tags → find the content container → read
+labelled metadata around it → title → remove chrome inside the content → body lines
+trimmed of repeated title, 文号 and trailers → dates → attachments → sanitised HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urljoin, urlsplit
+
+from lxml import etree, html
+
+from parsers.content import find_content, strip_chrome
+from parsers.dates import parse_date, parse_datetime, signature_date
+from parsers.decode import decode_html
+from parsers.labels import LABEL_WITH_COLON, compact
+from parsers.metadata import AFTER, BEFORE, CONTENT_HEAD, Found, best, find_labelled
+from parsers.record import Attachment, Record
+from parsers.sanitize import sanitize
+from parsers.selectors import (
+    ATTACHMENT_HREF,
+    CHROME_LINE,
+    DOC_NO_LINE,
+    DROP_TAGS,
+    LEAD_NOISE_LINE,
+    TRAILER_START,
+    WEBSITE_SUFFIX,
+)
+from parsers.text import CELL_SEP, MARKER, element_lines, plain_lines
+from parsers.title import find_title, head_titles
+
+PUBDATE_META_XPATH = (
+    "//meta[@name='PubDate' or @name='pubdate' or @name='publishdate' or @name='Maketime'"
+    " or @property='article:published_time']/@content"
+)
+# Lines of the content's head searched for a metadata block inside the container.
+CONTENT_HEAD_LINES = 10
+# A signature line: an organisation's name.
+_SIGNER = re.compile(
+    r"^[\u4e00-\u9fff（）()·]{4,40}(?:人民政府|委员会|办公室|办公厅|政府|局|厅|部|院|中心|学校|"
+    r"街道办事处|办事处|管委会|委|会|社|所|队|站|镇|乡|街道|公司|协会|学会|联合会)$"
+)
+
+
+def _parse_tree(text: str) -> etree._Element:
+    text = text.replace("\x00", "")
+    # lxml refuses str input that carries an XML encoding declaration.
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    if not text.strip():
+        return html.fromstring("<html><body></body></html>")
+    try:
+        return html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return html.fromstring("<html><body></body></html>")
+
+
+def _drop_non_content(root: etree._Element) -> None:
+    etree.strip_elements(root, *DROP_TAGS, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+
+
+def _split_at_marker(lines: list[str]) -> tuple[list[str], list[str]]:
+    if MARKER in lines:
+        at = lines.index(MARKER)
+        return lines[:at], lines[at + 1 :]
+    return lines, []
+
+
+def _is_title_lines(lines: list[str], title_key: str) -> int:
+    """How many leading lines spell the title (0 if they don't)."""
+    joined = ""
+    for n, line in enumerate(lines[:4], start=1):
+        joined += compact(line)
+        if joined == title_key:
+            return n
+        if not title_key.startswith(joined):
+            return 0
+    return 0
+
+
+def trim_body(lines: list[str], title: str | None, doc_no: str | None) -> list[str]:
+    """Drop the repeated title, 文号, metadata and chrome at the top, trailers at the end."""
+    title_key = compact(title or "")
+    doc_no_key = compact(doc_no or "")
+    out = list(lines)
+    changed = True
+    while out and changed:
+        changed = False
+        first = compact(out[0])
+        if title_key:
+            n = _is_title_lines(out, title_key)
+            if n:
+                del out[:n]
+                changed = True
+                continue
+        if doc_no_key and first == doc_no_key:
+            del out[0]
+            changed = True
+        elif CHROME_LINE.match(first) or LEAD_NOISE_LINE.match(first):
+            del out[0]
+            changed = True
+        elif len(first) < 80 and len(LABEL_WITH_COLON.findall(out[0])) >= 2:
+            del out[0]
+            changed = True
+    for n, line in enumerate(out):
+        if n >= len(out) // 3 and TRAILER_START.match(compact(line)):
+            del out[n:]
+            break
+    while out and (CHROME_LINE.match(compact(out[-1])) or not compact(out[-1])):
+        out.pop()
+    return out
+
+
+def _unlabelled_publish_date(before: list[str], title: str | None) -> str | None:
+    """A date shown near the title without a label (an info bar "2024-07-02 08:16")."""
+    title_key = compact(title or "")
+    start = 0
+    if title_key:
+        for n, line in enumerate(before):
+            if title_key in compact(line):
+                start = n
+    for line in before[start : start + 6] if start else before[-6:]:
+        if len(compact(line)) <= 60:
+            value = parse_datetime(line)
+            if value:
+                return value
+    return None
+
+
+def _signer(lines: list[str]) -> str | None:
+    """The signing organisation: the line before a trailing signature date."""
+    tail = [compact(line) for line in lines[-4:]]
+    for n in range(len(tail) - 1, 0, -1):
+        if parse_date(tail[n]) and len(tail[n]) <= 26 and _SIGNER.match(tail[n - 1]):
+            return tail[n - 1]
+    return None
+
+
+def _doc_no_line(lines: list[str]) -> str | None:
+    """A 文号 standing alone near the top of the content."""
+    for line in lines[:6]:
+        key = compact(line)
+        if DOC_NO_LINE.match(key):
+            return key
+    return None
+
+
+def _names_website_of(source: str, signer: str) -> bool:
+    """True for a source like "XX委员会网站" when the document is signed "XX委员会"."""
+    key = compact(source)
+    return key.startswith(signer) and bool(WEBSITE_SUFFIX.fullmatch(key[len(signer) :]))
+
+
+def find_attachments(container: etree._Element | None, base_url: str) -> list[Attachment]:
+    """Links to document files in the content and the block right after it."""
+    if container is None:
+        return []
+    scopes = [container]
+    sibling = container.getnext()
+    for _ in range(2):
+        if sibling is None:
+            break
+        scopes.append(sibling)
+        sibling = sibling.getnext()
+    seen: set[str] = set()
+    found: list[Attachment] = []
+    for scope in scopes:
+        for link in scope.iter("a"):
+            href = (link.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "#", "mailto:")):
+                continue
+            if not ATTACHMENT_HREF.search(href):
+                continue
+            url = urljoin(base_url, href)
+            if url in seen:
+                continue
+            seen.add(url)
+            name = " ".join(t.strip() for t in link.itertext() if t.strip())
+            if not name:
+                name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+            found.append(Attachment(name=name, url=url))
+    return found
+
+
+def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> Record:
+    """Parse one page into a clean record. Pure: no network, no database."""
+    text, codec = decode_html(page, http_charset)
+    root = _parse_tree(text)
+    pubdate_meta = [v for v in root.xpath(PUBDATE_META_XPATH) if v.strip()]
+    page_title, meta_titles = head_titles(root)
+    _drop_non_content(root)
+    order = {node: n for n, node in enumerate(root.iter())}
+    template, container = find_content(root)
+
+    page_lines = element_lines(root, skip=container, keep_empty_cells=True)
+    before, after = _split_at_marker(page_lines)
+    head_lines = element_lines(container, keep_empty_cells=True)[:CONTENT_HEAD_LINES] if container is not None else []
+    found: list[Found] = [
+        *find_labelled(before, BEFORE),
+        *find_labelled(head_lines, CONTENT_HEAD),
+        *find_labelled(after, AFTER),
+    ]
+    title = find_title(
+        root, best(found, "title", allow_empty=False), container, order, page_title, meta_titles
+    )
+    attachments = find_attachments(container, url)
+
+    body_lines: list[str] = []
+    body_html = ""
+    doc_no = best(found, "doc_no")
+    if container is not None:
+        strip_chrome(container)
+        raw_lines = plain_lines(element_lines(container))
+        doc_no = best(found, "doc_no")
+        if doc_no is None:
+            doc_no = _doc_no_line(raw_lines)
+        body_lines = trim_body(raw_lines, title, doc_no)
+        body_html = sanitize(container, url)
+    body_text = "\n".join(body_lines)
+
+    doc_date = parse_date(best(found, "doc_date", allow_empty=False))
+    if doc_date is None:
+        doc_date = signature_date(body_text) or parse_date(best(found, "created_date", allow_empty=False))
+    publish_date = parse_datetime(best(found, "publish_date", allow_empty=False))
+    if publish_date is None:
+        publish_date = _unlabelled_publish_date(before, title)
+    if publish_date is None and pubdate_meta:
+        publish_date = parse_datetime(pubdate_meta[0])
+    issuer = best(found, "issuer", allow_empty=False)
+    signer = _signer(body_lines)
+    if issuer is None or (signer and _names_website_of(issuer, signer)):
+        issuer = signer
+
+    return Record(
+        url=url,
+        title=title,
+        doc_date=doc_date,
+        publish_date=publish_date,
+        issuer=issuer,
+        index_no=best(found, "index_no"),
+        doc_no=doc_no,
+        topic=best(found, "topic"),
+        validity=best(found, "validity"),
+        keywords=best(found, "keywords"),
+        body_text=body_text,
+        body_html=body_html,
+        attachments=attachments,
+        template=template,
+        encoding=codec,
+    )
+
+
+__all__ = ["parse_page", "trim_body", "find_attachments", "CELL_SEP"]

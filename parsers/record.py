@@ -1,0 +1,80 @@
+"""The clean record a parser makes of one government page: typed, JSON-serialisable."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass(slots=True)
+class Attachment:
+    """A document file linked from the content (PDF, DOCX, …)."""
+
+    name: str
+    url: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "url": self.url}
+
+
+@dataclass(slots=True)
+class Record:
+    """What a 信息公开 page says, with page chrome removed.
+
+    A field the page does not have is ``None``; a label present with an empty value is ``""``.
+    Dates are ISO strings: ``doc_date`` ``YYYY-MM-DD``; ``publish_date`` a date or
+    ``YYYY-MM-DD HH:MM[:SS]``.
+    """
+
+    url: str = ""
+    title: str | None = None
+    doc_date: str | None = None
+    publish_date: str | None = None
+    issuer: str | None = None
+    index_no: str | None = None
+    doc_no: str | None = None
+    topic: str | None = None
+    validity: str | None = None
+    keywords: str | None = None
+    body_text: str = ""
+    body_html: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    template: str = "generic"
+    encoding: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["attachments"] = [a.to_dict() for a in self.attachments]
+        return data
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Record:
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        values["attachments"] = [
+            a if isinstance(a, Attachment) else Attachment(name=a["name"], url=a["url"])
+            for a in data.get("attachments") or []
+        ]
+        return cls(**values)
+
+
+# Fields that describe the document itself: what the content hash covers and what
+# versions compare. ``body_html``, ``template`` and ``encoding`` are how it was shown or
+# parsed, not what it says.
+CONTENT_FIELDS: tuple[str, ...] = (
+    "title",
+    "doc_date",
+    "publish_date",
+    "issuer",
+    "index_no",
+    "doc_no",
+    "topic",
+    "validity",
+    "keywords",
+    "body_text",
+    "attachments",
+)

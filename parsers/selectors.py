@@ -1,0 +1,105 @@
+"""Named selectors and text patterns: where content lives and what page chrome looks like.
+
+Grouped by what they find. Known content containers are an optimisation for the CMS
+families we have seen; the generic path (text density) handles every other template.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- content containers of known templates, strongest first: (template, XPath) ---------
+CONTENT_CONTAINERS: tuple[tuple[str, str], ...] = (
+    ("govcn-ucap", "//*[@id='UCAP-CONTENT']"),
+    ("trs", "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]"),
+    ("trs", "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]"),
+    ("hanweb", "//*[@id='zoom']"),
+    ("hanweb", "//*[@id='Zoom']"),
+    ("zoom", "//*[@id='fontzoom']"),
+    ("generic-id", "//*[@id='content' or @id='Content' or @id='article-content']"),
+    ("generic-class", "//*[contains(@class, 'article-content') or contains(@class, 'pages_content')"
+     " or contains(@class, 'view TRS') or contains(@class, 'art_con') or contains(@class, 'news_content')"
+     " or contains(@class, 'article_con') or contains(@class, 'zw-con') or contains(@class, 'content_text')]"),
+)
+# A known container is believed only when it holds at least this much text.
+MIN_CONTAINER_CHARS = 40
+
+# Elements removed before anything is read.
+DROP_TAGS: tuple[str, ...] = (
+    "script", "style", "noscript", "iframe", "frame", "frameset", "object", "embed", "form",
+    "input", "button", "select", "textarea", "svg", "canvas", "audio", "video", "template",
+    "link", "meta", "head",
+)
+# Elements that hold navigation, not content, when scoring candidates.
+NAV_TAGS: frozenset[str] = frozenset({"nav", "header", "footer", "aside", "menu"})
+BLOCK_TAGS: frozenset[str] = frozenset({
+    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
+    "section", "article", "blockquote", "pre", "dl", "dt", "dd", "center", "hr", "tbody",
+    "thead", "figure", "figcaption", "main", "address", "caption",
+})
+CELL_TAGS: frozenset[str] = frozenset({"td", "th"})
+
+# class/id words that mark chrome (matched as whole words inside class/id values).
+CHROME_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:share|bdshare|bdsharebuttonbox|print|fontsize|font-size|zoomfont|"
+    r"breadcrumb|crumbs?|location|position|dqwz|footer|foot|copyright|related|xgxw|"
+    r"xglj|prev|next|pager|pagination|qrcode|ewm|wxewm|sharebox|toolbar|tools|"
+    r"comment|comments|sidebar|navbar|nav|menu|header|top-bar|hits|views)(?:$|[\s_-])",
+    re.I,
+)
+
+# --- chrome recognised by its text ------------------------------------------------------
+# A whole line (whitespace removed) that is only chrome.
+CHROME_LINE = re.compile(
+    r"^(?:"
+    r"[【\[〖(（]?(?:字号|字体|文字|字体大小)[:：]?.{0,3}[】\]〗)）]?[【\[〖(（]?"
+    r"(?:[大中小默认正常放大缩小]|[|｜/、]){0,14}[】\]〗)）]?"
+    r"|(?:[【\[〖(（]?(?:打印(?:本页|文章|此页|页面)?|关闭(?:窗口|本页|页面)?|返回(?:顶部|首页)?|收藏(?:本页)?|"
+    r"我的收藏|保存(?:本页)?|下载|纠错|分享(?:到)?|扫一扫|加入收藏|TOP|top|"
+    r"微信|微博|QQ空间|QQ|新浪微博|腾讯微博|人人网|豆瓣|手机阅读|默认|[大中小|｜]|"
+    r"字号[:：]?|字体[:：]?)[】\]〗)）]?[:：]?[|｜/、·]?)+"
+    r"|分享到[:：]?.{0,30}"
+    r"|扫一扫在手机(?:上)?(?:打开|阅读|查看)(?:当前页(?:面)?|本页)?"
+    r"|用手机扫描二维码.*|手机扫码.*|.{0,8}二维码"
+    r"|(?:当前位置|您当前的位置|您现在的位置|你现在的位置|所在位置|当前所在位置)[:：].*"
+    r"|(?:浏览次数|阅读次数|访问次数|点击次数|浏览量|阅读量|访问量|点击数|浏览)[:：]?\d*次?"
+    r"|[（(]?(?:责任编辑|编辑|责编|审核|校对|初审|复审|终审|录入|编审|审校|排版|作者|供稿|摄影|记者)[:：].{0,30}?[）)]?"
+    r"|上一篇[:：]?.*|下一篇[:：]?.*|上一条[:：]?.*|下一条[:：]?.*"
+    r"|(?:相关链接|相关文章|相关新闻|相关阅读|关联稿件|相关稿件|相关文件|相关信息|延伸阅读|热点推荐|推荐阅读)[:：]?"
+    r"|附件(?:下载)?[:：]?|相关附件[:：]?"
+    r"|(?:网站标识码|ICP备|京ICP|.ICP备|公网安备|版权所有|主办单位|承办单位|技术支持|网站地图|联系我们|建议使用).*"
+    r"|【?(?:全部留言|发表评论|匿名评论|我要评论|评论)】?.{0,10}"
+    r")$"
+)
+# Lines at the start of the content that repeat metadata and are not the document.
+LEAD_NOISE_LINE = re.compile(r"^(?:[（(]?(?:发布时间|发布日期|时间|来源|信息来源)[:：].{0,40}[）)]?)$")
+# Markers after which nothing belongs to the document (a whole line starting so).
+TRAILER_START = re.compile(
+    r"^(?:上一篇|下一篇|相关链接|相关文章|相关新闻|相关阅读|关联稿件|相关稿件|延伸阅读|推荐阅读|"
+    r"【?全部留言|发表评论|我要评论|分享到|扫一扫在手机)"
+)
+# Text that says a page is a "not found" page dressed as 200.
+SOFT_404 = re.compile(
+    r"页面不存在|您访问的页面(?:已删除|不存在|找不到)|页面已删除|该信息已删除|信息不存在或已删除|"
+    r"404\s*Not\s*Found|找不到(?:该)?页面|页面未找到|文章不存在|内容已下线"
+)
+
+# Attachment links: by extension or by a download handler.
+ATTACHMENT_EXTENSIONS: tuple[str, ...] = (
+    "pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar", "7z", "ppt",
+    "pptx", "txt", "csv",
+)
+ATTACHMENT_HREF = re.compile(
+    r"\.(?:" + "|".join(ATTACHMENT_EXTENSIONS) + r")(?:$|[?#])|downfile\.jsp|download\.jsp|"
+    r"/module/download/|filedownload|attachment\?",
+    re.I,
+)
+
+# Title suffixes: "_XX市人民政府", " - 中国政府网", "｜XX网".
+TITLE_SEPARATORS = re.compile(r"\s*(?:_+|\||｜|--)\s*|\s+[-—–]+\s+")
+SITE_NAME_HINT = re.compile(r"(?:人民政府|政府网|门户网站|网站|官网|政府|委员会|厅|局|部|网)$")
+
+# A line that is only a document number: "川卫函〔2025〕46号", "国办发明电[2018]15号".
+DOC_NO_LINE = re.compile(r"^[\u4e00-\u9fff]{1,14}[〔\[［【(（]\d{4}[〕\]］】)）]第?\d{1,5}号$")
+# A source that names a website rather than an organisation: "XX委员会网站".
+WEBSITE_SUFFIX = re.compile(r"(?:门户网站|网站|官网|政府网)$")

@@ -1,0 +1,99 @@
+"""The document's title.
+
+Order of evidence: the 标题 field; a heading that the ``ArticleTitle`` meta or the page's
+<title> confirms (nearest the content first); the ``ArticleTitle`` meta; the <title>
+without its site suffix ("_XX市人民政府"); the heading nearest the content.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from parsers.labels import LABEL_WITH_COLON, compact
+from parsers.selectors import CHROME_LINE, SITE_NAME_HINT, TITLE_SEPARATORS
+from parsers.text import clean_line
+
+HEADING_XPATH = (
+    "//h1 | //h2 | //h3 | //h4 | //*[contains(translate(@class,'TITLE','title'),'title')"
+    " or contains(translate(@id,'TITLE','title'),'title') or contains(@class,'biaoti')"
+    " or contains(@class,'headline')]"
+)
+META_TITLE_XPATH = (
+    "//meta[@name='ArticleTitle' or @name='articletitle' or @property='og:title'"
+    " or @name='og:title']/@content"
+)
+MIN_TITLE_CHARS = 4
+MAX_TITLE_CHARS = 200
+_LEADING_NOISE = re.compile(r"^(?:标\s*题|名\s*称)\s*[:：]\s*")
+
+
+def head_titles(root: etree._Element) -> tuple[str, list[str]]:
+    """(<title> text, title metas), read before the head is dropped."""
+    titles = root.xpath("//title")
+    page_title = clean_line("".join(titles[0].itertext())) if titles else ""
+    metas = [clean_line(t) for t in root.xpath(META_TITLE_XPATH) if len(compact(t)) >= MIN_TITLE_CHARS]
+    return page_title, metas
+
+
+def _heading_text(node: etree._Element) -> str:
+    text = " ".join(t.strip() for t in node.itertext() if t.strip())
+    return _LEADING_NOISE.sub("", clean_line(text))
+
+
+def _plausible(text: str) -> bool:
+    key = compact(text)
+    return (
+        MIN_TITLE_CHARS <= len(key) <= MAX_TITLE_CHARS
+        and not CHROME_LINE.match(key)
+        and not LABEL_WITH_COLON.search(text)
+    )
+
+
+def _looks_like_site_name(text: str) -> bool:
+    key = compact(text)
+    return len(key) <= 16 and bool(SITE_NAME_HINT.search(key))
+
+
+def find_title(
+    root: etree._Element,
+    labelled: str | None,
+    content: etree._Element | None,
+    order: dict[etree._Element, int],
+    page_title: str,
+    meta_titles: list[str],
+) -> str | None:
+    """Pick the title (see the module docstring for the order of evidence)."""
+    if labelled and len(compact(labelled)) >= MIN_TITLE_CHARS:
+        return clean_line(labelled)
+    page_key = compact(page_title)
+    parts = [p for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
+    meta_keys = [compact(t) for t in meta_titles]
+    content_at = order.get(content, len(order)) if content is not None else len(order)
+    headings: list[tuple[int, str]] = []
+    for node in root.xpath(HEADING_XPATH):
+        if not isinstance(node.tag, str) or node.tag.lower() in ("title", "html", "body"):
+            continue
+        text = _heading_text(node)
+        if _plausible(text) and len(node) < 12:
+            headings.append((order.get(node, 0), text))
+    before = sorted((h for h in headings if h[0] <= content_at), key=lambda h: -h[0])
+    inside = [h for h in headings if h[0] > content_at][:1]
+    for _, text in [*before, *inside]:
+        key = compact(text)
+        if any(key == m for m in meta_keys):
+            return text
+        if page_key and (key == page_key or (len(key) >= 6 and page_key.startswith(key))):
+            return text
+    for _, text in [*before, *inside]:
+        key = compact(text)
+        if len(key) >= 6 and (key in page_key or any(key in m for m in meta_keys)):
+            return text
+    if meta_titles:
+        return meta_titles[0]
+    if parts and len(compact(parts[0])) >= 6 and not _looks_like_site_name(parts[0]):
+        return parts[0].strip()
+    if before or inside:
+        return [*before, *inside][0][1]
+    return parts[0].strip() if parts else None
