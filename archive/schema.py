@@ -34,6 +34,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "body_html",
     "attachments",
     "template",
+    "year",
 )
 
 _V1 = f"""
@@ -102,6 +103,7 @@ CREATE TABLE IF NOT EXISTS documents (
     body_html TEXT,
     attachments TEXT,
     template TEXT,
+    year TEXT,
     content_hash TEXT NOT NULL,
     raw_sha256 TEXT,
     status TEXT NOT NULL DEFAULT 'live',

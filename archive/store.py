@@ -427,13 +427,16 @@ class Archive:
             sets.append("missing_since = NULL, missing_count = 0")
             sets.append("status = CASE WHEN status = 'gone' THEN 'live' ELSE status END")
         with self.transaction():
-            self.conn.execute(f"UPDATE documents SET {', '.join(sets)} WHERE url = ?", (*params, url))
+            self.conn.execute(
+                f"UPDATE documents SET {', '.join(sets)} WHERE url = ?", (*params, url)
+            )
 
-    def record_missing(self, url: str, at: str | None = None) -> str | None:
-        """A 404/410 or soft-404 answer for a known document.
+    def record_missing(self, url: str, at: str | None = None) -> str:
+        """A 404/410 or soft-404 answer for a document.
 
         The document becomes ``gone`` only when it has been missing on at least two crawls
-        at least ``gone_after`` apart; return its status afterwards (None if unknown).
+        at least ``gone_after`` apart. Returns "unknown" (never archived), "missing" (not
+        yet confirmed), "gone" (confirmed by this answer) or "already-gone".
         """
         stamp = at or now_iso()
         with self.transaction():
@@ -442,24 +445,24 @@ class Archive:
                 (url,),
             ).fetchone()
             if row is None:
-                return None
+                return "unknown"
+            if row["status"] == "gone":
+                self.conn.execute(
+                    "UPDATE documents SET missing_count = missing_count + 1, last_fetched = ?"
+                    " WHERE id = ?",
+                    (stamp, row["id"]),
+                )
+                return "already-gone"
             since = row["missing_since"] or stamp
             count = row["missing_count"] + 1
-            status = row["status"]
-            gone_at = None
-            if (
-                status != "gone"
-                and count >= 2
-                and parse_iso(stamp) - parse_iso(since) >= self.gone_after
-            ):
-                status = "gone"
-                gone_at = stamp
+            confirmed = count >= 2 and parse_iso(stamp) - parse_iso(since) >= self.gone_after
             self.conn.execute(
-                "UPDATE documents SET missing_since = ?, missing_count = ?, status = ?,"
-                " gone_at = coalesce(?, gone_at), last_fetched = ? WHERE id = ?",
-                (since, count, status, gone_at, stamp, row["id"]),
+                "UPDATE documents SET missing_since = ?, missing_count = ?, last_fetched = ?,"
+                " status = CASE WHEN ? THEN 'gone' ELSE status END,"
+                " gone_at = CASE WHEN ? THEN ? ELSE gone_at END WHERE id = ?",
+                (since, count, stamp, confirmed, confirmed, stamp, row["id"]),
             )
-            return status
+            return "gone" if confirmed else "missing"
 
     def mark_delisted(self, url: str, at: str | None = None) -> None:
         """Vanished from a complete column listing, yet the URL still answers."""
@@ -517,6 +520,15 @@ class Archive:
             )
         return sha
 
+    def known_attachment_urls(self, site: str) -> set[tuple[str, str]]:
+        """(document URL, attachment URL) pairs already stored for a site."""
+        rows = self.conn.execute(
+            "SELECT d.url, a.url FROM attachments a JOIN documents d ON d.id = a.document_id"
+            " WHERE d.site = ? AND a.sha256 IS NOT NULL",
+            (site,),
+        )
+        return {(row[0], row[1]) for row in rows}
+
     def known_attachment(self, document_url: str, url: str) -> bool:
         row = self.conn.execute(
             "SELECT 1 FROM attachments a JOIN documents d ON d.id = a.document_id"
@@ -524,6 +536,53 @@ class Archive:
             (document_url, url),
         ).fetchone()
         return row is not None
+
+    # --- re-running parsers ---------------------------------------------------------------
+    def reparse(
+        self, parse: Any, sites: list[str] | None = None, at: str | None = None
+    ) -> dict[str, int]:
+        """Re-run ``parse(bytes, url)`` over each document's latest raw page.
+
+        A new version is written only where the clean record changed.
+        """
+        sql = "SELECT url, site, raw_sha256 FROM documents WHERE raw_sha256 IS NOT NULL"
+        params: list[Any] = []
+        if sites:
+            sql += f" AND site IN ({', '.join('?' * len(sites))})"
+            params.extend(sites)
+        outcome: dict[str, int] = {"changed": 0, "unchanged": 0, "missing-raw": 0}
+        for row in self.conn.execute(sql, params).fetchall():
+            raw = self.raw_page(row["raw_sha256"])
+            if raw is None:
+                outcome["missing-raw"] += 1
+                continue
+            record = parse(raw, row["url"])
+            result = self.record_document(
+                record, site=row["site"], run_id=None, raw_sha256=row["raw_sha256"], at=at
+            )
+            outcome[result] = outcome.get(result, 0) + 1
+        return outcome
+
+    def run_site_rows(self, run_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT * FROM run_sites WHERE run_id = ? ORDER BY site", (run_id,)
+        ).fetchall()
+        return [dict(row) for row in rows]
+
+    def site_overview(self) -> list[dict[str, Any]]:
+        """Each site with its document count, last run and that run's health."""
+        rows = self.conn.execute(
+            "SELECT s.name, s.title, s.family, s.verified,"
+            " (SELECT count(*) FROM documents d WHERE d.site = s.name) AS documents,"
+            " (SELECT max(r.started_at) FROM run_sites rs JOIN runs r ON r.id = rs.run_id"
+            "   WHERE rs.site = s.name) AS last_run,"
+            " (SELECT rs.healthy FROM run_sites rs WHERE rs.site = s.name"
+            "   ORDER BY rs.run_id DESC LIMIT 1) AS healthy,"
+            " (SELECT rs.health_note FROM run_sites rs WHERE rs.site = s.name"
+            "   ORDER BY rs.run_id DESC LIMIT 1) AS health_note"
+            " FROM sites s ORDER BY s.name"
+        ).fetchall()
+        return [dict(row) for row in rows]
 
     # --- reading -------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -544,6 +603,7 @@ class Archive:
 
 def _record_values(record: Record) -> tuple[Any, ...]:
     data = record.to_dict()
+    data["year"] = (record.doc_date or record.publish_date or "")[:4] or None
     out = []
     for name in RECORD_COLUMNS:
         value = data[name]

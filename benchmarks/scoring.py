@@ -17,7 +17,15 @@ _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 START_SLACK = 50
 END_SLACK = 40
 CHROME_TERMS: tuple[str, ...] = (
-    "索引号", "字号", "打印", "关闭窗口", "分享到", "发布机构", "当前位置", "版权所有", "网站地图",
+    "索引号",
+    "字号",
+    "打印",
+    "关闭窗口",
+    "分享到",
+    "发布机构",
+    "当前位置",
+    "版权所有",
+    "网站地图",
 )
 
 
@@ -67,7 +75,11 @@ def score_page(entry: dict, got: Extracted) -> PageScore:
     score.checks["title"] = nows(got.title) == nows(gold.get("title"))
     gold_date = gold.get("date") or (gold.get("publish_date") or "")[:10] or None
     score.checks["date"] = (got.date or None) == gold_date
-    score.checks["issuer"] = nows(got.issuer) == nows(gold.get("issuer")) if gold.get("issuer") else got.issuer in (None, "")
+    score.checks["issuer"] = (
+        nows(got.issuer) == nows(gold.get("issuer"))
+        if gold.get("issuer")
+        else got.issuer in (None, "")
+    )
     for name in ("index_no", "doc_no"):
         if gold.get(name) is not None:
             score.checks[name] = nows(getattr(got, name)) == nows(gold[name])

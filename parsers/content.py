@@ -29,7 +29,9 @@ DATA_CELL_MAX_CHARS = 80
 # Candidates within this fraction of the best score count as a tie; the deeper one wins.
 TIE_FRACTION = 0.9
 # Elements that can be the content container.
-_SCORABLE = frozenset({"div", "td", "article", "section", "main", "body", "center", "dd", "li", "tbody", "table"})
+_SCORABLE = frozenset(
+    {"div", "td", "article", "section", "main", "body", "center", "dd", "li", "tbody", "table"}
+)
 # Share of a paragraph's length given to the node holding it, its parent, grandparent, …
 _WEIGHTS = (1.0, 1.0, 0.5, 0.25)
 

@@ -12,11 +12,24 @@ import unicodedata
 
 _DATE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*(?:[-/.年])\s*(?P<m>\d{1,2})\s*(?:[-/.月])\s*(?P<d>\d{1,2})(?!\d)\s*日?"
-    r"(?:\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?)?"
+    r"(?:\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2})\s*秒?)?\s*分?)?"
 )
 _CN_DIGITS = {
-    "〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "o": 0,
-    "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+    "〇": 0,
+    "○": 0,
+    "零": 0,
+    "O": 0,
+    "Ｏ": 0,
+    "o": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
 }
 _CN_DIGIT_CLASS = "〇○零OＯo一二三四五六七八九"
 _CN_DATE = re.compile(
@@ -31,7 +44,9 @@ def _cn_number(text: str) -> int:
     """一 → 1, 十 → 10, 十二 → 12, 二十 → 20, 三十一 → 31."""
     if "十" in text:
         tens, _, units = text.partition("十")
-        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
+        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (
+            _CN_DIGITS.get(units, 0) if units else 0
+        )
     return _CN_DIGITS.get(text, 0)
 
 
@@ -84,3 +99,12 @@ def signature_date(body_text: str, last_lines: int = 4) -> str | None:
             if value:
                 return value
     return None
+
+
+def date_line_value(text: str) -> str | None:
+    """The date-time of a line that is nothing but a date (and time), else None."""
+    compacted = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).strip("()（）[]【】")
+    if not compacted or len(compacted) > 26:
+        return None
+    match = _DATE.fullmatch(compacted) or _CN_DATE.fullmatch(compacted)
+    return parse_datetime(compacted) if match else None

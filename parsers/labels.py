@@ -85,9 +85,7 @@ WEAK_LABELS: frozenset[str] = frozenset({"日期", "时间", "名称", "来源",
 LABEL_TO_FIELD: dict[str, str] = {
     label: field for field, labels in FIELD_LABELS.items() for label in labels
 }
-ALL_LABELS: tuple[str, ...] = tuple(
-    sorted({*LABEL_TO_FIELD, *OTHER_LABELS}, key=len, reverse=True)
-)
+ALL_LABELS: tuple[str, ...] = tuple(sorted({*LABEL_TO_FIELD, *OTHER_LABELS}, key=len, reverse=True))
 
 # Whitespace a label may have inside or around it, in every width.
 SPACE_CHARS = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"

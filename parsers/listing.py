@@ -86,7 +86,9 @@ def parse_pagination(text: str) -> Pagination | None:
     count = COUNT_PAGE.search(text)
     if count:
         current = CURRENT_PAGE.search(text)
-        return Pagination(int(count.group(1)), int(current.group(1)) if current else 0, "index", "html")
+        return Pagination(
+            int(count.group(1)), int(current.group(1)) if current else 0, "index", "html"
+        )
     return None
 
 
@@ -96,7 +98,11 @@ def page_urls(url: str, pagination: Pagination, max_pages: int | None = None) ->
     base = url if url.endswith("/") else url.rsplit("/", 1)[0] + "/"
     out = []
     for n in range(total):
-        name = f"{pagination.prefix}.{pagination.ext}" if n == 0 else f"{pagination.prefix}_{n}.{pagination.ext}"
+        name = (
+            f"{pagination.prefix}.{pagination.ext}"
+            if n == 0
+            else f"{pagination.prefix}_{n}.{pagination.ext}"
+        )
         out.append(urljoin(base, name))
     return out
 

@@ -87,7 +87,7 @@ def find_labelled(lines: list[str], region: int) -> list[Found]:
             if i + 1 < count:
                 values = lines[i + 1].split(CELL_SEP)
                 if len(values) == len(cells) and not any(LABEL_ONLY.match(v) for v in values):
-                    for label, value in zip(cells, values):
+                    for label, value in zip(cells, values, strict=True):
                         _add(found, label, value, region, i)
                     continue
         # Label-only cell followed by a value cell (or the next line).

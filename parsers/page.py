@@ -8,12 +8,13 @@ trimmed of repeated title, 文号 and trailers → dates → attachments → san
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree, html
 
 from parsers.content import find_content, strip_chrome
-from parsers.dates import parse_date, parse_datetime, signature_date
+from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
 from parsers.decode import decode_html
 from parsers.labels import LABEL_WITH_COLON, compact
 from parsers.metadata import AFTER, BEFORE, CONTENT_HEAD, Found, best, find_labelled
@@ -25,16 +26,21 @@ from parsers.selectors import (
     DOC_NO_LINE,
     DROP_TAGS,
     LEAD_NOISE_LINE,
+    SOFT_404,
     TRAILER_START,
     WEBSITE_SUFFIX,
 )
-from parsers.text import CELL_SEP, MARKER, element_lines, plain_lines
+from parsers.text import MARKER, element_lines, plain_lines
 from parsers.title import find_title, head_titles
 
 PUBDATE_META_XPATH = (
     "//meta[@name='PubDate' or @name='pubdate' or @name='publishdate' or @name='Maketime'"
     " or @property='article:published_time']/@content"
 )
+# "附件：", "附件2：", "1." before an attachment's name on a download line.
+ATTACHMENT_LINE_PREFIX = re.compile(r"^(?:附件\d*[:：]?)?(?:\d+[.、．])?")
+# A soft-404 page says so in few words; a long document that mentions 页面不存在 is kept.
+SOFT_404_MAX_CHARS = 300
 # Lines of the content's head searched for a metadata block inside the container.
 CONTENT_HEAD_LINES = 10
 # A signature line: an organisation's name.
@@ -57,7 +63,9 @@ def _parse_tree(text: str) -> etree._Element:
 
 
 def _drop_non_content(root: etree._Element) -> None:
-    etree.strip_elements(root, *DROP_TAGS, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    etree.strip_elements(
+        root, *DROP_TAGS, etree.Comment, etree.ProcessingInstruction, with_tail=False
+    )
 
 
 def _split_at_marker(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -79,8 +87,22 @@ def _is_title_lines(lines: list[str], title_key: str) -> int:
     return 0
 
 
-def trim_body(lines: list[str], title: str | None, doc_no: str | None) -> list[str]:
-    """Drop the repeated title, 文号, metadata and chrome at the top, trailers at the end."""
+def _attachment_line(line: str, names: set[str]) -> bool:
+    """A line that only offers an attachment for download ("附件：1.xxx.pdf")."""
+    key = ATTACHMENT_LINE_PREFIX.sub("", compact(line))
+    key = re.sub(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd|zip|rar)$", "", key, flags=re.I)
+    return bool(key) and key in names
+
+
+def trim_body(
+    lines: list[str],
+    title: str | None,
+    doc_no: str | None,
+    attachment_names: Iterable[str] = (),
+) -> list[str]:
+    """Drop the repeated title, 文号, metadata and chrome at the top; trailers, and download
+    links standing after the document's end, at the bottom."""
+    names = {re.sub(r"\.\w{2,4}$", "", compact(n)) for n in attachment_names if compact(n)}
     title_key = compact(title or "")
     doc_no_key = compact(doc_no or "")
     out = list(lines)
@@ -97,7 +119,11 @@ def trim_body(lines: list[str], title: str | None, doc_no: str | None) -> list[s
         if doc_no_key and first == doc_no_key:
             del out[0]
             changed = True
-        elif CHROME_LINE.match(first) or LEAD_NOISE_LINE.match(first):
+        elif (
+            CHROME_LINE.match(first)
+            or LEAD_NOISE_LINE.match(first)
+            or (":" in (date_line_value(first) or "") and len(out) > 1)
+        ):
             del out[0]
             changed = True
         elif len(first) < 80 and len(LABEL_WITH_COLON.findall(out[0])) >= 2:
@@ -107,7 +133,11 @@ def trim_body(lines: list[str], title: str | None, doc_no: str | None) -> list[s
         if n >= len(out) // 3 and TRAILER_START.match(compact(line)):
             del out[n:]
             break
-    while out and (CHROME_LINE.match(compact(out[-1])) or not compact(out[-1])):
+    while out and (
+        CHROME_LINE.match(compact(out[-1]))
+        or not compact(out[-1])
+        or _attachment_line(out[-1], names)
+    ):
         out.pop()
     return out
 
@@ -183,6 +213,12 @@ def find_attachments(container: etree._Element | None, base_url: str) -> list[At
     return found
 
 
+def looks_missing(record: Record) -> bool:
+    """A "page not found" dressed as 200 (soft 404): short, and says it is gone."""
+    probe = f"{record.title or ''}\n{record.body_text[:400]}"
+    return len(compact(record.body_text)) < SOFT_404_MAX_CHARS and bool(SOFT_404.search(probe))
+
+
 def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> Record:
     """Parse one page into a clean record. Pure: no network, no database."""
     text, codec = decode_html(page, http_charset)
@@ -195,7 +231,11 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
 
     page_lines = element_lines(root, skip=container, keep_empty_cells=True)
     before, after = _split_at_marker(page_lines)
-    head_lines = element_lines(container, keep_empty_cells=True)[:CONTENT_HEAD_LINES] if container is not None else []
+    head_lines = (
+        element_lines(container, keep_empty_cells=True)[:CONTENT_HEAD_LINES]
+        if container is not None
+        else []
+    )
     found: list[Found] = [
         *find_labelled(before, BEFORE),
         *find_labelled(head_lines, CONTENT_HEAD),
@@ -215,16 +255,22 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
         doc_no = best(found, "doc_no")
         if doc_no is None:
             doc_no = _doc_no_line(raw_lines)
-        body_lines = trim_body(raw_lines, title, doc_no)
+        body_lines = trim_body(raw_lines, title, doc_no, (a.name for a in attachments))
         body_html = sanitize(container, url)
     body_text = "\n".join(body_lines)
 
     doc_date = parse_date(best(found, "doc_date", allow_empty=False))
     if doc_date is None:
-        doc_date = signature_date(body_text) or parse_date(best(found, "created_date", allow_empty=False))
+        doc_date = signature_date(body_text) or parse_date(
+            best(found, "created_date", allow_empty=False)
+        )
     publish_date = parse_datetime(best(found, "publish_date", allow_empty=False))
     if publish_date is None:
         publish_date = _unlabelled_publish_date(before, title)
+    if publish_date is None:
+        publish_date = next(
+            (v for v in (date_line_value(line) for line in head_lines[:4]) if v), None
+        )
     if publish_date is None and pubdate_meta:
         publish_date = parse_datetime(pubdate_meta[0])
     issuer = best(found, "issuer", allow_empty=False)
@@ -251,4 +297,4 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     )
 
 
-__all__ = ["parse_page", "trim_body", "find_attachments", "CELL_SEP"]
+__all__ = ["find_attachments", "looks_missing", "parse_page", "trim_body"]

@@ -10,17 +10,81 @@ from urllib.parse import urljoin
 
 from lxml import etree, html
 
-ALLOWED_TAGS: frozenset[str] = frozenset({
-    "p", "br", "div", "span", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption",
-    "ul", "ol", "li", "dl", "dt", "dd", "a", "img", "strong", "b", "em", "i", "u", "s", "sub",
-    "sup", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code", "hr", "figure",
-    "figcaption", "center", "section", "article",
-})
-DROP_WITH_CONTENT: frozenset[str] = frozenset({
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "form",
-    "input", "button", "select", "textarea", "noscript", "template", "svg", "math", "link",
-    "meta", "base", "audio", "video", "canvas", "xml",
-})
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "p",
+        "br",
+        "div",
+        "span",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "caption",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "a",
+        "img",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "u",
+        "s",
+        "sub",
+        "sup",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "code",
+        "hr",
+        "figure",
+        "figcaption",
+        "center",
+        "section",
+        "article",
+    }
+)
+DROP_WITH_CONTENT: frozenset[str] = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "form",
+        "input",
+        "button",
+        "select",
+        "textarea",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "link",
+        "meta",
+        "base",
+        "audio",
+        "video",
+        "canvas",
+        "xml",
+    }
+)
 ALLOWED_ATTRS: frozenset[str] = frozenset({"href", "src", "alt", "title", "colspan", "rowspan"})
 URL_ATTRS: frozenset[str] = frozenset({"href", "src"})
 SAFE_SCHEMES: tuple[str, ...] = ("http://", "https://", "mailto:", "ftp://")

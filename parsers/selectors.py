@@ -17,26 +17,76 @@ CONTENT_CONTAINERS: tuple[tuple[str, str], ...] = (
     ("hanweb", "//*[@id='Zoom']"),
     ("zoom", "//*[@id='fontzoom']"),
     ("generic-id", "//*[@id='content' or @id='Content' or @id='article-content']"),
-    ("generic-class", "//*[contains(@class, 'article-content') or contains(@class, 'pages_content')"
-     " or contains(@class, 'view TRS') or contains(@class, 'art_con') or contains(@class, 'news_content')"
-     " or contains(@class, 'article_con') or contains(@class, 'zw-con') or contains(@class, 'content_text')]"),
+    (
+        "generic-class",
+        "//*[contains(@class, 'article-content') or contains(@class, 'pages_content')"
+        " or contains(@class, 'view TRS') or contains(@class, 'art_con') or contains(@class, 'news_content')"
+        " or contains(@class, 'article_con') or contains(@class, 'zw-con') or contains(@class, 'content_text')]",
+    ),
 )
 # A known container is believed only when it holds at least this much text.
 MIN_CONTAINER_CHARS = 40
 
 # Elements removed before anything is read.
 DROP_TAGS: tuple[str, ...] = (
-    "script", "style", "noscript", "iframe", "frame", "frameset", "object", "embed", "form",
-    "input", "button", "select", "textarea", "svg", "canvas", "audio", "video", "template",
-    "link", "meta", "head",
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "svg",
+    "canvas",
+    "audio",
+    "video",
+    "template",
+    "link",
+    "meta",
+    "head",
 )
 # Elements that hold navigation, not content, when scoring candidates.
 NAV_TAGS: frozenset[str] = frozenset({"nav", "header", "footer", "aside", "menu"})
-BLOCK_TAGS: frozenset[str] = frozenset({
-    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
-    "section", "article", "blockquote", "pre", "dl", "dt", "dd", "center", "hr", "tbody",
-    "thead", "figure", "figcaption", "main", "address", "caption",
-})
+BLOCK_TAGS: frozenset[str] = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "ul",
+        "ol",
+        "section",
+        "article",
+        "blockquote",
+        "pre",
+        "dl",
+        "dt",
+        "dd",
+        "center",
+        "hr",
+        "tbody",
+        "thead",
+        "figure",
+        "figcaption",
+        "main",
+        "address",
+        "caption",
+    }
+)
 CELL_TAGS: frozenset[str] = frozenset({"td", "th"})
 
 # class/id words that mark chrome (matched as whole words inside class/id values).
@@ -66,13 +116,15 @@ CHROME_LINE = re.compile(
     r"|[（(]?(?:责任编辑|编辑|责编|审核|校对|初审|复审|终审|录入|编审|审校|排版|作者|供稿|摄影|记者)[:：].{0,30}?[）)]?"
     r"|上一篇[:：]?.*|下一篇[:：]?.*|上一条[:：]?.*|下一条[:：]?.*"
     r"|(?:相关链接|相关文章|相关新闻|相关阅读|关联稿件|相关稿件|相关文件|相关信息|延伸阅读|热点推荐|推荐阅读)[:：]?"
-    r"|附件(?:下载)?[:：]?|相关附件[:：]?"
+    r"|附件(?:下载)?[:：]?|相关附件[:：]?[>》»]*"
     r"|(?:网站标识码|ICP备|京ICP|.ICP备|公网安备|版权所有|主办单位|承办单位|技术支持|网站地图|联系我们|建议使用).*"
     r"|【?(?:全部留言|发表评论|匿名评论|我要评论|评论)】?.{0,10}"
     r")$"
 )
 # Lines at the start of the content that repeat metadata and are not the document.
-LEAD_NOISE_LINE = re.compile(r"^(?:[（(]?(?:发布时间|发布日期|时间|来源|信息来源)[:：].{0,40}[）)]?)$")
+LEAD_NOISE_LINE = re.compile(
+    r"^(?:[（(]?(?:发布时间|发布日期|时间|来源|信息来源)[:：].{0,40}[）)]?)$"
+)
 # Markers after which nothing belongs to the document (a whole line starting so).
 TRAILER_START = re.compile(
     r"^(?:上一篇|下一篇|相关链接|相关文章|相关新闻|相关阅读|关联稿件|相关稿件|延伸阅读|推荐阅读|"
@@ -86,8 +138,21 @@ SOFT_404 = re.compile(
 
 # Attachment links: by extension or by a download handler.
 ATTACHMENT_EXTENSIONS: tuple[str, ...] = (
-    "pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar", "7z", "ppt",
-    "pptx", "txt", "csv",
+    "pdf",
+    "doc",
+    "docx",
+    "wps",
+    "xls",
+    "xlsx",
+    "et",
+    "ofd",
+    "zip",
+    "rar",
+    "7z",
+    "ppt",
+    "pptx",
+    "txt",
+    "csv",
 )
 ATTACHMENT_HREF = re.compile(
     r"\.(?:" + "|".join(ATTACHMENT_EXTENSIONS) + r")(?:$|[?#])|downfile\.jsp|download\.jsp|"

@@ -33,7 +33,9 @@ def head_titles(root: etree._Element) -> tuple[str, list[str]]:
     """(<title> text, title metas), read before the head is dropped."""
     titles = root.xpath("//title")
     page_title = clean_line("".join(titles[0].itertext())) if titles else ""
-    metas = [clean_line(t) for t in root.xpath(META_TITLE_XPATH) if len(compact(t)) >= MIN_TITLE_CHARS]
+    metas = [
+        clean_line(t) for t in root.xpath(META_TITLE_XPATH) if len(compact(t)) >= MIN_TITLE_CHARS
+    ]
     return page_title, metas
 
 

@@ -1,0 +1,80 @@
+"""Datasette metadata for an archive: table and column docs, facets, canned queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archive.docs import TABLES
+
+# ISO time (China Standard Time, as the archive stores it) seven days ago.
+_WEEK_AGO = "strftime('%Y-%m-%dT%H:%M:%S', 'now', '+8 hours', '-7 days')"
+
+CANNED_QUERIES: dict[str, dict[str, str]] = {
+    "new_this_week": {
+        "title": "New this week",
+        "description": "Documents first archived in the last seven days.",
+        "sql": "SELECT id, site, title, doc_date, issuer, doc_no, url, first_seen FROM documents"
+        f" WHERE first_seen >= {_WEEK_AGO} ORDER BY first_seen DESC",
+    },
+    "changed_this_week": {
+        "title": "Changed this week",
+        "description": "Documents whose text or metadata changed in the last seven days.",
+        "sql": "SELECT d.id, d.site, d.title, d.version_count, d.last_changed, v.changed_fields, d.url"
+        " FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.version_count"
+        f" WHERE d.version_count > 1 AND d.last_changed >= {_WEEK_AGO} ORDER BY d.last_changed DESC",
+    },
+    "gone": {
+        "title": "Gone",
+        "description": "Documents confirmed removed (404/410 on crawls at least 24 hours apart).",
+        "sql": "SELECT id, site, title, doc_date, issuer, doc_no, url, gone_at, version_count"
+        " FROM documents WHERE status = 'gone' ORDER BY gone_at DESC",
+    },
+    "same_document_on_several_sites": {
+        "title": "Same document on several URLs or sites",
+        "description": "Documents with the same content hash at more than one URL.",
+        "sql": "SELECT * FROM same_document_elsewhere ORDER BY copies DESC",
+    },
+    "version_history": {
+        "title": "A document's version history",
+        "description": "Every version of the document at :url, with what changed.",
+        "sql": "SELECT v.version, v.fetched_at, v.changed_fields, v.content_hash,"
+        " json_extract(v.record, '$.title') AS title, json_extract(v.record, '$.body_text') AS body_text"
+        " FROM versions v JOIN documents d ON d.id = v.document_id WHERE d.url = :url"
+        " ORDER BY v.version",
+    },
+    "run_history": {
+        "title": "Crawl history",
+        "description": "Every crawl with its per-site counts and health.",
+        "sql": "SELECT r.id, r.started_at, r.finished_at, r.finish_reason, rs.site, rs.pages, rs.new,"
+        " rs.changed, rs.gone, rs.errors, rs.healthy, rs.health_note FROM runs r"
+        " LEFT JOIN run_sites rs ON rs.run_id = r.id ORDER BY r.id DESC, rs.site",
+    },
+}
+
+FACETS: dict[str, list[Any]] = {
+    "documents": ["site", "issuer", "year", "status"],
+    "fetches": ["error", "kind", "status"],
+    "attachments": ["mime_type"],
+    "run_sites": ["site", "healthy"],
+}
+
+
+def metadata(database: str = "archive") -> dict[str, Any]:
+    """Datasette metadata for an archive served under the name ``database``."""
+    tables: dict[str, Any] = {}
+    for name, (description, columns) in TABLES.items():
+        table: dict[str, Any] = {"description": description, "columns": dict(columns)}
+        if name in FACETS:
+            table["facets"] = FACETS[name]
+        tables[name] = table
+    tables["documents"]["sort_desc"] = "last_changed"
+    tables["documents"]["fts_table"] = "documents_fts"
+    tables["documents"]["fts_pk"] = "id"
+    tables["documents"]["searchmode"] = "escaped"
+    tables["raw_pages"]["hidden"] = False
+    return {
+        "title": "govarchive",
+        "description": "Archive of Chinese government information-disclosure (政府信息公开) pages:"
+        " every version kept, deletions detected.",
+        "databases": {database: {"tables": tables, "queries": CANNED_QUERIES}},
+    }

@@ -1,0 +1,356 @@
+"""``govarchive``: the command line, a thin layer over library calls.
+
+Each command opens what it needs and calls one function; errors a user can fix (a bad
+registry, an unwritable or too-new archive) end with one clear message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+DEFAULT_DB = "archive.db"
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def _examples(*lines: str) -> str:
+    return "example:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="govarchive",
+        description="Crawl Chinese government information-disclosure (政府信息公开) sites into a"
+        " versioned SQLite archive, and browse it in Datasette.",
+        epilog=_examples(
+            "govarchive demo                       # crawl the bundled offline demo site",
+            "govarchive crawl --site wangcang      # crawl one site of the registry",
+            "govarchive serve                      # browse archive.db in Datasette",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from crawler import __version__
+
+    parser.add_argument("--version", action="version", version=f"govarchive {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str, *examples: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=_examples(*examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    crawl = add(
+        "crawl",
+        "Crawl registry sites into the archive (the main job).",
+        "govarchive crawl --db archive.db",
+        "govarchive crawl --sites my-sites.yaml --site wangcang --site kaizhou",
+    )
+    crawl.add_argument(
+        "--sites", metavar="FILE", help="site registry YAML (default: the bundled one)"
+    )
+    crawl.add_argument(
+        "--site", action="append", metavar="NAME", help="crawl only this site (repeatable)"
+    )
+    crawl.add_argument(
+        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
+    )
+    crawl.add_argument(
+        "--full", action="store_true", help="walk every list page, not just until known documents"
+    )
+    crawl.add_argument(
+        "--now", metavar="ISO", help="pretend the crawl happens at this time (replays, the demo)"
+    )
+    crawl.add_argument("--log-level", default=None, help="Scrapy log level (default INFO)")
+
+    demo = add(
+        "demo",
+        "Serve the bundled demo sites on 127.0.0.1 and crawl them over three simulated days.",
+        "govarchive demo --db archive.db",
+    )
+    demo.add_argument(
+        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
+    )
+
+    serve = add(
+        "serve",
+        "Browse the archive in Datasette, with Chinese full-text search.",
+        "govarchive serve --db archive.db --port 8001",
+    )
+    serve.add_argument(
+        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
+    )
+    serve.add_argument("--port", type=int, default=8001, help="port (default 8001)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+
+    parse = add(
+        "parse",
+        "Parse a saved page and print its clean record as JSON.",
+        "govarchive parse page.html --url https://www.example.gov.cn/zwgk/202303/t20230329_45634.html",
+    )
+    parse.add_argument("page", metavar="PAGE.html", help="a saved page (any encoding)")
+    parse.add_argument("--url", default="", help="the page's URL (makes links absolute)")
+    parse.add_argument("--html", action="store_true", help="include body_html in the output")
+
+    sites = add(
+        "sites",
+        "List the registry's sites with their last run, document count and health.",
+        "govarchive sites --db archive.db",
+    )
+    sites.add_argument(
+        "--sites", metavar="FILE", help="site registry YAML (default: the bundled one)"
+    )
+    sites.add_argument(
+        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
+    )
+
+    reparse = add(
+        "reparse",
+        "Re-run the current parsers over stored raw pages; new versions only where records change.",
+        "govarchive reparse --db archive.db --site wangcang",
+    )
+    reparse.add_argument(
+        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
+    )
+    reparse.add_argument(
+        "--site", action="append", metavar="NAME", help="only this site (repeatable)"
+    )
+
+    export = add(
+        "export",
+        "Write clean records (current versions) as JSON Lines or CSV.",
+        "govarchive export --format jsonl --since 2025-01-01 > records.jsonl",
+        "govarchive export --format csv --site wangcang --output wangcang.csv",
+    )
+    export.add_argument(
+        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
+    )
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--since", metavar="DATE", help="only documents changed on or after DATE")
+    export.add_argument(
+        "--site", action="append", metavar="NAME", help="only this site (repeatable)"
+    )
+    export.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+
+    schedule = add(
+        "schedule",
+        "Run the nightly scheduler (APScheduler) over the registry; see scheduler.py.",
+        "govarchive schedule --db archive.db",
+        "govarchive schedule --list",
+        "govarchive schedule --every 3600   # try it out: crawl every hour",
+    )
+    schedule.add_argument(
+        "--sites", metavar="FILE", help="site registry YAML (default: the bundled one)"
+    )
+    schedule.add_argument(
+        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
+    )
+    schedule.add_argument(
+        "--every",
+        type=float,
+        metavar="SECONDS",
+        help="crawl every N seconds instead of the cron schedules",
+    )
+    schedule.add_argument(
+        "--list", action="store_true", help="print each job's next fire time and exit"
+    )
+    schedule.add_argument(
+        "--timeout", type=float, default=None, metavar="SECONDS", help="time limit of one crawl"
+    )
+    return parser
+
+
+def _check_db_dir(db: str) -> Path:
+    path = Path(db)
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise UserError(f"archive directory {parent} does not exist")
+    if path.exists() and not os.access(path, os.W_OK) or not os.access(parent, os.W_OK):
+        raise UserError(f"archive {path} is not writable")
+    return path
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.runner import run_crawl
+    from spiders.registry import find_site, load_registry
+
+    db = _check_db_dir(args.db)
+    registry = load_registry(args.sites)
+    chosen = [find_site(registry, name) for name in args.site] if args.site else registry
+    _open_archive(db).close()
+    settings = {"LOG_LEVEL": args.log_level} if args.log_level else {}
+    result = run_crawl(
+        chosen,
+        db,
+        registry_path=args.sites,
+        now=args.now,
+        full_walk=args.full,
+        settings=settings,
+        command="govarchive crawl " + " ".join(sys.argv[2:]),
+    )
+    t = result.totals
+    print(
+        f"run {result.run_id}: {result.finish_reason} in {result.seconds:.1f}s — {t['pages']} requests,"
+        f" {t['new']} new, {t['changed']} changed, {t['gone']} gone, {t['delisted']} delisted,"
+        f" {t['errors']} errors"
+    )
+    for row in result.sites:
+        if not row.get("healthy"):
+            print(f"  unhealthy: {row['site']}: {row.get('health_note')}")
+    return 0
+
+
+def _open_archive(db: Path):  # noqa: ANN202 - Archive, imported lazily
+    from archive import Archive
+
+    try:
+        return Archive(db)
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"cannot open archive {db}: {exc}") from exc
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from crawler.demo import run_demo
+
+    db = _check_db_dir(args.db)
+    _open_archive(db).close()
+    return run_demo(db)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from archive.datasette_meta import metadata
+
+    db = Path(args.db)
+    if not db.exists():
+        raise UserError(f"no archive at {db}: run `govarchive demo` or `govarchive crawl` first")
+    _open_archive(db).close()
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
+        json.dump(metadata(db.stem), fh, ensure_ascii=False)
+        meta_path = fh.name
+    command = [
+        sys.executable, "-m", "datasette", "serve", str(db), "--metadata", meta_path,
+        "--host", args.host, "--port", str(args.port), "--setting", "sql_time_limit_ms", "5000",
+    ]  # fmt: skip
+    print(f"serving {db} at http://{args.host}:{args.port}/ (Ctrl-C to stop)")
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        os.unlink(meta_path)
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from parsers import parse_page
+
+    try:
+        data = Path(args.page).read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {args.page}: {exc.strerror}") from exc
+    record = parse_page(data, args.url)
+    out = record.to_dict()
+    if not args.html:
+        out.pop("body_html")
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from spiders.registry import load_registry
+
+    registry = load_registry(args.sites)
+    overview: dict[str, dict] = {}
+    if Path(args.db).exists():
+        with _open_archive(Path(args.db)) as archive:
+            overview = {row["name"]: row for row in archive.site_overview()}
+    print(f"{'site':22} {'family':8} {'docs':>6}  {'last run':25} health")
+    for site in registry:
+        row = overview.get(site.name, {})
+        health = {1: "ok", 0: "UNHEALTHY"}.get(row.get("healthy"), "-")
+        if row.get("health_note"):
+            health += f" ({row['health_note']})"
+        flag = "" if site.verified else "  [unverified]"
+        print(
+            f"{site.name:22} {site.family:8} {row.get('documents', 0):>6}  "
+            f"{row.get('last_run') or 'never':25} {health}{flag}"
+        )
+    return 0
+
+
+def cmd_reparse(args: argparse.Namespace) -> int:
+    from parsers import parse_page
+
+    with _open_archive(_check_db_dir(args.db)) as archive:
+        outcome = archive.reparse(parse_page, sites=args.site)
+    print(", ".join(f"{count} {name}" for name, count in outcome.items()))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from archive.export import export_rows, write_export
+
+    db = Path(args.db)
+    if not db.exists():
+        raise UserError(f"no archive at {db}")
+    with _open_archive(db) as archive:
+        rows = export_rows(archive, since=args.since, sites=args.site)
+        if args.output:
+            with open(args.output, "w", encoding="utf-8", newline="") as out:
+                count = write_export(rows, args.format, out)
+            print(f"wrote {count} records to {args.output}", file=sys.stderr)
+        else:
+            write_export(rows, args.format, sys.stdout)
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    import scheduler
+
+    return scheduler.main(args)
+
+
+COMMANDS = {
+    "crawl": cmd_crawl,
+    "demo": cmd_demo,
+    "serve": cmd_serve,
+    "parse": cmd_parse,
+    "sites": cmd_sites,
+    "reparse": cmd_reparse,
+    "export": cmd_export,
+    "schedule": cmd_schedule,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from archive import SchemaError
+    from spiders.registry import RegistryError
+
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except (UserError, RegistryError, SchemaError) as exc:
+        print(f"govarchive {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.OperationalError as exc:
+        print(f"govarchive {args.command}: archive error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""A local replica site server on 127.0.0.1: serves a dict of pages, switchable by day.
+
+Used by ``govarchive demo`` and by the tests. GET serves pages (with ETag and
+Last-Modified, answering 304 to conditional requests); POST serves Hanweb's
+``dataproxy.jsp``; anything else is a 404 page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from crawler.demo.site import Page
+
+NOT_FOUND = "<html><head><title>404</title></head><body><h1>404 页面不存在</h1></body></html>"
+# Last-Modified for every page of one day's state (stable across restarts).
+_LAST_MODIFIED = formatdate(1743465600, usegmt=True)
+
+
+class ReplicaSite:
+    """The pages of one site; ``dataproxy`` answers POSTs to ``dataproxy.jsp``."""
+
+    def __init__(
+        self,
+        pages: dict[str, Page],
+        dataproxy: Callable[[int, int], Page] | None = None,
+    ) -> None:
+        self.pages = pages
+        self.dataproxy = dataproxy
+        self.requests: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def replace(
+        self, pages: dict[str, Page], dataproxy: Callable[[int, int], Page] | None = None
+    ) -> None:
+        with self.lock:
+            self.pages = pages
+            self.dataproxy = dataproxy
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        return
+
+    def _send(self, status: int, page: Page | None, head_only: bool = False) -> None:
+        body = page.body if page else NOT_FOUND.encode("utf-8")
+        content_type = page.content_type if page else "text/html; charset=utf-8"
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        if page is not None and status == 200 and self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if page is not None:
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", _LAST_MODIFIED)
+        self.end_headers()
+        if not head_only:
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        site = self.server.site
+        with site.lock:
+            site.requests.append(("GET", self.path))
+            path = self.path
+            page = site.pages.get(path) or site.pages.get(urlsplit(path).path)
+            if path == "/robots.txt" and page is None:
+                page = Page(b"User-agent: *\nAllow: /\n", "text/plain")
+        self._send(200 if page else 404, page)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        site = self.server.site
+        with site.lock:
+            page = site.pages.get(self.path)
+        self._send(200 if page else 404, page, head_only=True)
+
+    def do_POST(self) -> None:  # noqa: N802
+        site = self.server.site
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(min(length, 65536))
+        parts = urlsplit(self.path)
+        with site.lock:
+            site.requests.append(("POST", self.path))
+            proxy = site.dataproxy
+        if proxy is None or not parts.path.endswith("dataproxy.jsp"):
+            self._send(404, None)
+            return
+        query = parse_qs(parts.query)
+        try:
+            start = int(query.get("startrecord", ["1"])[0])
+            end = int(query.get("endrecord", ["25"])[0])
+        except ValueError:
+            self._send(404, None)
+            return
+        self._send(200, proxy(start, end))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, site: ReplicaSite) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.site = site
+
+
+class ReplicaServer:
+    """Serve a ``ReplicaSite`` on 127.0.0.1 at a free port, in a background thread."""
+
+    def __init__(self, site: ReplicaSite) -> None:
+        self.site = site
+        self._server = _Server(site)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ReplicaServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

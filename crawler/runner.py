@@ -1,0 +1,110 @@
+"""Run one crawl (one process) of registry sites into the archive, and say what it did.
+
+``run_crawl`` is what ``govarchive crawl`` and the scheduler's child process call: it
+opens a ``runs`` row, starts one spider per site in a single Twisted reactor, and closes
+the row with the finish reason. The reactor cannot be restarted, so one process runs one
+crawl; the demo and the scheduler start a child process per crawl.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archive import Archive
+from spiders.registry import Site
+
+FAMILY_SPIDERS: dict[str, str] = {
+    "trs": "spiders.trs.TrsSpider",
+    "hanweb": "spiders.hanweb.HanwebSpider",
+    "generic": "spiders.generic.GenericSpider",
+}
+
+
+@dataclass
+class CrawlResult:
+    """What one crawl did."""
+
+    run_id: int
+    finish_reason: str
+    seconds: float
+    totals: dict[str, Any] = field(default_factory=dict)
+    sites: list[dict[str, Any]] = field(default_factory=list)
+
+
+def project_settings(overrides: dict[str, Any] | None = None) -> Any:
+    from scrapy.utils.project import get_project_settings
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = get_project_settings()
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(
+    sites: list[Site],
+    db_path: str | os.PathLike[str],
+    *,
+    registry_path: str | os.PathLike[str] | None = None,
+    now: str | None = None,
+    full_walk: bool = False,
+    settings: dict[str, Any] | None = None,
+    command: str = "govarchive crawl",
+) -> CrawlResult:
+    """Crawl ``sites`` into the archive at ``db_path`` (in this process)."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.misc import load_object
+
+    started = time.monotonic()
+    db_path = Path(db_path)
+    with Archive(db_path) as archive:
+        archive.upsert_sites([site.as_row() for site in sites])
+        run_id = archive.start_run(command, [site.name for site in sites], at=now)
+    overrides = {
+        "GOVARCHIVE_DB": str(db_path),
+        "GOVARCHIVE_RUN_ID": run_id,
+        "GOVARCHIVE_NOW": now,
+        "GOVARCHIVE_FULL_WALK": full_walk,
+        **(settings or {}),
+    }
+    process = CrawlerProcess(project_settings(overrides))
+    reasons: list[str] = []
+    for site in sites:
+        spidercls = load_object(FAMILY_SPIDERS[site.family])
+        crawler = process.create_crawler(spidercls)
+
+        def closed(spider: Any, reason: str) -> None:
+            reasons.append(reason)
+
+        crawler.signals.connect(closed, signal=_spider_closed())
+        process.crawl(
+            crawler,
+            site=site.name,
+            sites=str(registry_path) if registry_path else None,
+        )
+    process.start()
+    reason = (
+        "finished"
+        if reasons and all(r == "finished" for r in reasons)
+        else (",".join(sorted(set(reasons))) or "no-spider-ran")
+    )
+    with Archive(db_path) as archive:
+        totals = archive.finish_run(run_id, reason, at=now)
+        rows = archive.run_site_rows(run_id)
+    return CrawlResult(
+        run_id=run_id,
+        finish_reason=reason,
+        seconds=time.monotonic() - started,
+        totals=totals,
+        sites=rows,
+    )
+
+
+def _spider_closed() -> Any:
+    from scrapy import signals
+
+    return signals.spider_closed

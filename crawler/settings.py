@@ -1,0 +1,85 @@
+"""Scrapy settings for govarchive: polite by default, bounded against hostile servers.
+
+Per-site values (delay, concurrency, robots) come from the site registry and override
+these for that site's spider. Every limit here is listed in the README's "Reliability".
+"""
+
+from __future__ import annotations
+
+import os
+
+from crawler import __version__
+
+BOT_NAME = "govarchive"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Who we are and how to reach the operator: set GOVARCHIVE_CONTACT to your project page.
+GOVARCHIVE_CONTACT = os.environ.get(
+    "GOVARCHIVE_CONTACT", "https://github.com/govarchive/govarchive"
+)
+# An honest User-Agent naming the project and a contact URL.
+USER_AGENT = f"govarchive/{__version__} (+{GOVARCHIVE_CONTACT})"
+
+# Obey robots.txt (a site can opt out in the registry with obey_robots: false).
+ROBOTSTXT_OBEY = True
+# One request at a time per host; a few hosts in parallel.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+# Seconds between requests to one host (the registry's `delay` overrides per site).
+DOWNLOAD_DELAY = 2.0
+# ±50% random variation of that delay.
+DOWNLOAD_DELAY_JITTER = 0.5
+# AutoThrottle backs off when a small county server slows down.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Give up on a request after this many seconds.
+DOWNLOAD_TIMEOUT = 30
+# Refuse bodies larger than this (also the limit on decompressed gzip: no gzip bombs).
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+# Log a warning for bodies larger than this.
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+# A body shorter than its Content-Length is an error ("truncated"), not a page.
+DOWNLOAD_FAIL_ON_DATALOSS = True
+# Follow at most this many redirects (loops end here).
+REDIRECT_MAX_TIMES = 5
+# Retry transient failures twice; 404/410 are answers, not failures.
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = os.environ.get("GOVARCHIVE_LOG_LEVEL", "INFO")
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RetryAfterMiddleware": 560,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+
+# --- govarchive ---------------------------------------------------------------------
+# The archive file the pipeline writes.
+GOVARCHIVE_DB = os.environ.get("GOVARCHIVE_DB", "archive.db")
+# The runs row this crawl reports to (set by `govarchive crawl`; a plain `scrapy crawl`
+# opens its own run).
+GOVARCHIVE_RUN_ID = None
+# Pretend the crawl happens at this ISO time (replays, the demo's "next day").
+GOVARCHIVE_NOW = None
+# Days between revisits of a known document (0: the site's `revisit_days`).
+GOVARCHIVE_REVISIT_DAYS = 0
+# A document is gone after 404/410 on two crawls at least this many hours apart.
+GOVARCHIVE_GONE_AFTER_HOURS = 24.0
+# Walk every list page even when the newest pages hold only known documents.
+GOVARCHIVE_FULL_WALK = False
+# Largest attachment downloaded, in bytes.
+GOVARCHIVE_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
+# Longest honoured Retry-After, in seconds.
+GOVARCHIVE_MAX_RETRY_AFTER = 120
+
+# Scrapy 2.13+ defaults, spelled out.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

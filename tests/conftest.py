@@ -1,0 +1,56 @@
+"""Shared test helpers: fixture pages, the demo replica sites, crawls in child processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+_WS = re.compile(r"[\s\u3000\u00a0\u200b]+")
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def nows(text: str | None) -> str:
+    """Text with all whitespace removed (how the corpus gold is compared)."""
+    return _WS.sub("", text or "")
+
+
+def run_cli(*args: str, timeout: float = 180, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``govarchive`` in a child process (a crawl needs its own Twisted reactor)."""
+    env = {**os.environ, "GOVARCHIVE_LOG_LEVEL": "WARNING"}
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=env,
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(
+            f"govarchive {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}"
+        )
+    return done
+
+
+@pytest.fixture
+def demo_world():
+    """Both demo replica sites, served on 127.0.0.1 (day one)."""
+    from crawler.demo import DemoWorld
+
+    with DemoWorld() as world:
+        yield world
+
+
+@pytest.fixture
+def demo_registry(demo_world, tmp_path):
+    return demo_world.write_registry(tmp_path / "sites.yaml")

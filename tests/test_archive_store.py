@@ -1,0 +1,280 @@
+"""archive.store: versions, deletions after confirmation, dedup, raw pages, reparse, export."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+
+import pytest
+
+from archive import SCHEMA_VERSION, Archive, SchemaError
+from archive.export import export_rows, write_export
+from parsers.record import Attachment, Record
+
+DAY1 = "2025-04-01T02:00:00+08:00"
+DAY1_LATER = "2025-04-01T20:00:00+08:00"
+DAY2 = "2025-04-02T02:00:00+08:00"
+DAY3 = "2025-04-03T02:00:00+08:00"
+
+
+def record(
+    url: str = "http://x.gov.cn/a/t1.html", body: str = "第一段。\n第二段。", **kw
+) -> Record:
+    return Record(
+        url=url,
+        title="关于执法检查的通知",
+        doc_date="2025-03-01",
+        issuer="某县人民政府",
+        body_text=body,
+        **kw,
+    )
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with Archive(tmp_path / "a.db") as a:
+        yield a
+
+
+def versions(archive: Archive, url: str) -> list[int]:
+    rows = archive.conn.execute(
+        "SELECT v.version FROM versions v JOIN documents d ON d.id = v.document_id WHERE d.url = ?"
+        " ORDER BY v.version",
+        (url,),
+    )
+    return [r[0] for r in rows]
+
+
+def doc(archive: Archive, url: str) -> sqlite3.Row:
+    return archive.conn.execute("SELECT * FROM documents WHERE url = ?", (url,)).fetchone()
+
+
+def test_new_document(archive: Archive) -> None:
+    assert archive.record_document(record(), site="s", run_id=None, at=DAY1) == "new"
+
+
+def test_unchanged_document_writes_no_version(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_document(record(), site="s", run_id=None, at=DAY2)
+    assert versions(archive, record().url) == [1]
+
+
+def test_unchanged_document_moves_last_seen(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_document(record(), site="s", run_id=None, at=DAY2)
+    assert doc(archive, record().url)["last_seen"] == DAY2
+
+
+def test_whitespace_only_difference_is_not_an_edit(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    outcome = archive.record_document(
+        record(body="第一段。 \n\n第二段。"), site="s", run_id=None, at=DAY2
+    )
+    assert outcome == "unchanged"
+
+
+def test_edit_adds_a_version(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_document(
+        record(body="第一段。\n第二段（修订）。"), site="s", run_id=None, at=DAY2
+    )
+    assert versions(archive, record().url) == [1, 2]
+
+
+def test_edit_records_changed_fields(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_document(record(body="改了。"), site="s", run_id=None, at=DAY2)
+    row = archive.conn.execute("SELECT changed_fields FROM versions WHERE version = 2").fetchone()
+    assert json.loads(row[0]) == ["body_text"]
+
+
+def test_edit_keeps_the_old_text(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_document(record(body="改了。"), site="s", run_id=None, at=DAY2)
+    row = archive.conn.execute("SELECT record FROM versions WHERE version = 1").fetchone()
+    assert json.loads(row[0])["body_text"] == "第一段。\n第二段。"
+
+
+def test_same_document_on_two_urls_shares_a_hash(archive: Archive) -> None:
+    archive.record_document(
+        record(url="http://city.gov.cn/t1.html"), site="city", run_id=None, at=DAY1
+    )
+    archive.record_document(
+        record(url="http://county.gov.cn/t9.html"), site="county", run_id=None, at=DAY1
+    )
+    row = archive.conn.execute("SELECT copies, sites FROM same_document_elsewhere").fetchone()
+    assert (row["copies"], row["sites"]) == (2, "city | county")
+
+
+def test_one_404_is_not_gone(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    assert archive.record_missing(record().url, at=DAY2) == "missing"
+
+
+def test_two_404s_within_a_day_are_not_gone(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_missing(record().url, at=DAY1)
+    assert archive.record_missing(record().url, at=DAY1_LATER) == "missing"
+
+
+def test_two_404s_a_day_apart_are_gone(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_missing(record().url, at=DAY1)
+    archive.record_missing(record().url, at=DAY2)
+    assert doc(archive, record().url)["status"] == "gone"
+
+
+def test_gone_keeps_every_version(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_document(record(body="改了。"), site="s", run_id=None, at=DAY1_LATER)
+    archive.record_missing(record().url, at=DAY2)
+    archive.record_missing(record().url, at=DAY3)
+    assert versions(archive, record().url) == [1, 2]
+
+
+def test_confirmation_window_is_configurable(tmp_path) -> None:
+    with Archive(tmp_path / "b.db", gone_after_hours=48) as a:
+        a.record_document(record(), site="s", run_id=None, at=DAY1)
+        a.record_missing(record().url, at=DAY1)
+        assert a.record_missing(record().url, at=DAY2) == "missing"
+
+
+def test_answer_after_a_404_resets_the_absence(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_missing(record().url, at=DAY1)
+    archive.record_document(record(), site="s", run_id=None, at=DAY2)
+    assert archive.record_missing(record().url, at=DAY3) == "missing"
+
+
+def test_delisted_keeps_the_document(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.mark_delisted(record().url, at=DAY2)
+    assert doc(archive, record().url)["status"] == "delisted"
+
+
+def test_raw_page_stored_once(archive: Archive) -> None:
+    body = "<html>同一页面</html>".encode()
+    archive.record_fetch(None, "http://x/1", body=body, status=200)
+    archive.record_fetch(None, "http://x/2", body=body, status=200)
+    assert archive.conn.execute("SELECT count(*) FROM raw_pages").fetchone()[0] == 1
+
+
+def test_raw_page_round_trip(archive: Archive) -> None:
+    body = "<html>原始页面</html>".encode()
+    sha = archive.record_fetch(None, "http://x/1", body=body, status=200)
+    assert archive.raw_page(sha) == body
+
+
+def test_failed_fetch_recorded_with_reason(archive: Archive) -> None:
+    archive.record_fetch(7, "http://x/slow", error="timeout")
+    row = archive.conn.execute("SELECT run_id, error FROM fetches").fetchone()
+    assert tuple(row) == (7, "timeout")
+
+
+def test_reparse_writes_versions_only_where_records_change(archive: Archive) -> None:
+    html = "<html><head><title>关于执法检查的通知</title></head><body><div>{}</div></body></html>"
+    for n, url in enumerate(("http://x/1.html", "http://x/2.html")):
+        raw = html.format("第一段正文内容，足够长的一段文字。" * (n + 1)).encode()
+        sha = archive.record_fetch(None, url, body=raw, status=200)
+        archive.record_document(record(url=url), site="s", run_id=None, raw_sha256=sha, at=DAY1)
+    from parsers import parse_page
+
+    first = archive.reparse(parse_page, at=DAY2)
+    second = archive.reparse(parse_page, at=DAY3)
+    assert (first["changed"], second["changed"], second["unchanged"]) == (2, 0, 2)
+
+
+def test_attachment_stored_by_hash_not_by_name(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_attachment(
+        record().url, "http://x/f.pdf", "../../etc/passwd\x00", b"%PDF-1.4 test", at=DAY1
+    )
+    row = archive.conn.execute("SELECT name, stored_path, sha256 FROM attachments").fetchone()
+    assert row["stored_path"] == f"{row['sha256'][:2]}/{row['sha256']}"
+
+
+def test_attachment_name_sanitised(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_attachment(
+        record().url, "http://x/f.pdf", "../../etc/passwd\x00", b"%PDF-1.4", at=DAY1
+    )
+    name = archive.conn.execute("SELECT name FROM attachments").fetchone()[0]
+    assert "/" not in name and "\x00" not in name
+
+
+def test_attachment_file_inside_storage(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_attachment(record().url, "http://x/f.pdf", "a" * 500, b"%PDF-1.4", at=DAY1)
+    stored = [p for p in archive.files_dir.rglob("*") if p.is_file()]
+    assert len(stored) == 1 and archive.files_dir in stored[0].parents
+
+
+def test_docx_attachment_text_extracted(archive: Archive) -> None:
+    from crawler.demo.attachments import make_docx
+
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_attachment(
+        record().url, "http://x/f.docx", "分工表", make_docx(["任务分工表", "县司法局"])
+    )
+    assert (
+        archive.conn.execute("SELECT text FROM attachments").fetchone()[0] == "任务分工表\n县司法局"
+    )
+
+
+def test_pdf_attachment_text_extracted(archive: Archive) -> None:
+    from crawler.demo.attachments import make_pdf
+
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_attachment(
+        record().url, "http://x/f.pdf", "台账", make_pdf("工作台账", ["行政执法案件统计"])
+    )
+    assert "行政执法案件统计" in archive.conn.execute("SELECT text FROM attachments").fetchone()[0]
+
+
+def test_export_jsonl(archive: Archive) -> None:
+    archive.record_document(
+        record(attachments=[Attachment("附件", "http://x/a.pdf")]), site="s", run_id=None
+    )
+    out = io.StringIO()
+    write_export(export_rows(archive), "jsonl", out)
+    assert json.loads(out.getvalue())["attachments"] == [{"name": "附件", "url": "http://x/a.pdf"}]
+
+
+def test_export_csv_header(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None)
+    out = io.StringIO()
+    write_export(export_rows(archive), "csv", out)
+    assert out.getvalue().splitlines()[0].startswith("id,url,site,title,doc_date")
+
+
+def test_export_filters_by_site_and_since(archive: Archive) -> None:
+    archive.record_document(record(url="http://a/1"), site="a", run_id=None, at=DAY1)
+    archive.record_document(record(url="http://b/1"), site="b", run_id=None, at=DAY3)
+    rows = list(export_rows(archive, since="2025-04-02", sites=["a", "b"]))
+    assert [r["url"] for r in rows] == ["http://b/1"]
+
+
+def test_schema_version_recorded(archive: Archive) -> None:
+    assert archive.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_newer_schema_refused(tmp_path) -> None:
+    path = tmp_path / "new.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(SchemaError):
+        Archive(path)
+
+
+def test_wal_mode(archive: Archive) -> None:
+    assert archive.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_last_seen_update_does_not_reindex(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    before = archive.conn.execute("SELECT count(*) FROM documents_fts_data").fetchone()[0]
+    archive.touch_document(record().url, listed=True, at=DAY2)
+    after = archive.conn.execute("SELECT count(*) FROM documents_fts_data").fetchone()[0]
+    assert before == after

@@ -1,0 +1,75 @@
+"""crawler.cli: every command has help with an example; errors are one clear line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import FIXTURES, run_cli
+
+from crawler.cli import COMMANDS
+
+
+def test_top_level_help_has_an_example() -> None:
+    assert "example:" in run_cli("--help").stdout
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_each_command_help_has_an_example(command: str) -> None:
+    assert "example:" in run_cli(command, "--help").stdout
+
+
+def test_parse_prints_the_record_as_json() -> None:
+    out = run_cli(
+        "parse", str(FIXTURES / "govcn_frag_2019jiejiari.html"), "--url", "https://www.gov.cn/x.htm"
+    ).stdout
+    assert json.loads(out)["doc_no"] == "国办发明电〔2018〕15号"
+
+
+def test_parse_leaves_out_body_html_by_default() -> None:
+    out = run_cli("parse", str(FIXTURES / "govcn_frag_2019jiejiari.html")).stdout
+    assert "body_html" not in json.loads(out)
+
+
+def test_bad_registry_is_one_clear_message(tmp_path) -> None:
+    bad = tmp_path / "sites.yaml"
+    bad.write_text(
+        "- {name: x, title: t, family: nope, start_urls: [http://a.gov.cn/]}\n", encoding="utf-8"
+    )
+    done = run_cli("crawl", "--sites", str(bad), "--db", str(tmp_path / "a.db"), check=False)
+    assert (done.returncode, done.stderr.strip().splitlines()) == (
+        2,
+        [
+            "govarchive crawl: site 'x': key 'family': expected one of trs, hanweb, generic, got 'nope'"
+        ],
+    )
+
+
+def test_bad_registry_writes_no_archive(tmp_path) -> None:
+    bad = tmp_path / "sites.yaml"
+    bad.write_text("- {name: x}\n", encoding="utf-8")
+    run_cli("crawl", "--sites", str(bad), "--db", str(tmp_path / "a.db"), check=False)
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_unwritable_archive_directory(tmp_path) -> None:
+    done = run_cli("crawl", "--db", str(tmp_path / "no" / "such" / "a.db"), check=False)
+    assert (
+        done.returncode == 2 and "does not exist" in done.stderr and "Traceback" not in done.stderr
+    )
+
+
+def test_newer_archive_refused(tmp_path) -> None:
+    import sqlite3
+
+    db = tmp_path / "future.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    done = run_cli("export", "--db", str(db), check=False)
+    assert done.returncode == 2 and "newer than this govarchive supports" in done.stderr
+
+
+def test_sites_lists_the_registry() -> None:
+    out = run_cli("sites", "--db", "/nonexistent/archive.db").stdout
+    assert "wangcang" in out and "[unverified]" in out

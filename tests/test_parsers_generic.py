@@ -1,0 +1,265 @@
+"""parsers.page on templates never seen: metadata by labels anywhere, content by density,
+chrome removed by rule. Pages here are small constructed ones, each built around one trap."""
+
+from __future__ import annotations
+
+from parsers import parse_page
+from parsers.page import looks_missing
+
+PARAGRAPHS = "".join(
+    f"<p>第{n}条 为进一步规范行政执法行为，提高依法行政水平，结合本县实际，制定本办法，请认真贯彻执行。</p>"
+    for n in range(1, 6)
+)
+
+
+def page(body: str, title: str = "某某县人民政府关于印发行政执法办法的通知_某某县人民政府") -> str:
+    return (
+        f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>{body}</body></html>"
+    )
+
+
+NAV = "<div class='nav'><a href='/'>首页</a><a href='/zwgk/'>政务公开</a><a href='/hd/'>互动交流</a></div>"
+FOOTER = "<div class='footer'>主办单位：某某县人民政府办公室 网站标识码：5100000001 蜀ICP备12345678号</div>"
+
+DEFINITION_LIST = parse_page(
+    page(
+        NAV
+        + "<dl class='meta'><dt>索取号</dt><dd>ABC-2024-001</dd><dt>发文机关</dt><dd>某某县人民政府</dd>"
+        "<dt>成文日期</dt><dd>2024年3月5日</dd><dt>文号</dt><dd>某府发〔2024〕7号</dd></dl>"
+        "<h1>某某县人民政府关于印发行政执法办法的通知</h1><div class='text'>"
+        + PARAGRAPHS
+        + "</div>"
+        + FOOTER
+    ),
+    "http://www.example.gov.cn/zwgk/202403/t20240305_1.html",
+)
+
+
+def test_definition_list_index_no() -> None:
+    assert DEFINITION_LIST.index_no == "ABC-2024-001"
+
+
+def test_definition_list_issuer() -> None:
+    assert DEFINITION_LIST.issuer == "某某县人民政府"
+
+
+def test_definition_list_doc_date() -> None:
+    assert DEFINITION_LIST.doc_date == "2024-03-05"
+
+
+def test_definition_list_doc_no() -> None:
+    assert DEFINITION_LIST.doc_no == "某府发〔2024〕7号"
+
+
+def test_content_found_by_density() -> None:
+    assert DEFINITION_LIST.body_text.startswith("第1条")
+
+
+def test_footer_out_of_body() -> None:
+    assert "网站标识码" not in DEFINITION_LIST.body_text
+
+
+def test_nav_out_of_body() -> None:
+    assert "互动交流" not in DEFINITION_LIST.body_text
+
+
+SPANS = parse_page(
+    page(
+        "<div class='info'><span>标&ensp;&ensp;题：</span><span>关于开展安全生产检查的通知</span>"
+        "<span>发布日期：</span><span>2024-06-01</span><span>信息来源：</span><span>县应急管理局</span></div>"
+        "<div class='info2'>标　　题：关于开展安全生产检查的通知　有 效 性：有效　主题分类：安全生产</div>"
+        "<div id='art'>" + PARAGRAPHS + "</div>",
+        title="某某县应急管理局",
+    ),
+    "http://www.example.gov.cn/a.html",
+)
+
+
+def test_span_pair_title_with_ensp() -> None:
+    assert SPANS.title == "关于开展安全生产检查的通知"
+
+
+def test_span_pair_publish_date() -> None:
+    assert SPANS.publish_date == "2024-06-01"
+
+
+def test_span_pair_issuer_from_source() -> None:
+    assert SPANS.issuer == "县应急管理局"
+
+
+def test_full_width_spaced_validity() -> None:
+    assert SPANS.validity == "有效"
+
+
+def test_topic_after_full_width_space() -> None:
+    assert SPANS.topic == "安全生产"
+
+
+EMPTY_META = parse_page(
+    page(
+        "<table class='xxgk'><tr><td>索引号：</td><td></td><td>发布机构：</td><td></td></tr>"
+        "<tr><td>文号：</td><td></td><td>成文日期：</td><td></td></tr></table>"
+        "<h2>某某县人民政府关于印发行政执法办法的通知</h2><div class='zw'>"
+        + PARAGRAPHS
+        + "<p>某某县人民政府</p><p>2024年3月5日</p></div>"
+    ),
+    "http://www.example.gov.cn/b.html",
+)
+
+
+def test_empty_index_no_is_empty_string() -> None:
+    assert EMPTY_META.index_no == ""
+
+
+def test_empty_doc_no_is_empty_string() -> None:
+    assert EMPTY_META.doc_no == ""
+
+
+def test_empty_issuer_falls_back_to_signature() -> None:
+    assert EMPTY_META.issuer == "某某县人民政府"
+
+
+def test_empty_doc_date_falls_back_to_signature_date() -> None:
+    assert EMPTY_META.doc_date == "2024-03-05"
+
+
+def test_absent_field_is_none() -> None:
+    assert EMPTY_META.keywords is None
+
+
+JIANGXI = parse_page(
+    page(
+        "<div class='article'><h1>某某县人民政府关于印发行政执法办法的通知</h1>"
+        "<div class='glgj'>关联稿件：<a href='/x/1.html'>【图解】行政执法办法解读</a></div>"
+        "<div class='article-content'>" + PARAGRAPHS + "<p>附件：</p></div>"
+        "<div class='tools'>【打印】【关闭】 分享到：微信 微博</div></div>"
+    ),
+    "http://www.example.gov.cn/c.html",
+)
+
+
+def test_related_block_between_title_and_body_left_out() -> None:
+    assert "关联稿件" not in JIANGXI.body_text
+
+
+def test_empty_attachment_label_left_out() -> None:
+    assert not JIANGXI.body_text.endswith("附件：")
+
+
+def test_jiangxi_body_content_present() -> None:
+    assert JIANGXI.body_text.startswith("第1条")
+
+
+CHROME_INSIDE = parse_page(
+    page(
+        "<div id='zoom'><p>字号：大 中 小</p><p>当前位置：首页 &gt; 政务公开</p>"
+        + PARAGRAPHS
+        + "<p>浏览次数：1024</p><p>（责任编辑：张三）</p><p>上一篇：关于某事的通知</p>"
+        "<p>下一篇：关于另一事的通知</p><p>扫一扫在手机打开当前页</p></div>"
+    ),
+    "http://www.example.gov.cn/d.html",
+)
+
+
+def test_chrome_lines_out_of_body() -> None:
+    text = CHROME_INSIDE.body_text
+    assert [
+        w
+        for w in ("字号", "当前位置", "浏览次数", "责任编辑", "上一篇", "下一篇", "扫一扫")
+        if w in text
+    ] == []
+
+
+def test_chrome_lines_keep_the_document() -> None:
+    assert CHROME_INSIDE.body_text.count("第") == 5
+
+
+HIDDEN_PRINT_COPY = parse_page(
+    page(
+        "<div id='zoom'>" + PARAGRAPHS + "</div>"
+        "<div id='printArea' style='display: none'>" + PARAGRAPHS + "</div>"
+    ),
+    "http://www.example.gov.cn/e.html",
+)
+
+
+def test_hidden_print_copy_not_doubled() -> None:
+    assert HIDDEN_PRINT_COPY.body_text.count("第1条") == 1
+
+
+HOSTILE = parse_page(
+    page(
+        "<div id='zoom'><p onclick=\"alert(1)\">第一段，正文内容足够长足够长足够长。</p>"
+        "<script>alert('x')</script><iframe src='http://evil.example/'></iframe>"
+        "<p style='mso-bidi-font-family:宋体'><a href='javascript:alert(2)'>链接</a>"
+        "<img src='a.png' onerror='alert(3)'>" + PARAGRAPHS + "</p><o:p></o:p></div>"
+    ),
+    "http://www.example.gov.cn/f/g.html",
+)
+
+
+def test_no_script_in_body_html() -> None:
+    assert "<script" not in HOSTILE.body_html
+
+
+def test_no_iframe_in_body_html() -> None:
+    assert "<iframe" not in HOSTILE.body_html
+
+
+def test_no_event_handlers_in_body_html() -> None:
+    assert "onclick" not in HOSTILE.body_html and "onerror" not in HOSTILE.body_html
+
+
+def test_no_javascript_urls_in_body_html() -> None:
+    assert "javascript:" not in HOSTILE.body_html
+
+
+def test_no_word_markup_in_body_html() -> None:
+    assert "mso-" not in HOSTILE.body_html and "o:p" not in HOSTILE.body_html
+
+
+def test_images_made_absolute() -> None:
+    assert 'src="http://www.example.gov.cn/f/a.png"' in HOSTILE.body_html
+
+
+def test_title_without_site_suffix() -> None:
+    record = parse_page(page("<div class='c'>" + PARAGRAPHS + "</div>"), "http://x/")
+    assert record.title == "某某县人民政府关于印发行政执法办法的通知"
+
+
+def test_pubdate_meta_only_when_nothing_is_displayed() -> None:
+    html = (
+        "<html><head><meta name='PubDate' content='2025-01-09 03:00'><title>通知</title></head><body>"
+        "<h1>关于开展检查的通知</h1><div class='info'>发布时间：2024-12-30</div><div>"
+        + PARAGRAPHS
+        + "</div></body></html>"
+    )
+    assert parse_page(html, "http://x/").publish_date == "2024-12-30"
+
+
+def test_soft_404_detected() -> None:
+    record = parse_page(
+        page("<div><h1>提示</h1><p>对不起，您访问的页面不存在或已删除！</p></div>", "404"),
+        "http://x/",
+    )
+    assert looks_missing(record)
+
+
+def test_real_document_is_not_soft_404() -> None:
+    assert not looks_missing(DEFINITION_LIST)
+
+
+def test_empty_and_broken_input() -> None:
+    record = parse_page(b"", "http://x/")
+    assert record.body_text == "" and record.title is None
+
+
+def test_binary_garbage_does_not_raise() -> None:
+    record = parse_page(bytes(range(256)) * 40, "http://x/")
+    assert isinstance(record.body_text, str)
+
+
+def test_record_json_round_trip() -> None:
+    from parsers.record import Record
+
+    assert Record.from_dict(DEFINITION_LIST.to_dict()) == DEFINITION_LIST

@@ -1,0 +1,101 @@
+"""parsers.listing: TRS createPageHTML lists, Hanweb dataproxy XML, JS-rendered lists."""
+
+from __future__ import annotations
+
+from conftest import fixture_bytes
+
+from parsers.listing import (
+    Pagination,
+    page_urls,
+    parse_dataproxy,
+    parse_list_page,
+    parse_pagination,
+)
+
+GANSU_URL = "https://jyt.gansu.gov.cn/jyt/c110634/zwgklist.shtml"
+GANSU = parse_list_page(fixture_bytes("gs_jyt_list.html"), GANSU_URL, family="generic")
+JIANGSU = parse_dataproxy(
+    fixture_bytes("js_gxt_dataproxy_p1.xml"),
+    "https://gxt.jiangsu.gov.cn/module/web/jpage/dataproxy.jsp",
+)
+
+
+def test_gansu_items_inside_comment_markers() -> None:
+    assert len(GANSU.items) == 20
+
+
+def test_gansu_first_item_url() -> None:
+    assert GANSU.items[0].url == "https://jyt.gansu.gov.cn/jyt/c110634/202511/174240943.shtml"
+
+
+def test_gansu_first_item_date() -> None:
+    assert GANSU.items[0].date == "2025-11-17"
+
+
+def test_gansu_last_item_url() -> None:
+    assert GANSU.items[-1].url == "https://jyt.gansu.gov.cn/jyt/c110634/202506/174155064.shtml"
+
+
+def test_gansu_other_columns_are_not_items() -> None:
+    assert not [i for i in GANSU.items if i.url.endswith("zwgklist.shtml")]
+
+
+def test_gansu_create_page_html_total() -> None:
+    assert GANSU.total_pages == 10
+
+
+def test_gansu_page_urls() -> None:
+    assert GANSU.page_urls[1] == "https://jyt.gansu.gov.cn/jyt/c110634/zwgklist_1.shtml"
+
+
+def test_classic_trs_create_page_html() -> None:
+    assert parse_pagination('createPageHTML(5, 0, "index", "html");') == Pagination(
+        5, 0, "index", "html"
+    )
+
+
+def test_count_page_variables() -> None:
+    assert parse_pagination("var countPage = 7;var currentPage = 2;") == Pagination(
+        7, 2, "index", "html"
+    )
+
+
+def test_page_urls_of_a_column_directory() -> None:
+    urls = page_urls("http://x.gov.cn/zwgk/gzbg/", Pagination(3, 0, "index", "htm"))
+    assert urls == [
+        "http://x.gov.cn/zwgk/gzbg/index.htm",
+        "http://x.gov.cn/zwgk/gzbg/index_1.htm",
+        "http://x.gov.cn/zwgk/gzbg/index_2.htm",
+    ]
+
+
+def test_dataproxy_record_count() -> None:
+    assert len(JIANGSU.items) == 76
+
+
+def test_dataproxy_total_record() -> None:
+    assert JIANGSU.total_records == 756
+
+
+def test_dataproxy_first_item() -> None:
+    assert (
+        JIANGSU.items[0].url == "https://gxt.jiangsu.gov.cn/art/2025/10/29/art_80179_11664839.html"
+    )
+
+
+def test_dataproxy_readlabel_date() -> None:
+    assert JIANGSU.items[0].date == "2025-10-29"
+
+
+def test_dataproxy_title() -> None:
+    assert (
+        JIANGSU.items[0].title
+        == "省政府办公厅印发关于进一步支持专精特新中小企业高质量发展若干政策措施的通知"
+    )
+
+
+def test_javascript_rendered_list_has_no_items() -> None:
+    page = parse_list_page(
+        fixture_bytes("jx_sthjt_js_list.html"), "https://sthjt.jiangxi.gov.cn/jxssthjt/x/"
+    )
+    assert page.items == []

@@ -1,0 +1,202 @@
+"""parsers.page: clean records from saved real pages (tests/fixtures), field by field.
+
+Each page is parsed once at module level; one assert per fact; noise-absent asserts stand
+beside content-present ones.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import fixture_bytes, nows
+
+from parsers import parse_page
+
+GOVCN = parse_page(
+    fixture_bytes("govcn_frag_2019jiejiari.html"),
+    "https://www.gov.cn/zhengce/content/2018-12/06/content_5346276.htm",
+)
+SHANGHAI = parse_page(
+    fixture_bytes("sh_wsjkw_tongzhi.html"), "https://wsjkw.sh.gov.cn/jcws2/20240511/0001.html"
+)
+ZHEJIANG = parse_page(
+    fixture_bytes("zj_jyt_hanweb.html"),
+    "http://jyt.zj.gov.cn/art/2024/10/21/art_1532836_58943357.html",
+)
+MOE = parse_page(
+    fixture_bytes("moe_tongzhi.html"),
+    "http://www.moe.gov.cn/srcsite/A12/moe_1416/s3013/202406/t20240613_1135621.html",
+)
+SICHUAN = parse_page(
+    fixture_bytes("sc_jianyi_fuhan.html"), "https://wsjkw.sc.gov.cn/scwsjkw/jytabl/2025/6/3/x.shtml"
+)
+XIANGTAN = parse_page(fixture_bytes("xiangtan_utf16.html"), "http://www.xiangtan.gov.cn/x.html")
+URUMQI = parse_page(fixture_bytes("xj_urumqi_duplicated.html"), "http://www.wlmq.gov.cn/x.html")
+
+
+# --- gov.cn policy fragment: metadata table with spaced labels, title + 文号 repeated ---
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("title", "国务院办公厅关于2019年部分节假日安排的通知"),
+        ("doc_date", "2018-12-04"),
+        ("publish_date", "2018-12-06"),
+        ("issuer", "国务院办公厅"),
+        ("index_no", "000014349/2018-00213"),
+        ("doc_no", "国办发明电〔2018〕15号"),
+        ("topic", "综合政务\\其他"),
+        ("template", "govcn-ucap"),
+    ],
+)
+def test_govcn_fields(field: str, expected: str) -> None:
+    assert getattr(GOVCN, field) == expected
+
+
+def test_govcn_body_starts_with_the_addressees() -> None:
+    assert GOVCN.body_text.startswith("各省、自治区、直辖市人民政府")
+
+
+def test_govcn_repeated_title_left_out_of_body() -> None:
+    assert "国务院办公厅关于2019年部分节假日安排的通知" not in GOVCN.body_text
+
+
+def test_govcn_repeated_doc_no_left_out_of_body() -> None:
+    assert "国办发明电〔2018〕15号" not in GOVCN.body_text
+
+
+def test_govcn_signature_kept() -> None:
+    assert GOVCN.body_text.splitlines()[-1] == "2018年12月4日"
+
+
+def test_govcn_metadata_labels_out_of_body() -> None:
+    assert "索引号" not in nows(GOVCN.body_text)
+
+
+def test_govcn_print_and_close_out_of_body() -> None:
+    assert "打印" not in GOVCN.body_text and "关闭" not in GOVCN.body_text
+
+
+def test_govcn_paragraphs_are_lines() -> None:
+    assert len(GOVCN.body_text.splitlines()) >= 5
+
+
+# --- Shanghai: 索取号 in a header row of labels over a row of values -------------------
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("title", "关于开展2024年“世界家庭医生日”主题宣传活动的通知"),
+        ("index_no", "076478684Q/2024-00112"),
+        ("doc_no", "沪卫基层〔2024〕5号"),
+        ("issuer", "上海市卫生健康委员会"),
+        ("doc_date", "2024-05-10"),
+        ("publish_date", "2024-05-11"),
+    ],
+)
+def test_shanghai_fields(field: str, expected: str) -> None:
+    assert getattr(SHANGHAI, field) == expected
+
+
+def test_shanghai_metadata_table_out_of_body() -> None:
+    assert "索取号" not in SHANGHAI.body_text
+
+
+def test_shanghai_body_starts_with_addressees() -> None:
+    assert SHANGHAI.body_text.startswith("各区卫生健康委")
+
+
+# --- Zhejiang Hanweb: "label: value" cells, empty 文件编号 ------------------------------
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("title", "全省教育系统师德师风建设专题培训班举办"),
+        ("index_no", "002482082/2024-00332"),
+        ("doc_no", ""),
+        ("issuer", "省教育厅"),
+        ("doc_date", "2024-10-21"),
+        ("topic", "教育"),
+    ],
+)
+def test_zhejiang_fields(field: str, expected: str) -> None:
+    assert getattr(ZHEJIANG, field) == expected
+
+
+def test_zhejiang_share_and_print_out_of_body() -> None:
+    assert "分享到" not in ZHEJIANG.body_text and "打印本页" not in ZHEJIANG.body_text
+
+
+# --- MOE TRS: 信息索引 / 发文字号, signature date before 发布日期, docx attachments ---------
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("index_no", "360A12-07-2024-0008-1"),
+        ("doc_no", "教思政厅函〔2024〕10号"),
+        ("issuer", "教育部办公厅"),
+        ("doc_date", "2024-05-30"),
+        ("publish_date", "2024-06-13"),
+    ],
+)
+def test_moe_fields(field: str, expected: str) -> None:
+    assert getattr(MOE, field) == expected
+
+
+def test_moe_attachment_names() -> None:
+    assert [a.name for a in MOE.attachments][:2] == [
+        "知识竞答工作要求",
+        "数字微展览、工作案例、视频微课等作品报送要求",
+    ]
+
+
+def test_moe_attachment_urls_are_absolute() -> None:
+    assert MOE.attachments[0].url == (
+        "http://www.moe.gov.cn/srcsite/A12/moe_1416/s3013/202406/W020240613556663716813.docx"
+    )
+
+
+# --- Sichuan: 文号 as the first content line, a source naming a website ----------------
+def test_sichuan_doc_no_from_the_content_head() -> None:
+    assert SICHUAN.doc_no == "川卫函〔2025〕46号"
+
+
+def test_sichuan_displayed_time_beats_pubdate_meta() -> None:
+    assert SICHUAN.publish_date == "2025-06-03 13:44"
+
+
+def test_sichuan_issuer_is_the_signer_not_the_website() -> None:
+    assert SICHUAN.issuer == "四川省卫生健康委员会"
+
+
+def test_sichuan_body_starts_after_the_doc_no() -> None:
+    assert SICHUAN.body_text.startswith("唐家文代表")
+
+
+def test_sichuan_font_size_chrome_out_of_body() -> None:
+    assert "字体" not in SICHUAN.body_text
+
+
+def test_sichuan_related_attachments_link_out_of_body() -> None:
+    assert "相关附件" not in SICHUAN.body_text
+
+
+# --- Xiangtan: UTF-16LE with BOM while the meta says gb2312 -----------------------------
+def test_xiangtan_title_decoded() -> None:
+    assert XIANGTAN.title == "“从齐白石故乡吹来的风”书画展亮相澳门"
+
+
+def test_xiangtan_issuer_decoded() -> None:
+    assert XIANGTAN.issuer == "湘潭日报·新湘潭客户端"
+
+
+def test_xiangtan_comment_widget_out_of_body() -> None:
+    assert "全部留言" not in XIANGTAN.body_text
+
+
+# --- Urumqi: the article twice (PC and mobile markup) ----------------------------------
+def test_duplicated_article_kept_once() -> None:
+    assert URUMQI.body_text.count("伊犁哈萨克自治州文化和旅游局，各地") == 1
+
+
+def test_duplicated_article_signature_date() -> None:
+    assert URUMQI.doc_date == "2024-03-01"
+
+
+def test_duplicated_article_ends_with_signature() -> None:
+    assert URUMQI.body_text.splitlines()[-2:] == ["新疆文化艺术学校", "2024年3月1日"]

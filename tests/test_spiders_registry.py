@@ -1,0 +1,84 @@
+"""spiders.registry: sites as data, validated with messages naming site, key and expectation."""
+
+from __future__ import annotations
+
+import pytest
+
+from spiders.registry import RegistryError, load_registry
+
+MINIMAL = "- {name: example, title: 某某县人民政府, family: trs, start_urls: [https://www.example.gov.cn/zwgk/gzbg/]}\n"
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "sites.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_minimal_trs_entry_loads(tmp_path) -> None:
+    assert load_registry(write(tmp_path, MINIMAL))[0].name == "example"
+
+
+def test_allowed_domains_default_to_start_url_hosts(tmp_path) -> None:
+    assert load_registry(write(tmp_path, MINIMAL))[0].allowed_domains == ["www.example.gov.cn"]
+
+
+def test_polite_defaults(tmp_path) -> None:
+    site = load_registry(write(tmp_path, MINIMAL))[0]
+    assert (site.delay, site.concurrency, site.obey_robots) == (2.0, 1, True)
+
+
+def test_named_schedule_resolves_to_cron(tmp_path) -> None:
+    site = load_registry(write(tmp_path, MINIMAL.replace("}", ", schedule: weekly}")))[0]
+    assert site.cron == "0 3 * * 0"
+
+
+def test_bundled_registry_loads() -> None:
+    assert len(load_registry()) >= 10
+
+
+def test_bundled_registry_covers_seed_jurisdictions() -> None:
+    names = {s.jurisdiction for s in load_registry()}
+    assert {
+        "四川省广元市旺苍县",
+        "重庆市开州区",
+        "山东省淄博市沂源县中庄镇",
+        "四川省广安市华蓥市双河街道",
+    } <= names
+
+
+def test_bundled_registry_marks_unverified_entries() -> None:
+    assert all(not s.verified for s in load_registry())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            MINIMAL.replace("family: trs", "family: wordpress"),
+            "site 'example': key 'family': expected one of trs, hanweb, generic",
+        ),
+        (MINIMAL.replace("title: 某某县人民政府, ", ""), "site 'example': key 'title'"),
+        (
+            MINIMAL.replace("[https://www.example.gov.cn/zwgk/gzbg/]", "[ftp://x]"),
+            "key 'start_urls': expected http(s) URLs",
+        ),
+        (MINIMAL.replace("}", ", delay: -1}"), "key 'delay'"),
+        (MINIMAL.replace("}", ", schedule: 'every tuesday'}"), "key 'schedule'"),
+        (MINIMAL.replace("}", ", level: galaxy}"), "key 'level'"),
+        (MINIMAL.replace("}", ", colour: red}"), "key 'colour'"),
+        (MINIMAL.replace("}", ", options: {webid: 3}}"), "key 'options.webid'"),
+        (MINIMAL + MINIMAL, "site 'example': key 'name': expected a unique name"),
+        (MINIMAL.replace("name: example", "name: 'Bad Name'"), "key 'name'"),
+        ("sites: {a: 1}", "expected a list of sites"),
+        ("- [unclosed", "not valid YAML"),
+    ],
+)
+def test_invalid_entries_name_site_and_key(tmp_path, text: str, message: str) -> None:
+    with pytest.raises(RegistryError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_registry(write(tmp_path, text))
+
+
+def test_missing_file(tmp_path) -> None:
+    with pytest.raises(RegistryError, match="cannot read site registry"):
+        load_registry(tmp_path / "nope.yaml")
