@@ -37,10 +37,11 @@ _WEIGHTS = (1.0, 1.0, 0.5, 0.25)
 
 
 def _tag(node: etree._Element | None) -> str:
+    """The tag name (lxml's HTML parser gives lower case), "" for comments and None."""
     if node is None:
         return ""
     tag = node.tag
-    return tag.lower() if isinstance(tag, str) else ""
+    return tag if isinstance(tag, str) else ""
 
 
 def _chrome_attr(node: etree._Element) -> bool:
@@ -57,15 +58,37 @@ def _link_chars(node: etree._Element) -> int:
     return sum(len(compact("".join(a.itertext()))) for a in node.iter("a"))
 
 
+def _container_rank(node: etree._Element) -> int | None:
+    """Index of the first CONTENT_CONTAINERS entry this element matches, or None."""
+    node_id = node.get("id")
+    node_class = node.get("class")
+    if node_id is None and node_class is None:
+        return None
+    tokens = node_class.split() if node_class else ()
+    for rank, (_, attr, how, value) in enumerate(CONTENT_CONTAINERS):
+        if attr == "id":
+            if node_id == value:
+                return rank
+        elif node_class and (
+            (how == "token" and value in tokens) or (how == "~" and value in node_class)
+        ):
+            return rank
+    return None
+
+
 def known_container(root: etree._Element) -> tuple[str, etree._Element] | None:
-    """The first visible known content container holding real text."""
-    for template, xpath in CONTENT_CONTAINERS:
-        for node in root.xpath(xpath):
-            if _hidden(node) or any(_hidden(a) for a in node.iterancestors()):
-                continue
-            text = compact("".join(node.itertext()))
-            if len(text) >= MIN_CONTAINER_CHARS and _link_chars(node) < len(text) * 0.5:
-                return template, node
+    """The first visible known content container holding real text (one pass over the page)."""
+    candidates: list[tuple[int, int, etree._Element]] = []
+    for n, node in enumerate(root.iter()):
+        rank = _container_rank(node)
+        if rank is not None:
+            candidates.append((rank, n, node))
+    for rank, _, node in sorted(candidates, key=lambda c: (c[0], c[1])):
+        if _hidden(node) or any(_hidden(a) for a in node.iterancestors()):
+            continue
+        text = compact("".join(node.itertext()))
+        if len(text) >= MIN_CONTAINER_CHARS and _link_chars(node) < len(text) * 0.5:
+            return CONTENT_CONTAINERS[rank][0], node
     return None
 
 
@@ -76,7 +99,7 @@ def _block_parent(node: etree._Element) -> etree._Element | None:
     return parent
 
 
-def _data_table_holder(node: etree._Element) -> etree._Element:
+def _data_table_holder(node: etree._Element, tables: dict[etree._Element, bool]) -> etree._Element:
     """For a cell of a data table (3+ rows of 2+ cells, short cells): the table's parent."""
     cell = node if _tag(node) in ("td", "th") else node.getparent()
     row = cell.getparent() if cell is not None else None
@@ -87,48 +110,60 @@ def _data_table_holder(node: etree._Element) -> etree._Element:
         table = table.getparent()
     if table is None or _tag(table) != "table":
         return node
-    rows = table.xpath("./tr | ./tbody/tr")
-    if len(rows) < 3 or len(compact("".join(cell.itertext()))) > DATA_CELL_MAX_CHARS:
+    if table not in tables:
+        tables[table] = len(table.xpath("./tr | ./tbody/tr")) >= 3
+    if not tables[table] or len(compact("".join(cell.itertext()))) > DATA_CELL_MAX_CHARS:
         return node
     holder = table.getparent()
     return holder if holder is not None else node
 
 
-def density_container(root: etree._Element) -> etree._Element | None:
+def _visible_chars(text: str) -> int:
+    """Characters that are not whitespace (cheap: no regex)."""
+    return sum(map(len, text.split()))
+
+
+def density_container(
+    root: etree._Element, order: dict[etree._Element, int] | None = None
+) -> etree._Element | None:
     """The element whose paragraphs hold the most non-link text."""
+    if order is None:
+        order = {node: n for n, node in enumerate(root.iter())}
     scores: dict[etree._Element, float] = {}
-    order: dict[etree._Element, int] = {}
-    for n, node in enumerate(root.iter()):
-        order[node] = n
     excluded: set[etree._Element] = set()
+    tables: dict[etree._Element, bool] = {}
     for node in root.iter():
         tag = _tag(node)
-        if tag in ("body", "html"):
+        if not tag:
             continue
-        if tag in NAV_TAGS or _hidden(node):
+        parent = node.getparent()
+        # Pre-order walk: a node inside navigation, hidden or chrome is excluded with it.
+        if parent is not None and parent in excluded:
             excluded.add(node)
-        elif _chrome_attr(node) and len(compact("".join(node.itertext()))) < CHROME_MAX_CHARS:
+            continue
+        if tag not in ("body", "html") and (
+            tag in NAV_TAGS
+            or _hidden(node)
+            or (_chrome_attr(node) and _visible_chars("".join(node.itertext())) < CHROME_MAX_CHARS)
+        ):
             excluded.add(node)
-    for node in root.iter():
-        tag = _tag(node)
-        if not tag or tag == "a":
+            continue
+        if tag == "a":
             continue
         # Text that sits directly in this node (its text and its children's tails).
         own = (node.text or "") + "".join(child.tail or "" for child in node)
-        if tag in ("span", "font", "strong", "b", "em", "i", "u"):
-            block = _block_parent(node)
-            if block is None:
-                continue
-            target = block
-        else:
-            target = node
-        length = len(compact(own))
-        if _tag(target) in ("td", "th") or _tag(target.getparent()) in ("td", "th"):
-            # Text in a data table's cell counts for the block holding the table.
-            target = _data_table_holder(target)
+        length = _visible_chars(own)
         if length < MIN_PARAGRAPH_CHARS:
             continue
-        if any(a in excluded for a in (target, *target.iterancestors())):
+        target: etree._Element | None = node
+        if tag in ("span", "font", "strong", "b", "em", "i", "u"):
+            target = _block_parent(node)
+            if target is None:
+                continue
+        if _tag(target) in ("td", "th") or _tag(target.getparent()) in ("td", "th"):
+            # Text in a data table's cell counts for the block holding the table.
+            target = _data_table_holder(target, tables)
+        if target in excluded:
             continue
         current: etree._Element | None = target
         for weight in _WEIGHTS:
@@ -155,12 +190,14 @@ def density_container(root: etree._Element) -> etree._Element | None:
     return chosen
 
 
-def find_content(root: etree._Element) -> tuple[str, etree._Element | None]:
+def find_content(
+    root: etree._Element, order: dict[etree._Element, int] | None = None
+) -> tuple[str, etree._Element | None]:
     """(template, container) for the page's main content."""
     known = known_container(root)
     if known:
         return known
-    return "generic", density_container(root)
+    return "generic", density_container(root, order)
 
 
 def strip_chrome(container: etree._Element) -> None:

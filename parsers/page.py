@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote, urljoin, urlsplit
 
-from lxml import etree, html
+from lxml import etree
 
 from parsers.content import find_content, strip_chrome
 from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
@@ -50,16 +50,23 @@ _SIGNER = re.compile(
 )
 
 
+# Plain lxml elements (no lxml.html classes: faster to walk); comments dropped at parse.
+HTML_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+
+
 def _parse_tree(text: str) -> etree._Element:
     text = text.replace("\x00", "")
     # lxml refuses str input that carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    if not text.strip():
-        return html.fromstring("<html><body></body></html>")
-    try:
-        return html.document_fromstring(text)
-    except (etree.ParserError, ValueError):
-        return html.fromstring("<html><body></body></html>")
+    root = None
+    if text.strip():
+        try:
+            root = etree.fromstring(text, HTML_PARSER)
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            root = None
+    if root is None:
+        root = etree.fromstring("<html><body></body></html>", HTML_PARSER)
+    return root
 
 
 def _drop_non_content(root: etree._Element) -> None:
@@ -227,7 +234,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     page_title, meta_titles = head_titles(root)
     _drop_non_content(root)
     order = {node: n for n, node in enumerate(root.iter())}
-    template, container = find_content(root)
+    template, container = find_content(root, order)
 
     page_lines = element_lines(root, skip=container, keep_empty_cells=True)
     before, after = _split_at_marker(page_lines)

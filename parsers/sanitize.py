@@ -6,9 +6,10 @@ markup survive; links and images become absolute.
 
 from __future__ import annotations
 
+import copy
 from urllib.parse import urljoin
 
-from lxml import etree, html
+from lxml import etree
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -92,7 +93,8 @@ SAFE_SCHEMES: tuple[str, ...] = ("http://", "https://", "mailto:", "ftp://")
 
 def sanitize(container: etree._Element, base_url: str) -> str:
     """Serialise a copy of ``container`` with only safe markup."""
-    root = html.fromstring(etree.tostring(container, encoding="unicode", with_tail=False))
+    root = copy.deepcopy(container)
+    root.tail = None
     for node in list(root.iter()):
         if node.getparent() is None and node is not root:
             continue
@@ -114,7 +116,7 @@ def sanitize(container: etree._Element, base_url: str) -> str:
             else:
                 del node.attrib[name]
         if tag not in ALLOWED_TAGS and node is not root:
-            node.drop_tag()
+            _unwrap(node)
     if root.tag not in ALLOWED_TAGS:
         root.tag = "div"
     return etree.tostring(root, encoding="unicode", method="html")
@@ -130,4 +132,33 @@ def _remove(node: etree._Element, keep_tail: bool = True) -> None:
             prev.tail = (prev.tail or "") + node.tail
         else:
             parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
+def _unwrap(node: etree._Element) -> None:
+    """Replace a node by its children and text (lxml.html's drop_tag for plain elements)."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    index = parent.index(node)
+    text = node.text or ""
+    if text:
+        if index == 0:
+            parent.text = (parent.text or "") + text
+        else:
+            prev = parent[index - 1]
+            prev.tail = (prev.tail or "") + text
+    children = list(node)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    tail = node.tail or ""
+    if tail:
+        if children:
+            last = children[-1]
+            last.tail = (last.tail or "") + tail
+        elif index == 0:
+            parent.text = (parent.text or "") + tail
+        else:
+            prev = parent[index - 1]
+            prev.tail = (prev.tail or "") + tail
     parent.remove(node)

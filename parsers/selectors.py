@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import re
 
-# --- content containers of known templates, strongest first: (template, XPath) ---------
-CONTENT_CONTAINERS: tuple[tuple[str, str], ...] = (
-    ("govcn-ucap", "//*[@id='UCAP-CONTENT']"),
-    ("trs", "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]"),
-    ("trs", "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]"),
-    ("hanweb", "//*[@id='zoom']"),
-    ("hanweb", "//*[@id='Zoom']"),
-    ("zoom", "//*[@id='fontzoom']"),
-    ("generic-id", "//*[@id='content' or @id='Content' or @id='article-content']"),
-    (
-        "generic-class",
-        "//*[contains(@class, 'article-content') or contains(@class, 'pages_content')"
-        " or contains(@class, 'view TRS') or contains(@class, 'art_con') or contains(@class, 'news_content')"
-        " or contains(@class, 'article_con') or contains(@class, 'zw-con') or contains(@class, 'content_text')]",
-    ),
+# --- content containers of known templates, strongest first -------------------------
+# (template, attribute, how, value): "id" equal to value, "class" holding the token value,
+# or "class~" containing value anywhere.
+CONTENT_CONTAINERS: tuple[tuple[str, str, str, str], ...] = (
+    ("govcn-ucap", "id", "=", "UCAP-CONTENT"),
+    ("trs", "class", "token", "TRS_UEDITOR"),
+    ("trs", "class", "token", "TRS_Editor"),
+    ("hanweb", "id", "=", "zoom"),
+    ("hanweb", "id", "=", "Zoom"),
+    ("zoom", "id", "=", "fontzoom"),
+    ("generic-id", "id", "=", "content"),
+    ("generic-id", "id", "=", "Content"),
+    ("generic-id", "id", "=", "article-content"),
+    ("generic-class", "class", "~", "article-content"),
+    ("generic-class", "class", "~", "pages_content"),
+    ("generic-class", "class", "~", "view TRS"),
+    ("generic-class", "class", "~", "art_con"),
+    ("generic-class", "class", "~", "news_content"),
+    ("generic-class", "class", "~", "article_con"),
+    ("generic-class", "class", "~", "zw-con"),
+    ("generic-class", "class", "~", "content_text"),
 )
 # A known container is believed only when it holds at least this much text.
 MIN_CONTAINER_CHARS = 40

@@ -29,7 +29,7 @@ def clean_line(text: str) -> str:
 
 def _tag(node: etree._Element) -> str | None:
     tag = node.tag
-    return tag.lower() if isinstance(tag, str) else None
+    return tag if isinstance(tag, str) else None
 
 
 def element_lines(
