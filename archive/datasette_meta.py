@@ -59,6 +59,12 @@ FACETS: dict[str, list[Any]] = {
 }
 
 
+# Settings `govarchive serve` runs Datasette with: facet suggestions scan every column of
+# the filtered rows and cost seconds on a large archive, so they are off (the configured
+# facets stay); a query may run 5 s at most.
+DATASETTE_SETTINGS: dict[str, Any] = {"suggest_facets": False, "sql_time_limit_ms": 5000}
+
+
 def metadata(database: str = "archive") -> dict[str, Any]:
     """Datasette metadata for an archive served under the name ``database``."""
     tables: dict[str, Any] = {}

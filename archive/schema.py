@@ -99,9 +99,6 @@ CREATE TABLE IF NOT EXISTS documents (
     topic TEXT,
     validity TEXT,
     keywords TEXT,
-    body_text TEXT,
-    body_html TEXT,
-    attachments TEXT,
     template TEXT,
     year TEXT,
     content_hash TEXT NOT NULL,
@@ -118,7 +115,11 @@ CREATE TABLE IF NOT EXISTS documents (
     listed_at TEXT,
     list_date TEXT,
     etag TEXT,
-    last_modified TEXT
+    last_modified TEXT,
+    -- Large values last, so reading the columns above never walks their overflow pages.
+    attachments TEXT,
+    body_text TEXT,
+    body_html TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_site ON documents(site);
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);

@@ -230,7 +230,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from archive.datasette_meta import metadata
+    from archive.datasette_meta import DATASETTE_SETTINGS, metadata
 
     db = Path(args.db)
     if not db.exists():
@@ -241,8 +241,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         meta_path = fh.name
     command = [
         sys.executable, "-m", "datasette", "serve", str(db), "--metadata", meta_path,
-        "--host", args.host, "--port", str(args.port), "--setting", "sql_time_limit_ms", "5000",
+        "--host", args.host, "--port", str(args.port),
     ]  # fmt: skip
+    for name, value in DATASETTE_SETTINGS.items():
+        command += [
+            "--setting",
+            name,
+            str(value).lower() if isinstance(value, bool) else str(value),
+        ]
     print(f"serving {db} at http://{args.host}:{args.port}/ (Ctrl-C to stop)")
     try:
         return subprocess.call(command)
