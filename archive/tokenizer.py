@@ -75,6 +75,15 @@ def _xdelete(tokenizer):  # noqa: ANN001
     return None
 
 
+# x_token called with the token as an address (an int), not a cdata pointer: no cdata
+# object is made per token.
+_X_TOKEN_ADDR = "int(*)(void*, int, intptr_t, int, int, int)"
+# Non-ASCII characters str.isspace() accepts (checked by code: cheaper than isspace()).
+_UNICODE_SPACES = frozenset(c for c in range(0x80, 0x3001) if chr(c).isspace())
+_LOWER_ADDR = int(ffi.cast("intptr_t", _LOWER))
+_SPACE_ADDR = int(ffi.cast("intptr_t", _SPACE_TOKEN))
+
+
 @ffi.callback(
     "int(Fts5Tokenizer *, void *, int, const char *, int, int(void*, int, const char *, int, int, int))"
 )
@@ -85,52 +94,49 @@ def _xtokenize(tokenizer, ctx, flags, p_text, n_text, x_token):  # noqa: ANN001
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="replace")
-        if len(text.encode("utf-8")) != n_text:
-            return _tokenize_spans(ctx, p_text, data, x_token)
-    if text.isascii():
         return _tokenize_spans(ctx, p_text, data, x_token)
+    emit = ffi.cast(_X_TOKEN_ADDR, x_token)
+    base = int(ffi.cast("intptr_t", p_text))
+    spaces = _UNICODE_SPACES
     pos = 0
-    in_space = False
-    space_start = 0
+    space_start = -1
+    rc = SQLITE_OK
     for ch in text:
         code = ord(ch)
         if code < 0x80:
-            if code in _ASCII_SPACE:
-                if not in_space:
-                    in_space = True
+            if code <= 32 and code in _ASCII_SPACE:
+                if space_start < 0:
                     space_start = pos
                 pos += 1
                 continue
-            if in_space:
-                rc = x_token(ctx, 0, _SPACE_TOKEN, 1, space_start, pos)
-                if rc != SQLITE_OK:
+            if space_start >= 0:
+                rc = emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
+                space_start = -1
+                if rc:
                     return rc
-                in_space = False
             if 65 <= code <= 90:
-                rc = x_token(ctx, 0, _LOWER + code, 1, pos, pos + 1)
+                rc = emit(ctx, 0, _LOWER_ADDR + code, 1, pos, pos + 1)
             else:
-                rc = x_token(ctx, 0, p_text + pos, 1, pos, pos + 1)
+                rc = emit(ctx, 0, base + pos, 1, pos, pos + 1)
             pos += 1
         else:
-            width = 2 if code < 0x800 else 3 if code < 0x10000 else 4
-            if ch.isspace():
-                if not in_space:
-                    in_space = True
+            width = 3 if 0x800 <= code < 0x10000 else 2 if code < 0x800 else 4
+            if code in spaces:
+                if space_start < 0:
                     space_start = pos
                 pos += width
                 continue
-            if in_space:
-                rc = x_token(ctx, 0, _SPACE_TOKEN, 1, space_start, pos)
-                if rc != SQLITE_OK:
+            if space_start >= 0:
+                rc = emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
+                space_start = -1
+                if rc:
                     return rc
-                in_space = False
-            rc = x_token(ctx, 0, p_text + pos, width, pos, pos + width)
+            rc = emit(ctx, 0, base + pos, width, pos, pos + width)
             pos += width
-        if rc != SQLITE_OK:
+        if rc:
             return rc
-    if in_space:
-        return x_token(ctx, 0, _SPACE_TOKEN, 1, space_start, pos)
+    if space_start >= 0:
+        return emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
     return SQLITE_OK
 
 

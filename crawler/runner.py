@@ -86,7 +86,12 @@ def run_crawl(
             site=site.name,
             sites=str(registry_path) if registry_path else None,
         )
-    process.start()
+    try:
+        process.start()
+    finally:
+        from crawler.parsing import shutdown
+
+        shutdown()
     reason = (
         "finished"
         if reasons and all(r == "finished" for r in reasons)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -44,7 +44,7 @@ class Record:
     encoding: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["attachments"] = [a.to_dict() for a in self.attachments]
         return data
 
@@ -78,3 +78,6 @@ CONTENT_FIELDS: tuple[str, ...] = (
     "body_text",
     "attachments",
 )
+
+
+_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Record))

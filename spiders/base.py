@@ -34,7 +34,7 @@ from crawler.items import (
     MissingItem,
     SeenItem,
 )
-from parsers import parse_page
+from crawler.parsing import default_workers, parse_async
 from parsers.filenames import attachment_name
 from parsers.listing import ListItem, ListPage
 from parsers.page import looks_missing
@@ -128,6 +128,7 @@ class GovSpider(scrapy.Spider):
         self.columns: dict[str, dict[str, Any]] = {}
         self.checks_scheduled = False
         self.now = now_iso()
+        self.parse_workers = 0
 
     # --- Scrapy wiring -------------------------------------------------------------------
     @classmethod
@@ -154,6 +155,8 @@ class GovSpider(scrapy.Spider):
             days=settings.getfloat("GOVARCHIVE_REVISIT_DAYS", 0) or site.revisit_days
         )
         self.attachment_maxsize = settings.getint("GOVARCHIVE_ATTACHMENT_MAXSIZE")
+        workers = settings.get("GOVARCHIVE_PARSE_WORKERS")
+        self.parse_workers = default_workers() if workers in (None, "") else int(workers)
 
     async def start(self) -> AsyncIterator[Any]:
         self.load_known()
@@ -270,7 +273,7 @@ class GovSpider(scrapy.Spider):
             meta={"kind": kind, "list_date": list_date},
         )
 
-    def parse_detail(self, response: Response) -> Iterator[Any]:
+    async def parse_detail(self, response: Response) -> AsyncIterator[Any]:
         kind = response.meta.get("kind", "detail")
         site = self.site.name
         if response.status == 304:
@@ -280,7 +283,13 @@ class GovSpider(scrapy.Spider):
         if _looks_binary(response.body):
             yield self.fetch_item(response, kind, error="not-html")
             return
-        record = parse_page(response.body, response.url, http_charset=_charset(response))
+        try:
+            record = await parse_async(
+                response.body, response.url, _charset(response), self.parse_workers
+            )
+        except Exception as exc:  # noqa: BLE001 - a page that breaks the parser is recorded
+            yield self.fetch_item(response, kind, error=f"parse-error: {type(exc).__name__}")
+            return
         if looks_missing(record):
             yield self.fetch_item(response, kind, error="soft-404")
             yield MissingItem(site, response.url, "soft-404")

@@ -59,7 +59,7 @@ def _cn_date(iso: str) -> str:
 
 def doc_serial(doc: DemoDocument) -> int:
     """A stable number for a document's URL."""
-    return 10000 + int(hashlib.sha1(doc.key.encode()).hexdigest()[:6], 16) % 89999
+    return 10000 + int(hashlib.sha1(doc.key.encode()).hexdigest()[:8], 16) % 89_990_000
 
 
 def trs_path(doc: DemoDocument) -> str:

@@ -1,0 +1,176 @@
+"""Crawl benchmark: end-to-end throughput, incremental re-crawl, peak memory.
+
+Serves a generated replica of at least 5,000 documents in the two demo families (TRS
+and Hanweb) on 127.0.0.1, then in one run:
+
+1. a bare Scrapy spider that only fetches the same detail URLs (the baseline),
+2. a first `govarchive crawl` (fetch, parse, archive) with politeness off,
+3. a second, unchanged crawl,
+
+and prints pages/second of 1 and 2 with their ratio (target >= 0.6), the second crawl's
+requests as a fraction of the first's (target < 0.1), and each process's peak memory.
+
+    python benchmarks/crawl.py [--documents 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import yaml  # noqa: E402
+
+from benchmarks.corpus_gen import documents  # noqa: E402
+from crawler.demo.documents import DemoDocument  # noqa: E402
+from crawler.demo.server import ReplicaServer, ReplicaSite  # noqa: E402
+from crawler.demo.site import (  # noqa: E402
+    HANWEB_COLUMN_ID,
+    TRS_COLUMN,
+    build_hanweb,
+    build_trs,
+    hanweb_dataproxy,
+    hanweb_path,
+    trs_path,
+)
+
+BARE_SPIDER = """
+import sys, scrapy
+from scrapy.crawler import CrawlerProcess
+
+class Bare(scrapy.Spider):
+    name = "bare"
+    async def start(self):
+        for url in open(sys.argv[1], encoding="utf-8").read().split():
+            yield scrapy.Request(url, callback=self.parse)
+    def parse(self, response):
+        pass
+
+process = CrawlerProcess({"LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "ROBOTSTXT_OBEY": False, "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False, "TELNETCONSOLE_ENABLED": False})
+process.crawl(Bare)
+process.start()
+"""
+
+
+def generated(count: int) -> list[DemoDocument]:
+    docs = []
+    for n, (title, body) in enumerate(documents(count, 1500, seed=3)):
+        day = f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}"
+        docs.append(
+            DemoDocument(
+                key=f"bench{n}",
+                site="trs" if n % 2 else "hanweb",
+                title=title,
+                issuer="某县人民政府",
+                doc_no=f"某府发〔2024〕{n}号",
+                index_no=f"BENCH-{n:06d}",
+                doc_date=day,
+                publish_date=day,
+                body=body.split("\n"),
+            )  # fmt: skip
+        )
+    return docs
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one child process."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env={**os.environ, "GOVARCHIVE_LOG_LEVEL": "WARNING"})
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{command[:4]} exited {child.returncode}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024
+
+
+def count_requests(db: Path, run_id: int) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*) FROM fetches WHERE run_id = ?", (run_id,)).fetchone()[
+            0
+        ]
+    finally:
+        conn.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=5000)
+    parser.add_argument(
+        "--parse-workers", default=None, help="GOVARCHIVE_PARSE_WORKERS for the crawl"
+    )
+    args = parser.parse_args()
+    if args.parse_workers is not None:
+        os.environ["GOVARCHIVE_PARSE_WORKERS"] = args.parse_workers
+    docs = generated(args.documents)
+    started = time.perf_counter()
+    trs = ReplicaSite(build_trs(docs))
+    hanweb = ReplicaSite(build_hanweb(docs), lambda s, e: hanweb_dataproxy(docs, s, e))
+    print(f"replica: {len(docs)} documents ({sum(d.site == 'trs' for d in docs)} TRS, "
+          f"{sum(d.site == 'hanweb' for d in docs)} Hanweb), built in {time.perf_counter() - started:.1f}s")  # fmt: skip
+    with (
+        ReplicaServer(trs) as trs_server,
+        ReplicaServer(hanweb) as hanweb_server,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        tmp_path = Path(tmp)
+        urls = [
+            trs_server.url + trs_path(d) if d.site == "trs" else hanweb_server.url + hanweb_path(d)
+            for d in docs
+        ]
+        (tmp_path / "urls.txt").write_text("\n".join(urls), encoding="utf-8")
+        (tmp_path / "bare.py").write_text(BARE_SPIDER, encoding="utf-8")
+        fast = {"delay": 0, "concurrency": 16, "obey_robots": False, "revisit_days": 30}
+        registry = {"sites": [
+            {"name": "bench-trs", "title": "基准TRS", "family": "trs",
+             "start_urls": [f"{trs_server.url}{TRS_COLUMN}index.html"], **fast},
+            {"name": "bench-hanweb", "title": "基准Hanweb", "family": "hanweb",
+             "start_urls": [f"{hanweb_server.url}/col/col{HANWEB_COLUMN_ID}/index.html"], **fast},
+        ]}  # fmt: skip
+        (tmp_path / "sites.yaml").write_text(
+            yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8"
+        )
+        db = tmp_path / "bench.db"
+        crawl = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(tmp_path / "sites.yaml"),
+                 "--db", str(db), "--log-level", "WARNING"]  # fmt: skip
+
+        bare_s, bare_mb = timed(
+            [sys.executable, str(tmp_path / "bare.py"), str(tmp_path / "urls.txt")]
+        )
+        first_s, first_mb = timed([*crawl, "--now", "2025-04-01T02:00:00+08:00"])
+        second_s, second_mb = timed([*crawl, "--now", "2025-04-02T02:00:00+08:00"])
+        first_requests, second_requests = count_requests(db, 1), count_requests(db, 2)
+
+    bare_rate = len(urls) / bare_s
+    first_rate = len(urls) / first_s
+    print(
+        f"bare Scrapy fetch of the {len(urls)} detail URLs : {bare_s:6.1f}s  {bare_rate:7.1f} pages/s  peak {bare_mb:.0f} MB"
+    )
+    print(f"govarchive first crawl (fetch, parse, archive) : {first_s:6.1f}s  {first_rate:7.1f} pages/s  peak {first_mb:.0f} MB"
+          f"  ({first_requests} requests incl. list pages and attachments)")  # fmt: skip
+    print(
+        f"govarchive second, unchanged crawl             : {second_s:6.1f}s  {second_requests} requests  peak {second_mb:.0f} MB"
+    )
+    ratio = first_rate / bare_rate
+    fraction = second_requests / first_requests
+    print(
+        f"ratio first crawl / bare fetch: {ratio:.2f} (target >= 0.6: {'met' if ratio >= 0.6 else 'MISSED'})"
+    )
+    print(
+        f"second crawl requests / first: {fraction:.3f} (target < 0.1: {'met' if fraction < 0.1 else 'MISSED'})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
