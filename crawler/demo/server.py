@@ -32,6 +32,7 @@ class ReplicaSite:
         self.pages = pages
         self.dataproxy = dataproxy
         self.requests: list[tuple[str, str]] = []
+        self.user_agents: list[str] = []
         self.lock = threading.Lock()
 
     def replace(
@@ -73,6 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
         site = self.server.site
         with site.lock:
             site.requests.append(("GET", self.path))
+            site.user_agents.append(self.headers.get("User-Agent", ""))
             path = self.path
             page = site.pages.get(path) or site.pages.get(urlsplit(path).path)
             if path == "/robots.txt" and page is None:

@@ -1,0 +1,239 @@
+"""Spider families against local replicas on 127.0.0.1: lists from ../shared/corpus/list
+(Gansu's createPageHTML list, Jiangsu's dataproxy.jsp XML), the generic family with
+selectors, sitemaps, robots.txt and attachment names."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from html import escape
+
+import pytest
+from conftest import fixture_bytes, run_cli
+
+from crawler.demo.server import ReplicaServer, ReplicaSite
+from crawler.demo.site import Page
+from parsers.listing import parse_dataproxy, parse_list_page
+
+BODY = "为进一步规范行政执法行为，提高依法行政水平，现就有关事项通知如下，请认真贯彻执行。"
+
+
+def detail_page(title: str, extra: str = "") -> Page:
+    html = (
+        f"<html><head><meta charset='utf-8'><title>{escape(title)}_某省教育厅</title></head><body>"
+        f"<div class='nav'><a href='/'>首页</a></div><h1 class='title'>{escape(title)}</h1>"
+        f"<div class='info'>发布日期：2025-06-01 来源：某省教育厅</div>"
+        f"<div class='content'><p>{BODY}</p><p>{BODY}</p>{extra}</div>"
+        "<div class='footer'>网站标识码：6200000001</div></body></html>"
+    )
+    return Page(html.encode("utf-8"))
+
+
+def rows(db, sql: str, *params) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def crawl(tmp_path, entry: str) -> str:
+    registry = tmp_path / "sites.yaml"
+    registry.write_text("sites:\n" + entry, encoding="utf-8")
+    db = tmp_path / "archive.db"
+    run_cli(
+        "crawl", "--sites", str(registry), "--db", str(db), "--now", "2025-06-02T02:00:00+08:00"
+    )
+    return str(db)
+
+
+# --- Gansu list page (createPageHTML, items inside comment markers) ------------------------
+@pytest.fixture
+def gansu(tmp_path):
+    list_path = "/jyt/c110634/zwgklist.shtml"
+    body = fixture_bytes("gs_jyt_list.html")
+    items = parse_list_page(body, "http://h" + list_path).items
+    pages = {list_path: Page(body)}
+    for item in items:
+        path = re.sub(r"^http://h", "", item.url)
+        pages[path] = detail_page(item.title)
+    with ReplicaServer(ReplicaSite(pages)) as server:
+        entry = (
+            f"- {{name: gs-jyt, title: 甘肃省教育厅, family: generic, delay: 0, max_pages: 1,"
+            f" start_urls: ['{server.url}{list_path}'], options: {{item_selector: 'ul.jytxxgklist li a'}}}}\n"
+        )
+        yield crawl(tmp_path, entry), items
+
+
+def test_gansu_replica_archives_every_listed_document(gansu) -> None:
+    db, items = gansu
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == len(items) == 20
+
+
+def test_gansu_replica_titles(gansu) -> None:
+    db, items = gansu
+    assert sorted(r[0] for r in rows(db, "SELECT title FROM documents")) == sorted(
+        i.title for i in items
+    )
+
+
+# --- Jiangsu Hanweb column answered by dataproxy.jsp (the corpus XML) --------------------
+@pytest.fixture
+def jiangsu(tmp_path):
+    batches = [fixture_bytes("js_gxt_dataproxy_p1.xml"), fixture_bytes("js_gxt_dataproxy_p2.xml")]
+    items = {i.url: i for b in batches for i in parse_dataproxy(b, "http://h/").items}
+    pages = {
+        "/col/col80179/index.html": Page(
+            b"<html><body><div id='80179'></div><script>$('#80179').jpage({perPage: 25,"
+            b" ajaxParam: {col: 1, appid: 1, webid: 23, path: '/', columnid: 80179, unitid: '344377'}});"
+            b"</script></body></html>"
+        )
+    }
+    for url, item in items.items():
+        pages[url.removeprefix("http://h")] = detail_page(item.title)
+    calls: list[int] = []
+
+    def dataproxy(start: int, end: int) -> Page:
+        calls.append(start)
+        if len(calls) <= len(batches):
+            return Page(batches[len(calls) - 1], "text/xml")
+        return Page(
+            b"<datastore><totalrecord>756</totalrecord><recordset></recordset></datastore>",
+            "text/xml",
+        )
+
+    with ReplicaServer(ReplicaSite(pages, dataproxy)) as server:
+        entry = (
+            f"- {{name: js-gxt, title: 江苏省工业和信息化厅, family: hanweb, delay: 0,"
+            f" start_urls: ['{server.url}/col/col80179/index.html']}}\n"
+        )
+        yield crawl(tmp_path, entry), items, calls
+
+
+def test_jiangsu_replica_archives_both_batches(jiangsu) -> None:
+    db, items, _ = jiangsu
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == len(items)
+
+
+def test_jiangsu_dataproxy_paged_by_startrecord(jiangsu) -> None:
+    _, _, calls = jiangsu
+    assert calls[:2] == [1, 76]
+
+
+def test_jiangsu_dataproxy_posts_recorded_as_list_fetches(jiangsu) -> None:
+    db, _, calls = jiangsu
+    assert rows(
+        db, "SELECT count(*) FROM fetches WHERE kind = 'list' AND url LIKE '%dataproxy.jsp%'"
+    )[0][0] == len(calls)
+
+
+# --- generic family: item and next-page selectors ----------------------------------------
+@pytest.fixture
+def generic_site(tmp_path):
+    def listing(n: int, links: list[str], next_href: str | None) -> Page:
+        lis = "".join(
+            f"<li><a href='{h}'>通知{h[-6:-5]}关于规范执法的通知</a><span>2025-06-0{n}</span></li>"
+            for h in links
+        )
+        nxt = f"<a class='next' href='{next_href}'>下一页</a>" if next_href else ""
+        return Page(
+            f"<html><body><ul class='news'>{lis}</ul><div class='pages'>{nxt}</div></body></html>".encode()
+        )
+
+    pages = {
+        "/list.php?page=1": listing(1, ["/show.php?id=1", "/show.php?id=2"], "/list.php?page=2"),
+        "/list.php?page=2": listing(2, ["/show.php?id=3"], None),
+    }
+    for n in (1, 2, 3):
+        pages[f"/show.php?id={n}"] = detail_page(f"关于规范执法的通知（{n}）")
+    with ReplicaServer(ReplicaSite(pages)) as server:
+        entry = (
+            f"- {{name: generic, title: 某县, family: generic, delay: 0, start_urls: ['{server.url}/list.php?page=1'],"
+            f" options: {{item_selector: 'ul.news li a', next_selector: 'a.next'}}}}\n"
+        )
+        yield crawl(tmp_path, entry)
+
+
+def test_generic_follows_next_selector(generic_site) -> None:
+    assert rows(generic_site, "SELECT count(*) FROM documents")[0][0] == 3
+
+
+def test_generic_listing_complete(generic_site) -> None:
+    assert rows(generic_site, "SELECT listing_complete FROM run_sites")[0][0] == 1
+
+
+# --- sitemaps ---------------------------------------------------------------------------
+def test_sitemap_documents_archived(tmp_path) -> None:
+    pages = {"/zwgk/index.html": Page(b"<html><body>javascript list</body></html>")}
+    with ReplicaServer(ReplicaSite(pages)) as server:
+        locs = "".join(
+            f"<url><loc>{server.url}/zwgk/2025/t20250601_{n}.html</loc></url>" for n in (1, 2)
+        )
+        pages["/sitemap.xml"] = Page(
+            f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'.encode(),
+            "application/xml",
+        )
+        for n in (1, 2):
+            pages[f"/zwgk/2025/t20250601_{n}.html"] = detail_page(f"关于开展第{n}次检查的通知")
+        entry = (
+            f"- {{name: sm, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/zwgk/index.html'],"
+            f" sitemap_urls: ['{server.url}/sitemap.xml']}}\n"
+        )
+        db = crawl(tmp_path, entry)
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 2
+
+
+# --- robots.txt --------------------------------------------------------------------------
+def robots_site() -> dict[str, Page]:
+    links = "".join(
+        f"<li><a href='{p}'>关于规范执法的通知{n}号文件</a></li>"
+        for n, p in enumerate(["/private/t20250601_1.html", "/zwgk/t20250601_2.html"])
+    )
+    return {
+        "/robots.txt": Page(b"User-agent: *\nDisallow: /private/\n", "text/plain"),
+        "/zwgk/index.html": Page(f"<html><body><ul>{links}</ul></body></html>".encode()),
+        "/private/t20250601_1.html": detail_page("内部文件"),
+        "/zwgk/t20250601_2.html": detail_page("公开文件"),
+    }
+
+
+def test_robots_disallowed_page_not_fetched(tmp_path) -> None:
+    with ReplicaServer(ReplicaSite(robots_site())) as server:
+        db = crawl(
+            tmp_path,
+            f"- {{name: r, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/zwgk/index.html']}}\n",
+        )
+    assert [r[0] for r in rows(db, "SELECT title FROM documents")] == ["公开文件"]
+
+
+def test_robots_disallowed_recorded(tmp_path) -> None:
+    with ReplicaServer(ReplicaSite(robots_site())) as server:
+        db = crawl(
+            tmp_path,
+            f"- {{name: r, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/zwgk/index.html']}}\n",
+        )
+    assert rows(db, "SELECT error FROM fetches WHERE url LIKE '%/private/%'") == [
+        ("robots-disallowed",)
+    ]
+
+
+def test_robots_override_per_site(tmp_path) -> None:
+    with ReplicaServer(ReplicaSite(robots_site())) as server:
+        db = crawl(
+            tmp_path,
+            f"- {{name: r, title: 某县, family: trs, delay: 0, obey_robots: false,"
+            f" start_urls: ['{server.url}/zwgk/index.html']}}\n",
+        )
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 2
+
+
+def test_user_agent_names_the_project(tmp_path) -> None:
+    site = ReplicaSite(robots_site())
+    agents: list[str] = []
+    with ReplicaServer(site) as server:
+        crawl(
+            tmp_path,
+            f"- {{name: r, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/zwgk/index.html']}}\n",
+        )
+    agents = site.user_agents
+    assert agents and all(a.startswith("govarchive/") and "+http" in a for a in agents)
