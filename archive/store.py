@@ -218,6 +218,13 @@ class Archive:
             )
         return values
 
+    def run_for_pid(self, pid: int) -> int | None:
+        """The latest run started by process ``pid`` (a scheduler's child crawl)."""
+        row = self.conn.execute(
+            "SELECT id FROM runs WHERE pid = ? ORDER BY id DESC LIMIT 1", (pid,)
+        ).fetchone()
+        return None if row is None else int(row["id"])
+
     def set_run_exit(self, run_id: int, exit_code: int, reason: str | None = None) -> None:
         with self.transaction():
             self.conn.execute(

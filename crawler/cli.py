@@ -167,7 +167,19 @@ def _parser() -> argparse.ArgumentParser:
         "--list", action="store_true", help="print each job's next fire time and exit"
     )
     schedule.add_argument(
-        "--timeout", type=float, default=None, metavar="SECONDS", help="time limit of one crawl"
+        "--timeout", type=float, metavar="SECONDS", help="time limit of one crawl (default 4 h)"
+    )
+    schedule.add_argument(
+        "--stop-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="on SIGTERM/SIGINT, how long running crawls get to stop (default 60)",
+    )
+    schedule.add_argument(
+        "--max-parallel",
+        type=int,
+        metavar="N",
+        help="crawls of different sites at once (default 2)",
     )
     return parser
 
@@ -206,6 +218,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         f" {t['new']} new, {t['changed']} changed, {t['gone']} gone, {t['delisted']} delisted,"
         f" {t['errors']} errors"
     )
+    for name in result.skipped:
+        print(f"  skipped, already being crawled: {name}")
     for row in result.sites:
         if not row.get("healthy"):
             print(f"  unhealthy: {row['site']}: {row.get('health_note')}")
@@ -341,6 +355,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     from archive import SchemaError
+    from crawler.runner import SitesBusy
     from spiders.registry import RegistryError
 
     parser = _parser()
@@ -350,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](args)
-    except (UserError, RegistryError, SchemaError) as exc:
+    except (UserError, RegistryError, SchemaError, SitesBusy) as exc:
         print(f"govarchive {args.command}: {exc}", file=sys.stderr)
         return 2
     except sqlite3.OperationalError as exc:

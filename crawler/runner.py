@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import Archive
+from crawler.locks import Locked, site_lock
 from spiders.registry import Site
 
 FAMILY_SPIDERS: dict[str, str] = {
@@ -33,6 +34,15 @@ class CrawlResult:
     seconds: float
     totals: dict[str, Any] = field(default_factory=dict)
     sites: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+class SitesBusy(Exception):
+    """Every requested site is being crawled into this archive by another process."""
+
+    def __init__(self, busy: list[tuple[Site, str]]) -> None:
+        names = ", ".join(f"{site.name} ({holder})" for site, holder in busy)
+        super().__init__(f"already being crawled into this archive: {names}")
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Any:
@@ -55,12 +65,47 @@ def run_crawl(
     settings: dict[str, Any] | None = None,
     command: str = "govarchive crawl",
 ) -> CrawlResult:
-    """Crawl ``sites`` into the archive at ``db_path`` (in this process)."""
+    """Crawl ``sites`` into the archive at ``db_path`` (in this process).
+
+    A site another process is crawling into the same archive (its lock is held) is
+    skipped and listed in ``CrawlResult.skipped``; if every site is busy, ``SitesBusy``.
+    """
+    started = time.monotonic()
+    db_path = Path(db_path)
+    locks, skipped = [], []
+    for site in sites:
+        try:
+            locks.append(site_lock(db_path, site.name).acquire())
+        except Locked as exc:
+            skipped.append((site, exc.holder))
+    sites = [site for site in sites if site.name not in {s.name for s, _ in skipped}]
+    if not sites:
+        for lock in locks:
+            lock.release()
+        raise SitesBusy(skipped)
+    try:
+        return _run_locked(
+            sites, db_path, registry_path, now, full_walk, settings, command, started, skipped
+        )
+    finally:
+        for lock in locks:
+            lock.release()
+
+
+def _run_locked(
+    sites: list[Site],
+    db_path: Path,
+    registry_path: str | os.PathLike[str] | None,
+    now: str | None,
+    full_walk: bool,
+    settings: dict[str, Any] | None,
+    command: str,
+    started: float,
+    skipped: list[tuple[Site, str]],
+) -> CrawlResult:
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
 
-    started = time.monotonic()
-    db_path = Path(db_path)
     with Archive(db_path) as archive:
         archive.upsert_sites([site.as_row() for site in sites])
         run_id = archive.start_run(command, [site.name for site in sites], at=now)
@@ -106,6 +151,7 @@ def run_crawl(
         seconds=time.monotonic() - started,
         totals=totals,
         sites=rows,
+        skipped=[f"{site.name} ({holder})" for site, holder in skipped],
     )
 
 

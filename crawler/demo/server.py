@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +34,8 @@ class ReplicaSite:
         self.dataproxy = dataproxy
         self.requests: list[tuple[str, str]] = []
         self.user_agents: list[str] = []
+        # path -> seconds to wait before answering (a slow server, for tests).
+        self.delays: dict[str, float] = {}
         self.lock = threading.Lock()
 
     def replace(
@@ -79,6 +82,9 @@ class _Handler(BaseHTTPRequestHandler):
             page = site.pages.get(path) or site.pages.get(urlsplit(path).path)
             if path == "/robots.txt" and page is None:
                 page = Page(b"User-agent: *\nAllow: /\n", "text/plain")
+            delay = site.delays.get(path, 0.0)
+        if delay:
+            time.sleep(delay)
         self._send(200 if page else 404, page)
 
     def do_HEAD(self) -> None:  # noqa: N802

@@ -1,0 +1,190 @@
+"""scheduler.py in real processes: consecutive crawls, no overlap, one scheduler per
+archive, restart with a missed run, clean SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_cli
+
+from crawler.demo.server import ReplicaServer, ReplicaSite
+from crawler.demo.site import Page
+
+DETAIL = (
+    "<html><head><title>关于开展执法检查的通知</title></head><body><h1>关于开展执法检查的通知</h1>"
+    "<div class='content'><p>为进一步规范行政执法行为，提高依法行政水平，现就有关事项通知如下。</p>"
+    "<p>请各单位认真贯彻执行，并于月底前报送工作情况。</p></div></body></html>"
+)
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A one-document replica; ``replica.delays`` can make its list page slow."""
+    replica = ReplicaSite(
+        {
+            "/zwgk/index.html": Page(
+                "<ul><li><a href='/zwgk/t20250601_1.html'>关于开展执法检查的通知</a></li></ul>".encode()
+            ),
+            "/zwgk/t20250601_1.html": Page(DETAIL.encode()),
+        }
+    )
+    with ReplicaServer(replica) as server:
+        registry = tmp_path / "sites.yaml"
+        registry.write_text(
+            f"- {{name: one, title: 某县, family: trs, delay: 0, revisit_days: 0, start_urls: ['{server.url}/zwgk/index.html']}}\n",
+            encoding="utf-8",
+        )
+        yield replica, registry, tmp_path / "archive.db"
+
+
+def start_scheduler(
+    registry: Path, db: Path, *extra: str, log: Path | None = None
+) -> subprocess.Popen:
+    out = open(log or db.with_suffix(".log"), "ab")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "schedule",
+            "--sites",
+            str(registry),
+            "--db",
+            str(db),
+            *extra,
+        ],
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "GOVARCHIVE_LOG_LEVEL": "WARNING"},
+    )
+
+
+def runs(db: Path) -> list[sqlite3.Row]:
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(db, timeout=30)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute("SELECT * FROM runs ORDER BY id").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        conn.close()
+
+
+def wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def stop(process: subprocess.Popen) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=60)
+
+
+def finished(db: Path) -> list[sqlite3.Row]:
+    """Runs whose child process has exited and been recorded by the scheduler."""
+    return [r for r in runs(db) if r["exit_code"] is not None]
+
+
+def test_consecutive_crawls_recorded(site) -> None:
+    _, registry, db = site
+    process = start_scheduler(registry, db, "--every", "2")
+    try:
+        assert wait_for(lambda: len(finished(db)) >= 2, 60), db.with_suffix(".log").read_text()
+    finally:
+        stop(process)
+    assert [(r["finish_reason"], r["exit_code"]) for r in finished(db)[:2]] == [
+        ("finished", 0),
+        ("finished", 0),
+    ]
+
+
+def test_slow_crawl_never_overlapped(site) -> None:
+    replica, registry, db = site
+    replica.delays["/zwgk/index.html"] = 4.0
+    process = start_scheduler(registry, db, "--every", "1")
+    try:
+        assert wait_for(lambda: len(finished(db)) >= 2, 90), db.with_suffix(".log").read_text()
+    finally:
+        stop(process)
+    spans = [(r["started_at"], r["finished_at"]) for r in finished(db)]
+    assert all(later[0] >= earlier[1] for earlier, later in pairwise(spans))
+
+
+def test_second_scheduler_refuses(site) -> None:
+    _, registry, db = site
+    first = start_scheduler(registry, db, "--every", "30")
+    try:
+        assert wait_for(lambda: Path(f"{db}.locks/scheduler.lock").exists(), 20)
+        time.sleep(1)
+        second = run_cli(
+            "schedule",
+            "--sites",
+            str(registry),
+            "--db",
+            str(db),
+            "--every",
+            "30",
+            check=False,
+            timeout=30,
+        )
+    finally:
+        stop(first)
+    assert second.returncode == 2 and "another scheduler is already running" in second.stderr
+
+
+def test_restart_keeps_jobs_and_runs_the_missed_one(site) -> None:
+    _, registry, db = site
+    first = start_scheduler(registry, db, "--every", "8")
+    assert wait_for(lambda: Path(f"{db}.jobs.sqlite").exists(), 20)
+    time.sleep(1.5)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert runs(db) == []
+    time.sleep(9)  # the first run, due 8 s after the first start, is missed
+    second = start_scheduler(registry, db, "--every", "8")
+    try:
+        # A fresh schedule would first fire 8 s after this start; the missed run fires now.
+        assert wait_for(lambda: len(runs(db)) >= 1, 6), db.with_suffix(".log").read_text()
+    finally:
+        stop(second)
+
+
+def test_sigterm_exits_cleanly_during_a_crawl(site) -> None:
+    replica, registry, db = site
+    replica.delays["/zwgk/index.html"] = 20.0
+    process = start_scheduler(registry, db, "--every", "1", "--stop-timeout", "10")
+    assert wait_for(lambda: len(runs(db)) >= 1, 30)
+    started = time.monotonic()
+    code = stop(process)
+    assert (code, time.monotonic() - started < 30) == (0, True)
+
+
+def test_sigterm_records_the_interrupted_crawl(site) -> None:
+    replica, registry, db = site
+    replica.delays["/zwgk/index.html"] = 20.0
+    process = start_scheduler(registry, db, "--every", "1", "--stop-timeout", "10")
+    assert wait_for(lambda: len(runs(db)) >= 1, 30)
+    stop(process)
+    assert runs(db)[0]["finish_reason"] in ("shutdown", "killed")
+
+
+def test_list_prints_next_fire_times(site) -> None:
+    _, registry, db = site
+    out = run_cli("schedule", "--sites", str(registry), "--db", str(db), "--list").stdout
+    assert "one" in out and "cron[hour='2', minute='0']" in out
