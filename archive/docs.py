@@ -82,6 +82,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "elapsed_ms": "Download time in milliseconds.",
             "error": "Why it failed: timeout, http-503, too-large, truncated, soft-404, robots-disallowed, …",
             "raw_sha256": "The raw body kept in raw_pages (detail pages).",
+            "content_type": "The Content-Type the server declared.",
         },
     ),
     "raw_pages": (

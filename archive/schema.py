@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from archive.tokenizer import TOKENIZER_NAME
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class SchemaError(RuntimeError):
@@ -198,8 +198,14 @@ CREATE VIEW IF NOT EXISTS same_document_elsewhere AS
     FROM documents GROUP BY content_hash HAVING count(*) > 1;
 """
 
+# v2: fetches record the Content-Type served (binary sent as text/html shows there).
+_V2 = """
+ALTER TABLE fetches ADD COLUMN content_type TEXT;
+"""
+
 # version reached -> the SQL (or function) that reaches it from the version before.
-MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {1: _V1}
+# Never edit a released step: add the next one.
+MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {1: _V1, 2: _V2}
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

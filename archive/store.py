@@ -257,7 +257,7 @@ class Archive:
                 sha = self._store_raw(url, body, content_type, stamp)
             self.conn.execute(
                 "INSERT INTO fetches (run_id, site, url, kind, fetched_at, status, bytes,"
-                " elapsed_ms, error, raw_sha256) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " elapsed_ms, error, raw_sha256, content_type) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     run_id,
                     site,
@@ -269,6 +269,7 @@ class Archive:
                     elapsed_ms,
                     error,
                     sha,
+                    content_type,
                 ),
             )
         return sha

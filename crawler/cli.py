@@ -74,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
         "--now", metavar="ISO", help="pretend the crawl happens at this time (replays, the demo)"
     )
     crawl.add_argument("--log-level", default=None, help="Scrapy log level (default INFO)")
+    crawl.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a Scrapy/govarchive setting, e.g. --set DOWNLOAD_TIMEOUT=10 (repeatable)",
+    )
 
     demo = add(
         "demo",
@@ -203,6 +210,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     chosen = [find_site(registry, name) for name in args.site] if args.site else registry
     _open_archive(db).close()
     settings = {"LOG_LEVEL": args.log_level} if args.log_level else {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isupper():
+            raise UserError(f"--set takes NAME=VALUE with an upper-case setting name, got {item!r}")
+        settings[name] = value
     result = run_crawl(
         chosen,
         db,

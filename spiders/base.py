@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -43,6 +43,7 @@ from spiders.registry import Site, find_site, load_registry
 # Known-only list pages in a row after which paging a column stops.
 KNOWN_PAGES_TO_STOP = 2
 MISSING_STATUSES = (404, 410)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
 def failure_reason(failure: Failure) -> tuple[str, int | None]:
@@ -61,6 +62,8 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
         return "offsite-redirect", None
     if "Timeout" in name or "timed out" in text.lower():
         return "timeout", None
+    if "during decompression" in text:
+        return "too-large-decompressed", None
     if "Cancelled" in name or "max size" in text.lower() or "maxsize" in text.lower():
         return "too-large", None
     if "DataLoss" in name or "dataloss" in text.lower():
@@ -69,7 +72,7 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
         return "connection-refused", None
     if "DNS" in name or "Resolve" in name:
         return "dns-error", None
-    if "ConnectionLost" in name or "ResponseFailed" in name or "ResponseNeverReceived" in name:
+    if name in ("ConnectionLost", "ResponseFailed", "ResponseNeverReceived", "DownloadFailedError"):
         return "connection-lost", None
     return f"error-{name}", None
 
@@ -100,8 +103,9 @@ class GovSpider(scrapy.Spider):
     """Base spider for one registry site; subclasses set ``name`` and ``family``."""
 
     family = ""
-    # Let 304 reach the callback (conditional revisits); errors go to the errback.
-    handle_httpstatus_list = [304]
+    # 304 (conditional revisits) and redirects reach the callbacks: the spider follows
+    # redirects itself, so loops, limits and offsite targets are recorded as fetches.
+    handle_httpstatus_list = [304, *REDIRECT_STATUSES]
 
     def __init__(
         self,
@@ -129,6 +133,7 @@ class GovSpider(scrapy.Spider):
         self.checks_scheduled = False
         self.now = now_iso()
         self.parse_workers = 0
+        self.max_redirects = 5
 
     # --- Scrapy wiring -------------------------------------------------------------------
     @classmethod
@@ -155,6 +160,7 @@ class GovSpider(scrapy.Spider):
             days=settings.getfloat("GOVARCHIVE_REVISIT_DAYS", 0) or site.revisit_days
         )
         self.attachment_maxsize = settings.getint("GOVARCHIVE_ATTACHMENT_MAXSIZE")
+        self.max_redirects = settings.getint("REDIRECT_MAX_TIMES", 5)
         workers = settings.get("GOVARCHIVE_PARSE_WORKERS")
         self.parse_workers = default_workers() if workers in (None, "") else int(workers)
 
@@ -168,7 +174,7 @@ class GovSpider(scrapy.Spider):
                 url,
                 callback=self.parse_sitemap,
                 errback=self.on_error,
-                meta={"kind": "sitemap"},
+                meta={"kind": "sitemap", "dont_redirect": True},
                 dont_filter=True,
             )
 
@@ -181,7 +187,7 @@ class GovSpider(scrapy.Spider):
 
     # --- list pages ----------------------------------------------------------------------
     def list_request(self, url: str, column: str, **kwargs: Any) -> Request:
-        meta = {"kind": "list", "column": column, **kwargs.pop("meta", {})}
+        meta = {"kind": "list", "column": column, "dont_redirect": True, **kwargs.pop("meta", {})}
         return Request(
             url,
             callback=self.parse_list,
@@ -215,6 +221,9 @@ class GovSpider(scrapy.Spider):
         return [self.list_request(nxt, column=response.meta["column"])]
 
     def parse_list(self, response: Response) -> Iterator[Any]:
+        if response.status in REDIRECT_STATUSES:
+            yield from self.redirect(response)
+            return
         yield self.fetch_item(response, "list")
         page = self.parse_listing(response)
         column = self.columns.setdefault(
@@ -270,12 +279,16 @@ class GovSpider(scrapy.Spider):
             callback=self.parse_detail,
             errback=self.on_error,
             headers=headers,
-            meta={"kind": kind, "list_date": list_date},
+            meta={"kind": kind, "list_date": list_date, "dont_redirect": True},
         )
 
     async def parse_detail(self, response: Response) -> AsyncIterator[Any]:
         kind = response.meta.get("kind", "detail")
         site = self.site.name
+        if response.status in REDIRECT_STATUSES:
+            for item in self.redirect(response):
+                yield item
+            return
         if response.status == 304:
             yield self.fetch_item(response, kind)
             yield SeenItem(site, response.url, fetched=True)
@@ -315,6 +328,7 @@ class GovSpider(scrapy.Spider):
                 continue
             meta: dict[str, Any] = {
                 "kind": "attachment",
+                "dont_redirect": True,
                 "document_url": response.url,
                 "name": attachment.name,
             }
@@ -325,6 +339,9 @@ class GovSpider(scrapy.Spider):
             )
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
+        if response.status in REDIRECT_STATUSES:
+            yield from self.redirect(response)
+            return
         yield self.fetch_item(response, "attachment")
         name = attachment_name(
             response.meta.get("name"), response.url, response.headers.get(b"Content-Disposition")
@@ -341,6 +358,9 @@ class GovSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         from scrapy.utils.sitemap import Sitemap
 
+        if response.status in REDIRECT_STATUSES:
+            yield from self.redirect(response)
+            return
         yield self.fetch_item(response, "sitemap")
         try:
             sitemap = Sitemap(response.body)
@@ -354,13 +374,44 @@ class GovSpider(scrapy.Spider):
                     url,
                     callback=self.parse_sitemap,
                     errback=self.on_error,
-                    meta={"kind": "sitemap"},
+                    meta={"kind": "sitemap", "dont_redirect": True},
                 )
             return
         items = [ListItem(url=u, title="", date=None) for u in urls if self.is_allowed(u)]
         yield ListingItem(self.site.name, response.url, len(items))
         for item in items:
             yield from self.follow(item)
+
+    # --- redirects ---------------------------------------------------------------------
+    def redirect(self, response: Response) -> Iterator[Any]:
+        """Follow a 3xx ourselves: a loop, too many hops or an offsite target is recorded
+        against the first URL of the chain, and nothing is followed."""
+        chain: list[str] = [*response.meta.get("redirect_chain", []), response.url]
+        kind = response.meta.get("kind", "detail")
+        location = response.headers.get(b"Location")
+        target = urljoin(response.url, location.decode("latin-1").strip()) if location else None
+        error = None
+        if target is None:
+            error = "redirect-without-location"
+        elif target in chain:
+            error = "redirect-loop"
+        elif len(chain) > self.max_redirects:
+            error = "redirect-limit"
+        elif not self.is_allowed(target):
+            error = "offsite-redirect"
+        yield self.fetch_item(response, kind)
+        if error:
+            yield FetchItem(self.site.name, chain[0], kind, status=response.status, error=error)
+            return
+        meta = {**response.meta, "redirect_chain": chain}
+        if response.status == 303 or (
+            response.status in (301, 302) and response.request.method == "POST"
+        ):
+            yield response.request.replace(
+                url=target, method="GET", body=b"", meta=meta, dont_filter=True
+            )
+        else:
+            yield response.request.replace(url=target, meta=meta, dont_filter=True)
 
     # --- failures ----------------------------------------------------------------------
     def on_error(self, failure: Failure) -> Iterator[Any]:

@@ -79,6 +79,7 @@ class HanwebSpider(GovSpider):
             meta={
                 "kind": "list",
                 "column": column,
+                "dont_redirect": True,
                 "dataproxy": True,
                 "params": params,
                 "start": start,

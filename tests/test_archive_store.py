@@ -19,7 +19,7 @@ DAY3 = "2025-04-03T02:00:00+08:00"
 
 
 def record(
-    url: str = "http://x.gov.cn/a/t1.html", body: str = "第一段。\n第二段。", **kw
+    url: str = "http://example.gov.cn/a/t1.html", body: str = "第一段。\n第二段。", **kw
 ) -> Record:
     return Record(
         url=url,
@@ -98,10 +98,10 @@ def test_edit_keeps_the_old_text(archive: Archive) -> None:
 
 def test_same_document_on_two_urls_shares_a_hash(archive: Archive) -> None:
     archive.record_document(
-        record(url="http://city.gov.cn/t1.html"), site="city", run_id=None, at=DAY1
+        record(url="http://city.example.gov.cn/t1.html"), site="city", run_id=None, at=DAY1
     )
     archive.record_document(
-        record(url="http://county.gov.cn/t9.html"), site="county", run_id=None, at=DAY1
+        record(url="http://county.example.gov.cn/t9.html"), site="county", run_id=None, at=DAY1
     )
     row = archive.conn.execute("SELECT copies, sites FROM same_document_elsewhere").fetchone()
     assert (row["copies"], row["sites"]) == (2, "city | county")

@@ -33,15 +33,15 @@ def test_filename_star_wins_over_filename() -> None:
 
 
 def test_percent_encoded_utf8_url() -> None:
-    assert name_from_url("http://x.gov.cn/files/" + quote(NAME)) == NAME
+    assert name_from_url("http://example.gov.cn/files/" + quote(NAME)) == NAME
 
 
 def test_percent_encoded_gbk_url() -> None:
-    assert name_from_url("http://x.gov.cn/files/" + quote(NAME.encode("gbk"))) == NAME
+    assert name_from_url("http://example.gov.cn/files/" + quote(NAME.encode("gbk"))) == NAME
 
 
 def test_hanweb_downfile_query_name() -> None:
-    url = "http://x.gov.cn/module/download/downfile.jsp?classid=0&filename=" + quote(NAME)
+    url = "http://example.gov.cn/module/download/downfile.jsp?classid=0&filename=" + quote(NAME)
     assert name_from_url(url) == NAME
 
 

@@ -61,11 +61,11 @@ def test_count_page_variables() -> None:
 
 
 def test_page_urls_of_a_column_directory() -> None:
-    urls = page_urls("http://x.gov.cn/zwgk/gzbg/", Pagination(3, 0, "index", "htm"))
+    urls = page_urls("http://example.gov.cn/zwgk/gzbg/", Pagination(3, 0, "index", "htm"))
     assert urls == [
-        "http://x.gov.cn/zwgk/gzbg/index.htm",
-        "http://x.gov.cn/zwgk/gzbg/index_1.htm",
-        "http://x.gov.cn/zwgk/gzbg/index_2.htm",
+        "http://example.gov.cn/zwgk/gzbg/index.htm",
+        "http://example.gov.cn/zwgk/gzbg/index_1.htm",
+        "http://example.gov.cn/zwgk/gzbg/index_2.htm",
     ]
 
 

@@ -36,6 +36,8 @@ class ReplicaSite:
         self.user_agents: list[str] = []
         # path -> seconds to wait before answering (a slow server, for tests).
         self.delays: dict[str, float] = {}
+        # path -> an error status to answer with instead of the page (a flaky server).
+        self.statuses: dict[str, int] = {}
         self.lock = threading.Lock()
 
     def replace(
@@ -83,8 +85,12 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/robots.txt" and page is None:
                 page = Page(b"User-agent: *\nAllow: /\n", "text/plain")
             delay = site.delays.get(path, 0.0)
+            status = site.statuses.get(path)
         if delay:
             time.sleep(delay)
+        if status:
+            self._send(status, None)
+            return
         self._send(200 if page else 404, page)
 
     def do_HEAD(self) -> None:  # noqa: N802

@@ -1,0 +1,388 @@
+"""Faults, hostile input and crashes lose nothing (tests/faults.py serves the faults)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_cli
+from faults import FAULTS, FaultServer
+
+from archive import SCHEMA_VERSION, Archive
+from archive.schema import MIGRATIONS, _statements
+
+# Short timeouts and one retry keep the test quick; Retry-After (tested on its own in
+# test_crawler_middlewares.py) is capped at 0 s so one 503 does not slow the whole site.
+SETTINGS = [
+    "--set",
+    "DOWNLOAD_TIMEOUT=2",
+    "--set",
+    "RETRY_TIMES=1",
+    "--set",
+    "GOVARCHIVE_MAX_RETRY_AFTER=0",
+]
+# What each fault must leave in `fetches.error` for its URL.
+EXPECTED_ERRORS = {
+    "t20250601_1001.html": "http-500",
+    "t20250601_1002.html": "http-503",
+    "t20250601_1003.html": "http-403",
+    "t20250601_1004.html": "http-412",
+    "t20250601_1005.html": "soft-404",
+    "t20250601_1006.html": "connection-lost",
+    "t20250601_1007.html": "timeout",
+    "t20250601_1008.html": "truncated",
+    "t20250601_1012.html": "too-large",
+    "t20250601_1013.html": "redirect-loop",
+    "t20250601_1014.html": "offsite-redirect",
+    "t20250601_1015.html": "not-html",
+    "t20250601_1016.html": "too-large-decompressed",
+    "t20250601_1018.html": "empty-page",
+}
+
+
+def registry(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "sites.yaml"
+    path.write_text(
+        f"- {{name: faults, title: 故障站点, family: trs, delay: 0, revisit_days: 0,"
+        f" start_urls: ['{url}/zwgk/index.html']}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def crawl(
+    tmp_path: Path, url: str, db: Path, now: str
+) -> tuple[subprocess.CompletedProcess, float]:
+    """Run a crawl; return it and its peak RSS in MB."""
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(registry(tmp_path, url)),
+               "--db", str(db), "--now", now, "--log-level", "WARNING", *SETTINGS]  # fmt: skip
+    out, err = tmp_path / "crawl.out", tmp_path / "crawl.err"
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        child = subprocess.Popen(command, cwd=ROOT, stdout=stdout, stderr=stderr)
+        _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    done = subprocess.CompletedProcess(command, child.returncode, out.read_text(), err.read_text())
+    return done, usage.ru_maxrss / 1024
+
+
+def rows(db: Path, sql: str, *params) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def faulty(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("faults")
+    with FaultServer(stall_seconds=6) as server:
+        db = tmp / "archive.db"
+        done, _ = crawl(tmp, server.url, db, "2025-06-02T02:00:00+08:00")
+        yield server, db, done, tmp
+
+
+def test_crawl_of_the_faulty_site_finishes(faulty) -> None:
+    _, db, done, _ = faulty
+    assert (done.returncode, rows(db, "SELECT finish_reason FROM runs")) == (0, [("finished",)])
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    sorted(EXPECTED_ERRORS.items()),
+    ids=[FAULTS[n] for n in sorted(EXPECTED_ERRORS)],
+)
+def test_every_failure_is_a_fetch_row_with_a_reason(faulty, name: str, error: str) -> None:
+    _, db, _, _ = faulty
+    errors = {r[0] for r in rows(db, "SELECT error FROM fetches WHERE url LIKE ?", f"%/{name}")}
+    assert error in errors
+
+
+@pytest.mark.parametrize(
+    "name", ["t20250601_1009.html", "t20250601_1010.html", "t20250601_1011.html"]
+)
+def test_lying_encodings_archived_correctly(faulty, name: str) -> None:
+    _, db, _, _ = faulty
+    title = rows(db, "SELECT title FROM documents WHERE url LIKE ?", f"%/{name}")
+    assert title and title[0][0].startswith("关于规范执法的通知（编码")
+
+
+def test_soft_404_and_anti_bot_pages_never_archived(faulty) -> None:
+    _, db, _, _ = faulty
+    bad = set(EXPECTED_ERRORS)
+    urls = [r[0] for r in rows(db, "SELECT url FROM documents")]
+    assert [u for u in urls if u.rsplit("/", 1)[-1] in bad] == []
+
+
+def test_good_pages_archived_despite_the_faults(faulty) -> None:
+    _, db, _, _ = faulty
+    assert rows(db, "SELECT count(*) FROM documents WHERE url LIKE '%_1019.html'") == [(1,)]
+
+
+def test_hostile_attachment_names_stay_inside_storage(faulty) -> None:
+    _, db, _, tmp = faulty
+    stored = [p for p in Path(f"{db}.files").rglob("*") if p.is_file()]
+    outside = [
+        p for p in tmp.rglob("*")
+        if p.is_file() and not str(p).startswith(f"{db}") and p.name not in ("sites.yaml", "crawl.out", "crawl.err")
+    ]  # fmt: skip
+    assert (len(stored), outside) == (1, [])
+
+
+def test_hostile_attachment_rows_have_safe_names(faulty) -> None:
+    _, db, _, _ = faulty
+    names = [r[0] for r in rows(db, "SELECT name FROM attachments")]
+    assert len(names) == 3 and all(
+        "\x00" not in n and "/" not in n and len(n) <= 200 for n in names
+    )
+
+
+def test_memory_stays_bounded(tmp_path) -> None:
+    with FaultServer(stall_seconds=3) as server:
+        _, peak = crawl(tmp_path, server.url, tmp_path / "a.db", "2025-06-02T02:00:00+08:00")
+    # A 30 MB page and a 200 MB gzip bomb are refused, not held.
+    assert 0 < peak < 400
+
+
+def test_transient_errors_never_make_a_document_gone(tmp_path) -> None:
+    from faults import page
+
+    from crawler.demo.server import ReplicaServer, ReplicaSite
+    from crawler.demo.site import Page
+
+    site = ReplicaSite(
+        {
+            "/zwgk/index.html": Page(
+                "<a href='t20250601_1.html'>关于开展行政执法检查的通知</a>".encode()
+            ),
+            "/zwgk/t20250601_1.html": Page(page().encode()),
+        }
+    )
+    with ReplicaServer(site) as server:
+        db = tmp_path / "a.db"
+        crawl(tmp_path, server.url, db, "2025-06-01T02:00:00+08:00")
+        site.statuses["/zwgk/t20250601_1.html"] = 503
+        crawl(tmp_path, server.url, db, "2025-06-02T02:00:00+08:00")
+        crawl(tmp_path, server.url, db, "2025-06-04T02:00:00+08:00")
+    assert rows(db, "SELECT status FROM documents") == [("live",)]
+
+
+def test_the_same_absence_as_404_does_make_it_gone(tmp_path) -> None:
+    from faults import page
+
+    from crawler.demo.server import ReplicaServer, ReplicaSite
+    from crawler.demo.site import Page
+
+    site = ReplicaSite(
+        {
+            "/zwgk/index.html": Page(
+                "<a href='t20250601_1.html'>关于开展行政执法检查的通知</a>".encode()
+            ),
+            "/zwgk/t20250601_1.html": Page(page().encode()),
+        }
+    )
+    with ReplicaServer(site) as server:
+        db = tmp_path / "a.db"
+        crawl(tmp_path, server.url, db, "2025-06-01T02:00:00+08:00")
+        del site.pages["/zwgk/t20250601_1.html"]
+        crawl(tmp_path, server.url, db, "2025-06-02T02:00:00+08:00")
+        crawl(tmp_path, server.url, db, "2025-06-04T02:00:00+08:00")
+    assert rows(db, "SELECT status FROM documents") == [("gone",)]
+
+
+# --- crash safety --------------------------------------------------------------------
+def test_sigkill_mid_crawl_leaves_a_consistent_archive(tmp_path) -> None:
+    from crawler.demo import DemoWorld
+
+    with DemoWorld() as world:
+        world.trs.delays = {p: 0.15 for p in world.trs.pages if "/t2025" in p}
+        reg = world.write_registry(tmp_path / "sites.yaml")
+        db = tmp_path / "a.db"
+        command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(reg), "--db", str(db),
+                   "--log-level", "WARNING", "--now", "2025-04-01T02:00:00+08:00"]  # fmt: skip
+        child = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if db.exists() and _count(db) >= 5:
+                break
+            time.sleep(0.1)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        before = _count(db)
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+        world.trs.delays = {}
+        run_cli(*command[3:-2], "--now", "2025-04-01T03:00:00+08:00")
+        after = rows(db, "SELECT count(*) FROM documents")[0][0]
+        assert (before >= 5, after) == (True, len(world.documents))
+
+
+def _count(db: Path) -> int:
+    try:
+        return rows(db, "SELECT count(*) FROM documents")[0][0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+# --- readers while the crawl writes ------------------------------------------------------
+def test_datasette_answers_while_a_crawl_writes(tmp_path) -> None:
+    from datasette.app import Datasette
+
+    from archive.datasette_meta import DATASETTE_SETTINGS, metadata
+    from crawler.demo import DemoWorld
+
+    db = tmp_path / "archive.db"
+    Archive(db).close()
+    with DemoWorld() as world:
+        world.trs.delays = {p: 0.05 for p in world.trs.pages if "/t2025" in p}
+        reg = world.write_registry(tmp_path / "sites.yaml")
+        child = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(reg), "--db", str(db), "--log-level", "WARNING"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+        async def readers() -> list[int]:
+            ds = Datasette([str(db)], metadata=metadata("archive"), settings=DATASETTE_SETTINGS)
+            statuses: list[int] = []
+
+            async def one(path: str) -> None:
+                response = await ds.client.get(path)
+                statuses.append(response.status_code)
+
+            while child.poll() is None:
+                await asyncio.gather(*(one(p) for p in (
+                    "/archive/documents.json?_search=法治", "/archive/fetches.json", "/archive/runs.json",
+                    "/archive/documents.json?_facet=site",
+                )))  # fmt: skip
+            return statuses
+
+        statuses = asyncio.run(readers())
+    assert statuses and set(statuses) == {200}
+
+
+# --- bad configuration ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("- {name: x, title: t, family: trs, start_urls: [http://a.gov.cn/", "not valid YAML"),
+        ("- {name: x, title: t, family: joomla, start_urls: ['http://a.gov.cn/']}", "key 'family'"),
+        (
+            "- {name: x, title: t, family: trs, schedule: '61 * * * *', start_urls: ['http://a.gov.cn/']}",
+            "key 'schedule'",
+        ),
+    ],
+)
+def test_bad_registry_one_message_no_archive(tmp_path, yaml_text: str, message: str) -> None:
+    reg = tmp_path / "sites.yaml"
+    reg.write_text(yaml_text, encoding="utf-8")
+    done = run_cli("crawl", "--sites", str(reg), "--db", str(tmp_path / "a.db"), check=False)
+    assert (done.returncode, message in done.stderr, "Traceback" in done.stderr, (tmp_path / "a.db").exists()) == (
+        2, True, False, False,
+    )  # fmt: skip
+
+
+def test_unwritable_archive_is_one_message(tmp_path) -> None:
+    reg = tmp_path / "sites.yaml"
+    reg.write_text(
+        "- {name: x, title: t, family: trs, start_urls: ['http://127.0.0.1:9/']}", encoding="utf-8"
+    )
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("", encoding="utf-8")
+    done = run_cli("crawl", "--sites", str(reg), "--db", str(not_a_directory / "a.db"), check=False)
+    assert (done.returncode, "Traceback" in done.stderr, done.stderr.count("\n")) == (2, False, 1)
+
+
+def test_newer_schema_is_one_message(tmp_path) -> None:
+    db = tmp_path / "a.db"
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    reg = tmp_path / "sites.yaml"
+    reg.write_text(
+        "- {name: x, title: t, family: trs, start_urls: ['http://127.0.0.1:9/']}", encoding="utf-8"
+    )
+    done = run_cli("crawl", "--sites", str(reg), "--db", str(db), check=False)
+    assert (done.returncode, "newer than this govarchive supports" in done.stderr, "Traceback" in done.stderr) == (
+        2, True, False,
+    )  # fmt: skip
+
+
+def test_bad_cron_in_scheduler_is_one_message(tmp_path) -> None:
+    reg = tmp_path / "sites.yaml"
+    reg.write_text(
+        "- {name: x, title: t, family: trs, schedule: 'at noon', start_urls: ['http://a.gov.cn/']}",
+        encoding="utf-8",
+    )
+    done = run_cli(
+        "schedule", "--sites", str(reg), "--db", str(tmp_path / "a.db"), "--list", check=False
+    )
+    assert (done.returncode, "key 'schedule'" in done.stderr, "Traceback" in done.stderr) == (
+        2,
+        True,
+        False,
+    )
+
+
+# --- schema migrations ----------------------------------------------------------------------
+def test_archive_from_schema_v1_migrates_without_losing_rows(tmp_path) -> None:
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    from archive.tokenizer import register
+
+    register(conn)
+    for statement in _statements(MIGRATIONS[1]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO documents (url, site, title, body_text, content_hash, first_seen, last_seen, last_changed)"
+        " VALUES ('http://x/1', 's', '旧档案', '正文', 'h', 't', 't', 't')"
+    )
+    conn.execute(
+        "INSERT INTO fetches (url, fetched_at, error) VALUES ('http://x/2', 't', 'timeout')"
+    )
+    conn.commit()
+    conn.close()
+    with Archive(db) as archive:
+        version = archive.conn.execute("PRAGMA user_version").fetchone()[0]
+        kept = archive.conn.execute("SELECT title FROM documents").fetchall()
+        columns = [r[1] for r in archive.conn.execute("PRAGMA table_info(fetches)")]
+    assert (version, [tuple(r) for r in kept], "content_type" in columns) == (
+        SCHEMA_VERSION,
+        [("旧档案",)],
+        True,
+    )
+
+
+# --- hostile content in Datasette -------------------------------------------------------
+def test_datasette_shows_archived_script_as_text(tmp_path) -> None:
+    from datasette.app import Datasette
+
+    from archive.datasette_meta import DATASETTE_SETTINGS, metadata
+    from parsers.record import Record
+
+    db = tmp_path / "archive.db"
+    with Archive(db) as archive:
+        archive.record_document(
+            Record(
+                url="http://x/1",
+                title="<script>alert('t')</script>",
+                body_text="<img src=x onerror=alert(1)>",
+            ),
+            site="s",
+            run_id=None,
+        )
+
+    async def page() -> str:
+        ds = Datasette([str(db)], metadata=metadata("archive"), settings=DATASETTE_SETTINGS)
+        return (await ds.client.get("/archive/documents")).text
+
+    html = asyncio.run(page())
+    assert "<script>alert(" not in html and "&lt;script&gt;" in html
