@@ -26,6 +26,7 @@ from parsers.selectors import (
     DOC_NO_LINE,
     DROP_TAGS,
     LEAD_NOISE_LINE,
+    LETTERHEAD_LINE,
     SOFT_404,
     TRAILER_START,
     WEBSITE_SUFFIX,
@@ -129,6 +130,7 @@ def trim_body(
         elif (
             CHROME_LINE.match(first)
             or LEAD_NOISE_LINE.match(first)
+            or LETTERHEAD_LINE.match(first)
             or (":" in (date_line_value(first) or "") and len(out) > 1)
         ):
             del out[0]

@@ -174,3 +174,7 @@ SITE_NAME_HINT = re.compile(r"(?:人民政府|政府网|门户网站|网站|官�
 DOC_NO_LINE = re.compile(r"^[\u4e00-\u9fff]{1,14}[〔\[［【(（]\d{4}[〕\]］】)）]第?\d{1,5}号$")
 # A source that names a website rather than an organisation: "XX委员会网站".
 WEBSITE_SUFFIX = re.compile(r"(?:门户网站|网站|官网|政府网)$")
+# A red-header letterhead at the top of the content: "某某县人民政府办公室文件".
+LETTERHEAD_LINE = re.compile(
+    r"^[\u4e00-\u9fff（）()]{4,40}(?:文件|文件\s*文件|公报|简报|通报|函件)$"
+)

@@ -50,9 +50,9 @@ _KNOWN_KEYS = frozenset(
     }
 )
 FAMILY_OPTIONS: dict[str, frozenset[str]] = {
-    "trs": frozenset({"detail_pattern"}),
+    "trs": frozenset({"static_pages", "dynamic_page_url"}),
     "hanweb": frozenset({"webid", "columnid", "appid", "unitid", "perpage", "webname", "path"}),
-    "generic": frozenset({"item_selector", "next_selector", "detail_pattern"}),
+    "generic": frozenset({"item_selector", "next_selector"}),
 }
 
 
@@ -199,6 +199,17 @@ def validate_site(raw: Any, index: int) -> Site:
             f"an option of family {family} ({', '.join(sorted(FAMILY_OPTIONS[family])) or 'none'})",
             unknown_options[0],
         )
+    if family == "trs":
+        static_pages = options.get("static_pages")
+        if static_pages is not None and (
+            isinstance(static_pages, bool) or not isinstance(static_pages, int) or static_pages < 1
+        ):
+            raise _fail(name, "options.static_pages", "a whole number >= 1", static_pages)
+        dynamic = options.get("dynamic_page_url")
+        if dynamic is not None and (not isinstance(dynamic, str) or "{page}" not in dynamic):
+            raise _fail(
+                name, "options.dynamic_page_url", "a URL template containing {page}", dynamic
+            )
     if family == "generic" and not isinstance(options.get("item_selector", ""), str):
         raise _fail(
             name, "options.item_selector", "a CSS or XPath selector", options.get("item_selector")

@@ -263,3 +263,31 @@ def test_record_json_round_trip() -> None:
     from parsers.record import Record
 
     assert Record.from_dict(DEFINITION_LIST.to_dict()) == DEFINITION_LIST
+
+
+LETTERHEAD = parse_page(
+    page(
+        "<table class='xxgk'><tr><td>发布机构：</td><td>某某县人民政府办公室（原某某县政府办）</td></tr>"
+        "<tr><td>成文日期：</td><td>2019-05-06</td></tr><tr><td>索引号：</td><td>X-2019-1</td></tr></table>"
+        "<div class='zw'><p>某某县人民政府办公室文件</p><p>某府办发〔2019〕3号</p>"
+        + PARAGRAPHS
+        + "</div>"
+    ),
+    "http://www.example.gov.cn/h.html",
+)
+
+
+def test_letterhead_left_out_of_body() -> None:
+    assert "办公室文件" not in LETTERHEAD.body_text
+
+
+def test_old_agency_issuer_kept_as_displayed() -> None:
+    assert LETTERHEAD.issuer == "某某县人民政府办公室（原某某县政府办）"
+
+
+def test_doc_no_under_the_letterhead_found() -> None:
+    assert LETTERHEAD.doc_no == "某府办发〔2019〕3号"
+
+
+def test_body_starts_after_letterhead_and_doc_no() -> None:
+    assert LETTERHEAD.body_text.startswith("第1条")

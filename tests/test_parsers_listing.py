@@ -99,3 +99,23 @@ def test_javascript_rendered_list_has_no_items() -> None:
         fixture_bytes("jx_sthjt_js_list.html"), "https://sthjt.jiangxi.gov.cn/jxssthjt/x/"
     )
     assert page.items == []
+
+
+YICHUN = parse_list_page(
+    fixture_bytes("jx_yichun_portal.html"), "https://www.yichun.gov.cn/ycsrmzf/index.shtml"
+)
+
+
+def test_portal_home_yields_article_links() -> None:
+    assert len(YICHUN.items) >= 30
+
+
+def test_portal_home_example_article_found() -> None:
+    assert (
+        "https://www.yichun.gov.cn/ycsrmzf/zwyw/202310/34e1d41233c34c52a652e278c5529a33.shtml"
+        in {i.url for i in YICHUN.items}
+    )
+
+
+def test_portal_home_service_and_external_links_left_out() -> None:
+    assert [i.url for i in YICHUN.items if "yichun.gov.cn/ycsrmzf/" not in i.url] == []

@@ -237,3 +237,31 @@ def test_user_agent_names_the_project(tmp_path) -> None:
         )
     agents = site.user_agents
     assert agents and all(a.startswith("govarchive/") and "+http" in a for a in agents)
+
+
+# --- TRS "动静结合": static pages first, the rest from a dynamic endpoint -----------------
+def test_trs_static_then_dynamic_pages(tmp_path) -> None:
+    def listing(n: int) -> Page:
+        links = "".join(
+            f"<li><a href='/zwgk/2025/t20250601_{n}{k}.html'>关于规范执法的第{n}{k}号通知</a></li>"
+            for k in range(2)
+        )
+        return Page(
+            f"<ul>{links}</ul><script>createPageHTML(4, {n}, 'index', 'html');</script>".encode()
+        )
+
+    pages = {"/zwgk/index.html": listing(0), "/zwgk/index_1.html": listing(1)}
+    pages["/search/column.jsp?page=2"] = listing(2)
+    pages["/search/column.jsp?page=3"] = listing(3)
+    for n in range(4):
+        for k in range(2):
+            pages[f"/zwgk/2025/t20250601_{n}{k}.html"] = detail_page(
+                f"关于规范执法的第{n}{k}号通知"
+            )
+    with ReplicaServer(ReplicaSite(pages)) as server:
+        entry = (
+            f"- {{name: dj, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/zwgk/index.html'],"
+            f" options: {{static_pages: 2, dynamic_page_url: '/search/column.jsp?page={{page}}'}}}}\n"
+        )
+        db = crawl(tmp_path, entry)
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 8
