@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable
 
 from archive.tokenizer import TOKENIZER_NAME
+from parsers.record import CONTENT_FIELDS
 
 SCHEMA_VERSION = 2
 
@@ -19,23 +20,9 @@ class SchemaError(RuntimeError):
     """The archive cannot be used by this version of govarchive."""
 
 
-# Columns of ``documents`` that hold the parser's record.
-RECORD_COLUMNS: tuple[str, ...] = (
-    "title",
-    "doc_date",
-    "publish_date",
-    "issuer",
-    "index_no",
-    "doc_no",
-    "topic",
-    "validity",
-    "keywords",
-    "body_text",
-    "body_html",
-    "attachments",
-    "template",
-    "year",
-)
+# Columns of ``documents`` that hold the parser's record: its content fields, how it was
+# shown and parsed, and the year used for faceting.
+RECORD_COLUMNS: tuple[str, ...] = (*CONTENT_FIELDS, "body_html", "template", "year")
 
 _V1 = f"""
 CREATE TABLE IF NOT EXISTS sites (

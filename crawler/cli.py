@@ -26,6 +26,18 @@ def _examples(*lines: str) -> str:
     return "example:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+def _db_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
+    )
+
+
+def _sites_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sites", metavar="FILE", help="site registry YAML (default: the bundled one)"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govarchive",
@@ -58,15 +70,11 @@ def _parser() -> argparse.ArgumentParser:
         "govarchive crawl --db archive.db",
         "govarchive crawl --sites my-sites.yaml --site wangcang --site kaizhou",
     )
-    crawl.add_argument(
-        "--sites", metavar="FILE", help="site registry YAML (default: the bundled one)"
-    )
+    _sites_arg(crawl)
     crawl.add_argument(
         "--site", action="append", metavar="NAME", help="crawl only this site (repeatable)"
     )
-    crawl.add_argument(
-        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
-    )
+    _db_arg(crawl)
     crawl.add_argument(
         "--full", action="store_true", help="walk every list page, not just until known documents"
     )
@@ -87,18 +95,14 @@ def _parser() -> argparse.ArgumentParser:
         "Serve the bundled demo sites on 127.0.0.1 and crawl them over three simulated days.",
         "govarchive demo --db archive.db",
     )
-    demo.add_argument(
-        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
-    )
+    _db_arg(demo)
 
     serve = add(
         "serve",
         "Browse the archive in Datasette, with Chinese full-text search.",
         "govarchive serve --db archive.db --port 8001",
     )
-    serve.add_argument(
-        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
-    )
+    _db_arg(serve)
     serve.add_argument("--port", type=int, default=8001, help="port (default 8001)")
     serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
 
@@ -116,21 +120,15 @@ def _parser() -> argparse.ArgumentParser:
         "List the registry's sites with their last run, document count and health.",
         "govarchive sites --db archive.db",
     )
-    sites.add_argument(
-        "--sites", metavar="FILE", help="site registry YAML (default: the bundled one)"
-    )
-    sites.add_argument(
-        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
-    )
+    _sites_arg(sites)
+    _db_arg(sites)
 
     reparse = add(
         "reparse",
         "Re-run the current parsers over stored raw pages; new versions only where records change.",
         "govarchive reparse --db archive.db --site wangcang",
     )
-    reparse.add_argument(
-        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
-    )
+    _db_arg(reparse)
     reparse.add_argument(
         "--site", action="append", metavar="NAME", help="only this site (repeatable)"
     )
@@ -141,9 +139,7 @@ def _parser() -> argparse.ArgumentParser:
         "govarchive export --format jsonl --since 2025-01-01 > records.jsonl",
         "govarchive export --format csv --site wangcang --output wangcang.csv",
     )
-    export.add_argument(
-        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
-    )
+    _db_arg(export)
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("--since", metavar="DATE", help="only documents changed on or after DATE")
     export.add_argument(
@@ -158,12 +154,8 @@ def _parser() -> argparse.ArgumentParser:
         "govarchive schedule --list",
         "govarchive schedule --every 3600   # try it out: crawl every hour",
     )
-    schedule.add_argument(
-        "--sites", metavar="FILE", help="site registry YAML (default: the bundled one)"
-    )
-    schedule.add_argument(
-        "--db", default=DEFAULT_DB, metavar="PATH", help=f"archive file (default {DEFAULT_DB})"
-    )
+    _sites_arg(schedule)
+    _db_arg(schedule)
     schedule.add_argument(
         "--every",
         type=float,

@@ -151,13 +151,13 @@ def test_memory_stays_bounded(tmp_path) -> None:
     assert 0 < peak < 400
 
 
-def test_transient_errors_never_make_a_document_gone(tmp_path) -> None:
+def one_document_site():
     from faults import page
 
-    from crawler.demo.server import ReplicaServer, ReplicaSite
+    from crawler.demo.server import ReplicaSite
     from crawler.demo.site import Page
 
-    site = ReplicaSite(
+    return ReplicaSite(
         {
             "/zwgk/index.html": Page(
                 "<a href='t20250601_1.html'>关于开展行政执法检查的通知</a>".encode()
@@ -165,36 +165,33 @@ def test_transient_errors_never_make_a_document_gone(tmp_path) -> None:
             "/zwgk/t20250601_1.html": Page(page().encode()),
         }
     )
+
+
+def three_nights(tmp_path: Path, site, between) -> list[tuple]:
+    """Crawl on day 1, call ``between(site)``, crawl on days 2 and 4; the documents' status."""
+    from crawler.demo.server import ReplicaServer
+
     with ReplicaServer(site) as server:
         db = tmp_path / "a.db"
         crawl(tmp_path, server.url, db, "2025-06-01T02:00:00+08:00")
-        site.statuses["/zwgk/t20250601_1.html"] = 503
+        between(site)
         crawl(tmp_path, server.url, db, "2025-06-02T02:00:00+08:00")
         crawl(tmp_path, server.url, db, "2025-06-04T02:00:00+08:00")
-    assert rows(db, "SELECT status FROM documents") == [("live",)]
+    return rows(db, "SELECT status FROM documents")
+
+
+def test_transient_errors_never_make_a_document_gone(tmp_path) -> None:
+    def flaky(site) -> None:
+        site.statuses["/zwgk/t20250601_1.html"] = 503
+
+    assert three_nights(tmp_path, one_document_site(), flaky) == [("live",)]
 
 
 def test_the_same_absence_as_404_does_make_it_gone(tmp_path) -> None:
-    from faults import page
-
-    from crawler.demo.server import ReplicaServer, ReplicaSite
-    from crawler.demo.site import Page
-
-    site = ReplicaSite(
-        {
-            "/zwgk/index.html": Page(
-                "<a href='t20250601_1.html'>关于开展行政执法检查的通知</a>".encode()
-            ),
-            "/zwgk/t20250601_1.html": Page(page().encode()),
-        }
-    )
-    with ReplicaServer(site) as server:
-        db = tmp_path / "a.db"
-        crawl(tmp_path, server.url, db, "2025-06-01T02:00:00+08:00")
+    def removed(site) -> None:
         del site.pages["/zwgk/t20250601_1.html"]
-        crawl(tmp_path, server.url, db, "2025-06-02T02:00:00+08:00")
-        crawl(tmp_path, server.url, db, "2025-06-04T02:00:00+08:00")
-    assert rows(db, "SELECT status FROM documents") == [("gone",)]
+
+    assert three_nights(tmp_path, one_document_site(), removed) == [("gone",)]
 
 
 # --- crash safety --------------------------------------------------------------------
