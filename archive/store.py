@@ -136,6 +136,11 @@ class Archive:
                     ),
                 )
 
+    def site_start_urls(self) -> dict[str, list[str]]:
+        """Each recorded site's start URLs."""
+        rows = self.conn.execute("SELECT name, start_urls FROM sites").fetchall()
+        return {row["name"]: json.loads(row["start_urls"] or "[]") for row in rows}
+
     def start_run(self, command: str, sites: list[str], at: str | None = None) -> int:
         with self.transaction():
             cur = self.conn.execute(

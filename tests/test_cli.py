@@ -73,3 +73,15 @@ def test_newer_archive_refused(tmp_path) -> None:
 def test_sites_lists_the_registry() -> None:
     out = run_cli("sites", "--db", "/nonexistent/archive.db").stdout
     assert "wangcang" in out and "[unverified]" in out
+
+
+def test_demo_twice_on_one_archive_adds_nothing(tmp_path) -> None:
+    import sqlite3
+
+    db = tmp_path / "archive.db"
+    first = run_cli("demo", "--db", str(db)).stdout
+    second = run_cli("demo", "--db", str(db)).stdout
+    conn = sqlite3.connect(db)
+    counts = conn.execute("SELECT count(*), sum(version_count) FROM documents").fetchone()
+    conn.close()
+    assert ("33 documents" in first, "33 documents" in second, counts) == (True, True, (33, 34))

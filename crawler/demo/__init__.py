@@ -14,6 +14,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -32,12 +33,13 @@ from crawler.demo.site import (
 class DemoWorld:
     """Both demo sites, served; ``set_day(2)`` switches them to the next day's state."""
 
-    def __init__(self) -> None:
+    def __init__(self, ports: tuple[int, int] = (0, 0)) -> None:
+        """``ports``: where to serve the two sites if free (0: any free port)."""
         self.days: dict[int, list[DemoDocument]] = {1: day_one()}
         self.days[2] = day_two(self.days[1])
         self.trs = ReplicaSite({})
         self.hanweb = ReplicaSite({})
-        self.servers = [ReplicaServer(self.trs), ReplicaServer(self.hanweb)]
+        self.servers = [ReplicaServer(self.trs, ports[0]), ReplicaServer(self.hanweb, ports[1])]
         self.day = 0
         self.set_day(1)
 
@@ -106,12 +108,20 @@ def run_demo(db: Path, out: TextIO = sys.stdout) -> int:
 
     started = time.monotonic()
     today = datetime.now(TZ).replace(microsecond=0)
+    # Serve where an earlier demo run into this archive did, so the documents keep their
+    # URLs and a re-run adds nothing new (the ports are in the archive's sites table).
+    with Archive(db) as archive:
+        previous = archive.site_start_urls()
+    ports = tuple(
+        urlsplit(previous[name][0]).port or 0 if previous.get(name) else 0
+        for name in ("demo-wangcang", "demo-yiyuan")
+    )
     plan = [
         (1, today, "day 1: first crawl of both demo sites"),
         (2, today + timedelta(days=1), "day 2: one document edited, one removed, one new"),
         (2, today + timedelta(days=2), "day 3: the removed document is confirmed gone"),
     ]
-    with DemoWorld() as world, tempfile.TemporaryDirectory() as tmp:
+    with DemoWorld(ports) as world, tempfile.TemporaryDirectory() as tmp:
         registry = world.write_registry(Path(tmp) / "demo-sites.yaml")
         for day, when, what in plan:
             world.set_day(day)

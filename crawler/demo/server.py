@@ -125,17 +125,21 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, site: ReplicaSite) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, site: ReplicaSite, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.site = site
 
 
 class ReplicaServer:
     """Serve a ``ReplicaSite`` on 127.0.0.1 at a free port, in a background thread."""
 
-    def __init__(self, site: ReplicaSite) -> None:
+    def __init__(self, site: ReplicaSite, port: int = 0) -> None:
+        """Serve on ``port`` if it is free, else on any free port."""
         self.site = site
-        self._server = _Server(site)
+        try:
+            self._server = _Server(site, port)
+        except OSError:
+            self._server = _Server(site, 0)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
