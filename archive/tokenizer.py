@@ -15,6 +15,7 @@ buffer, not a new Python bytes object.
 from __future__ import annotations
 
 import ctypes
+import re
 import sqlite3
 
 from sqlitefts.fts5 import fts5_api_from_db
@@ -84,8 +85,26 @@ _LOWER_ADDR = int(ffi.cast("intptr_t", _LOWER))
 _SPACE_ADDR = int(ffi.cast("intptr_t", _SPACE_TOKEN))
 
 
+# Runs of non-space characters encoded in 3 UTF-8 bytes (U+0800–U+FFFF, not surrogates),
+# and anything else one character at a time.
+def _three_byte_class() -> str:
+    excluded = sorted({*range(0xD800, 0xE000), *(c for c in _UNICODE_SPACES if c >= 0x800)})
+    ranges, start = [], 0x800
+    for code in [*excluded, 0x10000]:
+        if code > start:
+            ranges.append(f"\\u{start:04x}-\\u{code - 1:04x}")
+        start = max(start, code + 1)
+    return "".join(ranges)
+
+
+_SEGMENT = re.compile(f"(?P<cjk>[{_three_byte_class()}]+)|(?P<other>[^{_three_byte_class()}]+)")
+
+
+# An exception inside the callback answers SQLITE_ERROR (1): the write fails loudly instead
+# of leaving a half-indexed row.
 @ffi.callback(
-    "int(Fts5Tokenizer *, void *, int, const char *, int, int(void*, int, const char *, int, int, int))"
+    "int(Fts5Tokenizer *, void *, int, const char *, int, int(void*, int, const char *, int, int, int))",
+    error=1,
 )
 def _xtokenize(tokenizer, ctx, flags, p_text, n_text, x_token):  # noqa: ANN001
     if n_text <= 0:
@@ -97,31 +116,35 @@ def _xtokenize(tokenizer, ctx, flags, p_text, n_text, x_token):  # noqa: ANN001
         return _tokenize_spans(ctx, p_text, data, x_token)
     emit = ffi.cast(_X_TOKEN_ADDR, x_token)
     base = int(ffi.cast("intptr_t", p_text))
-    spaces = _UNICODE_SPACES
     pos = 0
     space_start = -1
     rc = SQLITE_OK
-    for ch in text:
-        code = ord(ch)
-        if code < 0x80:
-            if code <= 32 and code in _ASCII_SPACE:
-                if space_start < 0:
-                    space_start = pos
-                pos += 1
-                continue
+    # Runs of 3-byte characters that are not spaces (most Chinese text) take a tight loop;
+    # everything else goes character by character.
+    for run in _SEGMENT.finditer(text):
+        chunk = run.group()
+        if run.lastgroup == "cjk":
             if space_start >= 0:
                 rc = emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
                 space_start = -1
                 if rc:
                     return rc
-            if 65 <= code <= 90:
-                rc = emit(ctx, 0, _LOWER_ADDR + code, 1, pos, pos + 1)
+            end = pos + 3 * len(chunk)
+            for offset in range(pos, end, 3):
+                rc = emit(ctx, 0, base + offset, 3, offset, offset + 3)
+                if rc:
+                    return rc
+            pos = end
+            continue
+        for ch in chunk:
+            code = ord(ch)
+            if code < 0x80:
+                width = 1
+                is_space = code <= 32 and code in _ASCII_SPACE
             else:
-                rc = emit(ctx, 0, base + pos, 1, pos, pos + 1)
-            pos += 1
-        else:
-            width = 3 if 0x800 <= code < 0x10000 else 2 if code < 0x800 else 4
-            if code in spaces:
+                width = 3 if 0x800 <= code < 0x10000 else 2 if code < 0x800 else 4
+                is_space = code in _UNICODE_SPACES
+            if is_space:
                 if space_start < 0:
                     space_start = pos
                 pos += width
@@ -131,10 +154,13 @@ def _xtokenize(tokenizer, ctx, flags, p_text, n_text, x_token):  # noqa: ANN001
                 space_start = -1
                 if rc:
                     return rc
-            rc = emit(ctx, 0, base + pos, width, pos, pos + width)
+            if 65 <= code <= 90:
+                rc = emit(ctx, 0, _LOWER_ADDR + code, 1, pos, pos + 1)
+            else:
+                rc = emit(ctx, 0, base + pos, width, pos, pos + width)
             pos += width
-        if rc:
-            return rc
+            if rc:
+                return rc
     if space_start >= 0:
         return emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
     return SQLITE_OK

@@ -96,3 +96,30 @@ def test_search_box_shown_on_documents(db) -> None:
 
 def test_tokens_are_single_characters() -> None:
     assert tokens("执法AB 1") == ["执", "法", "a", "b", " ", "1"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "执法检查",
+        "Ａ股 ABC abc",
+        "执\u3000法\n\n复议",
+        "表情😀符号，标点！",
+        "ünïcödé ß",
+        "  前后空白  ",
+        "a\u200bb",
+    ],
+)
+def test_index_tokens_equal_the_reference(text: str) -> None:
+    """The C-facing tokenizer yields exactly ``tokens()``, in order (fts5vocab shows it)."""
+    import sqlite3
+
+    from archive.tokenizer import register
+
+    conn = sqlite3.connect(":memory:")
+    register(conn)
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='govarchive_chars')")
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    conn.execute("INSERT INTO t(x) VALUES (?)", (text,))
+    indexed = [row[0] for row in conn.execute("SELECT term FROM v ORDER BY offset")]
+    assert indexed == tokens(text)
