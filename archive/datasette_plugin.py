@@ -13,7 +13,6 @@ from datasette import hookimpl
 
 from archive.tokenizer import register
 
-
 # Datasette's connections read the archive through a memory map and a larger page cache:
 # a search's count and facets look up every matching row, and with mmap those lookups
 # need no read() call each.

@@ -24,7 +24,7 @@ from sqlitefts.tokenizer import SQLITE_OK, ffi
 TOKENIZER_NAME = "govarchive_chars"
 _LOWER = ffi.new("char[]", bytes(range(256)).lower())
 _SPACE_TOKEN = ffi.new("char[]", b" ")
-_ASCII_SPACE = frozenset(b" \t\r\n\x0b\x0c")
+_ASCII_SPACE = frozenset(c for c in range(0x80) if chr(c).isspace())
 
 
 def char_spans(data: bytes) -> list[tuple[int, int, int]]:
@@ -140,7 +140,7 @@ def _xtokenize(tokenizer, ctx, flags, p_text, n_text, x_token):  # noqa: ANN001
             code = ord(ch)
             if code < 0x80:
                 width = 1
-                is_space = code <= 32 and code in _ASCII_SPACE
+                is_space = code in _ASCII_SPACE
             else:
                 width = 3 if 0x800 <= code < 0x10000 else 2 if code < 0x800 else 4
                 is_space = code in _UNICODE_SPACES
