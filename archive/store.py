@@ -8,6 +8,7 @@ simply carries on.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -280,8 +281,6 @@ class Archive:
         return sha
 
     def _store_raw(self, url: str, body: bytes, content_type: str | None, stamp: str) -> str:
-        import hashlib
-
         sha = hashlib.sha256(body).hexdigest()
         exists = self.conn.execute("SELECT 1 FROM raw_pages WHERE sha256 = ?", (sha,)).fetchone()
         if not exists:

@@ -21,7 +21,10 @@ def test_each_command_help_has_an_example(command: str) -> None:
 
 def test_parse_prints_the_record_as_json() -> None:
     out = run_cli(
-        "parse", str(FIXTURES / "govcn_frag_2019jiejiari.html"), "--url", "https://www.gov.cn/x.htm"
+        "parse",
+        str(FIXTURES / "govcn_frag_2019jiejiari.html"),
+        "--url",
+        "https://www.example.gov.cn/x.htm",
     ).stdout
     assert json.loads(out)["doc_no"] == "国办发明电〔2018〕15号"
 
@@ -34,7 +37,8 @@ def test_parse_leaves_out_body_html_by_default() -> None:
 def test_bad_registry_is_one_clear_message(tmp_path) -> None:
     bad = tmp_path / "sites.yaml"
     bad.write_text(
-        "- {name: x, title: t, family: nope, start_urls: [http://a.gov.cn/]}\n", encoding="utf-8"
+        "- {name: x, title: t, family: nope, start_urls: [http://a.example.gov.cn/]}\n",
+        encoding="utf-8",
     )
     done = run_cli("crawl", "--sites", str(bad), "--db", str(tmp_path / "a.db"), check=False)
     assert (done.returncode, done.stderr.strip().splitlines()) == (

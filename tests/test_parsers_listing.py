@@ -12,11 +12,11 @@ from parsers.listing import (
     parse_pagination,
 )
 
-GANSU_URL = "https://jyt.gansu.gov.cn/jyt/c110634/zwgklist.shtml"
+GANSU_URL = "https://jyt.gansu.example.gov.cn/jyt/c110634/zwgklist.shtml"
 GANSU = parse_list_page(fixture_bytes("gs_jyt_list.html"), GANSU_URL, family="generic")
 JIANGSU = parse_dataproxy(
     fixture_bytes("js_gxt_dataproxy_p1.xml"),
-    "https://gxt.jiangsu.gov.cn/module/web/jpage/dataproxy.jsp",
+    "https://gxt.jiangsu.example.gov.cn/module/web/jpage/dataproxy.jsp",
 )
 
 
@@ -25,7 +25,9 @@ def test_gansu_items_inside_comment_markers() -> None:
 
 
 def test_gansu_first_item_url() -> None:
-    assert GANSU.items[0].url == "https://jyt.gansu.gov.cn/jyt/c110634/202511/174240943.shtml"
+    assert (
+        GANSU.items[0].url == "https://jyt.gansu.example.gov.cn/jyt/c110634/202511/174240943.shtml"
+    )
 
 
 def test_gansu_first_item_date() -> None:
@@ -33,7 +35,9 @@ def test_gansu_first_item_date() -> None:
 
 
 def test_gansu_last_item_url() -> None:
-    assert GANSU.items[-1].url == "https://jyt.gansu.gov.cn/jyt/c110634/202506/174155064.shtml"
+    assert (
+        GANSU.items[-1].url == "https://jyt.gansu.example.gov.cn/jyt/c110634/202506/174155064.shtml"
+    )
 
 
 def test_gansu_other_columns_are_not_items() -> None:
@@ -45,7 +49,7 @@ def test_gansu_create_page_html_total() -> None:
 
 
 def test_gansu_page_urls() -> None:
-    assert GANSU.page_urls[1] == "https://jyt.gansu.gov.cn/jyt/c110634/zwgklist_1.shtml"
+    assert GANSU.page_urls[1] == "https://jyt.gansu.example.gov.cn/jyt/c110634/zwgklist_1.shtml"
 
 
 def test_classic_trs_create_page_html() -> None:
@@ -79,7 +83,8 @@ def test_dataproxy_total_record() -> None:
 
 def test_dataproxy_first_item() -> None:
     assert (
-        JIANGSU.items[0].url == "https://gxt.jiangsu.gov.cn/art/2025/10/29/art_80179_11664839.html"
+        JIANGSU.items[0].url
+        == "https://gxt.jiangsu.example.gov.cn/art/2025/10/29/art_80179_11664839.html"
     )
 
 
@@ -96,13 +101,13 @@ def test_dataproxy_title() -> None:
 
 def test_javascript_rendered_list_has_no_items() -> None:
     page = parse_list_page(
-        fixture_bytes("jx_sthjt_js_list.html"), "https://sthjt.jiangxi.gov.cn/jxssthjt/x/"
+        fixture_bytes("jx_sthjt_js_list.html"), "https://sthjt.jiangxi.example.gov.cn/jxssthjt/x/"
     )
     assert page.items == []
 
 
 YICHUN = parse_list_page(
-    fixture_bytes("jx_yichun_portal.html"), "https://www.yichun.gov.cn/ycsrmzf/index.shtml"
+    fixture_bytes("jx_yichun_portal.html"), "https://www.yichun.example.gov.cn/ycsrmzf/index.shtml"
 )
 
 
@@ -112,10 +117,10 @@ def test_portal_home_yields_article_links() -> None:
 
 def test_portal_home_example_article_found() -> None:
     assert (
-        "https://www.yichun.gov.cn/ycsrmzf/zwyw/202310/34e1d41233c34c52a652e278c5529a33.shtml"
+        "https://www.yichun.example.gov.cn/ycsrmzf/zwyw/202310/34e1d41233c34c52a652e278c5529a33.shtml"
         in {i.url for i in YICHUN.items}
     )
 
 
 def test_portal_home_service_and_external_links_left_out() -> None:
-    assert [i.url for i in YICHUN.items if "yichun.gov.cn/ycsrmzf/" not in i.url] == []
+    assert [i.url for i in YICHUN.items if "www.yichun.example.gov.cn/ycsrmzf/" not in i.url] == []

@@ -13,24 +13,30 @@ from parsers import parse_page
 
 GOVCN = parse_page(
     fixture_bytes("govcn_frag_2019jiejiari.html"),
-    "https://www.gov.cn/zhengce/content/2018-12/06/content_5346276.htm",
+    "https://www.example.gov.cn/zhengce/content/2018-12/06/content_5346276.htm",
 )
 SHANGHAI = parse_page(
-    fixture_bytes("sh_wsjkw_tongzhi.html"), "https://wsjkw.sh.gov.cn/jcws2/20240511/0001.html"
+    fixture_bytes("sh_wsjkw_tongzhi.html"),
+    "https://wsjkw.sh.example.gov.cn/jcws2/20240511/0001.html",
 )
 ZHEJIANG = parse_page(
     fixture_bytes("zj_jyt_hanweb.html"),
-    "http://jyt.zj.gov.cn/art/2024/10/21/art_1532836_58943357.html",
+    "http://jyt.zj.example.gov.cn/art/2024/10/21/art_1532836_58943357.html",
 )
 MOE = parse_page(
     fixture_bytes("moe_tongzhi.html"),
-    "http://www.moe.gov.cn/srcsite/A12/moe_1416/s3013/202406/t20240613_1135621.html",
+    "http://www.moe.example.gov.cn/srcsite/A12/moe_1416/s3013/202406/t20240613_1135621.html",
 )
 SICHUAN = parse_page(
-    fixture_bytes("sc_jianyi_fuhan.html"), "https://wsjkw.sc.gov.cn/scwsjkw/jytabl/2025/6/3/x.shtml"
+    fixture_bytes("sc_jianyi_fuhan.html"),
+    "https://wsjkw.sc.example.gov.cn/scwsjkw/jytabl/2025/6/3/x.shtml",
 )
-XIANGTAN = parse_page(fixture_bytes("xiangtan_utf16.html"), "http://www.xiangtan.gov.cn/x.html")
-URUMQI = parse_page(fixture_bytes("xj_urumqi_duplicated.html"), "http://www.wlmq.gov.cn/x.html")
+XIANGTAN = parse_page(
+    fixture_bytes("xiangtan_utf16.html"), "http://www.xiangtan.example.gov.cn/x.html"
+)
+URUMQI = parse_page(
+    fixture_bytes("xj_urumqi_duplicated.html"), "http://www.wlmq.example.gov.cn/x.html"
+)
 
 
 # --- gov.cn policy fragment: metadata table with spaced labels, title + 文号 repeated ---
@@ -147,7 +153,7 @@ def test_moe_attachment_names() -> None:
 
 def test_moe_attachment_urls_are_absolute() -> None:
     assert MOE.attachments[0].url == (
-        "http://www.moe.gov.cn/srcsite/A12/moe_1416/s3013/202406/W020240613556663716813.docx"
+        "http://www.moe.example.gov.cn/srcsite/A12/moe_1416/s3013/202406/W020240613556663716813.docx"
     )
 
 

@@ -269,10 +269,16 @@ def test_datasette_answers_while_a_crawl_writes(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [
-        ("- {name: x, title: t, family: trs, start_urls: [http://a.gov.cn/", "not valid YAML"),
-        ("- {name: x, title: t, family: joomla, start_urls: ['http://a.gov.cn/']}", "key 'family'"),
         (
-            "- {name: x, title: t, family: trs, schedule: '61 * * * *', start_urls: ['http://a.gov.cn/']}",
+            "- {name: x, title: t, family: trs, start_urls: [http://a.example.gov.cn/",
+            "not valid YAML",
+        ),
+        (
+            "- {name: x, title: t, family: joomla, start_urls: ['http://a.example.gov.cn/']}",
+            "key 'family'",
+        ),
+        (
+            "- {name: x, title: t, family: trs, schedule: '61 * * * *', start_urls: ['http://a.example.gov.cn/']}",
             "key 'schedule'",
         ),
     ],
@@ -315,7 +321,7 @@ def test_newer_schema_is_one_message(tmp_path) -> None:
 def test_bad_cron_in_scheduler_is_one_message(tmp_path) -> None:
     reg = tmp_path / "sites.yaml"
     reg.write_text(
-        "- {name: x, title: t, family: trs, schedule: 'at noon', start_urls: ['http://a.gov.cn/']}",
+        "- {name: x, title: t, family: trs, schedule: 'at noon', start_urls: ['http://a.example.gov.cn/']}",
         encoding="utf-8",
     )
     done = run_cli(

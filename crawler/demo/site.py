@@ -17,6 +17,7 @@ seed's noisy Shandong-style header.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
@@ -72,6 +73,15 @@ def hanweb_path(doc: DemoDocument) -> str:
     return f"/art/{y}/{m}/{d}/art_{HANWEB_COLUMN_ID}_{2000000 + doc_serial(doc)}.html"
 
 
+def _related_links(
+    docs: list[DemoDocument], doc: DemoDocument, path_of: Callable[[DemoDocument], str]
+) -> str:
+    """The 相关链接 list of a detail page: the site's newest other documents."""
+    return "".join(
+        f'<li><a href="{path_of(d)}">{escape(d.title)}</a></li>' for d in docs[:3] if d is not doc
+    )
+
+
 def attachment_files(doc: DemoDocument) -> list[tuple[str, str, bytes, str]]:
     """(name, file name, bytes, MIME type) for each attachment of a document."""
     out = []
@@ -113,11 +123,7 @@ def build_trs(docs: list[DemoDocument]) -> dict[str, Page]:
             links.append(
                 f'<p>附件：<a href="./{filename}" OLDSRC="{filename}">{escape(name)}</a></p>'
             )
-        related = "".join(
-            f'<li><a href="{trs_path(d)}">{escape(d.title)}</a></li>'
-            for d in mine[:3]
-            if d is not doc
-        )
+        related = _related_links(mine, doc, trs_path)
         html = _template("trs_detail.html").substitute(
             site_title=site_title,
             title=escape(doc.title),
@@ -198,24 +204,19 @@ def build_hanweb(docs: list[DemoDocument]) -> dict[str, Page]:
                 f'<p>附件：<a href="/module/download/downfile.jsp?classid=0&amp;filename={filename}">'
                 f"{escape(name)}</a></p>"
             )
-        body_lines = doc.body
         title_lines = ""
         if doc.noisy_header and "关于" in doc.title:
             # The content repeats the title split in two lines, as seed 003's page does.
             head, _, rest = doc.title.partition("关于")
             title_lines = f"<p>{escape(head)}</p>\n<p>关于{escape(rest)}</p>\n<p>&nbsp;</p>\n"
-        related = "".join(
-            f'<li><a href="{hanweb_path(d)}">{escape(d.title)}</a></li>'
-            for d in mine[:3]
-            if d is not doc
-        )
+        related = _related_links(mine, doc, hanweb_path)
         html = _template("hanweb_detail.html").substitute(
             site_title=site_title,
             title=escape(doc.title),
             column_id=HANWEB_COLUMN_ID,
             regenerated=REGENERATED,
             header_html=_hanweb_header(doc, site_title),
-            body_html=title_lines + _paragraphs(body_lines),
+            body_html=title_lines + _paragraphs(doc.body),
             attachments_html="\n".join(links),
             related=related,
         )
