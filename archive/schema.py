@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archive.tokenizer import TOKENIZER_NAME
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class SchemaError(RuntimeError):
@@ -190,9 +190,19 @@ _V2 = """
 ALTER TABLE fetches ADD COLUMN content_type TEXT;
 """
 
+# v3: indexes for what the documents page does on every visit: sort by last_changed (its
+# default order) and count its issuer and year facets. Without them each visit sorts and
+# scans the whole table (measured: 166 ms against 28 ms for the unfiltered page at 100,000
+# documents); site and status facets already had theirs.
+_V3 = """
+CREATE INDEX IF NOT EXISTS documents_last_changed ON documents(last_changed);
+CREATE INDEX IF NOT EXISTS documents_issuer ON documents(issuer);
+CREATE INDEX IF NOT EXISTS documents_year ON documents(year);
+"""
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
-MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {1: _V1, 2: _V2}
+MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {1: _V1, 2: _V2, 3: _V3}
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

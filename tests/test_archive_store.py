@@ -272,6 +272,45 @@ def test_wal_mode(archive: Archive) -> None:
     assert archive.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def query_plan(archive: Archive, sql: str) -> str:
+    return " | ".join(row[3] for row in archive.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+
+
+def test_documents_default_order_reads_an_index(archive: Archive) -> None:
+    # Datasette's documents page sorts by last_changed (metadata sort_desc) on every visit.
+    plan = query_plan(archive, "SELECT * FROM documents ORDER BY last_changed DESC LIMIT 101")
+    assert "TEMP B-TREE" not in plan
+
+
+@pytest.mark.parametrize("column", ["site", "issuer", "year", "status"])
+def test_documents_facet_counts_read_only_an_index(archive: Archive, column: str) -> None:
+    # The SQL Datasette runs for a configured facet on the unfiltered page.
+    plan = query_plan(
+        archive,
+        f"SELECT {column} AS value, count(*) AS count FROM (SELECT * FROM documents)"
+        f" WHERE {column} IS NOT NULL GROUP BY {column} ORDER BY count DESC, value LIMIT 31",
+    )
+    assert f"COVERING INDEX documents_{column}" in plan
+
+
+def test_schema_v2_archive_gains_the_documents_page_indexes(tmp_path) -> None:
+    from archive.schema import MIGRATIONS, _statements
+    from archive.tokenizer import register
+
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)
+    register(conn)
+    for version in (1, 2):
+        for statement in _statements(MIGRATIONS[version]):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    with Archive(path) as archive:
+        names = {r[0] for r in archive.conn.execute("SELECT name FROM sqlite_master")}
+    assert {"documents_last_changed", "documents_issuer", "documents_year"} <= names
+
+
 def test_last_seen_update_does_not_reindex(archive: Archive) -> None:
     archive.record_document(record(), site="s", run_id=None, at=DAY1)
     before = archive.conn.execute("SELECT count(*) FROM documents_fts_data").fetchone()[0]
