@@ -30,8 +30,17 @@ _LABEL_ALT = "|".join(
 )
 # A label with a colon: strong labels anywhere, weak ones only at a boundary.
 _LABEL_IN_LINE = re.compile(rf"(?P<label>{_LABEL_ALT})[ \u3000\u00a0\u2002\u2003]*{COLON}")
-# What may stand before a weak label (时间, 来源, …) for it to count as a label.
+# What may stand before a weak label (时间, 来源, …) for it to count as a label: a
+# separator, or a letter or digit that ends the previous value, as when two <span>s print
+# "时间：2024-04-02来源：X". In prose a weak label follows a character of its own word
+# (资金来源：, 出生日期：) or a list marker (一、时间：), and is not taken.
 _SEPARATORS_BEFORE = frozenset("\t \u3000\u00a0|｜│/【】[]()（）>·")
+
+
+def _starts_pair(before: str) -> bool:
+    return before in _SEPARATORS_BEFORE or (before.isascii() and before.isalnum())
+
+
 _VALUE_TRIM = " \t\u3000\u00a0|｜│/【】[]·:：,，;；"
 _BRACKETED = re.compile(r"^[（(](.*)[）)]$")
 
@@ -66,9 +75,7 @@ def _pairs_in_line(line: str) -> list[tuple[str, str]]:
         matches = [
             m
             for m in _LABEL_IN_LINE.finditer(cell)
-            if not _is_weak(m.group("label"))
-            or m.start() == 0
-            or cell[m.start() - 1] in _SEPARATORS_BEFORE
+            if not _is_weak(m.group("label")) or m.start() == 0 or _starts_pair(cell[m.start() - 1])
         ]
         for i, m in enumerate(matches):
             end = matches[i + 1].start() if i + 1 < len(matches) else len(cell)

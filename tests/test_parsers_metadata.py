@@ -1,0 +1,39 @@
+"""parsers.metadata: labelled values found in text lines, weak labels only where a pair starts."""
+
+from __future__ import annotations
+
+from parsers.metadata import BEFORE, find_labelled
+
+
+def pairs(line: str) -> list[tuple[str, str]]:
+    return [(f.field, f.value) for f in find_labelled([line], BEFORE)]
+
+
+def test_weak_label_after_a_date_starts_a_pair() -> None:
+    # Two <span>s with no space between them: "时间：…" then "来源：…".
+    assert ("issuer", "市行政审批局") in pairs("时间：2024-04-02来源：市行政审批局")
+
+
+def test_value_ends_where_the_next_label_starts() -> None:
+    assert ("publish_date", "2024-04-02") in pairs("时间：2024-04-02来源：市行政审批局")
+
+
+def test_weak_label_inside_a_word_is_not_taken() -> None:
+    assert pairs("资金来源：县财政预算安排") == []
+
+
+def test_weak_label_after_a_list_marker_is_not_taken() -> None:
+    assert pairs("一、时间：2024年5月10日上午9时") == []
+
+
+def test_strong_label_taken_anywhere() -> None:
+    assert pairs("本文发布机构：某县司法局") == [("issuer", "某县司法局")]
+
+
+def test_implementation_date_is_not_doc_date() -> None:
+    # 实施日期 ends the value before it and feeds no field.
+    assert pairs("成文日期：2024-03-01实施日期：2024-06-01") == [("doc_date", "2024-03-01")]
+
+
+def test_publishing_authority_label_is_issuer() -> None:
+    assert pairs("发布机关：某省司法厅") == [("issuer", "某省司法厅")]
