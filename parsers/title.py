@@ -2,7 +2,7 @@
 
 Order of evidence: the 标题 field; a heading that the ``ArticleTitle`` meta or the page's
 <title> confirms (nearest the content first); the ``ArticleTitle`` meta; the <title>
-without its site suffix ("_XX市人民政府"); the heading nearest the content.
+without its site suffix ("_XX市人民政府", "-XX县人民政府"); the heading nearest the content.
 """
 
 from __future__ import annotations
@@ -58,6 +58,18 @@ def _looks_like_site_name(text: str) -> bool:
     return len(key) <= 16 and bool(SITE_NAME_HINT.search(key))
 
 
+# "标题-某县人民政府": a site name after a bare dash. A dash inside a title ("2021-2025年")
+# is kept: the part after the last dash must read as a site name.
+_TIGHT_SUFFIX = re.compile(r"^(?P<head>.+?)[-—–]+(?P<tail>[^-—–]+)$")
+
+
+def _without_site_suffix(text: str) -> str:
+    match = _TIGHT_SUFFIX.match(text.strip())
+    if match and len(compact(match["head"])) >= 6 and _looks_like_site_name(match["tail"]):
+        return match["head"].strip()
+    return text
+
+
 def find_title(
     root: etree._Element,
     labelled: str | None,
@@ -71,6 +83,8 @@ def find_title(
         return clean_line(labelled)
     page_key = compact(page_title)
     parts = [p for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
+    if parts:
+        parts[0] = _without_site_suffix(parts[0])
     meta_keys = [compact(t) for t in meta_titles]
     content_at = order.get(content, len(order)) if content is not None else len(order)
     headings: list[tuple[int, str]] = []

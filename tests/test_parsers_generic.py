@@ -291,3 +291,58 @@ def test_doc_no_under_the_letterhead_found() -> None:
 
 def test_body_starts_after_letterhead_and_doc_no() -> None:
     assert LETTERHEAD.body_text.startswith("第1条")
+
+
+# Title in a table cell no heading rule knows; <title> ends "-site name" with a bare dash.
+TIGHT_SUFFIX = parse_page(
+    page(
+        "<table><tr><td class='bt'>某县人民政府关于做好春季森林防火工作的通知</td></tr>"
+        "<tr><td><div id='zoom'>" + PARAGRAPHS + "</div></td></tr></table>",
+        title="某县人民政府关于做好春季森林防火工作的通知-某县人民政府",
+    ),
+    "http://www.example.gov.cn/tzgg/t20240301_1.html",
+)
+
+
+def test_title_without_site_name_after_bare_dash() -> None:
+    assert TIGHT_SUFFIX.title == "某县人民政府关于做好春季森林防火工作的通知"
+
+
+def test_title_keeps_a_dash_of_its_own() -> None:
+    record = parse_page(
+        page(
+            "<div id='zoom'>" + PARAGRAPHS + "</div>", title="某县法治政府建设规划（2021-2025年）"
+        ),
+        "http://www.example.gov.cn/tzgg/t20240301_2.html",
+    )
+    assert record.title == "某县法治政府建设规划（2021-2025年）"
+
+
+# Publish time and source in adjacent <span>s, with 字号 and 打印 beside them.
+SPAN_INFO = parse_page(
+    page(
+        NAV + "<h1>2024年第一季度行政许可事项公示</h1>"
+        "<div class='info'><span>时间：2024-04-02</span><span>来源：市行政审批局</span>"
+        "<span>【字号：大 中 小】</span><span>打印</span></div>"
+        "<div class='article-content'>" + PARAGRAPHS + "</div>"
+        "<div class='share'>分享到：</div>" + FOOTER,
+        title="2024年第一季度行政许可事项公示",
+    ),
+    "http://www.example.gov.cn/xzxk/t20240402_1.html",
+)
+
+
+def test_source_in_adjacent_span_is_issuer() -> None:
+    assert SPAN_INFO.issuer == "市行政审批局"
+
+
+def test_time_in_adjacent_span_is_publish_date() -> None:
+    assert SPAN_INFO.publish_date == "2024-04-02"
+
+
+def test_span_info_body_starts_with_document() -> None:
+    assert SPAN_INFO.body_text.startswith("第1条")
+
+
+def test_span_info_chrome_out_of_body() -> None:
+    assert not any(term in SPAN_INFO.body_text for term in ("字号", "打印", "分享到", "来源"))
