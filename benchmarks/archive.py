@@ -5,8 +5,9 @@ Ingest: 10,000 documents of about 5 KB of Chinese text through ``Archive.record_
 of the same rows with no index and beside FTS5 with its default tokenizer, in one run.
 
 Search: 100,000 documents; median and p95 latency of Datasette's table view with
-``_search`` for rare and common 2- and 4-character queries, beside a LIKE scan of the
-same table through the same view (``_where``), in one run.
+``_search`` for rare, mid and common 2- and 4-character queries (in at most 4%, 25-30%
+and over 80% of the rows), beside a LIKE scan of the same table through the same view
+(``_where``), in one run; and the unfiltered documents page, which every visit opens.
 
     python benchmarks/archive.py [--ingest 10000] [--search-docs 100000]
 """
@@ -31,11 +32,14 @@ from parsers.record import Record  # noqa: E402
 
 INGEST_TARGET = 500  # documents/second
 SEARCH_SPEEDUP_TARGET = 10  # FTS median vs LIKE median
+# name -> query; the class (rare, mid, common) is how many rows contain it.
 QUERIES = {
-    "common-2": "法治",
     "rare-2": RARE_PHRASE[:2],
-    "common-4": "法治政府",
     "rare-4": RARE_PHRASE,
+    "mid-2": "信访",
+    "mid-4": "营商环境",
+    "common-2": "法治",
+    "common-4": "法治政府",
 }
 
 
@@ -128,9 +132,12 @@ def bench_search(count: int, tmp: Path, repeats: int) -> None:
             rows = response.json().get("filtered_table_rows_count") or 0
         return out, rows
 
-    speedups = []
+    page, _ = asyncio.run(timings({}))
+    print(f"  unfiltered documents page (sorted by last_changed, 4 facets): median"
+          f" {statistics.median(page):.1f}ms, p95 {statistics.quantiles(page, n=20)[-1]:.1f}ms")  # fmt: skip
+    speedups: dict[str, list[float]] = {}
     print(
-        f"  {'query':10} {'text':10} {'hits':>7} {'FTS median':>11} {'FTS p95':>9} {'LIKE median':>12} {'LIKE p95':>9} {'speedup':>8}"
+        f"  {'query':9} {'text':6} {'hits':>7} {'share':>6} {'FTS median':>11} {'FTS p95':>9} {'LIKE median':>12} {'LIKE p95':>9} {'speedup':>8}"
     )
     for name, text in QUERIES.items():
         fts, hits = asyncio.run(timings({"_search": text}))
@@ -140,13 +147,15 @@ def bench_search(count: int, tmp: Path, repeats: int) -> None:
         assert hits == like_hits, (name, hits, like_hits)
         f50, f95 = statistics.median(fts), statistics.quantiles(fts, n=20)[-1]
         l50, l95 = statistics.median(like), statistics.quantiles(like, n=20)[-1]
-        speedups.append(l50 / f50)
+        speedups.setdefault(name.split("-")[0], []).append(l50 / f50)
         print(
-            f"  {name:10} {text:10} {hits:>7} {f50:>9.1f}ms {f95:>7.1f}ms {l50:>10.1f}ms {l95:>7.1f}ms {l50 / f50:>7.1f}x"
+            f"  {name:9} {text:6} {hits:>7} {hits / count:>6.1%} {f50:>9.1f}ms {f95:>7.1f}ms {l50:>10.1f}ms {l95:>7.1f}ms {l50 / f50:>7.1f}x"
         )
-    worst = min(speedups)
-    print(f"  FTS vs LIKE at the median: at least {worst:.1f}x; target >= {SEARCH_SPEEDUP_TARGET}x:"
-          f" {'met' if worst >= SEARCH_SPEEDUP_TARGET else 'MISSED'}")  # fmt: skip
+    for kind, ratios in speedups.items():
+        worst = min(ratios)
+        verdict = "met" if worst >= SEARCH_SPEEDUP_TARGET else "MISSED"
+        print(f"  FTS vs LIKE at the median, {kind} queries: at least {worst:.1f}x;"
+              f" target >= {SEARCH_SPEEDUP_TARGET}x: {verdict}")  # fmt: skip
 
 
 def main() -> int:
