@@ -83,6 +83,23 @@ def _pairs_in_line(line: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def unlabelled_text(line: str) -> str:
+    """What ``line`` says outside its labelled values: each cell up to its first label,
+    and no cell that follows a label-only cell."""
+    parts = []
+    cells = line.split(CELL_SEP)
+    for n, cell in enumerate(cells):
+        if LABEL_ONLY.match(cell) or (n and LABEL_ONLY.match(cells[n - 1])):
+            continue
+        starts = [
+            m.start()
+            for m in _LABEL_IN_LINE.finditer(cell)
+            if not _is_weak(m.group("label")) or m.start() == 0 or _starts_pair(cell[m.start() - 1])
+        ]
+        parts.append(cell[: starts[0]] if starts else cell)
+    return " ".join(part.strip() for part in parts if part.strip())
+
+
 def find_labelled(lines: list[str], region: int) -> list[Found]:
     """Every labelled value in ``lines``."""
     found: list[Found] = []

@@ -17,7 +17,15 @@ from parsers.content import find_content, strip_chrome
 from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
 from parsers.decode import decode_html
 from parsers.labels import LABEL_WITH_COLON, compact
-from parsers.metadata import AFTER, BEFORE, CONTENT_HEAD, Found, best, find_labelled
+from parsers.metadata import (
+    AFTER,
+    BEFORE,
+    CONTENT_HEAD,
+    Found,
+    best,
+    find_labelled,
+    unlabelled_text,
+)
 from parsers.record import Attachment, Record
 from parsers.sanitize import sanitize
 from parsers.selectors import (
@@ -160,8 +168,10 @@ def _unlabelled_publish_date(before: list[str], title: str | None) -> str | None
             if title_key in compact(line):
                 start = n
     for line in before[start : start + 6] if start else before[-6:]:
-        if len(compact(line)) <= 60:
-            value = parse_datetime(line)
+        # A labelled date (成文日期：…) is that label's; only an unlabelled one is taken.
+        text = unlabelled_text(line)
+        if text and len(compact(text)) <= 60:
+            value = parse_datetime(text)
             if value:
                 return value
     return None

@@ -346,3 +346,23 @@ def test_span_info_body_starts_with_document() -> None:
 
 def test_span_info_chrome_out_of_body() -> None:
     assert not any(term in SPAN_INFO.body_text for term in ("字号", "打印", "分享到", "来源"))
+
+
+# A 成文日期 in the metadata table and no 发布日期 anywhere on the page.
+DOC_DATE_ONLY = parse_page(
+    page(
+        "<table><tr><td>标　　题：</td><td>某县人民政府关于某某工作的意见</td></tr>"
+        "<tr><td>公文种类：</td><td>意见</td><td>成文日期：</td><td>2024年02月20日</td></tr></table>"
+        "<div class='pages_content'>" + PARAGRAPHS + "</div>",
+        title="某县人民政府关于某某工作的意见",
+    ),
+    "http://www.example.gov.cn/zwgk/t20240220_1.html",
+)
+
+
+def test_doc_date_from_its_label() -> None:
+    assert DOC_DATE_ONLY.doc_date == "2024-02-20"
+
+
+def test_labelled_doc_date_is_not_taken_as_publish_date() -> None:
+    assert DOC_DATE_ONLY.publish_date is None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from parsers.metadata import BEFORE, find_labelled
+from parsers.metadata import BEFORE, find_labelled, unlabelled_text
+from parsers.text import CELL_SEP
 
 
 def pairs(line: str) -> list[tuple[str, str]]:
@@ -37,3 +38,14 @@ def test_implementation_date_is_not_doc_date() -> None:
 
 def test_publishing_authority_label_is_issuer() -> None:
     assert pairs("发布机关：某省司法厅") == [("issuer", "某省司法厅")]
+
+
+def test_unlabelled_text_keeps_an_info_bar_date() -> None:
+    assert unlabelled_text("2024-07-02 08:16 来源：某县应急管理局") == "2024-07-02 08:16"
+
+
+def test_unlabelled_text_drops_a_labelled_date_in_the_next_cell() -> None:
+    assert (
+        unlabelled_text(f"公文种类：{CELL_SEP}意见{CELL_SEP}成文日期：{CELL_SEP}2024年02月20日")
+        == ""
+    )
