@@ -68,15 +68,20 @@ def _clean_value(value: str) -> str:
     return value
 
 
+def _labels_in_cell(cell: str) -> list[re.Match[str]]:
+    """Labels with a colon in one cell: strong ones anywhere, weak ones where a pair starts."""
+    return [
+        m
+        for m in _LABEL_IN_LINE.finditer(cell)
+        if not _is_weak(m.group("label")) or m.start() == 0 or _starts_pair(cell[m.start() - 1])
+    ]
+
+
 def _pairs_in_line(line: str) -> list[tuple[str, str]]:
     """(label, value) pairs in one line; a value ends at the next label or cell."""
     pairs: list[tuple[str, str]] = []
     for cell in line.split(CELL_SEP):
-        matches = [
-            m
-            for m in _LABEL_IN_LINE.finditer(cell)
-            if not _is_weak(m.group("label")) or m.start() == 0 or _starts_pair(cell[m.start() - 1])
-        ]
+        matches = _labels_in_cell(cell)
         for i, m in enumerate(matches):
             end = matches[i + 1].start() if i + 1 < len(matches) else len(cell)
             pairs.append((m.group("label"), cell[m.end() : end]))
@@ -91,12 +96,8 @@ def unlabelled_text(line: str) -> str:
     for n, cell in enumerate(cells):
         if LABEL_ONLY.match(cell) or (n and LABEL_ONLY.match(cells[n - 1])):
             continue
-        starts = [
-            m.start()
-            for m in _LABEL_IN_LINE.finditer(cell)
-            if not _is_weak(m.group("label")) or m.start() == 0 or _starts_pair(cell[m.start() - 1])
-        ]
-        parts.append(cell[: starts[0]] if starts else cell)
+        labels = _labels_in_cell(cell)
+        parts.append(cell[: labels[0].start()] if labels else cell)
     return " ".join(part.strip() for part in parts if part.strip())
 
 
