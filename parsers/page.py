@@ -271,7 +271,6 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     if container is not None:
         strip_chrome(container)
         raw_lines = plain_lines(element_lines(container))
-        doc_no = best(found, "doc_no")
         if doc_no is None:
             doc_no = _doc_no_line(raw_lines)
         body_lines = trim_body(raw_lines, title, doc_no, (a.name for a in attachments))
