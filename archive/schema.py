@@ -192,7 +192,7 @@ ALTER TABLE fetches ADD COLUMN content_type TEXT;
 
 # v3: indexes for what the documents page does on every visit: sort by last_changed (its
 # default order) and count its issuer and year facets. Without them each visit sorts and
-# scans the whole table (measured: 166 ms against 28 ms for the unfiltered page at 100,000
+# scans the whole table (measured: 166 ms against 28-29 ms for the unfiltered page at 100,000
 # documents); site and status facets already had theirs.
 _V3 = """
 CREATE INDEX IF NOT EXISTS documents_last_changed ON documents(last_changed);
