@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archive.tokenizer import TOKENIZER_NAME
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class SchemaError(RuntimeError):
@@ -200,9 +200,99 @@ CREATE INDEX IF NOT EXISTS documents_issuer ON documents(issuer);
 CREATE INDEX IF NOT EXISTS documents_year ON documents(year);
 """
 
+# v4: evidence of edits and removals.
+# - ``document_events``: the lifecycle log, one row per transition, append-only (triggers
+#   refuse UPDATE and DELETE, so no code path can rewrite what was recorded);
+# - ``column_walks``: each column listing walk and whether it was complete and plausible,
+#   the only thing allowed to decide that a document was delisted;
+# - ``documents.delisted_at`` (the listing dimension, kept apart from availability) and
+#   ``documents.attachment_text`` (attachments' extracted text, searchable with the body);
+# - document URLs canonicalised in place (``parsers.urls.canonical_url``), and the events
+#   a v3 archive implies (new, changed, gone, delisted) written once, marked as backfilled.
+_V4 = """
+CREATE TABLE IF NOT EXISTS document_events (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    event TEXT NOT NULL,
+    at TEXT NOT NULL,
+    run_id INTEGER,
+    url TEXT NOT NULL,
+    reason TEXT,
+    fetch_id INTEGER,
+    http_status INTEGER,
+    version INTEGER,
+    evidence TEXT
+);
+CREATE INDEX IF NOT EXISTS document_events_document ON document_events(document_id, id);
+CREATE INDEX IF NOT EXISTS document_events_at ON document_events(at);
+CREATE INDEX IF NOT EXISTS document_events_event ON document_events(event, at);
+CREATE TRIGGER IF NOT EXISTS document_events_no_update BEFORE UPDATE ON document_events BEGIN
+    SELECT RAISE(ABORT, 'document_events is append-only');
+END;
+CREATE TRIGGER IF NOT EXISTS document_events_no_delete BEFORE DELETE ON document_events BEGIN
+    SELECT RAISE(ABORT, 'document_events is append-only');
+END;
+CREATE TABLE IF NOT EXISTS column_walks (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER,
+    site TEXT NOT NULL,
+    column_url TEXT NOT NULL,
+    walked_at TEXT NOT NULL,
+    full_walk INTEGER NOT NULL,
+    pages INTEGER NOT NULL,
+    links INTEGER NOT NULL,
+    declared_pages INTEGER,
+    declared_records INTEGER,
+    reached_end INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    note TEXT
+);
+CREATE INDEX IF NOT EXISTS column_walks_column ON column_walks(site, column_url, id);
+ALTER TABLE documents ADD COLUMN delisted_at TEXT;
+ALTER TABLE documents ADD COLUMN attachment_text TEXT;
+DROP TRIGGER IF EXISTS documents_fts_ai;
+DROP TRIGGER IF EXISTS documents_fts_ad;
+DROP TRIGGER IF EXISTS documents_fts_au;
+DROP TABLE IF EXISTS documents_fts;
+CREATE VIRTUAL TABLE documents_fts USING fts5(
+    title, body_text, attachment_text, content='documents', content_rowid='id',
+    tokenize='{tokenizer}'
+);
+CREATE TRIGGER documents_fts_ai AFTER INSERT ON documents BEGIN
+    INSERT INTO documents_fts(rowid, title, body_text, attachment_text)
+    VALUES (new.id, new.title, new.body_text, new.attachment_text);
+END;
+CREATE TRIGGER documents_fts_ad AFTER DELETE ON documents BEGIN
+    INSERT INTO documents_fts(documents_fts, rowid, title, body_text, attachment_text)
+    VALUES ('delete', old.id, old.title, old.body_text, old.attachment_text);
+END;
+CREATE TRIGGER documents_fts_au AFTER UPDATE OF title, body_text, attachment_text
+ON documents BEGIN
+    INSERT INTO documents_fts(documents_fts, rowid, title, body_text, attachment_text)
+    VALUES ('delete', old.id, old.title, old.body_text, old.attachment_text);
+    INSERT INTO documents_fts(rowid, title, body_text, attachment_text)
+    VALUES (new.id, new.title, new.body_text, new.attachment_text);
+END;
+""".replace("{tokenizer}", TOKENIZER_NAME)
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_V4):
+        conn.execute(statement)
+    from archive.backfill import backfill_v4
+
+    backfill_v4(conn)
+    conn.execute("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')")
+
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
-MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {1: _V1, 2: _V2, 3: _V3}
+MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
+    1: _V1,
+    2: _V2,
+    3: _V3,
+    4: _v4,
+}
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -220,6 +310,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     if found == SCHEMA_VERSION:
         return found
     conn.execute("BEGIN IMMEDIATE")
+    # Another process may have migrated between the read above and the lock: read again.
+    found = schema_version(conn)
     try:
         for version in range(found + 1, SCHEMA_VERSION + 1):
             step = MIGRATIONS[version]

@@ -16,33 +16,35 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from archive import files
-from archive.hashing import changed_fields, content_fields, content_hash
-from archive.schema import RECORD_COLUMNS, migrate
+from archive.clock import TZ, now_iso, parse_iso
+from archive.documents import DocumentStore, KnownDocument
+from archive.schema import migrate
 from archive.tokenizer import register
-from parsers.record import Record
+from archive.walks import ColumnHistory, WalkRecord, WalkStore
 
 # How long a document must keep answering 404/410 (over two or more crawls) to be gone.
 DEFAULT_GONE_AFTER_HOURS = 24.0
 # Busy timeout for readers and the writer, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
-TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def now_iso() -> str:
-    """Current time in China Standard Time, ISO 8601 to the second."""
-    return datetime.now(TZ).replace(microsecond=0).isoformat()
-
-
-def parse_iso(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=TZ)
+# Attachment text kept searchable per document (the rest stays in attachments.text).
+MAX_ATTACHMENT_TEXT_CHARS = 1_000_000
+__all__ = [
+    "TZ",
+    "Archive",
+    "ColumnHistory",
+    "FetchRef",
+    "KnownDocument",
+    "WalkRecord",
+    "now_iso",
+    "parse_iso",
+]
 
 
 def connect(path: str | os.PathLike[str], readonly: bool = False) -> sqlite3.Connection:
@@ -64,20 +66,20 @@ def connect(path: str | os.PathLike[str], readonly: bool = False) -> sqlite3.Con
     return conn
 
 
-@dataclass(slots=True)
-class KnownDocument:
-    """What a spider needs to know of a document it has archived before."""
+@dataclass(slots=True, frozen=True)
+class FetchRef:
+    """A recorded fetch: its row id (evidence for events) and its raw body's hash."""
 
-    url: str
-    status: str
-    last_fetched: str | None
-    list_date: str | None
-    etag: str | None
-    last_modified: str | None
+    id: int
+    sha256: str | None
 
 
-class Archive:
-    """The archive file: open it, then record runs, fetches, pages and documents."""
+class Archive(DocumentStore, WalkStore):
+    """The archive file: open it, then record runs, fetches, pages and documents.
+
+    Documents and their lifecycle live in ``DocumentStore``, listing walks in
+    ``WalkStore``; this class owns the connection, runs, fetches, raw pages and attachments.
+    """
 
     def __init__(
         self,
@@ -169,8 +171,22 @@ class Archive:
                 (*counts.values(), run_id, site),
             )
 
-    def finish_site(self, run_id: int, site: str, listing_complete: bool) -> dict[str, Any]:
-        """Judge a site's health for this run: a listing that yields nothing is unhealthy."""
+    def finish_site(
+        self,
+        run_id: int,
+        site: str,
+        listing_complete: bool,
+        walks: Iterable[WalkRecord] = (),
+        notes: Iterable[str] = (),
+        at: str | None = None,
+    ) -> dict[str, Any]:
+        """Store the site's column walks and judge its health for this run.
+
+        Unhealthy: the list pages yielded nothing, or a walk found something wrong with
+        the listing (an error or maintenance page, an empty or short page, a sharp shrink,
+        totals that disagree); ``notes`` add what the pipeline held back because of it.
+        """
+        walks = list(walks)
         row = self.conn.execute(
             "SELECT * FROM run_sites WHERE run_id = ? AND site = ?", (run_id, site)
         ).fetchone()
@@ -178,14 +194,19 @@ class Archive:
         previous = self.conn.execute(
             "SELECT max(list_links) FROM run_sites WHERE site = ? AND run_id < ?", (site, run_id)
         ).fetchone()[0]
-        healthy = links > 0
+        problems = [f"{w.column_url}: {w.note}" for w in walks if not w.healthy]
         if links == 0 and previous:
-            note = f"list pages yielded no links (earlier runs found up to {previous})"
+            problems.insert(0, f"list pages yielded no links (earlier runs found up to {previous})")
         elif links == 0:
-            note = "list pages yielded no document links"
-        else:
-            note = None
+            problems.insert(0, "list pages yielded no document links")
+        healthy = links > 0 and all(w.healthy for w in walks)
+        note = "; ".join([*problems, *notes]) or None
         with self.transaction():
+            for walk in walks:
+                self.record_walk(run_id, walk, at=at)
+            self.conn.execute(
+                "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
+            )
             self.conn.execute(
                 "UPDATE run_sites SET healthy = ?, health_note = ?, listing_complete = ?"
                 " WHERE run_id = ? AND site = ?",
@@ -254,14 +275,14 @@ class Archive:
         error: str | None = None,
         keep_raw: bool = True,
         at: str | None = None,
-    ) -> str | None:
-        """Record one fetch (and its raw body once, by hash); return the body's sha256."""
+    ) -> FetchRef:
+        """Record one fetch (and its raw body once, by hash)."""
         stamp = at or now_iso()
         sha = None
         with self.transaction():
             if body is not None and keep_raw:
                 sha = self._store_raw(url, body, content_type, stamp)
-            self.conn.execute(
+            cur = self.conn.execute(
                 "INSERT INTO fetches (run_id, site, url, kind, fetched_at, status, bytes,"
                 " elapsed_ms, error, raw_sha256, content_type) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -278,7 +299,7 @@ class Archive:
                     content_type,
                 ),
             )
-        return sha
+        return FetchRef(int(cur.lastrowid or 0), sha)
 
     def _store_raw(self, url: str, body: bytes, content_type: str | None, stamp: str) -> str:
         sha = hashlib.sha256(body).hexdigest()
@@ -299,195 +320,6 @@ class Archive:
         if row is None:
             return None
         return zlib.decompress(row["content"]) if row["compression"] == "zlib" else row["content"]
-
-    # --- documents ---------------------------------------------------------------------
-    def known_documents(self, site: str) -> dict[str, KnownDocument]:
-        rows = self.conn.execute(
-            "SELECT url, status, last_fetched, list_date, etag, last_modified FROM documents"
-            " WHERE site = ?",
-            (site,),
-        )
-        return {row["url"]: KnownDocument(**dict(row)) for row in rows}
-
-    def record_document(
-        self,
-        record: Record,
-        *,
-        site: str,
-        run_id: int | None,
-        raw_sha256: str | None = None,
-        list_date: str | None = None,
-        etag: str | None = None,
-        last_modified: str | None = None,
-        at: str | None = None,
-    ) -> str:
-        """Archive a parsed page; return "new", "changed" or "unchanged"."""
-        stamp = at or now_iso()
-        digest = content_hash(record)
-        values = _record_values(record)
-        with self.transaction():
-            row = self.conn.execute(
-                "SELECT id, content_hash, version_count FROM documents WHERE url = ?",
-                (record.url,),
-            ).fetchone()
-            if row is None:
-                cur = self.conn.execute(
-                    f"INSERT INTO documents (url, site, {', '.join(RECORD_COLUMNS)}, content_hash,"
-                    " raw_sha256, status, first_seen, last_seen, last_changed, last_fetched,"
-                    " version_count, listed_at, list_date, etag, last_modified) VALUES"
-                    f" (?, ?, {', '.join('?' * len(RECORD_COLUMNS))}, ?, ?, 'live', ?, ?, ?, ?,"
-                    " 1, ?, ?, ?, ?)",
-                    (
-                        record.url,
-                        site,
-                        *values,
-                        digest,
-                        raw_sha256,
-                        stamp,
-                        stamp,
-                        stamp,
-                        stamp,
-                        stamp,
-                        list_date,
-                        etag,
-                        last_modified,
-                    ),
-                )
-                doc_id = int(cur.lastrowid or 0)
-                self._add_version(doc_id, 1, record, digest, stamp, run_id, raw_sha256, None)
-                return "new"
-            doc_id = row["id"]
-            if row["content_hash"] == digest:
-                self.conn.execute(
-                    "UPDATE documents SET last_seen = ?, last_fetched = ?, status = 'live',"
-                    " gone_at = NULL, missing_since = NULL, missing_count = 0,"
-                    " list_date = coalesce(?, list_date), etag = ?, last_modified = ?,"
-                    " raw_sha256 = coalesce(?, raw_sha256) WHERE id = ?",
-                    (stamp, stamp, list_date, etag, last_modified, raw_sha256, doc_id),
-                )
-                return "unchanged"
-            version = row["version_count"] + 1
-            previous = self.conn.execute(
-                "SELECT record FROM versions WHERE document_id = ? ORDER BY version DESC LIMIT 1",
-                (doc_id,),
-            ).fetchone()
-            old_fields = content_fields(Record.from_dict(json.loads(previous["record"])))
-            changed = changed_fields(old_fields, content_fields(record))
-            assignments = ", ".join(f"{name} = ?" for name in RECORD_COLUMNS)
-            self.conn.execute(
-                f"UPDATE documents SET {assignments}, content_hash = ?, raw_sha256 = ?,"
-                " status = 'live', gone_at = NULL, missing_since = NULL, missing_count = 0,"
-                " last_seen = ?, last_changed = ?, last_fetched = ?, version_count = ?,"
-                " list_date = coalesce(?, list_date), etag = ?, last_modified = ? WHERE id = ?",
-                (
-                    *values,
-                    digest,
-                    raw_sha256,
-                    stamp,
-                    stamp,
-                    stamp,
-                    version,
-                    list_date,
-                    etag,
-                    last_modified,
-                    doc_id,
-                ),
-            )
-            self._add_version(doc_id, version, record, digest, stamp, run_id, raw_sha256, changed)
-            return "changed"
-
-    def _add_version(
-        self,
-        doc_id: int,
-        version: int,
-        record: Record,
-        digest: str,
-        stamp: str,
-        run_id: int | None,
-        raw_sha256: str | None,
-        changed: list[str] | None,
-    ) -> None:
-        self.conn.execute(
-            "INSERT OR IGNORE INTO versions (document_id, version, content_hash, fetched_at,"
-            " run_id, changed_fields, record, raw_sha256) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                doc_id,
-                version,
-                digest,
-                stamp,
-                run_id,
-                json.dumps(changed, ensure_ascii=False) if changed is not None else None,
-                record.to_json(),
-                raw_sha256,
-            ),
-        )
-
-    def touch_document(
-        self, url: str, *, listed: bool = False, fetched: bool = False, at: str | None = None
-    ) -> None:
-        """A document seen in a listing, or answered 304: it is still there."""
-        stamp = at or now_iso()
-        sets = ["last_seen = ?"]
-        params: list[Any] = [stamp]
-        if listed:
-            sets.append("listed_at = ?")
-            params.append(stamp)
-            sets.append("status = CASE WHEN status = 'delisted' THEN 'live' ELSE status END")
-        if fetched:
-            sets.append("last_fetched = ?")
-            params.append(stamp)
-            sets.append("missing_since = NULL, missing_count = 0")
-            sets.append("status = CASE WHEN status = 'gone' THEN 'live' ELSE status END")
-        with self.transaction():
-            self.conn.execute(
-                f"UPDATE documents SET {', '.join(sets)} WHERE url = ?", (*params, url)
-            )
-
-    def record_missing(self, url: str, at: str | None = None) -> str:
-        """A 404/410 or soft-404 answer for a document.
-
-        The document becomes ``gone`` only when it has been missing on at least two crawls
-        at least ``gone_after`` apart. Returns "unknown" (never archived), "missing" (not
-        yet confirmed), "gone" (confirmed by this answer) or "already-gone".
-        """
-        stamp = at or now_iso()
-        with self.transaction():
-            row = self.conn.execute(
-                "SELECT id, status, missing_since, missing_count FROM documents WHERE url = ?",
-                (url,),
-            ).fetchone()
-            if row is None:
-                return "unknown"
-            if row["status"] == "gone":
-                self.conn.execute(
-                    "UPDATE documents SET missing_count = missing_count + 1, last_fetched = ?"
-                    " WHERE id = ?",
-                    (stamp, row["id"]),
-                )
-                return "already-gone"
-            since = row["missing_since"] or stamp
-            count = row["missing_count"] + 1
-            confirmed = count >= 2 and parse_iso(stamp) - parse_iso(since) >= self.gone_after
-            self.conn.execute(
-                "UPDATE documents SET missing_since = ?, missing_count = ?, last_fetched = ?,"
-                " status = CASE WHEN ? THEN 'gone' ELSE status END,"
-                " gone_at = CASE WHEN ? THEN ? ELSE gone_at END WHERE id = ?",
-                (since, count, stamp, confirmed, confirmed, stamp, row["id"]),
-            )
-            return "gone" if confirmed else "missing"
-
-    def mark_delisted(self, url: str, at: str | None = None) -> None:
-        """Vanished from a complete column listing, yet the URL still answers."""
-        with self.transaction():
-            self.conn.execute(
-                "UPDATE documents SET status = 'delisted', last_seen = ?, last_fetched = ?"
-                " WHERE url = ? AND status = 'live'",
-                (at or now_iso(), at or now_iso(), url),
-            )
-
-    def document_id(self, url: str) -> int | None:
-        row = self.conn.execute("SELECT id FROM documents WHERE url = ?", (url,)).fetchone()
-        return None if row is None else int(row["id"])
 
     # --- attachments ------------------------------------------------------------------
     def record_attachment(
@@ -530,7 +362,21 @@ class Archive:
                 " last_seen = excluded.last_seen",
                 (doc_id, url, display, sha, mime, size, relative, text, error, stamp, stamp),
             )
+            if text:
+                self._index_attachment_text(doc_id)
         return sha
+
+    def _index_attachment_text(self, doc_id: int) -> None:
+        """Make the document's attachments' text searchable with its body (one FTS column)."""
+        joined = self.conn.execute(
+            "SELECT group_concat(text, char(10)) FROM (SELECT text FROM attachments"
+            " WHERE document_id = ? AND text IS NOT NULL ORDER BY id)",
+            (doc_id,),
+        ).fetchone()[0]
+        self.conn.execute(
+            "UPDATE documents SET attachment_text = ? WHERE id = ? AND attachment_text IS NOT ?",
+            ((joined or "")[:MAX_ATTACHMENT_TEXT_CHARS] or None, doc_id, joined),
+        )
 
     def known_attachment_urls(self, site: str) -> set[tuple[str, str]]:
         """(document URL, attachment URL) pairs already stored for a site."""
@@ -540,14 +386,6 @@ class Archive:
             (site,),
         )
         return {(row[0], row[1]) for row in rows}
-
-    def known_attachment(self, document_url: str, url: str) -> bool:
-        row = self.conn.execute(
-            "SELECT 1 FROM attachments a JOIN documents d ON d.id = a.document_id"
-            " WHERE d.url = ? AND a.url = ? AND a.sha256 IS NOT NULL",
-            (document_url, url),
-        ).fetchone()
-        return row is not None
 
     # --- re-running parsers ---------------------------------------------------------------
     def reparse(
@@ -570,7 +408,12 @@ class Archive:
                 continue
             record = parse(raw, row["url"])
             result = self.record_document(
-                record, site=row["site"], run_id=None, raw_sha256=row["raw_sha256"], at=at
+                record,
+                site=row["site"],
+                run_id=None,
+                raw_sha256=row["raw_sha256"],
+                observed=False,
+                at=at,
             )
             outcome[result] = outcome.get(result, 0) + 1
         return outcome
@@ -611,15 +454,3 @@ class Archive:
             "fetch_errors": one("SELECT count(*) FROM fetches WHERE error IS NOT NULL"),
             "runs": one("SELECT count(*) FROM runs"),
         }
-
-
-def _record_values(record: Record) -> tuple[Any, ...]:
-    data = record.to_dict()
-    data["year"] = (record.doc_date or record.publish_date or "")[:4] or None
-    out = []
-    for name in RECORD_COLUMNS:
-        value = data[name]
-        if name == "attachments":
-            value = json.dumps(value, ensure_ascii=False)
-        out.append(value)
-    return tuple(out)

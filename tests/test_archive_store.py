@@ -162,7 +162,7 @@ def test_raw_page_stored_once(archive: Archive) -> None:
 
 def test_raw_page_round_trip(archive: Archive) -> None:
     body = "<html>原始页面</html>".encode()
-    sha = archive.record_fetch(None, "http://x/1", body=body, status=200)
+    sha = archive.record_fetch(None, "http://x/1", body=body, status=200).sha256
     assert archive.raw_page(sha) == body
 
 
@@ -176,7 +176,7 @@ def test_reparse_writes_versions_only_where_records_change(archive: Archive) -> 
     html = "<html><head><title>关于执法检查的通知</title></head><body><div>{}</div></body></html>"
     for n, url in enumerate(("http://x/1.html", "http://x/2.html")):
         raw = html.format("第一段正文内容，足够长的一段文字。" * (n + 1)).encode()
-        sha = archive.record_fetch(None, url, body=raw, status=200)
+        sha = archive.record_fetch(None, url, body=raw, status=200).sha256
         archive.record_document(record(url=url), site="s", run_id=None, raw_sha256=sha, at=DAY1)
     from parsers import parse_page
 

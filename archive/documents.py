@@ -1,0 +1,436 @@
+"""Documents and versions: what a document says, and every transition of its lifecycle.
+
+``DocumentStore`` is the part of the ``Archive`` facade that writes ``documents``,
+``versions`` and ``document_events``. Each method is one transaction that updates the
+current state and appends the event that explains the change (``archive.lifecycle``):
+the state can always be re-derived from the log, and nothing here ever erases history.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from archive.clock import now_iso, parse_iso
+from archive.hashing import changed_fields, content_fields, content_hash
+from archive.lifecycle import (
+    CHANGED,
+    DELISTED,
+    GONE,
+    MISSING,
+    MOVED,
+    NEW,
+    RECOVERED,
+    RELISTED,
+    RESTORED,
+    add_event,
+    derive_status,
+)
+from archive.schema import RECORD_COLUMNS
+from parsers.record import Record
+
+
+@dataclass(slots=True)
+class KnownDocument:
+    """What a spider needs to know of a document it has archived before."""
+
+    url: str
+    status: str
+    last_fetched: str | None
+    list_date: str | None
+    etag: str | None
+    last_modified: str | None
+    missing_since: str | None = None
+    delisted_at: str | None = None
+
+
+@dataclass(slots=True)
+class Observation:
+    """Where a piece of evidence came from: the run, the fetch and its HTTP status."""
+
+    run_id: int | None = None
+    fetch_id: int | None = None
+    http_status: int | None = None
+
+
+class DocumentStore:
+    """Document rows and their lifecycle; mixed into ``Archive`` (which owns the connection)."""
+
+    conn: sqlite3.Connection
+    gone_after: timedelta
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
+        raise NotImplementedError
+
+    # --- reading ------------------------------------------------------------------------
+    def known_documents(self, site: str) -> dict[str, KnownDocument]:
+        rows = self.conn.execute(
+            "SELECT url, status, last_fetched, list_date, etag, last_modified, missing_since,"
+            " delisted_at FROM documents WHERE site = ?",
+            (site,),
+        )
+        return {row["url"]: KnownDocument(**dict(row)) for row in rows}
+
+    def former_urls(self, site: str) -> dict[str, str]:
+        """URLs a site's documents had before they moved -> the URL each has now."""
+        rows = self.conn.execute(
+            "SELECT json_extract(e.evidence, '$.from') AS former, d.url FROM document_events e"
+            " JOIN documents d ON d.id = e.document_id WHERE e.event = ? AND d.site = ?"
+            " ORDER BY e.id",
+            (MOVED, site),
+        )
+        return {row["former"]: row["url"] for row in rows if row["former"]}
+
+    def document_id(self, url: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM documents WHERE url = ?", (url,)).fetchone()
+        return None if row is None else int(row["id"])
+
+    def document_id_ever(self, url: str) -> int | None:
+        """The document that has, or once had, this URL."""
+        found = self.document_id(url)
+        if found is not None:
+            return found
+        row = self.conn.execute(
+            "SELECT document_id FROM document_events WHERE url = ? ORDER BY id DESC LIMIT 1",
+            (url,),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def events(self, url: str) -> list[str]:
+        """The event names of a document, oldest first (by its URL now or any it had)."""
+        doc_id = self.document_id_ever(url)
+        rows = self.conn.execute(
+            "SELECT event FROM document_events WHERE document_id = ? ORDER BY id", (doc_id,)
+        )
+        return [row[0] for row in rows]
+
+    # --- transitions ----------------------------------------------------------------------
+    def record_document(
+        self,
+        record: Record,
+        *,
+        site: str,
+        run_id: int | None,
+        raw_sha256: str | None = None,
+        fetch_id: int | None = None,
+        list_date: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        moved_from: str | None = None,
+        moved_via: str | None = None,
+        observed: bool = True,
+        at: str | None = None,
+    ) -> str:
+        """Archive a parsed page that answered; return "new", "changed" or "unchanged".
+
+        ``moved_from``: the URL this document had (a redirect, or the same path on another
+        scheme): the row takes the new URL and a ``moved`` event records both.
+        ``observed=False`` (a re-parse of a stored page): no answer from the site, so no
+        lifecycle transition and no last_seen; a new version's event says "reparse".
+        """
+        stamp = at or now_iso()
+        seen = Observation(run_id, fetch_id, 200)
+        digest = content_hash(record)
+        values = record_values(record)
+        with self.transaction():
+            row = self._row(record.url)
+            if row is None and moved_from and moved_from != record.url:
+                row = self._move(moved_from, record.url, moved_via, seen, stamp)
+            if row is None:
+                cache = {"list_date": list_date, "etag": etag, "last_modified": last_modified}
+                self._insert(record, site, values, digest, raw_sha256, seen, stamp, cache)
+                return "new"
+            doc_id = int(row["id"])
+            if observed:
+                self._answered(row, seen, stamp)
+            else:
+                row_times = self.conn.execute(
+                    "SELECT last_seen, last_fetched FROM documents WHERE id = ?", (doc_id,)
+                ).fetchone()
+                stamp_seen, stamp_fetched = row_times["last_seen"], row_times["last_fetched"]
+            common = (
+                stamp if observed else stamp_seen,
+                stamp if observed else stamp_fetched,
+                list_date, etag, last_modified, raw_sha256, doc_id,
+            )  # fmt: skip
+            if row["content_hash"] == digest:
+                self.conn.execute(
+                    "UPDATE documents SET last_seen = ?, last_fetched = ?,"
+                    " list_date = coalesce(?, list_date), etag = ?, last_modified = ?,"
+                    " raw_sha256 = coalesce(?, raw_sha256) WHERE id = ?",
+                    common,
+                )
+                return "unchanged"
+            version = int(row["version_count"]) + 1
+            previous = self.conn.execute(
+                "SELECT record FROM versions WHERE document_id = ? ORDER BY version DESC LIMIT 1",
+                (doc_id,),
+            ).fetchone()
+            old_fields = content_fields(Record.from_dict(json.loads(previous["record"])))
+            changed = changed_fields(old_fields, content_fields(record))
+            assignments = ", ".join(f"{name} = ?" for name in RECORD_COLUMNS)
+            self.conn.execute(
+                f"UPDATE documents SET {assignments}, content_hash = ?, version_count = ?,"
+                " last_changed = ?, last_seen = ?, last_fetched = ?,"
+                " list_date = coalesce(?, list_date), etag = ?, last_modified = ?,"
+                " raw_sha256 = coalesce(?, raw_sha256) WHERE id = ?",
+                (*values, digest, version, stamp, *common),
+            )
+            self._add_version(doc_id, version, record, digest, stamp, run_id, raw_sha256, changed)
+            add_event(
+                self.conn, doc_id, CHANGED, url=record.url, at=stamp, run_id=run_id,
+                fetch_id=fetch_id, http_status=200 if observed else None, version=version,
+                reason=None if observed else "reparse", evidence={"fields": changed},
+            )  # fmt: skip
+            return "changed"
+
+    def touch_document(
+        self,
+        url: str,
+        *,
+        listed: bool = False,
+        fetched: bool = False,
+        listing_url: str | None = None,
+        run_id: int | None = None,
+        fetch_id: int | None = None,
+        at: str | None = None,
+    ) -> None:
+        """A known document seen in a listing, or answered 304: it is still there."""
+        stamp = at or now_iso()
+        with self.transaction():
+            row = self._row(url)
+            if row is None:
+                return
+            doc_id = int(row["id"])
+            if listed:
+                self.conn.execute(
+                    "UPDATE documents SET last_seen = ?, listed_at = ? WHERE id = ?",
+                    (stamp, stamp, doc_id),
+                )
+                if row["delisted_at"]:
+                    add_event(
+                        self.conn, doc_id, RELISTED, url=url, at=stamp, run_id=run_id,
+                        evidence={"listing": listing_url, "delisted_at": row["delisted_at"]},
+                    )  # fmt: skip
+                    self.conn.execute(
+                        "UPDATE documents SET delisted_at = NULL WHERE id = ?", (doc_id,)
+                    )
+            if fetched:
+                self._answered(row, Observation(run_id, fetch_id, 304), stamp)
+                self.conn.execute(
+                    "UPDATE documents SET last_seen = ?, last_fetched = ? WHERE id = ?",
+                    (stamp, stamp, doc_id),
+                )
+            self._restate(doc_id)
+
+    def record_missing(
+        self,
+        url: str,
+        at: str | None = None,
+        *,
+        reason: str = "http-404",
+        run_id: int | None = None,
+        fetch_id: int | None = None,
+        http_status: int | None = None,
+    ) -> str:
+        """A 404/410, soft-404, withdrawal page or redirect away from a known document.
+
+        The document becomes ``gone`` only when it has been missing on at least two crawls
+        at least ``gone_after`` apart with no answer in between. Returns "unknown" (never
+        archived), "missing" (not yet confirmed; the first answer of an absence writes the
+        ``missing`` event), "gone" (confirmed by this answer) or "already-gone".
+        """
+        stamp = at or now_iso()
+        with self.transaction():
+            row = self._row(url)
+            if row is None:
+                return "unknown"
+            doc_id = int(row["id"])
+            evidence = {"reason": reason}
+            if row["status"] == "gone":
+                self.conn.execute(
+                    "UPDATE documents SET missing_count = missing_count + 1, last_fetched = ?"
+                    " WHERE id = ?",
+                    (stamp, doc_id),
+                )
+                return "already-gone"
+            since = row["missing_since"] or stamp
+            count = int(row["missing_count"]) + 1
+            confirmed = count >= 2 and parse_iso(stamp) - parse_iso(since) >= self.gone_after
+            self.conn.execute(
+                "UPDATE documents SET missing_since = ?, missing_count = ?, last_fetched = ?,"
+                " gone_at = CASE WHEN ? THEN ? ELSE gone_at END WHERE id = ?",
+                (since, count, stamp, confirmed, stamp, doc_id),
+            )
+            event_args: dict[str, Any] = {
+                "url": url, "at": stamp, "run_id": run_id, "reason": reason,
+                "fetch_id": fetch_id, "http_status": http_status,
+            }  # fmt: skip
+            if row["missing_since"] is None:
+                add_event(self.conn, doc_id, MISSING, evidence=evidence, **event_args)
+            if confirmed:
+                gone_evidence = {**evidence, "missing_since": since, "answers": count}
+                add_event(self.conn, doc_id, GONE, evidence=gone_evidence, **event_args)
+                self.conn.execute("UPDATE documents SET status = 'gone' WHERE id = ?", (doc_id,))
+                return "gone"
+            self._restate(doc_id)
+            return "missing"
+
+    def mark_delisted(
+        self,
+        url: str,
+        at: str | None = None,
+        *,
+        run_id: int | None = None,
+        fetch_id: int | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> bool:
+        """Absent from a complete, plausible walk of its listing, yet its URL answers.
+
+        Returns True when this is a new delisting (an event was written)."""
+        stamp = at or now_iso()
+        with self.transaction():
+            row = self._row(url)
+            if row is None or row["delisted_at"]:
+                return False
+            doc_id = int(row["id"])
+            self.conn.execute(
+                "UPDATE documents SET delisted_at = ?, last_seen = ? WHERE id = ?",
+                (stamp, stamp, doc_id),
+            )
+            add_event(
+                self.conn, doc_id, DELISTED, url=url, at=stamp, run_id=run_id,
+                fetch_id=fetch_id, http_status=200 if fetch_id else None, evidence=evidence,
+            )  # fmt: skip
+            self._restate(doc_id)
+            return True
+
+    # --- helpers (inside a transaction) ---------------------------------------------------
+    def _row(self, url: str) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT id, url, status, content_hash, version_count, missing_since, missing_count,"
+            " delisted_at"
+            " FROM documents WHERE url = ?",
+            (url,),
+        ).fetchone()
+
+    def _restate(self, doc_id: int) -> None:
+        """Re-derive ``status`` from the availability and listing facts of the row."""
+        row = self.conn.execute(
+            "SELECT status, missing_since, delisted_at FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        status = derive_status(
+            gone=row["status"] == "gone",
+            missing=row["missing_since"] is not None,
+            delisted=row["delisted_at"] is not None,
+        )
+        if status != row["status"]:
+            self.conn.execute("UPDATE documents SET status = ? WHERE id = ?", (status, doc_id))
+
+    def _answered(self, row: sqlite3.Row, seen: Observation, stamp: str) -> None:
+        """The URL answered with the document (200 or 304): close any absence."""
+        doc_id = int(row["id"])
+        if row["status"] == "gone":
+            event = RESTORED
+        elif row["missing_since"] is not None:
+            event = RECOVERED
+        else:
+            return
+        add_event(
+            self.conn, doc_id, event, url=row["url"], at=stamp, run_id=seen.run_id,
+            fetch_id=seen.fetch_id, http_status=seen.http_status,
+            evidence={"missing_since": row["missing_since"]},
+        )  # fmt: skip
+        self.conn.execute(
+            "UPDATE documents SET status = 'live', missing_since = NULL, missing_count = 0"
+            " WHERE id = ?",
+            (doc_id,),
+        )
+        self._restate(doc_id)
+
+    def _move(
+        self, old_url: str, new_url: str, via: str | None, seen: Observation, stamp: str
+    ) -> sqlite3.Row | None:
+        old = self._row(old_url)
+        if old is None:
+            return None
+        doc_id = int(old["id"])
+        self.conn.execute("UPDATE documents SET url = ? WHERE id = ?", (new_url, doc_id))
+        add_event(
+            self.conn, doc_id, MOVED, url=new_url, at=stamp, run_id=seen.run_id,
+            fetch_id=seen.fetch_id, http_status=seen.http_status, reason=via,
+            evidence={"from": old_url, "to": new_url},
+        )  # fmt: skip
+        return self._row(new_url)
+
+    def _insert(
+        self,
+        record: Record,
+        site: str,
+        values: tuple[Any, ...],
+        digest: str,
+        raw_sha256: str | None,
+        seen: Observation,
+        stamp: str,
+        cache: dict[str, str | None],
+    ) -> None:
+        row = dict(zip(RECORD_COLUMNS, values, strict=True))
+        row.update(
+            url=record.url, site=site, content_hash=digest, raw_sha256=raw_sha256,
+            status="live", first_seen=stamp, last_seen=stamp, last_changed=stamp,
+            last_fetched=stamp, version_count=1, listed_at=stamp, **cache,
+        )  # fmt: skip
+        names = ", ".join(row)
+        cur = self.conn.execute(
+            f"INSERT INTO documents ({names}) VALUES ({', '.join('?' * len(row))})",
+            tuple(row.values()),
+        )
+        doc_id = int(cur.lastrowid or 0)
+        self._add_version(doc_id, 1, record, digest, stamp, seen.run_id, raw_sha256, None)
+        add_event(
+            self.conn, doc_id, NEW, url=record.url, at=stamp, run_id=seen.run_id,
+            fetch_id=seen.fetch_id, http_status=seen.http_status, version=1,
+        )  # fmt: skip
+
+    def _add_version(
+        self,
+        doc_id: int,
+        version: int,
+        record: Record,
+        digest: str,
+        stamp: str,
+        run_id: int | None,
+        raw_sha256: str | None,
+        changed: list[str] | None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO versions (document_id, version, content_hash, fetched_at,"
+            " run_id, changed_fields, record, raw_sha256) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                doc_id,
+                version,
+                digest,
+                stamp,
+                run_id,
+                json.dumps(changed, ensure_ascii=False) if changed is not None else None,
+                record.to_json(),
+                raw_sha256,
+            ),
+        )
+
+
+def record_values(record: Record) -> tuple[Any, ...]:
+    """The ``documents`` columns a record fills, in ``RECORD_COLUMNS`` order."""
+    data = record.to_dict()
+    data["year"] = (record.doc_date or record.publish_date or "")[:4] or None
+    out = []
+    for name in RECORD_COLUMNS:
+        value = data[name]
+        if name == "attachments":
+            value = json.dumps(value, ensure_ascii=False)
+        out.append(value)
+    return tuple(out)
