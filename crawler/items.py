@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 from parsers.record import Record
 
@@ -32,6 +33,11 @@ class DocumentItem:
     list_date: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    # The URL the archive knew it by, when it now answers at ``record.url``; and how.
+    moved_from: str | None = None
+    moved_via: str | None = None
+    # Set when a complete, plausible listing walk no longer lists it: why it is delisted.
+    delisted_evidence: dict[str, Any] | None = None
 
 
 @dataclass
@@ -49,29 +55,25 @@ class AttachmentItem:
 
 @dataclass
 class SeenItem:
-    """A known document that is still there: listed again, or answered 304."""
+    """A known document that is still there: listed (on ``listing_url``), or answered 304."""
 
     site: str
     url: str
     listed: bool = False
     fetched: bool = False
+    listing_url: str | None = None
+    fetch: FetchItem | None = None
 
 
 @dataclass
 class MissingItem:
-    """A known document answered 404/410 or a soft-404 page."""
+    """A known document's URL answered 404/410, a not-found or withdrawal page, or
+    redirected to a home, column or error page. ``fetch`` is the answer, kept as evidence."""
 
     site: str
     url: str
     reason: str
-
-
-@dataclass
-class DelistedItem:
-    """A known document gone from its complete column listing but still answering."""
-
-    site: str
-    url: str
+    fetch: FetchItem | None = None
 
 
 @dataclass
@@ -82,4 +84,3 @@ class ListingItem:
     url: str
     links: int
     new_links: int = 0
-    urls: list[str] = field(default_factory=list)

@@ -2,19 +2,24 @@
 
 Counts per site and run are kept in memory and flushed every ``FLUSH_EVERY`` items and at
 the end, so a crawl killed mid-way still leaves every archived document in place.
+
+Missing answers (404/410, not-found and withdrawal pages, redirects away) are held until
+the spider closes: they become lifecycle evidence only when the site's listing answered in
+this run. A site that 404s everything for a night says nothing about any one document.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from scrapy.crawler import Crawler
 
 from archive import Archive
+from archive.store import FetchRef
 from crawler.items import (
     AttachmentItem,
-    DelistedItem,
     DocumentItem,
     FetchItem,
     ListingItem,
@@ -23,6 +28,16 @@ from crawler.items import (
 )
 
 FLUSH_EVERY = 100
+
+
+@dataclass(slots=True)
+class HeldMissing:
+    """A missing answer waiting for the site's listing verdict."""
+
+    url: str
+    reason: str
+    fetch_id: int | None
+    http_status: int | None
 
 
 class ArchivePipeline:
@@ -44,6 +59,7 @@ class ArchivePipeline:
         self.gone_after_hours = gone_after_hours
         self.counts: Counter[str] = Counter()
         self.pending = 0
+        self.held: list[HeldMissing] = []
         self.archive: Archive | None = None
 
     @classmethod
@@ -59,27 +75,48 @@ class ArchivePipeline:
         )
 
     @property
+    def spider(self) -> Any:
+        return self.crawler.spider
+
+    @property
     def site(self) -> str:
-        return self.crawler.spider.site.name  # type: ignore[union-attr]
+        return self.spider.site.name
 
     def open_spider(self) -> None:
         self.archive = Archive(self.db_path, gone_after_hours=self.gone_after_hours)
-        spider = self.crawler.spider
-        self.archive.upsert_sites([spider.site.as_row()])  # type: ignore[union-attr]
+        self.archive.upsert_sites([self.spider.site.as_row()])
         if self.run_id is None:
             self.run_id = self.archive.start_run(
-                f"scrapy crawl {spider.name}", [self.site], at=self.now
+                f"scrapy crawl {self.spider.name}", [self.site], at=self.now
             )
 
     def close_spider(self) -> None:
-        assert self.archive is not None
+        archive = self.archive
+        assert archive is not None
+        spider = self.spider
+        if not spider.verdicts:
+            spider.judge_walks()  # closed before idle (a stop signal, a timeout)
+        notes = []
+        if spider.listing_answered:
+            for held in self.held:
+                self._missing(held)
+        elif self.held:
+            notes.append(
+                f"{len(self.held)} missing answers not counted: the listing did not answer"
+            )
         self.flush()
-        spider = self.crawler.spider
-        self.archive.finish_site(self.run_id or 0, self.site, bool(spider.listing_complete))  # type: ignore[union-attr]
+        archive.finish_site(
+            self.run_id or 0,
+            self.site,
+            bool(spider.listing_complete),
+            walks=spider.walk_records(),
+            notes=notes,
+            at=self.now,
+        )
         if self.own_run:
             reason = self.crawler.stats.get_value("finish_reason") if self.crawler.stats else None
-            self.archive.finish_run(self.run_id or 0, reason or "finished", at=self.now)
-        self.archive.close()
+            archive.finish_run(self.run_id or 0, reason or "finished", at=self.now)
+        archive.close()
 
     def flush(self) -> None:
         if self.archive is not None and self.counts:
@@ -100,28 +137,24 @@ class ArchivePipeline:
         if isinstance(item, FetchItem):
             self._fetch(item)
         elif isinstance(item, DocumentItem):
-            sha = self._fetch(item.fetch)
-            outcome = archive.record_document(
-                item.record,
-                site=item.site,
+            self._document(item)
+        elif isinstance(item, SeenItem):
+            fetch_id = self._fetch(item.fetch).id if item.fetch else None
+            archive.touch_document(
+                item.url,
+                listed=item.listed,
+                fetched=item.fetched,
+                listing_url=item.listing_url,
                 run_id=self.run_id,
-                raw_sha256=sha,
-                list_date=item.list_date,
-                etag=item.etag,
-                last_modified=item.last_modified,
+                fetch_id=fetch_id,
                 at=at,
             )
-            self.count(**{outcome: 1})
-        elif isinstance(item, SeenItem):
-            archive.touch_document(item.url, listed=item.listed, fetched=item.fetched, at=at)
             if item.fetched:
                 self.count(not_modified=1)
         elif isinstance(item, MissingItem):
-            if archive.record_missing(item.url, at=at) == "gone":
-                self.count(gone=1)
-        elif isinstance(item, DelistedItem):
-            archive.mark_delisted(item.url, at=at)
-            self.count(delisted=1)
+            fetch_id = self._fetch(item.fetch).id if item.fetch else None
+            status = item.fetch.status if item.fetch else None
+            self.held.append(HeldMissing(item.url, item.reason, fetch_id, status))
         elif isinstance(item, ListingItem):
             self.count(list_pages=1, list_links=item.links)
         elif isinstance(item, AttachmentItem):
@@ -138,9 +171,49 @@ class ArchivePipeline:
                 self.count(attachments=1)
         return item
 
-    def _fetch(self, item: FetchItem) -> str | None:
+    def _document(self, item: DocumentItem) -> None:
         assert self.archive is not None
-        sha = self.archive.record_fetch(
+        fetch = self._fetch(item.fetch)
+        outcome = self.archive.record_document(
+            item.record,
+            site=item.site,
+            run_id=self.run_id,
+            raw_sha256=fetch.sha256,
+            fetch_id=fetch.id,
+            list_date=item.list_date,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            moved_from=item.moved_from,
+            moved_via=item.moved_via,
+            at=self.now,
+        )
+        self.count(**{outcome: 1})
+        if item.delisted_evidence is not None and self.archive.mark_delisted(
+            item.record.url,
+            at=self.now,
+            run_id=self.run_id,
+            fetch_id=fetch.id,
+            evidence=item.delisted_evidence,
+        ):
+            self.count(delisted=1)
+
+    def _missing(self, held: HeldMissing) -> None:
+        assert self.archive is not None
+        outcome = self.archive.record_missing(
+            held.url,
+            at=self.now,
+            reason=held.reason,
+            run_id=self.run_id,
+            fetch_id=held.fetch_id,
+            http_status=held.http_status,
+        )
+        if outcome == "gone":
+            self.count(gone=1)
+
+    def _fetch(self, item: FetchItem) -> FetchRef:
+        """Record a fetch (its raw body once, by hash)."""
+        assert self.archive is not None
+        ref = self.archive.record_fetch(
             self.run_id,
             item.url,
             site=item.site,
@@ -154,4 +227,4 @@ class ArchivePipeline:
             at=self.now,
         )
         self.count(pages=1, errors=1 if item.error else 0)
-        return sha
+        return ref

@@ -126,11 +126,8 @@ def _run_locked(
             reasons.append(reason)
 
         crawler.signals.connect(closed, signal=_spider_closed())
-        process.crawl(
-            crawler,
-            site=site.name,
-            sites=str(registry_path) if registry_path else None,
-        )
+        # The validated Site itself: the spider never re-reads the registry.
+        process.crawl(crawler, site=site)
     try:
         process.start()
     finally:

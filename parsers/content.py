@@ -12,6 +12,7 @@ from lxml import etree
 
 from parsers.labels import LABEL_ONLY, LABEL_WITH_COLON, compact
 from parsers.selectors import (
+    ATTACHMENT_HREF,
     BLOCK_TAGS,
     CHROME_CLASS,
     CHROME_LINE,
@@ -89,7 +90,14 @@ def known_container(root: etree._Element) -> tuple[str, etree._Element] | None:
         text = compact("".join(node.itertext()))
         if len(text) >= MIN_CONTAINER_CHARS and _link_chars(node) < len(text) * 0.5:
             return CONTENT_CONTAINERS[rank][0], node
+        if _holds_attachment(node):
+            # A document published as its file: the container holds only the link.
+            return CONTENT_CONTAINERS[rank][0], node
     return None
+
+
+def _holds_attachment(node: etree._Element) -> bool:
+    return any(ATTACHMENT_HREF.search(a.get("href") or "") for a in node.iter("a"))
 
 
 def _block_parent(node: etree._Element) -> etree._Element | None:

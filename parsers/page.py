@@ -35,6 +35,7 @@ from parsers.selectors import (
     DROP_TAGS,
     LEAD_NOISE_LINE,
     LETTERHEAD_LINE,
+    MAINTENANCE_PAGE,
     SOFT_404,
     TRAILER_START,
     WEBSITE_SUFFIX,
@@ -232,10 +233,45 @@ def find_attachments(container: etree._Element | None, base_url: str) -> list[At
     return found
 
 
+# What a fetched page is, as evidence about the document at its URL.
+DOCUMENT = "document"
+MISSING = "missing"  # a not-found or withdrawal page: the document is not there
+TRANSIENT = "transient"  # a maintenance or overload page: says nothing about the document
+EMPTY = "empty"  # nothing at all: no title, metadata, text or attachment
+
+
+def page_state(record: Record, page_text: str | None = None) -> str:
+    """``DOCUMENT``, ``MISSING``, ``TRANSIENT`` or ``EMPTY`` (see the constants).
+
+    Error vocabularies are read only on short pages: a long document that mentions 页面不存在
+    or 系统维护 is a document. ``page_text`` (``visible_text`` of the page) is read when the
+    record has no text of its own: an error message too short to be content (该信息已撤销)
+    is dropped by the parser but still says what the page is.
+    """
+    metadata = (record.doc_date, record.issuer, record.index_no, record.doc_no)
+    has_content = bool(record.body_text.strip() or record.attachments or any(metadata))
+    text = record.body_text if has_content or page_text is None else page_text
+    if len(compact(text)) < SOFT_404_MAX_CHARS:
+        probe = f"{record.title or ''}\n{text[:400]}"
+        if MAINTENANCE_PAGE.search(probe):
+            return TRANSIENT
+        if SOFT_404.search(probe):
+            return MISSING
+    return DOCUMENT if has_content or record.title else EMPTY
+
+
+def visible_text(page: bytes | str, http_charset: str | None = None) -> str:
+    """The page's visible text (title and body, scripts and styles dropped), one line per
+    text node: what a person sees on a short error page."""
+    text, _ = decode_html(page, http_charset)
+    root = _parse_tree(text)
+    _drop_non_content(root)
+    return "\n".join(t.strip() for t in root.itertext() if t.strip())
+
+
 def looks_missing(record: Record) -> bool:
-    """A "page not found" dressed as 200 (soft 404): short, and says it is gone."""
-    probe = f"{record.title or ''}\n{record.body_text[:400]}"
-    return len(compact(record.body_text)) < SOFT_404_MAX_CHARS and bool(SOFT_404.search(probe))
+    """A "page not found" or withdrawal page dressed as 200 (soft 404)."""
+    return page_state(record) == MISSING
 
 
 def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> Record:
@@ -315,4 +351,15 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     )
 
 
-__all__ = ["find_attachments", "looks_missing", "parse_page", "trim_body"]
+__all__ = [
+    "DOCUMENT",
+    "EMPTY",
+    "MISSING",
+    "TRANSIENT",
+    "find_attachments",
+    "looks_missing",
+    "page_state",
+    "parse_page",
+    "visible_text",
+    "trim_body",
+]

@@ -22,6 +22,7 @@ CONTENT_CONTAINERS: tuple[tuple[str, str, str, str], ...] = (
     ("generic-id", "id", "=", "Content"),
     ("generic-id", "id", "=", "article-content"),
     ("generic-class", "class", "~", "article-content"),
+    ("generic-class", "class", "~", "article_content"),
     ("generic-class", "class", "~", "pages_content"),
     ("generic-class", "class", "~", "view TRS"),
     ("generic-class", "class", "~", "art_con"),
@@ -136,10 +137,28 @@ TRAILER_START = re.compile(
     r"^(?:上一篇|下一篇|相关链接|相关文章|相关新闻|相关阅读|关联稿件|相关稿件|延伸阅读|推荐阅读|"
     r"【?全部留言|发表评论|我要评论|分享到|扫一扫在手机)"
 )
-# Text that says a page is a "not found" page dressed as 200.
+# Text that says a page is a "not found" or withdrawal page (served with 200, or where a
+# redirect lands): evidence that the document is missing, never a version of it. Only
+# phrases about the page or the information itself, so a short notice that mentions a
+# 文件已失效 (validity) is not read as one.
 SOFT_404 = re.compile(
-    r"页面不存在|您访问的页面(?:已删除|不存在|找不到)|页面已删除|该信息已删除|信息不存在或已删除|"
-    r"404\s*Not\s*Found|找不到(?:该)?页面|页面未找到|文章不存在|内容已下线"
+    r"页面不存在|您访问的页面(?:已删除|不存在|找不到)|页面已删除|找不到(?:该|您要的)?(?:页面|网页)|"
+    r"页面未找到|(?:该|此|本|您访问的|您要访问的|你访问的)?(?:页面|网页|内容|信息|文章|稿件|数据|资源)"
+    r"(?:不存在|已(?:被)?(?:删除|撤销|撤回|撤稿|下线|过期)|不存在或已(?:被)?(?:删除|过期|撤销)|"
+    r"已过期或已(?:被)?删除)|"
+    r"404\s*Not\s*Found|\bpage\s+not\s+found\b|\bnot\s+found\b|"
+    r"\bdoes\s+not\s+exist\b|\bno\s+longer\s+available\b",
+    re.I,
+)
+# Text that says the site is down for now (maintenance, overload, a gateway error page):
+# transient, never evidence about any document, and a listing showing it is not complete.
+MAINTENANCE_PAGE = re.compile(
+    r"系统维护|网站维护|系统升级|升级维护|维护中|正在维护|暂停服务|暂停访问|服务暂不可用|"
+    r"服务不可用|服务器繁忙|系统繁忙|访问过于频繁|访问量过大|请稍后再试|请稍候再试|请稍后访问|"
+    r"\bservice\s+(?:temporarily\s+)?unavailable\b|\btemporarily\s+unavailable\b|"
+    r"\bbad\s+gateway\b|\bgateway\s+time-?out\b|\bunder\s+maintenance\b|"
+    r"\btoo\s+many\s+requests\b",
+    re.I,
 )
 
 # Attachment links: by extension or by a download handler.

@@ -1,15 +1,26 @@
 """``GovSpider``: what every CMS family shares.
 
-A spider crawls one registry site. It walks the site's column pages, follows document
-links it has not archived (or that are due for a revisit, with conditional requests),
-parses each detail page with ``parsers.parse_page``, follows attachments, and reports
-every fetch — success or failure — to the pipeline. When the listing was walked to its
-end, known documents no longer listed are checked: 404/410 means missing, a live page
-means delisted. Family subclasses only say how a list page gives its items and pages.
+A spider crawls one registry site. It walks the site's column listings (``spiders.walk``:
+a shallow walk on most nights, to the end when a full walk is due), follows document links
+it has not archived or that are due for a revisit, parses each detail page with
+``parsers.parse_page``, follows attachments, and reports every fetch — success or failure —
+to the pipeline, which turns them into lifecycle events. What each answer is evidence of:
+
+* a page that parses to a document: the document (new, changed, unchanged, or moved when
+  it now answers at another URL);
+* 404/410, a not-found or withdrawal page, or a redirect to the home page, a column page or
+  an error page: the document is *missing* (the pipeline counts it only when the site's
+  listing answered this run);
+* a maintenance page, 5xx, a timeout: nothing about the document;
+* absence from a complete and plausible walk of every column, while the URL still answers:
+  *delisted*.
+
+Family subclasses only say how a list page gives its items and pages.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -20,14 +31,12 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive import Archive
-from archive.store import KnownDocument, now_iso, parse_iso
+from archive.store import ColumnHistory, KnownDocument, WalkRecord, now_iso, parse_iso
 from crawler.items import (
     AttachmentItem,
-    DelistedItem,
     DocumentItem,
     FetchItem,
     ListingItem,
@@ -36,67 +45,29 @@ from crawler.items import (
 )
 from crawler.parsing import default_workers, parse_async
 from parsers.filenames import attachment_name
+from parsers.labels import compact
 from parsers.listing import ListItem, ListPage
-from parsers.page import looks_missing
+from parsers.page import EMPTY, MISSING, TRANSIENT, page_state, visible_text
+from parsers.selectors import MAINTENANCE_PAGE
+from parsers.urls import canonical_url, same_path_key
 from spiders.registry import Site, find_site, load_registry
+from spiders.responses import charset, failure_reason, header, looks_binary
+from spiders.walk import (
+    ColumnWalk,
+    Verdict,
+    add_pages,
+    full_walk_due,
+    next_page,
+    record_failure,
+    record_page,
+    verdict,
+    walk_record,
+)
 
-# Known-only list pages in a row after which paging a column stops.
-KNOWN_PAGES_TO_STOP = 2
 MISSING_STATUSES = (404, 410)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-
-
-def failure_reason(failure: Failure) -> tuple[str, int | None]:
-    """A short, stable reason for a failed request, and the HTTP status if any."""
-    exc = failure.value
-    if isinstance(exc, HttpError):
-        status = exc.response.status
-        return f"http-{status}", status
-    name = type(exc).__name__
-    text = str(exc)
-    if "robots.txt" in text:
-        return "robots-disallowed", None
-    if "max redirections" in text:
-        return "redirect-limit", None
-    if "offsite" in text.lower():
-        return "offsite-redirect", None
-    if "Timeout" in name or "timed out" in text.lower():
-        return "timeout", None
-    if "during decompression" in text:
-        return "too-large-decompressed", None
-    if "Cancelled" in name or "max size" in text.lower() or "maxsize" in text.lower():
-        return "too-large", None
-    if "DataLoss" in name or "dataloss" in text.lower():
-        return "truncated", None
-    if "Refused" in name:
-        return "connection-refused", None
-    if "DNS" in name or "Resolve" in name:
-        return "dns-error", None
-    if name in ("ConnectionLost", "ResponseFailed", "ResponseNeverReceived", "DownloadFailedError"):
-        return "connection-lost", None
-    return f"error-{name}", None
-
-
-def _charset(response: Response) -> str | None:
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-    for part in content_type.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip("\"' ")
-    return None
-
-
-def _looks_binary(body: bytes) -> bool:
-    head = body[:2048]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
-        return False
-    if head[:400].count(0) > 40:  # UTF-16 without BOM is mostly NUL on one side
-        even, odd = head[0:400:2].count(0), head[1:400:2].count(0)
-        return not (even > 150 or odd > 150)
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return head.startswith((b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8")) or (
-        len(head) > 0 and controls > len(head) * 0.1
-    )
+# A site's root page, wherever a removed document's URL may be redirected to.
+HOME_PATH = re.compile(r"^/(?:(?:index|default|main|home)\.(?:s?html?|jsp|php|aspx?))?$", re.I)
 
 
 class GovSpider(scrapy.Spider):
@@ -109,31 +80,42 @@ class GovSpider(scrapy.Spider):
 
     def __init__(
         self,
-        site: str | None = None,
+        site: Site | str | None = None,
         sites: str | None = None,
         full: str | bool = False,
         *args: Any,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        registry = load_registry(sites)
-        if site is None:
-            choices = ", ".join(s.name for s in registry if s.family == self.family)
-            raise ValueError(f"pass -a site=NAME; sites of family {self.family}: {choices}")
-        self.site: Site = find_site(registry, site)
+        self.site: Site = site if isinstance(site, Site) else self._registry_site(site, sites)
         if self.site.family != self.family:
-            raise ValueError(f"site {site!r} is family {self.site.family!r}, not {self.family!r}")
+            raise ValueError(
+                f"site {self.site.name!r} is family {self.site.family!r}, not {self.family!r}"
+            )
         self.allowed_domains = list(self.site.allowed_domains)
-        self.full_walk = full in (True, "1", "true", "yes")
+        self.forced_full = full in (True, "1", "true", "yes")
+        self.full_walk = self.forced_full
         self.known: dict[str, KnownDocument] = {}
+        self.known_by_path: dict[str, KnownDocument] = {}
+        self.former_urls: dict[str, str] = {}
         self.known_attachments: set[tuple[str, str]] = set()
+        self.history: dict[str, ColumnHistory] = {}
         self.listed: set[str] = set()
         self.requested: set[str] = set()
-        self.columns: dict[str, dict[str, Any]] = {}
+        self.walks: dict[str, ColumnWalk] = {}
+        self.verdicts: dict[str, Verdict] = {}
         self.checks_scheduled = False
         self.now = now_iso()
         self.parse_workers = 0
         self.max_redirects = 5
+        self.gone_after = timedelta(hours=24)
+
+    def _registry_site(self, name: str | None, sites: str | None) -> Site:
+        registry = load_registry(sites)
+        if name is None:
+            choices = ", ".join(s.name for s in registry if s.family == self.family)
+            raise ValueError(f"pass -a site=NAME; sites of family {self.family}: {choices}")
+        return find_site(registry, name)
 
     # --- Scrapy wiring -------------------------------------------------------------------
     @classmethod
@@ -154,11 +136,12 @@ class GovSpider(scrapy.Spider):
         if not site.obey_robots:
             settings.set("ROBOTSTXT_OBEY", False, priority="spider")
         self.now = settings.get("GOVARCHIVE_NOW") or now_iso()
-        self.full_walk = self.full_walk or settings.getbool("GOVARCHIVE_FULL_WALK")
+        self.forced_full = self.forced_full or settings.getbool("GOVARCHIVE_FULL_WALK")
         self.db_path = settings.get("GOVARCHIVE_DB")
         self.revisit = timedelta(
             days=settings.getfloat("GOVARCHIVE_REVISIT_DAYS", 0) or site.revisit_days
         )
+        self.gone_after = timedelta(hours=settings.getfloat("GOVARCHIVE_GONE_AFTER_HOURS", 24.0))
         self.attachment_maxsize = settings.getint("GOVARCHIVE_ATTACHMENT_MAXSIZE")
         self.max_redirects = settings.getint("REDIRECT_MAX_TIMES", 5)
         workers = settings.get("GOVARCHIVE_PARSE_WORKERS")
@@ -166,8 +149,14 @@ class GovSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         self.load_known()
+        self.full_walk = self.forced_full or full_walk_due(
+            self.site.start_urls,
+            self.history,
+            self.now,
+            timedelta(days=self.site.full_walk_days),
+        )
         for url in self.site.start_urls:
-            self.columns[url] = {"pages": [], "index": 0, "streak": 0, "complete": False}
+            self.walks[url] = ColumnWalk(url, full=self.full_walk)
             yield self.list_request(url, column=url)
         for url in self.site.sitemap_urls:
             yield Request(
@@ -184,6 +173,9 @@ class GovSpider(scrapy.Spider):
         with Archive(self.db_path) as archive:
             self.known = archive.known_documents(self.site.name)
             self.known_attachments = archive.known_attachment_urls(self.site.name)
+            self.history = archive.column_history(self.site.name)
+            self.former_urls = archive.former_urls(self.site.name)
+        self.known_by_path = {same_path_key(url): doc for url, doc in self.known.items()}
 
     # --- list pages ----------------------------------------------------------------------
     def list_request(self, url: str, column: str, **kwargs: Any) -> Request:
@@ -200,76 +192,96 @@ class GovSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> ListPage:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def next_list_requests(self, response: Response, page: ListPage) -> Iterable[Request]:
-        """The next list page of this column: in order, stopping after known-only pages."""
-        column = self.columns[response.meta["column"]]
-        visited: set[str] = column.setdefault("visited", set())
-        visited.add(response.url)
-        for url in page.page_urls:
-            if url not in visited and url not in column["pages"]:
-                column["pages"].append(url)
-        if not column["pages"]:
-            column["complete"] = True
-            return []
-        if self.site.max_pages and column["index"] + 1 >= self.site.max_pages:
-            return []
-        if not self.full_walk and column["streak"] >= KNOWN_PAGES_TO_STOP:
-            return []
-        nxt = column["pages"].pop(0)
-        visited.add(nxt)
-        column["index"] += 1
-        return [self.list_request(nxt, column=response.meta["column"])]
+    def expects_links(self, response: Response) -> bool:
+        """Whether this list page must hold document links to be a healthy listing."""
+        return True
+
+    def next_list_requests(
+        self, response: Response, page: ListPage, walk: ColumnWalk
+    ) -> Iterable[Request]:
+        """The column's next list page, in order, until the walk stops."""
+        add_pages(walk, page.page_urls)
+        url = next_page(walk, self.site.max_pages)
+        return [] if url is None else [self.list_request(url, column=walk.start_url)]
 
     def parse_list(self, response: Response) -> Iterator[Any]:
         if response.status in REDIRECT_STATUSES:
             yield from self.redirect(response)
             return
-        yield self.fetch_item(response, "list")
-        page = self.parse_listing(response)
-        column = self.columns.setdefault(
-            response.meta["column"], {"pages": [], "index": 0, "streak": 0, "complete": False}
+        walk = self.walks.setdefault(
+            response.meta["column"], ColumnWalk(response.meta["column"], full=self.full_walk)
         )
+        page = self.parse_listing(response)
         items = [item for item in page.items if self.is_allowed(item.url)]
-        new = [item for item in items if item.url not in self.known]
-        column["streak"] = column["streak"] + 1 if items and not new else 0
-        yield ListingItem(self.site.name, response.url, len(items), len(new))
+        if not items and MAINTENANCE_PAGE.search(visible_text(response.body)[:2000]):
+            yield self.fetch_item(response, "list", error="maintenance-page")
+            record_failure(walk, response.url, "maintenance-page")
+            return
+        yield self.fetch_item(response, "list")
+        keys = [self.key_of(item.url) for item in items]
+        new = sum(1 for key in keys if key not in self.known)
+        record_page(walk, response.url, page, keys, new, self.expects_links(response))
+        yield ListingItem(self.site.name, response.url, len(items), new)
         for item in items:
-            yield from self.follow(item)
-        yield from self.next_list_requests(response, page)
+            yield from self.follow(item, listing_url=response.url)
+        yield from self.next_list_requests(response, page, walk)
+
+    def key_of(self, url: str) -> str:
+        """The archive key of a document link: its canonical URL; the known document's URL
+        when only the scheme or port differs (a site moved to https), or when the link is a
+        URL the document had before it moved (a listing still linking the old address)."""
+        key = canonical_url(url)
+        if key in self.known:
+            return key
+        if self.former_urls.get(key) in self.known:
+            return self.former_urls[key]
+        twin = self.known_by_path.get(same_path_key(key))
+        return twin.url if twin is not None else key
 
     def is_allowed(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
     def is_due(self, known: KnownDocument) -> bool:
+        if known.missing_since or known.status in ("missing", "gone"):
+            return True  # an open absence is checked on every crawl
         if not known.last_fetched:
             return True
         return parse_iso(self.now) - parse_iso(known.last_fetched) >= self.revisit
 
-    def follow(self, item: ListItem) -> Iterator[Any]:
-        url = item.url
-        first_time = url not in self.listed
-        self.listed.add(url)
-        known = self.known.get(url)
-        relisted = known is not None and known.status != "live"
+    def follow(self, item: ListItem, listing_url: str | None = None) -> Iterator[Any]:
+        url = canonical_url(item.url)
+        key = self.key_of(item.url)
+        first_time = key not in self.listed
+        self.listed.add(key)
+        known = self.known.get(key)
+        if known is not None and first_time:
+            yield SeenItem(self.site.name, key, listed=True, listing_url=listing_url)
+        moved = known is not None and key != url
         redated = bool(known and item.date and known.list_date and item.date != known.list_date)
-        if known is None or relisted or redated or self.is_due(known):
-            if url not in self.requested:
-                yield self.detail_request(url, list_date=item.date, known=known)
-        elif first_time:
-            yield SeenItem(self.site.name, url, listed=True)
+        if known is None or moved or redated or self.is_due(known):
+            if key not in self.requested:
+                yield self.detail_request(
+                    item.url, doc_url=key, list_date=item.date, known=known, moved=moved
+                )
 
     # --- detail pages ----------------------------------------------------------------------
     def detail_request(
         self,
         url: str,
+        *,
+        doc_url: str | None = None,
         list_date: str | None = None,
         known: KnownDocument | None = None,
         kind: str = "detail",
+        moved: bool = False,
     ) -> Request:
-        self.requested.add(url)
+        doc_url = doc_url or canonical_url(url)
+        self.requested.add(doc_url)
         headers = {}
-        if known is not None and known.status == "live" and kind == "detail":
+        conditional = known is not None and known.status == "live" and not known.missing_since
+        if conditional and kind == "detail" and not moved:
+            assert known is not None
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
@@ -279,57 +291,93 @@ class GovSpider(scrapy.Spider):
             callback=self.parse_detail,
             errback=self.on_error,
             headers=headers,
-            meta={"kind": kind, "list_date": list_date, "dont_redirect": True},
+            meta={
+                "kind": kind,
+                "doc_url": doc_url,
+                "list_date": list_date,
+                "moved": moved,
+                "dont_redirect": True,
+            },
         )
 
     async def parse_detail(self, response: Response) -> AsyncIterator[Any]:
         kind = response.meta.get("kind", "detail")
-        site = self.site.name
+        doc_url = response.meta.get("doc_url") or canonical_url(response.url)
         if response.status in REDIRECT_STATUSES:
             for item in self.redirect(response):
                 yield item
             return
         if response.status == 304:
-            yield self.fetch_item(response, kind)
-            yield SeenItem(site, response.url, fetched=True)
+            fetch = self.fetch_item(response, kind)
+            yield SeenItem(self.site.name, doc_url, fetched=True, fetch=fetch)
             return
-        if _looks_binary(response.body):
+        landed = self.redirect_landing(response)
+        if landed:
+            yield self.missing(response, kind, doc_url, landed)
+            return
+        if looks_binary(response.body):
             yield self.fetch_item(response, kind, error="not-html")
             return
         try:
             record = await parse_async(
-                response.body, response.url, _charset(response), self.parse_workers
+                response.body, response.url, charset(response), self.parse_workers
             )
         except Exception as exc:  # noqa: BLE001 - a page that breaks the parser is recorded
             yield self.fetch_item(response, kind, error=f"parse-error: {type(exc).__name__}")
             return
-        if looks_missing(record):
-            yield self.fetch_item(response, kind, error="soft-404")
-            yield MissingItem(site, response.url, "soft-404")
+        state = page_state(record, self._page_text(response, record))
+        if state == MISSING:
+            yield self.missing(response, kind, doc_url, "soft-404")
             return
-        if not record.body_text.strip() and not record.attachments:
-            yield self.fetch_item(response, kind, error="empty-page")
+        if state == TRANSIENT:
+            yield self.fetch_item(response, kind, error="maintenance-page")
             return
-        fetch = self.fetch_item(response, kind, keep_raw=True)
-        yield DocumentItem(
-            site=site,
+        known = self.known.get(doc_url)
+        if state == EMPTY or (known is not None and _no_content(record)):
+            yield self.fetch_item(response, kind, error="empty-page", keep_raw=True)
+            return
+        yield self.document_item(response, record, kind, doc_url)
+        for request in self.attachment_requests(response, record):
+            yield request
+
+    def _page_text(self, response: Response, record: Any) -> str | None:
+        """The page's visible text, read only for a record with no content of its own."""
+        return visible_text(response.body, charset(response)) if _no_content(record) else None
+
+    def document_item(
+        self, response: Response, record: Any, kind: str, doc_url: str
+    ) -> DocumentItem:
+        final_url = canonical_url(response.url)
+        moved_from = moved_via = None
+        if final_url != doc_url and doc_url in self.known:
+            moved_from = doc_url
+            moved_via = "redirect" if response.meta.get("redirect_chain") else "same-path"
+        record.url = final_url
+        evidence = None
+        if kind == "check" and doc_url not in self.listed:
+            evidence = self.delisting_evidence()
+        return DocumentItem(
+            site=self.site.name,
             record=record,
-            fetch=fetch,
+            fetch=self.fetch_item(response, kind, keep_raw=True),
             list_date=response.meta.get("list_date"),
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
+            etag=header(response, b"ETag"),
+            last_modified=header(response, b"Last-Modified"),
+            moved_from=moved_from,
+            moved_via=moved_via,
+            delisted_evidence=evidence,
         )
-        if kind == "check" and response.url not in self.listed:
-            yield DelistedItem(site, response.url)
+
+    def attachment_requests(self, response: Response, record: Any) -> Iterator[Request]:
         for attachment in record.attachments:
-            if (response.url, attachment.url) in self.known_attachments:
+            if (record.url, attachment.url) in self.known_attachments:
                 continue
             if not self.is_allowed(attachment.url):
                 continue
             meta: dict[str, Any] = {
                 "kind": "attachment",
                 "dont_redirect": True,
-                "document_url": response.url,
+                "document_url": record.url,
                 "name": attachment.name,
             }
             if self.attachment_maxsize:
@@ -337,6 +385,34 @@ class GovSpider(scrapy.Spider):
             yield Request(
                 attachment.url, callback=self.parse_attachment, errback=self.on_error, meta=meta
             )
+
+    def redirect_landing(self, response: Response) -> str | None:
+        """Where a redirected document request landed, when that is not a document: the
+        site's home page or one of its column pages."""
+        if not response.meta.get("redirect_chain"):
+            return None
+        url = canonical_url(response.url)
+        columns = {canonical_url(u) for u in self.site.start_urls}
+        for walk in self.walks.values():
+            columns.update(canonical_url(u) for u in walk.visited)
+        if url in columns:
+            return "redirect-to-column"
+        home = canonical_url(self.site.home_url) if self.site.home_url else None
+        if url == home or HOME_PATH.match(urlsplit(url).path or "/"):
+            return "redirect-to-home"
+        return None
+
+    def missing(self, response: Response, kind: str, doc_url: str, reason: str) -> MissingItem:
+        fetch = self.fetch_item(response, kind, error=reason, keep_raw=True)
+        return MissingItem(self.site.name, doc_url, reason, fetch=fetch)
+
+    def delisting_evidence(self) -> dict[str, Any]:
+        return {
+            "columns": sorted(self.walks),
+            "links": sum(len(w.links) for w in self.walks.values()),
+            "list_pages": sum(w.pages for w in self.walks.values()),
+            "full_walk": self.full_walk,
+        }
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
         if response.status in REDIRECT_STATUSES:
@@ -352,7 +428,7 @@ class GovSpider(scrapy.Spider):
             url=response.url,
             name=name,
             data=response.body,
-            content_type=_header(response, b"Content-Type"),
+            content_type=header(response, b"Content-Type"),
         )
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
@@ -380,7 +456,7 @@ class GovSpider(scrapy.Spider):
         items = [ListItem(url=u, title="", date=None) for u in urls if self.is_allowed(u)]
         yield ListingItem(self.site.name, response.url, len(items))
         for item in items:
-            yield from self.follow(item)
+            yield from self.follow(item, listing_url=response.url)
 
     # --- redirects ---------------------------------------------------------------------
     def redirect(self, response: Response) -> Iterator[Any]:
@@ -402,25 +478,43 @@ class GovSpider(scrapy.Spider):
         yield self.fetch_item(response, kind)
         if error:
             yield FetchItem(self.site.name, chain[0], kind, status=response.status, error=error)
+            if kind == "list":
+                record_failure(self._walk_of(response), chain[0], error)
             return
         meta = {**response.meta, "redirect_chain": chain}
+        headers = response.request.headers.copy()
+        # Validators belong to the URL that issued them: at the target, ask for the page.
+        for name in (b"If-None-Match", b"If-Modified-Since"):
+            headers.pop(name, None)
         if response.status == 303 or (
             response.status in (301, 302) and response.request.method == "POST"
         ):
             yield response.request.replace(
-                url=target, method="GET", body=b"", meta=meta, dont_filter=True
+                url=target, method="GET", body=b"", meta=meta, headers=headers, dont_filter=True
             )
         else:
-            yield response.request.replace(url=target, meta=meta, dont_filter=True)
+            yield response.request.replace(url=target, meta=meta, headers=headers, dont_filter=True)
+
+    def _walk_of(self, response_or_request: Any) -> ColumnWalk:
+        column = response_or_request.meta["column"]
+        return self.walks.setdefault(column, ColumnWalk(column, full=self.full_walk))
 
     # --- failures ----------------------------------------------------------------------
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         kind = request.meta.get("kind", "detail")
         reason, status = failure_reason(failure)
-        yield FetchItem(self.site.name, request.url, kind, status=status, error=reason)
+        chain = request.meta.get("redirect_chain") or []
+        if kind == "list":
+            record_failure(self._walk_of(request), request.url, reason)
         if kind in ("detail", "check") and status in MISSING_STATUSES:
-            yield MissingItem(self.site.name, request.url, reason)
+            doc_url = request.meta.get("doc_url") or canonical_url(request.url)
+            if chain:
+                reason = "redirect-to-404"
+            fetch = FetchItem(self.site.name, request.url, kind, status=status, error=reason)
+            yield MissingItem(self.site.name, doc_url, reason, fetch=fetch)
+            return
+        yield FetchItem(self.site.name, request.url, kind, status=status, error=reason)
         if kind == "attachment":
             yield AttachmentItem(
                 site=self.site.name,
@@ -440,7 +534,7 @@ class GovSpider(scrapy.Spider):
             kind=kind,
             status=response.status,
             body=response.body,
-            content_type=_header(response, b"Content-Type"),
+            content_type=header(response, b"Content-Type"),
             elapsed_ms=None if latency is None else int(latency * 1000),
             error=error,
             keep_raw=keep_raw,
@@ -449,13 +543,37 @@ class GovSpider(scrapy.Spider):
     # --- the end of the walk -------------------------------------------------------------
     @property
     def listing_complete(self) -> bool:
-        return bool(self.columns) and all(c["complete"] for c in self.columns.values())
+        """Every column was walked to its end, and every walk is believed."""
+        return bool(self.verdicts) and all(v.complete for v in self.verdicts.values())
+
+    @property
+    def listing_answered(self) -> bool:
+        """Every column's first list page answered with document links: the site was up,
+        so a document's 404 tonight is evidence about that document."""
+        return bool(self.walks) and all(w.answered for w in self.walks.values())
+
+    def walk_records(self) -> list[WalkRecord]:
+        return [
+            walk_record(self.site.name, walk, self.verdicts.get(url) or Verdict(False))
+            for url, walk in self.walks.items()
+        ]
+
+    def judge_walks(self) -> None:
+        for url, walk in self.walks.items():
+            self.verdicts[url] = verdict(
+                walk,
+                self.history.get(url),
+                now=self.now,
+                max_drop=self.site.max_listing_drop,
+                confirm_after=self.gone_after,
+            )
 
     def on_idle(self, spider: scrapy.Spider) -> None:
-        """Once the listing is done: check known documents that were not listed or are due."""
+        """Once the listing is done: judge it, then check known documents not listed."""
         if spider is not self or self.checks_scheduled:
             return
         self.checks_scheduled = True
+        self.judge_walks()
         requests = list(self.check_requests())
         for request in requests:
             self.crawler.engine.crawl(request)
@@ -463,16 +581,19 @@ class GovSpider(scrapy.Spider):
             raise DontCloseSpider
 
     def check_requests(self) -> Iterator[Request]:
+        """A believed walk: every unlisted known document is checked (delisted or missing).
+        Otherwise only those due for a revisit are fetched, and nothing is decided."""
         complete = self.listing_complete
         for url, known in self.known.items():
             if url in self.requested or url in self.listed or known.status == "gone":
                 continue
             if complete:
                 yield self.detail_request(url, known=known, kind="check")
-            elif self.is_due(known) or known.status != "live":
+            elif self.is_due(known):
                 yield self.detail_request(url, known=known)
 
 
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
+def _no_content(record: Any) -> bool:
+    """No text, no attachment and no metadata: at most a title."""
+    metadata = (record.doc_date, record.issuer, record.index_no, record.doc_no)
+    return not compact(record.body_text) and not record.attachments and not any(metadata)

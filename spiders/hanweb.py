@@ -14,6 +14,7 @@ from scrapy.http import FormRequest, Request, Response
 from parsers.decode import decode_html
 from parsers.listing import ListPage, parse_dataproxy
 from spiders.base import GovSpider
+from spiders.walk import END, ColumnWalk, stop_reason
 
 DATAPROXY_PATH = "/module/web/jpage/dataproxy.jsp"
 # jpage parameters as a column page writes them (ajaxParam, nextgroup links, variables).
@@ -36,7 +37,11 @@ class HanwebSpider(GovSpider):
     def parse_listing(self, response: Response) -> ListPage:
         # dataproxy answers are <datastore> XML; a column page carries its first records
         # inline in the same form, inside a <script type="text/xml">.
-        return parse_dataproxy(response.body, response.url)
+        page = parse_dataproxy(response.body, response.url)
+        # <totalpage> counts pages of ``perpage`` records, and one request answers three of
+        # them: the walk checks the record total instead.
+        page.total_pages = None
+        return page
 
     def jpage_params(self, response: Response) -> dict[str, str]:
         text, _ = decode_html(response.body)
@@ -88,27 +93,26 @@ class HanwebSpider(GovSpider):
             dont_filter=True,
         )
 
-    def next_list_requests(self, response: Response, page: ListPage) -> Iterable[Request]:
-        column_url = response.meta["column"]
-        column = self.columns[column_url]
+    def expects_links(self, response: Response) -> bool:
+        # A column page may carry no inline records: dataproxy.jsp answers them all.
+        return bool(response.meta.get("dataproxy"))
+
+    def next_list_requests(
+        self, response: Response, page: ListPage, walk: ColumnWalk
+    ) -> Iterable[Request]:
+        """Records ``start``… of the column from dataproxy.jsp, until the declared total."""
         if not response.meta.get("dataproxy"):
             params = self.jpage_params(response)
-            column["params"] = params
-            inline = len(page.items)
-            if page.total_records is not None and inline >= page.total_records:
-                column["complete"] = True
-                return []
-            # The inline records are the first batch; ask the proxy for the rest.
-            return [self.dataproxy_request(response, params, inline + 1, column_url)]
-        params = response.meta["params"]
-        end = response.meta["end"]
+            first = len(page.items) + 1  # the inline records are the first batch
+        else:
+            params = response.meta["params"]
+            first = response.meta["end"] + 1
         total = page.total_records
-        column["index"] += 1
-        if not page.items or (total is not None and end >= total):
-            column["complete"] = True
+        done = total is not None and first > total
+        if done or (response.meta.get("dataproxy") and not page.items):
+            walk.stopped = END
             return []
-        if self.site.max_pages and column["index"] >= self.site.max_pages:
+        walk.stopped = stop_reason(walk, self.site.max_pages, more=True)
+        if walk.stopped:
             return []
-        if not self.full_walk and column["streak"] >= 2:
-            return []
-        return [self.dataproxy_request(response, params, end + 1, column_url)]
+        return [self.dataproxy_request(response, params, first, walk.start_url)]

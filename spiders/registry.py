@@ -26,6 +26,10 @@ NAMED_SCHEDULES: dict[str, str] = {
 }
 DEFAULT_DELAY = 2.0
 DEFAULT_REVISIT_DAYS = 7.0
+# Days between full walks of a site's listings (the walks that can decide delistings).
+DEFAULT_FULL_WALK_DAYS = 7.0
+# Share of the last complete walk's links a walk may lose and still be believed.
+DEFAULT_MAX_LISTING_DROP = 0.2
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _KNOWN_KEYS = frozenset(
     {
@@ -47,6 +51,8 @@ _KNOWN_KEYS = frozenset(
         "sitemap_urls",
         "options",
         "concurrency",
+        "full_walk_days",
+        "max_listing_drop",
     }
 )
 FAMILY_OPTIONS: dict[str, frozenset[str]] = {
@@ -77,6 +83,8 @@ class Site:
     verified: bool = True
     obey_robots: bool = True
     revisit_days: float = DEFAULT_REVISIT_DAYS
+    full_walk_days: float = DEFAULT_FULL_WALK_DAYS
+    max_listing_drop: float = DEFAULT_MAX_LISTING_DROP
     concurrency: int = 1
     home_url: str | None = None
     sitemap_urls: list[str] = field(default_factory=list)
@@ -161,6 +169,22 @@ def validate_site(raw: Any, index: int) -> Site:
     revisit = raw.get("revisit_days", DEFAULT_REVISIT_DAYS)
     if isinstance(revisit, bool) or not isinstance(revisit, (int, float)) or revisit < 0:
         raise _fail(name, "revisit_days", "days between revisits (a number >= 0)", revisit)
+    full_walk_days = raw.get("full_walk_days", DEFAULT_FULL_WALK_DAYS)
+    if (
+        isinstance(full_walk_days, bool)
+        or not isinstance(full_walk_days, (int, float))
+        or full_walk_days < 0
+    ):
+        raise _fail(
+            name, "full_walk_days", "days between full walks (a number >= 0)", full_walk_days
+        )
+    max_drop = raw.get("max_listing_drop", DEFAULT_MAX_LISTING_DROP)
+    if (
+        isinstance(max_drop, bool)
+        or not isinstance(max_drop, (int, float))
+        or not 0 <= max_drop < 1
+    ):
+        raise _fail(name, "max_listing_drop", "a share from 0 to below 1, e.g. 0.2", max_drop)
     concurrency = raw.get("concurrency", 1)
     if (
         isinstance(concurrency, bool)
@@ -228,6 +252,8 @@ def validate_site(raw: Any, index: int) -> Site:
         verified=bool(raw.get("verified", True)),
         obey_robots=bool(raw.get("obey_robots", True)),
         revisit_days=float(revisit),
+        full_walk_days=float(full_walk_days),
+        max_listing_drop=float(max_drop),
         concurrency=concurrency,
         home_url=raw.get("home_url"),
         sitemap_urls=_url_list(name, "sitemap_urls", raw.get("sitemap_urls"), required=False),

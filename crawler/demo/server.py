@@ -8,6 +8,7 @@ Last-Modified, answering 304 to conditional requests); POST serves Hanweb's
 from __future__ import annotations
 
 import hashlib
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +39,10 @@ class ReplicaSite:
         self.delays: dict[str, float] = {}
         # path -> an error status to answer with instead of the page (a flaky server).
         self.statuses: dict[str, int] = {}
+        # path -> where a 301 sends it (a moved or removed document).
+        self.redirects: dict[str, str] = {}
+        # a status for every request (a site down for the night), None when up.
+        self.down_status: int | None = None
         self.lock = threading.Lock()
 
     def replace(
@@ -85,11 +90,20 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/robots.txt" and page is None:
                 page = Page(b"User-agent: *\nAllow: /\n", "text/plain")
             delay = site.delays.get(path, 0.0)
-            status = site.statuses.get(path)
+            status = site.statuses.get(path) or (
+                site.down_status if path != "/robots.txt" else None
+            )
+            location = site.redirects.get(path)
         if delay:
             time.sleep(delay)
         if status:
             self._send(status, None)
+            return
+        if location:
+            self.send_response(301)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         self._send(200 if page else 404, page)
 
@@ -133,13 +147,17 @@ class _Server(ThreadingHTTPServer):
 class ReplicaServer:
     """Serve a ``ReplicaSite`` on 127.0.0.1 at a free port, in a background thread."""
 
-    def __init__(self, site: ReplicaSite, port: int = 0) -> None:
-        """Serve on ``port`` if it is free, else on any free port."""
+    def __init__(self, site: ReplicaSite, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
+        """Serve on ``port`` if it is free, else on any free port; over TLS with ``tls``."""
         self.site = site
         try:
             self._server = _Server(site, port)
         except OSError:
             self._server = _Server(site, 0)
+        self.scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self.scheme = "https"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -148,7 +166,7 @@ class ReplicaServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def __enter__(self) -> ReplicaServer:
         self.start()

@@ -1,0 +1,228 @@
+"""A column listing walk: which list page comes next, when to stop, and whether the walk
+can be believed.
+
+Pure data and functions, no Scrapy: the spider feeds each list page's outcome in and asks
+for the next page; at the end, ``verdict`` says whether the walk was *complete* (it reached
+the column's last page with every page answering) and *plausible* (not empty, not sharply
+shrunk against the last complete walk, page totals agree). Only a walk that is both may
+decide that a document was delisted; anything else is recorded as an unhealthy listing
+and decides nothing, because a flaky or redesigned server must never create evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from archive.clock import parse_iso
+from archive.walks import ColumnHistory, WalkRecord
+from parsers.listing import MAX_ITEMS, ListPage
+
+# Known-only list pages in a row after which a shallow (nightly) walk stops.
+KNOWN_PAGES_TO_STOP = 2
+# A walk may lose this share of the last complete walk's links and still be believed…
+DEFAULT_MAX_LISTING_DROP = 0.2
+# …and may always lose this many (a small column losing one document is not a shrink).
+SMALL_DROP = 2
+# A page before the last yielding less than this share of the fullest page is short.
+SHORT_PAGE_SHARE = 0.5
+# A second walk that finds a shrunk listing again, at least this long after the first
+# and within this share of its size, confirms the shrink (a real mass removal).
+SHRINK_AGREEMENT = 0.05
+# Why a walk stopped.
+END = "end"
+KNOWN_STREAK = "known-pages"
+MAX_PAGES = "max-pages"
+FAILED = "failed"
+
+
+@dataclass
+class ColumnWalk:
+    """One column's walk in one crawl."""
+
+    start_url: str
+    full: bool
+    queue: list[str] = field(default_factory=list)
+    queued: set[str] = field(default_factory=set)
+    visited: set[str] = field(default_factory=set)
+    pages: int = 0
+    links: set[str] = field(default_factory=set)
+    page_counts: list[int] = field(default_factory=list)
+    known_streak: int = 0
+    declared_pages: int | None = None
+    declared_records: int | None = None
+    problems: list[str] = field(default_factory=list)
+    stopped: str | None = None
+
+    def __post_init__(self) -> None:
+        self.visited.add(self.start_url)
+
+    @property
+    def answered(self) -> bool:
+        """Some list page of the column answered with document links."""
+        return bool(self.links)
+
+
+def record_page(
+    walk: ColumnWalk,
+    url: str,
+    page: ListPage,
+    links: list[str],
+    new: int,
+    expects_links: bool = True,
+) -> None:
+    """A list page answered and was parsed: ``links`` are its document keys, ``new`` how
+    many of them the archive does not know. ``expects_links`` is False for a page that may
+    rightly hold none (a Hanweb column page whose records all come from dataproxy.jsp)."""
+    walk.visited.add(url)
+    walk.pages += 1
+    if expects_links or links:
+        walk.page_counts.append(len(links))
+    walk.links.update(links)
+    walk.known_streak = walk.known_streak + 1 if links and not new else 0
+    if page.total_pages is not None:
+        walk.declared_pages = page.total_pages
+    if page.total_records is not None:
+        walk.declared_records = page.total_records
+    if not links and expects_links:
+        walk.problems.append(f"list page without document links: {url}")
+    if len(page.items) >= MAX_ITEMS:
+        walk.problems.append(f"list page hit the {MAX_ITEMS}-link cap: {url}")
+
+
+def record_failure(walk: ColumnWalk, url: str, reason: str) -> None:
+    """A list page did not answer, or answered with an error or maintenance page."""
+    walk.visited.add(url)
+    walk.problems.append(f"list page {reason}: {url}")
+    walk.stopped = FAILED
+
+
+def add_pages(walk: ColumnWalk, page_urls: list[str]) -> None:
+    """Queue the list pages a page names, in order, each once (no list scan per page)."""
+    for url in page_urls:
+        if url not in walk.visited and url not in walk.queued:
+            walk.queued.add(url)
+            walk.queue.append(url)
+
+
+def stop_reason(walk: ColumnWalk, max_pages: int | None, more: bool) -> str | None:
+    """Why the walk stops now (None: go on). ``more``: is there a next page to ask for?"""
+    if walk.stopped:
+        return walk.stopped
+    if not more:
+        return END
+    if max_pages and walk.pages >= max_pages:
+        return MAX_PAGES
+    if not walk.full and walk.known_streak >= KNOWN_PAGES_TO_STOP:
+        return KNOWN_STREAK
+    return None
+
+
+def next_page(walk: ColumnWalk, max_pages: int | None) -> str | None:
+    """The next list page to fetch, or None when the walk stops (``walk.stopped`` says why)."""
+    walk.stopped = stop_reason(walk, max_pages, bool(walk.queue))
+    if walk.stopped:
+        return None
+    url = walk.queue.pop(0)
+    walk.visited.add(url)
+    return url
+
+
+@dataclass(slots=True)
+class Verdict:
+    """Whether a walk may decide delistings, and if not, why; ``healthy`` is False when the
+    listing itself looked wrong (not when a shallow walk simply stopped early)."""
+
+    complete: bool
+    note: str | None = None
+    healthy: bool = True
+
+
+def verdict(
+    walk: ColumnWalk,
+    history: ColumnHistory | None,
+    *,
+    now: str,
+    max_drop: float = DEFAULT_MAX_LISTING_DROP,
+    confirm_after: timedelta = timedelta(hours=24),
+) -> Verdict:
+    """Judge a finished walk (README "Lifecycle": when a listing is believed)."""
+    if walk.problems:
+        return Verdict(False, "; ".join(walk.problems), healthy=False)
+    if walk.stopped == KNOWN_STREAK:
+        return Verdict(False)
+    if walk.stopped == MAX_PAGES:
+        return Verdict(False, "stopped at max_pages: delistings cannot be decided")
+    if walk.stopped != END:
+        return Verdict(False, "walk did not finish", healthy=False)
+    count = len(walk.links)
+    if count == 0:
+        return Verdict(False, "listing is empty", healthy=False)
+    if walk.declared_pages is not None and walk.pages < walk.declared_pages:
+        note = f"walked {walk.pages} list pages, the pager declares {walk.declared_pages}"
+        return Verdict(False, note, healthy=False)
+    if walk.declared_records is not None and count < walk.declared_records:
+        note = f"found {count} links, the listing declares {walk.declared_records} records"
+        return Verdict(False, note, healthy=False)
+    short = _short_page(walk.page_counts)
+    if short is not None:
+        return Verdict(False, f"list page {short + 1} of {walk.pages} is short", healthy=False)
+    baseline = history.last_complete_links if history else None
+    if baseline and count < baseline * (1 - max_drop) and baseline - count > SMALL_DROP:
+        if _shrink_confirmed(count, history, now, confirm_after):
+            return Verdict(True, f"shrink confirmed: {count} links (was {baseline})")
+        note = f"listing shrank: {count} links, last complete walk {baseline}"
+        return Verdict(False, note, healthy=False)
+    return Verdict(True)
+
+
+def _short_page(counts: list[int]) -> int | None:
+    """The index of a page before the last that yields far fewer links than the fullest."""
+    if len(counts) < 3:
+        return None
+    fullest = max(counts)
+    for index, value in enumerate(counts[:-1]):
+        if value < fullest * SHORT_PAGE_SHARE:
+            return index
+    return None
+
+
+def _shrink_confirmed(
+    count: int, history: ColumnHistory | None, now: str, confirm_after: timedelta
+) -> bool:
+    """An earlier walk, long enough ago, found the same shrunk listing."""
+    if history is None or history.previous_links is None or history.previous_at is None:
+        return False
+    if not (history.previous_note or "").startswith("listing shrank"):
+        return False
+    agrees = abs(history.previous_links - count) <= max(1, count * SHRINK_AGREEMENT)
+    return agrees and parse_iso(now) - parse_iso(history.previous_at) >= confirm_after
+
+
+def full_walk_due(
+    start_urls: list[str], history: dict[str, ColumnHistory], now: str, every: timedelta
+) -> bool:
+    """A full walk is due when some column has no complete walk within ``every``."""
+    for url in start_urls:
+        last = history.get(url)
+        if last is None or last.last_complete_at is None:
+            return True
+        if parse_iso(now) - parse_iso(last.last_complete_at) >= every:
+            return True
+    return False
+
+
+def walk_record(site: str, walk: ColumnWalk, judged: Verdict) -> WalkRecord:
+    return WalkRecord(
+        site=site,
+        column_url=walk.start_url,
+        full_walk=walk.full,
+        pages=walk.pages,
+        links=len(walk.links),
+        reached_end=walk.stopped == END and not walk.problems,
+        complete=judged.complete,
+        healthy=judged.healthy,
+        note=judged.note,
+        declared_pages=walk.declared_pages,
+        declared_records=walk.declared_records,
+    )
