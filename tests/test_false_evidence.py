@@ -1,0 +1,204 @@
+"""A hostile or flaky server must never make the archive claim an edit or a removal.
+
+Each night below is a full walk (``--full``): the strongest case, when the crawl would
+decide delistings if it believed the listing. After each hostile night the test asserts
+that no ``delisted``, ``gone``, ``changed`` or ``new`` event appeared; withdrawal pages and
+redirects to 404 must instead give ``missing``. The last night is a control: with the
+server honest again, a real delisting is still found (so the guards are not just blind).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from replica_column import MAINTENANCE_HTML, ColumnWorld
+
+from crawler.demo.site import TRS_COLUMN, build_trs, trs_path
+
+DECISIONS = ("delisted", "gone", "changed", "new")
+# Detail pages served with 200 on a revisit, by document index.
+ERROR_PAGES = {
+    2: "<html><head><title>提示</title></head><body><p>对不起，内容不存在或已过期！</p></body></html>",
+    3: "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1>"
+    "<p>The page you requested could not be found.</p></body></html>",
+    4: "<html><head><title>提示</title></head><body><div><p>该信息已撤销</p></div></body></html>",
+    5: MAINTENANCE_HTML,
+}
+TO_HOME, TO_MISSING, TO_COLUMN = 6, 7, 8
+CONTROL = 9
+
+
+def events_per_night(world: ColumnWorld) -> Counter[tuple[str, str]]:
+    rows = world.query("SELECT substr(at, 1, 10) day, event FROM document_events")
+    return Counter((row["day"], row["event"]) for row in rows)
+
+
+def decisions_on(counts: Counter[tuple[str, str]], day: str) -> dict[str, int]:
+    return {event: counts[(day, event)] for event in DECISIONS if counts[(day, event)]}
+
+
+def capped_list_page(world: ColumnWorld) -> bytes:
+    """Page 1 with 2,000 document-like links before the real ones."""
+    page = build_trs([d for d in world.docs])[f"{TRS_COLUMN}index.html"].body.decode()
+    flood = "".join(
+        f'<li><a href="./202503/t20250301_1.html#n{n}">关于征集意见的公告第{n}号</a></li>'
+        for n in range(2000)
+    )
+    marker = '<ul class="list">'
+    return page.replace(marker, f"<ul class='flood'>{flood}</ul>{marker}", 1).encode()
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    with ColumnWorld(tmp_path_factory.mktemp("hostile"), revisit_days=0) as world:
+        index = f"{TRS_COLUMN}index.html"
+        world.night(0)
+        # 1: the first list page answers with an empty <ul> (pager intact).
+        world.list_override[index] = _empty_list(build_trs(world.docs)[index].body)
+        world.night(1, "--full")
+        # 2: the listing shows 3 of its 16 documents, on one page.
+        world.list_override = {index: build_trs(world.docs[:3])[index].body}
+        world.night(2, "--full")
+        # 3: "系统维护中" served with 200 for every page.
+        world.list_override = {index: MAINTENANCE_HTML.encode()}
+        world.detail_override = {d.key: MAINTENANCE_HTML.encode() for d in world.docs}
+        world.night(3, "--full")
+        # 4: session ids in every list link.
+        world.list_override, world.detail_override = {}, {}
+        world.session_links = True
+        world.night(4, "--full")
+        # 5: a one-page flood longer than the 2,000-link cap before the real links.
+        world.session_links = False
+        world.list_override = {index: capped_list_page(world)}
+        world.night(5, "--full")
+        # 6: error pages with 200 on revisit; redirects to home, to a 404, to the column.
+        world.list_override = {}
+        world.detail_override = {world.doc(i).key: html.encode() for i, html in ERROR_PAGES.items()}
+        base = world.server.url
+        world.site.redirects = {
+            trs_path(world.doc(TO_HOME)): f"{base}/",
+            trs_path(world.doc(TO_MISSING)): f"{base}/404.html",
+            trs_path(world.doc(TO_COLUMN)): f"{base}{index}",
+        }
+        world.extra_pages = {"/": build_trs(world.docs)[index]}
+        world.night(6, "--full")
+        # 7: the server is honest again, and one document really left the listing.
+        world.detail_override, world.site.redirects, world.extra_pages = {}, {}, {}
+        world.unlisted.add(world.doc(CONTROL).key)
+        world.night(7, "--full")
+        yield world, events_per_night(world)
+
+
+def _empty_list(page: bytes) -> bytes:
+    html = page.decode()
+    start = html.index('<ul class="list">')
+    end = html.index("</ul>", start)
+    return (html[: html.index(">", start) + 1] + html[end:]).encode()
+
+
+@pytest.mark.parametrize(
+    ("night", "what"),
+    [
+        ("2025-04-02", "an empty list page"),
+        ("2025-04-03", "a listing showing 3 of its 16 documents"),
+        ("2025-04-04", "a maintenance page served with 200 everywhere"),
+        ("2025-04-05", "session ids in list links"),
+        ("2025-04-06", "a list page over the link cap"),
+    ],
+)
+def test_hostile_listing_decides_nothing(hostile, night: str, what: str) -> None:
+    _, counts = hostile
+    assert decisions_on(counts, night) == {}, what
+
+
+@pytest.mark.parametrize("night", ["2025-04-02", "2025-04-03", "2025-04-04", "2025-04-06"])
+def test_hostile_listing_recorded_unhealthy(hostile, night: str) -> None:
+    world, _ = hostile
+    rows = world.query(
+        "SELECT rs.healthy FROM run_sites rs JOIN runs r ON r.id = rs.run_id"
+        " WHERE substr(r.started_at, 1, 10) = ?",
+        night,
+    )
+    assert [r["healthy"] for r in rows] == [0]
+
+
+def test_session_ids_add_no_documents(hostile) -> None:
+    world, _ = hostile
+    assert world.query("SELECT count(*) n FROM documents")[0]["n"] == len(world.docs)
+
+
+def test_error_pages_never_become_versions(hostile) -> None:
+    _, counts = hostile
+    assert decisions_on(counts, "2025-04-07") == {}
+
+
+def test_error_page_title_never_replaces_the_title(hostile) -> None:
+    world, _ = hostile
+    assert (
+        world.query("SELECT count(*) n FROM documents WHERE title IN ('提示', 'Not Found')")[0]["n"]
+        == 0
+    )
+
+
+@pytest.mark.parametrize(
+    "index", [2, 3, 4], ids=["内容不存在或已过期", "English not found", "该信息已撤销"]
+)
+def test_withdrawal_page_is_missing_evidence(hostile, index: int) -> None:
+    world, _ = hostile
+    assert world.events(index)[:2] == ["new", "missing"]
+
+
+def test_maintenance_page_on_a_document_is_not_evidence(hostile) -> None:
+    world, _ = hostile
+    assert world.events(5) == ["new"]
+
+
+@pytest.mark.parametrize(
+    "index", [TO_HOME, TO_MISSING, TO_COLUMN], ids=["to home", "to a 404", "to the column"]
+)
+def test_redirect_away_is_missing_evidence(hostile, index: int) -> None:
+    world, _ = hostile
+    assert world.events(index)[:2] == ["new", "missing"]
+
+
+def test_home_page_never_archived_as_a_document(hostile) -> None:
+    world, _ = hostile
+    assert world.query("SELECT count(*) n FROM documents WHERE url LIKE '%/'")[0]["n"] == 0
+
+
+def test_control_real_delisting_still_found(hostile) -> None:
+    world, _ = hostile
+    assert world.events(CONTROL) == ["new", "delisted"]
+
+
+def test_control_night_decides_only_the_real_delisting(hostile) -> None:
+    _, counts = hostile
+    assert decisions_on(counts, "2025-04-08") == {"delisted": 1}
+
+
+# --- a site down for two nights --------------------------------------------------------
+@pytest.fixture(scope="module")
+def outage(tmp_path_factory):
+    with ColumnWorld(tmp_path_factory.mktemp("outage")) as world:
+        world.night(0)
+        world.site.down_status = 404
+        world.night(1)
+        world.night(2)
+        world.site.down_status = None
+        world.night(3)
+        yield world
+
+
+def test_site_wide_404_nights_make_nothing_missing_or_gone(outage) -> None:
+    assert outage.event_count("missing", "gone", "delisted") == 0
+
+
+def test_site_wide_404_night_recorded_as_unhealthy(outage) -> None:
+    rows = outage.query("SELECT healthy, health_note FROM run_sites ORDER BY run_id")
+    assert [r["healthy"] for r in rows] == [1, 0, 0, 1]
+
+
+def test_site_wide_404_night_says_what_it_held_back(outage) -> None:
+    note = outage.query("SELECT health_note FROM run_sites ORDER BY run_id")[1]["health_note"]
+    assert "missing answers not counted" in note
