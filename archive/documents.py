@@ -100,6 +100,17 @@ class DocumentStore:
         ).fetchone()
         return None if row is None else int(row[0])
 
+    def versions_of(self, url: str) -> list[tuple[int, str, dict[str, Any]]]:
+        """(version, fetched_at, record) of a document, oldest first (by URL now or before,
+        or by its id given as digits)."""
+        doc_id = int(url) if url.isdigit() else self.document_id_ever(url)
+        rows = self.conn.execute(
+            "SELECT version, fetched_at, record FROM versions WHERE document_id = ?"
+            " ORDER BY version",
+            (doc_id,),
+        )
+        return [(row[0], row[1], json.loads(row[2])) for row in rows]
+
     def events(self, url: str) -> list[str]:
         """The event names of a document, oldest first (by its URL now or any it had)."""
         doc_id = self.document_id_ever(url)

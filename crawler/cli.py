@@ -147,6 +147,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--output", metavar="FILE", help="write here instead of standard output")
 
+    diff = add(
+        "diff",
+        "Show what changed between two versions of a document: fields, then paragraphs.",
+        "govarchive diff http://127.0.0.1:8701/zwgk/fzzfjs/202503/t20250325_10001.html",
+        "govarchive diff 17 --from 1 --to 3 --db archive.db",
+    )
+    diff.add_argument("document", metavar="URL|ID", help="the document's URL or id")
+    _db_arg(diff)
+    diff.add_argument(
+        "--from", dest="from_version", type=int, metavar="N", help="older version (default: to-1)"
+    )
+    diff.add_argument(
+        "--to", dest="to_version", type=int, metavar="M", help="newer version (default: latest)"
+    )
+    diff.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the changes (default: when printing to a terminal)",
+    )
+
     schedule = add(
         "schedule",
         "Run the nightly scheduler (APScheduler) over the registry; see scheduler.py.",
@@ -339,6 +360,38 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from archive.diff import diff_records, render_text
+    from parsers.urls import canonical_url
+
+    db = Path(args.db)
+    if not db.exists():
+        raise UserError(f"no archive at {db}")
+    key = args.document if args.document.isdigit() else canonical_url(args.document)
+    with _open_archive(db) as archive:
+        versions = {number: (at, record) for number, at, record in archive.versions_of(key)}
+    if not versions:
+        raise UserError(f"no document {args.document!r} in {db}")
+    newest = max(versions)
+    to_version = args.to_version or newest
+    from_version = args.from_version or to_version - 1
+    for number in (to_version, from_version):
+        if number not in versions:
+            raise UserError(f"no version {number} (versions 1 to {newest})")
+    if len(versions) == 1:
+        print(f"{versions[newest][1]['url']}: one version only, fetched {versions[newest][0]}")
+        return 0
+    colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    (old_at, old), (new_at, new) = versions[from_version], versions[to_version]
+    diff = diff_records(old, new)
+    print(new.get("url") or args.document)
+    print(f"version {from_version} ({old_at}) → version {to_version} ({new_at}): {diff.summary()}")
+    text = render_text(diff, colour=colour)
+    if text:
+        print(text)
+    return 0
+
+
 def cmd_schedule(args: argparse.Namespace) -> int:
     import scheduler
 
@@ -353,6 +406,7 @@ COMMANDS = {
     "sites": cmd_sites,
     "reparse": cmd_reparse,
     "export": cmd_export,
+    "diff": cmd_diff,
     "schedule": cmd_schedule,
 }
 
@@ -369,6 +423,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        # The reader went away (`govarchive diff … | head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (UserError, RegistryError, SchemaError, SitesBusy) as exc:
         print(f"govarchive {args.command}: {exc}", file=sys.stderr)
         return 2

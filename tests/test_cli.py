@@ -79,13 +79,62 @@ def test_sites_lists_the_registry() -> None:
     assert "wangcang" in out and "[unverified]" in out
 
 
-def test_demo_twice_on_one_archive_adds_nothing(tmp_path) -> None:
-    import sqlite3
-
-    db = tmp_path / "archive.db"
+@pytest.fixture(scope="module")
+def demo_twice(tmp_path_factory):
+    """``govarchive demo`` run twice on one archive: (archive path, first and second output)."""
+    db = tmp_path_factory.mktemp("demo") / "archive.db"
     first = run_cli("demo", "--db", str(db)).stdout
     second = run_cli("demo", "--db", str(db)).stdout
+    return db, first, second
+
+
+def test_demo_twice_on_one_archive_adds_nothing(demo_twice) -> None:
+    import sqlite3
+
+    db, first, second = demo_twice
     conn = sqlite3.connect(db)
     counts = conn.execute("SELECT count(*), sum(version_count) FROM documents").fetchone()
     conn.close()
     assert ("33 documents" in first, "33 documents" in second, counts) == (True, True, (33, 34))
+
+
+@pytest.mark.parametrize(
+    ("day", "events"),
+    [(1, ["new: 32"]), (2, ["new: 1", "changed: 1", "missing: 1"]), (3, ["gone: 1"])],
+)
+def test_demo_names_each_days_events(demo_twice, day: int, events: list[str]) -> None:
+    _, first, _ = demo_twice
+    section = first.split(f"-- day {day}:", 1)[1].split("-- day", 1)[0]
+    assert [e for e in events if f"   {e} —" in section] == events
+
+
+def test_demo_points_at_the_diff_of_its_edit(demo_twice) -> None:
+    _, first, _ = demo_twice
+    assert "see the edit: .venv/bin/govarchive diff http://127.0.0.1:" in first
+
+
+def test_diff_shows_the_demo_edit(demo_twice) -> None:
+    db, first, _ = demo_twice
+    url = first.split("govarchive diff ", 1)[1].split()[0]
+    out = run_cli("diff", url, "--db", str(db)).stdout
+    assert "{+（2025年4月修订：补充整改时限为2025年6月底前。）+}" in out
+
+
+def test_diff_says_what_changed(demo_twice) -> None:
+    db, first, _ = demo_twice
+    url = first.split("govarchive diff ", 1)[1].split()[0]
+    out = run_cli("diff", url, "--db", str(db)).stdout
+    assert "version 1" in out and "version 2" in out and "1 paragraph(s) changed" in out
+
+
+def test_diff_unknown_document_exits_2(demo_twice) -> None:
+    db, _, _ = demo_twice
+    done = run_cli("diff", "http://example.gov.cn/none.html", "--db", str(db), check=False)
+    assert (done.returncode, "no document" in done.stderr) == (2, True)
+
+
+def test_diff_bad_version_exits_2(demo_twice) -> None:
+    db, first, _ = demo_twice
+    url = first.split("govarchive diff ", 1)[1].split()[0]
+    done = run_cli("diff", url, "--to", "9", "--db", str(db), check=False)
+    assert (done.returncode, "no version 9" in done.stderr) == (2, True)

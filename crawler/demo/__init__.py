@@ -130,8 +130,12 @@ def run_demo(db: Path, out: TextIO = sys.stdout) -> int:
             if done.returncode != 0:
                 print(f"crawl failed with exit code {done.returncode}", file=out)
                 return done.returncode
+            print_day_events(db, out)
     with Archive(db) as archive:
         counts = archive.counts()
+        edited = archive.conn.execute(
+            "SELECT url FROM documents WHERE version_count > 1 ORDER BY last_changed DESC LIMIT 1"
+        ).fetchone()
     print(
         "\ngovarchive demo: {documents} documents ({live} live, {gone} removed, {delisted} delisted),"
         " {versions} versions, {attachments} attachments, {fetch_errors} fetch errors,"
@@ -140,5 +144,27 @@ def run_demo(db: Path, out: TextIO = sys.stdout) -> int:
         ),
         file=out,
     )
-    print(f"archive: {db}\nbrowse it: govarchive serve --db {db}", file=out)
+    print(f"archive: {db}", file=out)
+    if edited:
+        print(f"see the edit: .venv/bin/govarchive diff {edited[0]} --db {db}", file=out)
+    print(f"browse it:    make serve   (or .venv/bin/govarchive serve --db {db})", file=out)
     return 0
+
+
+def print_day_events(db: Path, out: TextIO) -> None:
+    """The lifecycle events the latest crawl recorded, by kind, with a few titles."""
+    from archive import Archive
+
+    with Archive(db) as archive:
+        rows = archive.conn.execute(
+            "SELECT e.event, d.title FROM document_events e JOIN documents d"
+            " ON d.id = e.document_id WHERE e.run_id = (SELECT max(id) FROM runs) ORDER BY e.id"
+        ).fetchall()
+    by_event: dict[str, list[str]] = {}
+    for event, title in rows:
+        by_event.setdefault(event, []).append(title or "(untitled)")
+    if not by_event:
+        print("   events: none (nothing new, edited or removed)", file=out)
+    for event, titles in by_event.items():
+        shown = "; ".join(titles[:2]) + (f"; … {len(titles) - 2} more" if len(titles) > 2 else "")
+        print(f"   {event}: {len(titles)} — {shown}", file=out)

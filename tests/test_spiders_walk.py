@@ -1,0 +1,157 @@
+"""spiders.walk: paging, stopping and the verdict on a listing walk, without Scrapy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from archive.walks import ColumnHistory
+from parsers.listing import MAX_ITEMS, ListItem, ListPage
+from spiders.walk import (
+    END,
+    KNOWN_STREAK,
+    MAX_PAGES,
+    ColumnWalk,
+    add_pages,
+    full_walk_due,
+    next_page,
+    record_failure,
+    record_page,
+    verdict,
+)
+
+COLUMN = "http://x.gov.cn/col/index.html"
+PAGES = [COLUMN, "http://x.gov.cn/col/index_1.html", "http://x.gov.cn/col/index_2.html"]
+NOW = "2025-04-08T02:00:00+08:00"
+
+
+def links(page: int, count: int = 10) -> list[str]:
+    return [f"http://x.gov.cn/col/t2025_{page}_{n}.html" for n in range(count)]
+
+
+def walk_all(full: bool, counts=(10, 10, 5), new=(0, 0, 0), declared=3) -> ColumnWalk:
+    walk = ColumnWalk(COLUMN, full=full)
+    url = COLUMN
+    for index, count in enumerate(counts):
+        record_page(walk, url, ListPage(total_pages=declared), links(index, count), new[index])
+        add_pages(walk, PAGES[:declared])
+        url = next_page(walk, max_pages=None)
+        if url is None:
+            break
+    return walk
+
+
+def test_full_walk_reaches_the_end() -> None:
+    assert walk_all(full=True).stopped == END
+
+
+def test_shallow_walk_stops_after_two_known_pages() -> None:
+    assert walk_all(full=False).stopped == KNOWN_STREAK
+
+
+def test_shallow_walk_goes_on_while_pages_have_new_links() -> None:
+    assert walk_all(full=False, new=(3, 0, 0)).stopped == END
+
+
+def test_max_pages_stops() -> None:
+    walk = ColumnWalk(COLUMN, full=True)
+    record_page(walk, COLUMN, ListPage(), links(0), 0)
+    add_pages(walk, PAGES)
+    assert (next_page(walk, max_pages=1), walk.stopped) == (None, MAX_PAGES)
+
+
+def test_pages_queued_once() -> None:
+    walk = ColumnWalk(COLUMN, full=True)
+    add_pages(walk, PAGES)
+    add_pages(walk, PAGES)
+    assert walk.queue == PAGES[1:]
+
+
+def test_complete_walk_believed() -> None:
+    assert verdict(walk_all(full=True), None, now=NOW).complete
+
+
+def test_shallow_walk_decides_nothing_but_is_healthy() -> None:
+    judged = verdict(walk_all(full=False), None, now=NOW)
+    assert (judged.complete, judged.healthy) == (False, True)
+
+
+def test_empty_page_is_unhealthy() -> None:
+    judged = verdict(walk_all(full=True, counts=(0, 10, 5)), None, now=NOW)
+    assert (judged.complete, judged.healthy) == (False, False)
+
+
+def test_short_middle_page_not_believed() -> None:
+    assert not verdict(walk_all(full=True, counts=(10, 2, 5)), None, now=NOW).complete
+
+
+def test_pager_total_disagreeing_not_believed() -> None:
+    walk = walk_all(full=True, counts=(10, 10), declared=2)
+    walk.declared_pages = 3
+    assert not verdict(walk, None, now=NOW).complete
+
+
+def test_declared_records_missing_not_believed() -> None:
+    walk = walk_all(full=True)
+    walk.declared_records = 40
+    assert not verdict(walk, None, now=NOW).complete
+
+
+def test_link_cap_not_believed() -> None:
+    walk = ColumnWalk(COLUMN, full=True)
+    items = [ListItem(url=u, title="t") for u in links(0, MAX_ITEMS)]
+    record_page(walk, COLUMN, ListPage(items=items), links(0, MAX_ITEMS), 0)
+    next_page(walk, max_pages=None)
+    assert not verdict(walk, None, now=NOW).complete
+
+
+def test_failed_page_not_believed() -> None:
+    walk = ColumnWalk(COLUMN, full=True)
+    record_page(walk, COLUMN, ListPage(), links(0), 0)
+    record_failure(walk, PAGES[1], "http-500")
+    assert verdict(walk, None, now=NOW).note == f"list page http-500: {PAGES[1]}"
+
+
+def test_sharp_shrink_not_believed() -> None:
+    history = ColumnHistory(last_complete_links=25)
+    assert not verdict(walk_all(full=True, counts=(3,), declared=1), history, now=NOW).complete
+
+
+def test_small_loss_believed() -> None:
+    history = ColumnHistory(last_complete_links=26)
+    assert verdict(walk_all(full=True), history, now=NOW).complete
+
+
+def test_shrink_confirmed_by_an_earlier_walk_a_day_before() -> None:
+    history = ColumnHistory(
+        last_complete_links=25,
+        previous_links=3,
+        previous_at="2025-04-07T02:00:00+08:00",
+        previous_note="listing shrank: 3 links, last complete walk 25",
+    )
+    walk = walk_all(full=True, counts=(3,), declared=1)
+    assert verdict(walk, history, now=NOW, confirm_after=timedelta(hours=24)).complete
+
+
+def test_shrink_seen_twice_within_hours_not_confirmed() -> None:
+    history = ColumnHistory(
+        last_complete_links=25,
+        previous_links=3,
+        previous_at="2025-04-08T00:00:00+08:00",
+        previous_note="listing shrank: 3 links, last complete walk 25",
+    )
+    walk = walk_all(full=True, counts=(3,), declared=1)
+    assert not verdict(walk, history, now=NOW, confirm_after=timedelta(hours=24)).complete
+
+
+def test_full_walk_due_without_history() -> None:
+    assert full_walk_due([COLUMN], {}, NOW, timedelta(days=7))
+
+
+def test_full_walk_not_due_within_the_window() -> None:
+    history = {COLUMN: ColumnHistory(last_complete_at="2025-04-05T02:00:00+08:00")}
+    assert not full_walk_due([COLUMN], history, NOW, timedelta(days=7))
+
+
+def test_full_walk_due_after_the_window() -> None:
+    history = {COLUMN: ColumnHistory(last_complete_at="2025-04-01T02:00:00+08:00")}
+    assert full_walk_due([COLUMN], history, NOW, timedelta(days=7))
