@@ -29,6 +29,36 @@ CANNED_QUERIES: dict[str, dict[str, str]] = {
         "sql": "SELECT id, site, title, doc_date, issuer, doc_no, url, gone_at, version_count"
         " FROM documents WHERE status = 'gone' ORDER BY gone_at DESC",
     },
+    "delisted": {
+        "title": "Delisted",
+        "description": "Documents a complete listing walk no longer shows while their URL answers.",
+        "sql": "SELECT d.id, d.site, d.title, d.doc_date, d.issuer, d.doc_no, d.url, d.delisted_at"
+        " FROM documents d WHERE d.delisted_at IS NOT NULL ORDER BY d.delisted_at DESC",
+    },
+    "restored": {
+        "title": "Restored",
+        "description": "Documents that answered again after they were confirmed gone.",
+        "sql": "SELECT d.id, d.site, d.title, e.at AS restored_at, d.gone_at, d.status, d.url"
+        " FROM document_events e JOIN documents d ON d.id = e.document_id"
+        " WHERE e.event = 'restored' ORDER BY e.at DESC",
+    },
+    "events_this_week": {
+        "title": "Lifecycle events this week",
+        "description": "Every new, changed, delisted, relisted, missing, recovered, gone,"
+        " restored and moved document of the last seven days, with its evidence.",
+        "sql": "SELECT e.at, e.event, d.site, d.title, e.reason, e.http_status, e.fetch_id,"
+        " e.evidence, e.url FROM document_events e JOIN documents d ON d.id = e.document_id"
+        f" WHERE e.at >= {_WEEK_AGO} ORDER BY e.id DESC",
+    },
+    "document_events": {
+        "title": "A document's lifecycle",
+        "description": "Every event of the document at :url (its URL now or one it had).",
+        "sql": "SELECT e.id, e.at, e.event, e.reason, e.http_status, e.fetch_id, e.version,"
+        " e.evidence, e.url FROM document_events e WHERE e.document_id = coalesce("
+        "(SELECT id FROM documents WHERE url = :url),"
+        " (SELECT document_id FROM document_events WHERE url = :url ORDER BY id DESC LIMIT 1))"
+        " ORDER BY e.id",
+    },
     "same_document_on_several_sites": {
         "title": "Same document on several URLs or sites",
         "description": "Documents with the same content hash at more than one URL.",
@@ -56,6 +86,8 @@ FACETS: dict[str, list[Any]] = {
     "fetches": ["error", "kind", "status"],
     "attachments": ["mime_type"],
     "run_sites": ["site", "healthy"],
+    "document_events": ["event", "reason"],
+    "column_walks": ["site", "complete"],
 }
 
 

@@ -206,3 +206,26 @@ def test_v3_migration_search_still_works(v3_archive) -> None:
             "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH '正文'"
         ).fetchone()[0]
     assert hits == 5
+
+
+def test_every_canned_query_runs(archive: Archive) -> None:
+    from archive.datasette_meta import CANNED_QUERIES
+
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.mark_delisted(URL, at=DAY2)
+    failed = []
+    for name, query in CANNED_QUERIES.items():
+        try:
+            archive.conn.execute(query["sql"], {"url": URL}).fetchall()
+        except sqlite3.Error as exc:
+            failed.append(f"{name}: {exc}")
+    assert failed == []
+
+
+def test_lifecycle_canned_query_lists_the_events(archive: Archive) -> None:
+    from archive.datasette_meta import CANNED_QUERIES
+
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.mark_delisted(URL, at=DAY2)
+    rows = archive.conn.execute(CANNED_QUERIES["document_events"]["sql"], {"url": URL})
+    assert [r["event"] for r in rows] == ["new", "delisted"]
