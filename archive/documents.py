@@ -149,8 +149,11 @@ class DocumentStore:
         values = record_values(record)
         with self.transaction():
             row = self._row(record.url)
-            if row is None and moved_from and moved_from != record.url:
-                row = self._move(moved_from, record.url, moved_via, seen, stamp)
+            if moved_from and moved_from != record.url:
+                if row is None:
+                    row = self._move(moved_from, record.url, moved_via, seen, stamp)
+                else:
+                    self._moved_onto(moved_from, row, moved_via, seen, stamp)
             if row is None:
                 cache = {"list_date": list_date, "etag": etag, "last_modified": last_modified}
                 self._insert(record, site, values, digest, raw_sha256, seen, stamp, cache)
@@ -377,6 +380,31 @@ class DocumentStore:
             evidence={"from": old_url, "to": new_url},
         )  # fmt: skip
         return self._row(new_url)
+
+    def _moved_onto(
+        self, old_url: str, target: sqlite3.Row, via: str | None, seen: Observation, stamp: str
+    ) -> None:
+        """The old URL now leads to a document archived separately: say so once, on the old
+        document (both rows stay; the event links them)."""
+        old = self._row(old_url)
+        if old is None or old["id"] == target["id"]:
+            return
+        last = self.conn.execute(
+            "SELECT event, evidence FROM document_events WHERE document_id = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (old["id"],),
+        ).fetchone()
+        if (
+            last is not None
+            and last["event"] == MOVED
+            and target["url"] in (last["evidence"] or "")
+        ):
+            return
+        add_event(
+            self.conn, int(old["id"]), MOVED, url=old_url, at=stamp, run_id=seen.run_id,
+            fetch_id=seen.fetch_id, http_status=seen.http_status, reason=via,
+            evidence={"from": old_url, "to": target["url"], "to_document": int(target["id"])},
+        )  # fmt: skip
 
     def _insert(
         self,

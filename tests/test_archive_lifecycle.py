@@ -229,3 +229,12 @@ def test_lifecycle_canned_query_lists_the_events(archive: Archive) -> None:
     archive.mark_delisted(URL, at=DAY2)
     rows = archive.conn.execute(CANNED_QUERIES["document_events"]["sql"], {"url": URL})
     assert [r["event"] for r in rows] == ["new", "delisted"]
+
+
+def test_move_onto_a_separately_archived_document_links_them_once(archive: Archive) -> None:
+    new_url = "http://example.gov.cn/b/t20250301_9.html"
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_document(record(url=new_url), site="s", run_id=None, at=DAY2)
+    for day in (DAY2, DAY3):
+        archive.record_document(record(url=new_url), site="s", run_id=None, moved_from=URL, at=day)
+    assert archive.events(URL) == ["new", "moved"]

@@ -106,6 +106,24 @@ def test_edited_twice_three_versions(story) -> None:
     assert rows[0]["n"] == 3
 
 
+@pytest.mark.parametrize(
+    ("versions", "added"),
+    [((1, 2), "（第一次修订：补充整改时限。）"), ((2, 3), "（第二次修订：明确责任单位。）")],
+    ids=["first edit", "second edit"],
+)
+def test_each_edit_has_its_diff(story, versions: tuple[int, int], added: str) -> None:
+    from archive.diff import diff_records
+
+    with Archive(story.db) as archive:
+        url = archive.conn.execute(
+            "SELECT url FROM documents WHERE title = ?", (story.doc(EDITED).title,)
+        ).fetchone()[0]
+        records = {number: record for number, _, record in archive.versions_of(url)}
+    diff = diff_records(records[versions[0]], records[versions[1]])
+    marks = [s.text for p in diff.changed for s in p.segments if s.kind == "added"]
+    assert marks == [added]
+
+
 def test_delisted_when_a_due_full_walk_misses_it(story) -> None:
     assert story.events(DELISTED)[:2] == ["new", "delisted"]
 
