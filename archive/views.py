@@ -1,0 +1,321 @@
+"""The archivist's pages inside Datasette (plugin routes; no separate web app).
+
+* ``/DB/-/document/ID`` — a document as a person reads it: title, a metadata card, its
+  lifecycle events, the body (sanitised HTML), attachments served from the archive, the
+  raw capture, and every version with its diff inline;
+* ``/DB/-/attachment/SHA256`` — a stored attachment, by hash, with its type and original
+  name (no path is ever built from the request);
+* ``/DB/-/raw/SHA256`` — a raw capture, decompressed, under ``Content-Security-Policy:
+  sandbox`` so nothing in it runs;
+* ``/DB/-/search?q=…`` — ranked full-text search with highlighted snippets, covering the
+  body and the attachments' text;
+* ``/DB/-/feed/KIND.atom`` and ``/DB/-/feed/SITE/KIND.atom`` — Atom feeds of new, changed,
+  delisted and gone documents (``events`` for all of them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import zlib
+from datetime import datetime
+from html import escape
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from xml.sax.saxutils import escape as xml_escape
+
+import jinja2
+from datasette.utils.asgi import Response
+
+from archive.diff import diff_records
+from archive.files import storage_dir
+from archive.lifecycle import EVENTS
+
+FEED_KINDS: dict[str, tuple[str, ...]] = {
+    "new": ("new",),
+    "changed": ("changed",),
+    "delisted": ("delisted",),
+    "gone": ("gone",),
+    "events": EVENTS,
+}
+FEED_ENTRIES = 100
+SEARCH_RESULTS = 50
+SNIPPET_TOKENS = 24
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+# Sentinels around a match in snippet(): never in text, replaced after escaping.
+_OPEN, _CLOSE = "\x02", "\x03"
+_ENV = jinja2.Environment(
+    loader=jinja2.FunctionLoader(
+        lambda name: (resources.files("archive") / "templates" / name).read_text("utf-8")
+    ),
+    autoescape=True,
+)
+METADATA_FIELDS: tuple[tuple[str, str], ...] = (
+    ("issuer", "发文机关"),
+    ("doc_date", "成文日期"),
+    ("publish_date", "发布日期"),
+    ("index_no", "索引号"),
+    ("doc_no", "文号"),
+    ("topic", "主题分类"),
+    ("validity", "有效性"),
+    ("site", "站点"),
+)
+
+
+def routes() -> list[tuple[str, Any]]:
+    return [
+        (r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)$", document_page),
+        (r"^/(?P<db>[^/]+)/-/attachment/(?P<sha>[0-9a-f]{64})$", attachment_file),
+        (r"^/(?P<db>[^/]+)/-/raw/(?P<sha>[0-9a-f]{64})$", raw_capture),
+        (r"^/(?P<db>[^/]+)/-/search$", search_page),
+        (r"^/(?P<db>[^/]+)/-/feed/(?P<kind>[a-z]+)\.atom$", feed),
+        (r"^/(?P<db>[^/]+)/-/feed/(?P<site>[a-z0-9_-]+)/(?P<kind>[a-z]+)\.atom$", feed),
+    ]
+
+
+def _database(datasette: Any, request: Any) -> Any:
+    name = request.url_vars["db"]
+    try:
+        return datasette.get_database(name)
+    except KeyError:
+        return None
+
+
+def _not_found(what: str) -> Response:
+    return Response.html(f"<h1>Not found</h1><p>{escape(what)}</p>", status=404)
+
+
+def _render(template: str, **context: Any) -> Response:
+    return Response.html(_ENV.get_template(template).render(**context))
+
+
+# --- the document page ----------------------------------------------------------------
+async def document_page(datasette: Any, request: Any) -> Response:
+    db = _database(datasette, request)
+    if db is None:
+        return _not_found("no such database")
+    doc_id = int(request.url_vars["id"])
+    rows = (await db.execute("SELECT * FROM documents WHERE id = ?", [doc_id])).rows
+    if not rows:
+        return _not_found(f"no document {doc_id}")
+    doc = dict(rows[0])
+    events = [
+        dict(r)
+        for r in (
+            await db.execute(
+                "SELECT at, event, reason, http_status, fetch_id, evidence, url"
+                " FROM document_events WHERE document_id = ? ORDER BY id",
+                [doc_id],
+            )
+        ).rows
+    ]
+    attachments = [
+        dict(r)
+        for r in (
+            await db.execute(
+                "SELECT name, url, sha256, mime_type, size, error FROM attachments"
+                " WHERE document_id = ? ORDER BY id",
+                [doc_id],
+            )
+        ).rows
+    ]
+    versions = [
+        (r["version"], r["fetched_at"], json.loads(r["record"]), r["raw_sha256"])
+        for r in (
+            await db.execute(
+                "SELECT version, fetched_at, record, raw_sha256 FROM versions"
+                " WHERE document_id = ? ORDER BY version",
+                [doc_id],
+            )
+        ).rows
+    ]
+    timeline = []
+    for index, (number, at, record, raw) in enumerate(versions):
+        diff = diff_records(versions[index - 1][2], record) if index else None
+        timeline.append({"version": number, "at": at, "raw": raw, "diff": diff})
+    return _render(
+        "document.html",
+        db=db.name,
+        doc=doc,
+        metadata=[(label, doc.get(name)) for name, label in METADATA_FIELDS if doc.get(name)],
+        events=events,
+        attachments=attachments,
+        timeline=list(reversed(timeline)),
+        body_html=_markup(doc.get("body_html") or ""),
+        size=_size,
+    )
+
+
+def _markup(html: str) -> Any:
+    """The archive's sanitised body HTML (sanitised at parse time: no scripts, handlers,
+    frames or javascript: links), shown as HTML."""
+    from markupsafe import Markup
+
+    return Markup(html)
+
+
+def _size(value: int | None) -> str:
+    if value is None:
+        return ""
+    for unit in ("B", "KB", "MB"):
+        if value < 1024 or unit == "MB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(value)
+
+
+# --- stored files ---------------------------------------------------------------------
+def _header_name(name: str) -> str:
+    """An attachment's name for Content-Disposition: format characters (bidi controls
+    such as U+202E), controls and quotes removed."""
+    cleaned = "".join(
+        c for c in name if unicodedata.category(c) not in ("Cf", "Cc") and c not in '"\\'
+    )
+    return cleaned.strip() or "attachment"
+
+
+async def attachment_file(datasette: Any, request: Any) -> Response:
+    db = _database(datasette, request)
+    sha = request.url_vars["sha"]
+    if db is None or db.path is None or not _SHA.match(sha):
+        return _not_found("no such attachment")
+    rows = (
+        await db.execute("SELECT name, mime_type FROM attachments WHERE sha256 = ? LIMIT 1", [sha])
+    ).rows
+    if not rows:
+        return _not_found("no such attachment")
+    path = storage_dir(db.path) / sha[:2] / sha
+    if not path.is_file():
+        return _not_found("the stored file is missing")
+    name = _header_name(rows[0]["name"] or "attachment")
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return Response(
+        Path(path).read_bytes(),
+        content_type=rows[0]["mime_type"] or "application/octet-stream",
+        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+async def raw_capture(datasette: Any, request: Any) -> Response:
+    db = _database(datasette, request)
+    if db is None:
+        return _not_found("no such database")
+    rows = (
+        await db.execute(
+            "SELECT content, compression, content_type FROM raw_pages WHERE sha256 = ?",
+            [request.url_vars["sha"]],
+        )
+    ).rows
+    if not rows:
+        return _not_found("no such capture")
+    row = rows[0]
+    body = zlib.decompress(row["content"]) if row["compression"] == "zlib" else row["content"]
+    content_type = row["content_type"] or "text/html"
+    if not content_type.lower().startswith(("text/", "application/xhtml")):
+        content_type = "text/plain; charset=utf-8"
+    return Response(
+        body,
+        content_type=content_type,
+        headers={
+            # sandbox without allow-scripts: nothing in the capture runs, and it cannot
+            # reach this origin; no fetches of its own either.
+            "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+# --- search ------------------------------------------------------------------------------
+def match_expression(query: str) -> str:
+    """A user's words as an FTS5 query: each term a quoted phrase, all required."""
+    terms = [t.replace('"', "") for t in query.split()]
+    return " ".join(f'"{t}"' for t in terms if t)
+
+
+def _highlight(snippet: str | None) -> Any:
+    from markupsafe import Markup
+
+    text = escape(snippet or "")
+    return Markup(text.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
+
+
+async def search_page(datasette: Any, request: Any) -> Response:
+    db = _database(datasette, request)
+    if db is None:
+        return _not_found("no such database")
+    query = (request.args.get("q") or "").strip()
+    results: list[dict[str, Any]] = []
+    if match_expression(query):
+        rows = (
+            await db.execute(
+                "SELECT d.id, d.title, d.site, d.issuer, d.doc_date, d.status,"
+                f" snippet(documents_fts, -1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS})"
+                " AS snippet FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid"
+                f" WHERE documents_fts MATCH ? ORDER BY rank LIMIT {SEARCH_RESULTS}",
+                [match_expression(query)],
+            )
+        ).rows
+        results = [{**dict(r), "snippet": _highlight(r["snippet"])} for r in rows]
+    return _render("search.html", db=db.name, query=query, results=results)
+
+
+# --- feeds -------------------------------------------------------------------------------
+async def feed(datasette: Any, request: Any) -> Response:
+    db = _database(datasette, request)
+    kind = request.url_vars["kind"]
+    if db is None or kind not in FEED_KINDS:
+        return _not_found("no such feed")
+    site = request.url_vars.get("site")
+    events = FEED_KINDS[kind]
+    sql = (
+        "SELECT e.id, e.at, e.event, e.reason, d.id AS document_id, d.title, d.site, d.issuer,"
+        " e.url FROM document_events e JOIN documents d ON d.id = e.document_id"
+        f" WHERE e.event IN ({', '.join('?' * len(events))})"
+    )
+    params: list[Any] = list(events)
+    if site:
+        sql += " AND d.site = ?"
+        params.append(site)
+    sql += f" ORDER BY e.id DESC LIMIT {FEED_ENTRIES}"
+    rows = (await db.execute(sql, params)).rows
+    base = f"{request.scheme}://{request.host}"
+    title = f"govarchive {db.name}: {kind}" + (f" ({site})" if site else "")
+    return Response(
+        atom(title, f"{base}{request.path}", base, db.name, [dict(r) for r in rows]),
+        content_type="application/atom+xml; charset=utf-8",
+    )
+
+
+def atom(title: str, self_url: str, base: str, db: str, rows: list[dict[str, Any]]) -> str:
+    """An Atom 1.0 feed (RFC 4287): one entry per event, linking to the document page."""
+    updated = rows[0]["at"] if rows else datetime(2000, 1, 1).isoformat() + "+08:00"
+    entries = []
+    for row in rows:
+        link = f"{base}/{db}/-/document/{row['document_id']}"
+        summary = f"{row['event']}: {row['title'] or row['url']}" + (
+            f" ({row['reason']})" if row.get("reason") else ""
+        )
+        entry_title = f"[{row['event']}] {row['title'] or row['url']}"
+        entries.append(
+            "<entry>"
+            f"<id>tag:govarchive,2025:{xml_escape(db)}/event/{row['id']}</id>"
+            f"<title>{xml_escape(entry_title)}</title>"
+            f'<link rel="alternate" type="text/html" href="{xml_escape(link)}"/>'
+            f"<updated>{xml_escape(row['at'])}</updated>"
+            f"<author><name>{xml_escape(row.get('issuer') or row['site'] or 'govarchive')}</name></author>"
+            f'<category term="{xml_escape(row["event"])}"/>'
+            f"<summary>{xml_escape(summary)}</summary>"
+            "</entry>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>{xml_escape(self_url)}</id><title>{xml_escape(title)}</title>"
+        f"<updated>{xml_escape(updated)}</updated>"
+        f'<link rel="self" href="{xml_escape(self_url)}"/>'
+        f"<generator>govarchive</generator>{''.join(entries)}</feed>"
+    )

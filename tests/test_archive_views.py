@@ -1,0 +1,185 @@
+"""archive.views: the archivist's pages, through a real Datasette on the demo archive."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import run_cli
+
+from archive.views import _header_name, match_expression
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("views") / "archive.db"
+    run_cli("demo", "--db", str(db))
+    return db
+
+
+@pytest.fixture(scope="module")
+def get(demo_db):
+    from datasette.app import Datasette
+
+    from archive.datasette_meta import metadata
+
+    datasette = Datasette(files=[str(demo_db)], metadata=metadata("archive"))
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(datasette.invoke_startup())
+
+    def fetch(path: str):
+        return loop.run_until_complete(datasette.client.get(path))
+
+    yield fetch
+    loop.close()
+
+
+def one(db, sql: str, *params):
+    from archive.store import connect
+
+    conn = connect(db, readonly=True)
+    try:
+        return conn.execute(sql, params).fetchone()
+    finally:
+        conn.close()
+
+
+def test_document_page_shows_the_title(demo_db, get) -> None:
+    doc_id, title = one(demo_db, "SELECT id, title FROM documents ORDER BY id LIMIT 1")
+    assert f'<h1 id="title">{title}</h1>' in get(f"/archive/-/document/{doc_id}").text
+
+
+@pytest.mark.parametrize(
+    "label", ["发文机关", "成文日期", "发布日期", "索引号", "文号", "主题分类"]
+)
+def test_document_page_metadata_card(demo_db, get, label: str) -> None:
+    doc_id = one(demo_db, "SELECT id FROM documents WHERE doc_no <> '' ORDER BY id LIMIT 1")[0]
+    assert f"<th>{label}</th>" in get(f"/archive/-/document/{doc_id}").text
+
+
+def test_document_page_body_is_html_not_escaped_tags(demo_db, get) -> None:
+    doc_id = one(demo_db, "SELECT id FROM documents ORDER BY id LIMIT 1")[0]
+    page = get(f"/archive/-/document/{doc_id}").text
+    assert "<p" in page.split('id="body">', 1)[1] and "&lt;p" not in page
+
+
+def test_document_page_shows_the_edit_inline(demo_db, get) -> None:
+    doc_id = one(demo_db, "SELECT id FROM documents WHERE version_count > 1")[0]
+    assert (
+        "<ins>（2025年4月修订：补充整改时限为2025年6月底前。）</ins>"
+        in get(f"/archive/-/document/{doc_id}").text
+    )
+
+
+def test_gone_document_page_lists_its_events(demo_db, get) -> None:
+    doc_id = one(demo_db, "SELECT id FROM documents WHERE status = 'gone'")[0]
+    page = get(f"/archive/-/document/{doc_id}").text
+    events = [e.split("<", 1)[0] for e in page.split('<b class="event ')[1:]]
+    assert [e.split(">", 1)[1] for e in events] == ["new", "missing", "gone"]
+
+
+def test_unknown_document_is_404(get) -> None:
+    assert get("/archive/-/document/999999").status_code == 404
+
+
+def test_attachment_served_from_the_archive(demo_db, get) -> None:
+    sha = one(demo_db, "SELECT sha256 FROM attachments WHERE sha256 IS NOT NULL LIMIT 1")[0]
+    assert hashlib.sha256(get(f"/archive/-/attachment/{sha}").content).hexdigest() == sha
+
+
+def test_attachment_has_its_type(demo_db, get) -> None:
+    sha, mime = one(demo_db, "SELECT sha256, mime_type FROM attachments WHERE sha256 IS NOT NULL")
+    assert get(f"/archive/-/attachment/{sha}").headers["content-type"].startswith(mime)
+
+
+def test_attachment_keeps_its_original_name(demo_db, get) -> None:
+    sha = one(demo_db, "SELECT sha256 FROM attachments WHERE sha256 IS NOT NULL")[0]
+    assert "filename*=UTF-8''" in get(f"/archive/-/attachment/{sha}").headers["content-disposition"]
+
+
+def test_unknown_attachment_is_404(get) -> None:
+    assert get(f"/archive/-/attachment/{'0' * 64}").status_code == 404
+
+
+def test_attachment_path_from_request_refused(get) -> None:
+    answer = get("/archive/-/attachment/..%2F..%2Fetc%2Fpasswd")
+    assert (answer.status_code != 200, "root:" in answer.text) == (True, False)
+
+
+def test_attachment_name_loses_bidi_controls() -> None:
+    assert _header_name("报告\u202efdp.exe") == "报告fdp.exe"
+
+
+def test_raw_capture_is_sandboxed(demo_db, get) -> None:
+    sha = one(demo_db, "SELECT raw_sha256 FROM documents LIMIT 1")[0]
+    assert get(f"/archive/-/raw/{sha}").headers["content-security-policy"].startswith("sandbox")
+
+
+def test_raw_capture_is_decompressed(demo_db, get) -> None:
+    sha = one(demo_db, "SELECT raw_sha256 FROM documents LIMIT 1")[0]
+    assert get(f"/archive/-/raw/{sha}").text.lstrip().lower().startswith("<!doctype html")
+
+
+def test_search_highlights_matches(get) -> None:
+    assert "<mark>执法</mark>" in get("/archive/-/search?q=执法").text
+
+
+def test_search_links_results_to_document_pages(get) -> None:
+    assert 'href="/archive/-/document/' in get("/archive/-/search?q=法治政府").text
+
+
+def test_search_orders_by_relevance(demo_db, get) -> None:
+    page = get("/archive/-/search?q=执法").text
+    first = int(page.split('href="/archive/-/document/', 1)[1].split('"', 1)[0])
+    best = one(
+        demo_db,
+        "SELECT rowid FROM documents_fts WHERE documents_fts MATCH '\"执法\"' ORDER BY rank LIMIT 1",
+    )
+    assert first == best[0]
+
+
+def test_search_query_terms_are_phrases() -> None:
+    assert match_expression('法治 "政府') == '"法治" "政府"'
+
+
+def test_documents_table_titles_link_to_document_pages(get) -> None:
+    assert 'href="/archive/-/document/' in get("/archive/documents").text
+
+
+@pytest.mark.parametrize(
+    ("path", "events"),
+    [
+        ("/archive/-/feed/new.atom", "new"),
+        ("/archive/-/feed/changed.atom", "changed"),
+        ("/archive/-/feed/gone.atom", "gone"),
+        ("/archive/-/feed/delisted.atom", "delisted"),
+        ("/archive/-/feed/demo-wangcang/gone.atom", "gone"),
+    ],
+)
+def test_feed_is_atom_with_one_entry_per_event(demo_db, get, path: str, events: str) -> None:
+    site = path.split("/feed/", 1)[1].split("/")[0] if path.count("/") > 4 else None
+    sql = "SELECT count(*) FROM document_events e JOIN documents d ON d.id = e.document_id"
+    sql += " WHERE e.event = ?" + (" AND d.site = ?" if site else "")
+    expected = one(demo_db, sql, events, *([site] if site else []))[0]
+    root = ET.fromstring(get(path).content)
+    assert (root.tag, len(root.findall(f"{ATOM}entry"))) == (f"{ATOM}feed", min(expected, 100))
+
+
+def test_feed_entries_link_to_document_pages(get) -> None:
+    root = ET.fromstring(get("/archive/-/feed/changed.atom").content)
+    links = [e.find(f"{ATOM}link").get("href") for e in root.findall(f"{ATOM}entry")]
+    assert links and all("/archive/-/document/" in link for link in links)
+
+
+def test_feed_entries_have_required_atom_elements(get) -> None:
+    root = ET.fromstring(get("/archive/-/feed/new.atom").content)
+    entry = root.find(f"{ATOM}entry")
+    assert all(entry.find(f"{ATOM}{name}") is not None for name in ("id", "title", "updated"))
+
+
+def test_unknown_feed_is_404(get) -> None:
+    assert get("/archive/-/feed/everything.atom").status_code == 404
