@@ -7,6 +7,7 @@ registry, an unwritable or too-new archive) end with one clear message and exit 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sqlite3
@@ -135,13 +136,32 @@ def _parser() -> argparse.ArgumentParser:
 
     export = add(
         "export",
-        "Write clean records (current versions) as JSON Lines or CSV.",
+        "Write the archive out: documents, versions, events or attachments as JSON Lines or"
+        " CSV (UTF-8 with BOM, for Excel), or the raw captures as WARC.",
         "govarchive export --format jsonl --since 2025-01-01 > records.jsonl",
         "govarchive export --format csv --site wangcang --output wangcang.csv",
+        "govarchive export --what events --format csv --since 2025-04-01 --output events.csv",
+        "govarchive export --format warc --output archive.warc.gz",
     )
     _db_arg(export)
-    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    export.add_argument("--since", metavar="DATE", help="only documents changed on or after DATE")
+    export.add_argument("--format", choices=("jsonl", "csv", "warc"), default="jsonl")
+    export.add_argument(
+        "--what",
+        choices=("documents", "versions", "events", "attachments"),
+        default="documents",
+        help="which rows (default documents, their current versions); ignored for warc",
+    )
+    export.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only documents with any lifecycle event (new, changed, delisted, gone, …) on or"
+        " after DATE (YYYY-MM-DD or an ISO date-time); for warc, captures fetched since",
+    )
+    export.add_argument(
+        "--changed-only",
+        action="store_true",
+        help="only new and changed documents (with --since: new or changed since DATE)",
+    )
     export.add_argument(
         "--site", action="append", metavar="NAME", help="only this site (repeatable)"
     )
@@ -344,19 +364,41 @@ def cmd_reparse(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from archive.export import export_rows, write_export
+    from archive.export import CSV_ENCODING, check_since, export_rows, write_export, write_warc
 
     db = Path(args.db)
     if not db.exists():
         raise UserError(f"no archive at {db}")
+    if args.since:
+        try:
+            check_since(args.since)
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
     with _open_archive(db) as archive:
-        rows = export_rows(archive, since=args.since, sites=args.site)
+        if args.format == "warc":
+            if not args.output and sys.stdout.isatty():
+                raise UserError("a WARC is binary: pass --output FILE.warc.gz or redirect it")
+            with open(args.output, "wb") if args.output else sys.stdout.buffer as out:
+                count = write_warc(archive, out, since=args.since, sites=args.site)
+            print(f"wrote {count} WARC records", file=sys.stderr)
+            return 0
+        rows = export_rows(
+            archive,
+            since=args.since,
+            sites=args.site,
+            what=args.what,
+            changed_only=args.changed_only,
+        )
+        encoding = CSV_ENCODING if args.format == "csv" else "utf-8"
         if args.output:
-            with open(args.output, "w", encoding="utf-8", newline="") as out:
-                count = write_export(rows, args.format, out)
-            print(f"wrote {count} records to {args.output}", file=sys.stderr)
+            with open(args.output, "w", encoding=encoding, newline="") as out:
+                count = write_export(rows, args.format, out, what=args.what)
+            print(f"wrote {count} {args.what} to {args.output}", file=sys.stderr)
         else:
-            write_export(rows, args.format, sys.stdout)
+            out = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
+            write_export(rows, args.format, out, what=args.what)
+            out.flush()
+            out.detach()
     return 0
 
 

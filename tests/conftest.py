@@ -54,3 +54,11 @@ def demo_world():
 @pytest.fixture
 def demo_registry(demo_world, tmp_path):
     return demo_world.write_registry(tmp_path / "sites.yaml")
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory) -> Path:
+    """An archive made by ``govarchive demo`` (three simulated days), shared read-only."""
+    db = tmp_path_factory.mktemp("demo-archive") / "archive.db"
+    run_cli("demo", "--db", str(db))
+    return db

@@ -7,7 +7,6 @@ import hashlib
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import run_cli
 
 from archive.views import _header_name, match_expression
 
@@ -15,10 +14,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("views") / "archive.db"
-    run_cli("demo", "--db", str(db))
-    return db
+def demo_db(demo_archive):
+    return demo_archive
 
 
 @pytest.fixture(scope="module")

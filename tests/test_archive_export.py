@@ -1,0 +1,120 @@
+"""archive.export and `govarchive export`: rows of each kind, --since as any event, CSV
+for Excel, and WARC records read back byte for byte."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+import pytest
+from conftest import run_cli
+
+from archive import Archive
+
+
+def export(demo_archive, *args: str, check: bool = True):
+    return run_cli("export", "--db", str(demo_archive), *args, check=check)
+
+
+def jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line]
+
+
+def test_csv_starts_with_a_bom(demo_archive, tmp_path) -> None:
+    out = tmp_path / "d.csv"
+    export(demo_archive, "--format", "csv", "--output", str(out))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_csv_reads_back_as_chinese(demo_archive, tmp_path) -> None:
+    out = tmp_path / "d.csv"
+    export(demo_archive, "--format", "csv", "--output", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert any("法治政府" in row["title"] for row in rows)
+
+
+def test_since_includes_a_document_gone_that_day(demo_archive) -> None:
+    with Archive(demo_archive) as archive:
+        gone_at = archive.conn.execute(
+            "SELECT gone_at FROM documents WHERE status = 'gone'"
+        ).fetchone()[0]
+    rows = jsonl(export(demo_archive, "--since", gone_at[:10]).stdout)
+    assert [r["status"] for r in rows] == ["gone"]
+
+
+def test_changed_only_leaves_out_the_gone_document(demo_archive) -> None:
+    with Archive(demo_archive) as archive:
+        day2 = archive.conn.execute("SELECT min(at) FROM document_events WHERE event = 'changed'")
+        since = day2.fetchone()[0]
+    rows = jsonl(export(demo_archive, "--since", since, "--changed-only").stdout)
+    assert sorted(r["version_count"] for r in rows) == [1, 2]  # the new one and the edited one
+
+
+def test_bad_since_exits_2(demo_archive) -> None:
+    done = export(demo_archive, "--since", "yesterday", check=False)
+    assert (done.returncode, "--since" in done.stderr) == (2, True)
+
+
+@pytest.mark.parametrize(
+    ("what", "column"),
+    [("versions", "version"), ("events", "event"), ("attachments", "sha256")],
+)
+def test_export_each_kind(demo_archive, what: str, column: str) -> None:
+    rows = jsonl(export(demo_archive, "--what", what).stdout)
+    assert rows and all(column in row for row in rows)
+
+
+def test_events_export_has_every_event(demo_archive) -> None:
+    with Archive(demo_archive) as archive:
+        total = archive.conn.execute("SELECT count(*) FROM document_events").fetchone()[0]
+    assert len(jsonl(export(demo_archive, "--what", "events").stdout)) == total
+
+
+@pytest.fixture(scope="module")
+def warc(demo_archive, tmp_path_factory):
+    out = tmp_path_factory.mktemp("warc") / "archive.warc.gz"
+    export(demo_archive, "--format", "warc", "--output", str(out))
+    return out
+
+
+def read_warc(path) -> list[tuple[str, str, bytes]]:
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as stream:
+        return [
+            (
+                record.rec_headers.get_header("WARC-Target-URI"),
+                record.rec_headers.get_header("WARC-Date"),
+                record.content_stream().read(),
+            )
+            for record in ArchiveIterator(stream)
+            if record.rec_type == "response"
+        ]
+
+
+def test_warc_holds_every_kept_capture(demo_archive, warc) -> None:
+    with Archive(demo_archive) as archive:
+        kept = archive.conn.execute(
+            "SELECT count(*) FROM fetches WHERE raw_sha256 IS NOT NULL"
+        ).fetchone()[0]
+        files = archive.conn.execute(
+            "SELECT count(*) FROM attachments WHERE stored_path IS NOT NULL"
+        ).fetchone()[0]
+    assert len(read_warc(warc)) == kept + files
+
+
+def test_warc_records_are_byte_identical(demo_archive, warc) -> None:
+    with Archive(demo_archive) as archive:
+        rows = archive.conn.execute(
+            "SELECT url, raw_sha256 FROM fetches WHERE raw_sha256 IS NOT NULL ORDER BY id"
+        ).fetchall()
+    records = read_warc(warc)[: len(rows)]
+    assert [(u, hashlib.sha256(b).hexdigest()) for u, _, b in records] == [
+        (r["url"], r["raw_sha256"]) for r in rows
+    ]
+
+
+def test_warc_records_carry_their_fetch_time(warc) -> None:
+    assert all(date.endswith("Z") and date[:2] == "20" for _, date, _ in read_warc(warc))
