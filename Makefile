@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench serve lint crawl clean
+# The browser tests drive Debian's Chromium (never a browser downloaded at run time), with
+# CJK fonts so pages and screenshots show Chinese; installed here when missing (as root).
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+
+.PHONY: demo test bench serve lint crawl clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +22,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)  ## crawl the bundled demo site (two days) into ./archive.db
 	$(BIN)/govarchive demo --db archive.db
 
-test: $(STAMP)  ## run the whole test suite
+$(CHROMIUM) $(CJK_FONT):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk
+
+browser: $(CHROMIUM) $(CJK_FONT)  ## Debian's Chromium and CJK fonts, for the browser tests
+
+test: $(STAMP) browser  ## run the whole test suite
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)  ## parser, archive and crawl benchmarks, with baselines from the same run

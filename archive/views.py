@@ -49,7 +49,9 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 _OPEN, _CLOSE = "\x02", "\x03"
 _ENV = jinja2.Environment(
     loader=jinja2.FunctionLoader(
-        lambda name: (resources.files("archive") / "templates" / name).read_text("utf-8")
+        lambda name: (resources.files("archive.datasette_plugin") / "templates" / name).read_text(
+            "utf-8"
+        )
     ),
     autoescape=True,
 )
@@ -137,7 +139,7 @@ async def document_page(datasette: Any, request: Any) -> Response:
         diff = diff_records(versions[index - 1][2], record) if index else None
         timeline.append({"version": number, "at": at, "raw": raw, "diff": diff})
     return _render(
-        "document.html",
+        "govarchive-document.html",
         db=db.name,
         doc=doc,
         metadata=[(label, doc.get(name)) for name, label in METADATA_FIELDS if doc.get(name)],
@@ -260,7 +262,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
             )
         ).rows
         results = [{**dict(r), "snippet": _highlight(r["snippet"])} for r in rows]
-    return _render("search.html", db=db.name, query=query, results=results)
+    return _render("govarchive-search.html", db=db.name, query=query, results=results)
 
 
 # --- feeds -------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ import argparse
 import io
 import json
 import os
+import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -82,7 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     crawl.add_argument(
         "--now", metavar="ISO", help="pretend the crawl happens at this time (replays, the demo)"
     )
-    crawl.add_argument("--log-level", default=None, help="Scrapy log level (default INFO)")
+    crawl.add_argument(
+        "--log-level", default=None, help="Scrapy log level (default WARNING; INFO with --verbose)"
+    )
+    crawl.add_argument(
+        "--verbose", action="store_true", help="Scrapy's own start-up and progress logging"
+    )
     crawl.add_argument(
         "--set",
         action="append",
@@ -118,8 +123,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sites = add(
         "sites",
-        "List the registry's sites with their last run, document count and health.",
+        "List sites with their last run, document count and health: the archive's own sites,"
+        " or a registry's with --sites.",
         "govarchive sites --db archive.db",
+        "govarchive sites --sites my-sites.yaml --db archive.db",
     )
     _sites_arg(sites)
     _db_arg(sites)
@@ -242,7 +249,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     registry = load_registry(args.sites)
     chosen = [find_site(registry, name) for name in args.site] if args.site else registry
     _open_archive(db).close()
-    settings = {"LOG_LEVEL": args.log_level} if args.log_level else {}
+    settings: dict[str, object] = {
+        "LOG_LEVEL": args.log_level
+        or os.environ.get("GOVARCHIVE_LOG_LEVEL")
+        or ("INFO" if args.verbose else "WARNING"),
+        "GOVARCHIVE_PROGRESS": sys.stderr.isatty(),
+    }
     for item in args.set:
         name, sep, value = item.partition("=")
         if not sep or not name.isupper():
@@ -299,8 +311,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         json.dump(metadata(db.stem), fh, ensure_ascii=False)
         meta_path = fh.name
     command = [
-        sys.executable, "-m", "datasette", "serve", str(db), "--metadata", meta_path,
-        "--host", args.host, "--port", str(args.port),
+        "serve", str(db), "--metadata", meta_path, "--host", args.host, "--port", str(args.port),
     ]  # fmt: skip
     for name, value in DATASETTE_SETTINGS.items():
         command += [
@@ -308,13 +319,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
             name,
             str(value).lower() if isinstance(value, bool) else str(value),
         ]
-    print(f"serving {db} at http://{args.host}:{args.port}/ (Ctrl-C to stop)")
+    print(f"serving {db} at http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    # Datasette runs in this process (uvicorn stops cleanly on SIGTERM and SIGINT): no child
+    # is left behind, and the metadata file goes with it.
+    from datasette.cli import cli as datasette_cli
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the
+    # handler that was there before it: this one, so the metadata file is removed.
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        return subprocess.call(command)
+        datasette_cli.main(args=command, prog_name="datasette", standalone_mode=False)
     except KeyboardInterrupt:
-        return 0
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         os.unlink(meta_path)
+    return 0
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -335,20 +358,28 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_sites(args: argparse.Namespace) -> int:
     from spiders.registry import load_registry
 
-    registry = load_registry(args.sites)
     overview: dict[str, dict] = {}
     if Path(args.db).exists():
         with _open_archive(Path(args.db)) as archive:
             overview = {row["name"]: row for row in archive.site_overview()}
+    if args.sites is None and overview:
+        # No registry named: what this archive holds (e.g. the demo sites after `make demo`).
+        print(f"sites in {args.db} (pass --sites FILE to list a registry)")
+        entries = [
+            (name, row.get("family") or "", bool(row.get("verified", 1)))
+            for name, row in overview.items()
+        ]
+    else:
+        entries = [(s.name, s.family, s.verified) for s in load_registry(args.sites)]
     print(f"{'site':22} {'family':8} {'docs':>6}  {'last run':25} health")
-    for site in registry:
-        row = overview.get(site.name, {})
+    for name, family, verified in entries:
+        row = overview.get(name, {})
         health = {1: "ok", 0: "UNHEALTHY"}.get(row.get("healthy"), "-")
         if row.get("health_note"):
             health += f" ({row['health_note']})"
-        flag = "" if site.verified else "  [unverified]"
+        flag = "" if verified else "  [unverified]"
         print(
-            f"{site.name:22} {site.family:8} {row.get('documents', 0):>6}  "
+            f"{name:22} {family:8} {row.get('documents', 0):>6}  "
             f"{row.get('last_run') or 'never':25} {health}{flag}"
         )
     return 0

@@ -26,6 +26,7 @@ from crawler.items import (
     MissingItem,
     SeenItem,
 )
+from crawler.progress import archived
 
 FLUSH_EVERY = 100
 
@@ -127,6 +128,13 @@ class ArchivePipeline:
     def count(self, **names: int) -> None:
         self.counts.update(names)
         self.pending += 1
+        for name, value in names.items():
+            if value:
+                self.progress(name)
+
+    def progress(self, outcome: str) -> None:
+        """Tell the progress display (if on) what an item became."""
+        self.crawler.signals.send_catch_log(archived, site=self.site, outcome=outcome)
         if self.pending >= FLUSH_EVERY:
             self.flush()
 
@@ -155,6 +163,7 @@ class ArchivePipeline:
             fetch_id = self._fetch(item.fetch).id if item.fetch else None
             status = item.fetch.status if item.fetch else None
             self.held.append(HeldMissing(item.url, item.reason, fetch_id, status))
+            self.progress("missing")
         elif isinstance(item, ListingItem):
             self.count(list_pages=1, list_links=item.links)
         elif isinstance(item, AttachmentItem):

@@ -57,6 +57,9 @@ CONCURRENT_ITEMS = 4
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("GOVARCHIVE_LOG_LEVEL", "INFO")
+# Per-site progress lines on the terminal (`govarchive crawl` turns it on for a TTY).
+GOVARCHIVE_PROGRESS = False
+EXTENSIONS = {"crawler.progress.CrawlProgress": 500}
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 560,

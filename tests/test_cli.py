@@ -138,3 +138,108 @@ def test_diff_bad_version_exits_2(demo_twice) -> None:
     url = first.split("govarchive diff ", 1)[1].split()[0]
     done = run_cli("diff", url, "--to", "9", "--db", str(db), check=False)
     assert (done.returncode, "no version 9" in done.stderr) == (2, True)
+
+
+def _crawl_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "GOVARCHIVE_LOG_LEVEL"}
+
+
+def test_crawl_is_quiet_when_not_a_terminal(demo_registry, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(demo_registry),
+         "--db", str(tmp_path / "a.db")],
+        capture_output=True, text=True, cwd=ROOT, env=_crawl_env(), timeout=180,
+    )  # fmt: skip
+    assert (done.returncode, "INFO" in done.stderr, "\x1b[" in done.stderr) == (0, False, False)
+
+
+def test_crawl_shows_progress_per_site_on_a_terminal(demo_registry, tmp_path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(demo_registry),
+         "--db", str(tmp_path / "a.db")],
+        stdin=follower, stdout=follower, stderr=follower, cwd=ROOT, env=_crawl_env(),
+    )  # fmt: skip
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the crawl exited and closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=180)
+    os.close(leader)
+    text = output.decode("utf-8", "replace")
+    assert ("demo-wangcang" in text, "new" in text, "run 1: finished" in text) == (True,) * 3
+
+
+def test_sites_without_a_registry_lists_the_archives_sites(demo_twice) -> None:
+    db, _, _ = demo_twice
+    out = run_cli("sites", "--db", str(db)).stdout
+    assert ("demo-wangcang" in out, "wangcang " in out.replace("demo-wangcang", "")) == (
+        True,
+        False,
+    )
+
+
+def test_closed_pipe_is_not_a_traceback() -> None:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    page = next(p for p in FIXTURES.iterdir() if p.suffix in (".html", ".htm"))
+    done = subprocess.run(
+        f"{sys.executable} -m crawler.cli parse {page} | head -c 1",
+        shell=True, capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr
+
+
+def test_serve_stops_on_sigterm_and_leaves_no_temp_file(demo_twice, tmp_path) -> None:
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from conftest import ROOT
+
+    db, _, _ = demo_twice
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db), "--port", str(port)],
+        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_path)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=5)
+            break
+        except OSError:
+            time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    code = process.wait(timeout=60)
+    assert (code, list(tmp_path.iterdir())) == (0, [])

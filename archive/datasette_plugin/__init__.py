@@ -1,0 +1,93 @@
+"""Datasette plugin (entry point ``govarchive``): the Chinese tokenizer on every connection,
+the archivist's pages (``archive.views``), document titles linking to them, the documents
+table opening on the columns a person reads, and templates (``templates/``) that fold the
+column glossary away and put the search box and feeds on the first screen.
+
+Registered through the package's ``datasette`` entry point, so any Datasette in the same
+environment can search the archive's ``documents_fts`` with one- and two-character
+Chinese queries.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from datasette import hookimpl
+
+from archive import views
+from archive.tokenizer import register
+
+# Datasette's connections read the archive through a memory map and a larger page cache:
+# a search's count and facets look up every matching row, and with mmap those lookups
+# need no read() call each.
+MMAP_BYTES = 2 * 1024**3
+CACHE_KIB = 256 * 1024
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    register(conn)
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+
+
+@hookimpl
+def register_routes() -> list:
+    return views.routes()
+
+
+@hookimpl
+def render_cell(row, value, column, table, database):  # noqa: ANN001, ANN201 - Datasette's hook
+    """A document's title links to its document page."""
+    if table == "documents" and column == "title" and "id" in row.keys() and value:
+        from markupsafe import Markup, escape
+
+        return Markup(
+            f'<a href="/{escape(database)}/-/document/{int(row["id"])}">{escape(value)}</a>'
+        )
+    return None
+
+
+# What the documents table shows when opened without a query: what a person reads.
+DOCUMENT_COLUMNS: tuple[str, ...] = (
+    "title",
+    "issuer",
+    "doc_date",
+    "site",
+    "status",
+    "last_changed",
+)
+_DOCUMENTS_PATH = re.compile(r"^/[^/]+/documents$")
+
+
+@hookimpl
+def asgi_wrapper() -> Callable[[Any], Any]:
+    """``/DB/documents`` with no query opens on ``DOCUMENT_COLUMNS`` (every column stays one
+    click away: Datasette's column chooser, or any ``?_col=``)."""
+
+    def wrap(app: Any) -> Any:
+        async def wrapped(scope: dict, receive: Callable[[], Awaitable[dict]], send: Any) -> None:
+            if (
+                scope.get("type") == "http"
+                and not scope.get("query_string")
+                and _DOCUMENTS_PATH.match(scope.get("path", ""))
+            ):
+                query = "&".join(f"_col={c}" for c in DOCUMENT_COLUMNS)
+                location = f"{scope.get('root_path', '')}{scope['path']}?{query}"
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 302,
+                        "headers": [(b"location", location.encode()), (b"content-length", b"0")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await app(scope, receive, send)
+
+        return wrapped
+
+    return wrap

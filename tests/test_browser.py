@@ -1,0 +1,196 @@
+"""The archive as a person uses it: real Chromium (the system package, driven by
+Playwright) against `govarchive serve` on the demo archive. Screenshots go to
+``tests/screenshots/`` (git-ignored) for a person to look at."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from archive.store import connect
+
+CHROMIUM = os.environ.get("GOVARCHIVE_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "tests" / "screenshots"
+ATOM = "{http://www.w3.org/2005/Atom}"
+# Flags for a headless Chromium on a machine without a network (or a display).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_answering(url: str, process: subprocess.Popen) -> None:
+    """Poll until the server answers (or has died, or the deadline passed)."""
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"govarchive serve exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"govarchive serve did not answer within {SERVER_START_SECONDS}s")
+
+
+@pytest.fixture(scope="module")
+def site(demo_archive):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "serve", "--db", str(demo_archive),
+         "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(f"{base}/-/versions.json", process)
+        yield base, demo_archive
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise AssertionError(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def db_name(db: Path) -> str:
+    return db.stem
+
+
+def one(db: Path, sql: str):
+    conn = connect(db, readonly=True)
+    try:
+        return conn.execute(sql).fetchone()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("query", ["执法", "法治政府"])
+def test_search_shows_ranked_results_with_highlights(site, page, query: str) -> None:
+    base, db = site
+    page.goto(f"{base}/{db_name(db)}")
+    page.fill("#govarchive-q", query)
+    page.click("form.govarchive-search input[type=submit]")
+    page.wait_for_selector(".result")
+    page.screenshot(path=SHOTS / f"search-{query}.png")
+    marks = page.locator(".result .snippet mark").all_inner_texts()
+    # A snippet's window may cut a match at its edge: every mark is (part of) the query.
+    assert (query in marks, all(m in query for m in marks)) == (True, True)
+
+
+def test_search_box_on_the_first_screen(site, page) -> None:
+    base, db = site
+    page.goto(f"{base}/{db_name(db)}/documents")
+    box = page.locator("#govarchive-q").bounding_box()
+    assert box is not None and box["y"] < 900
+
+
+def test_documents_table_opens_on_readable_columns(site, page) -> None:
+    base, db = site
+    page.goto(f"{base}/{db_name(db)}/documents")
+    page.screenshot(path=SHOTS / "documents-table.png")
+    headers = [h.strip() for h in page.locator("table.rows-and-columns th").all_inner_texts()]
+    assert [h.split()[0] for h in headers if h] == [
+        "id", "title", "issuer", "doc_date", "site", "status", "last_changed",
+    ]  # fmt: skip
+
+
+def test_edited_document_shows_the_change(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE version_count > 1")[0]
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
+    page.screenshot(path=SHOTS / "document-diff.png", full_page=True)
+    assert page.locator("#versions ins").first.inner_text() == (
+        "（2025年4月修订：补充整改时限为2025年6月底前。）"
+    )
+
+
+def test_change_is_highlighted(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE version_count > 1")[0]
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
+    colour = page.locator("#versions ins").first.evaluate(
+        "e => getComputedStyle(e).backgroundColor"
+    )
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+
+
+def test_attachment_download_is_the_archived_file(site, page) -> None:
+    base, db = site
+    doc_id, sha = one(
+        db,
+        "SELECT document_id, sha256 FROM attachments WHERE sha256 IS NOT NULL ORDER BY id",
+    )
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
+    with page.expect_download() as download:
+        page.click(f"a.attachment[href$='{sha}']")
+    data = Path(download.value.path()).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == sha
+
+
+def test_raw_capture_opens_without_scripts(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE site = 'demo-wangcang' ORDER BY id")[0]
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
+    with page.expect_navigation():
+        page.click("a.raw")
+    page.screenshot(path=SHOTS / "raw-capture.png")
+    # The capture's view counter is written by a script: sandboxed, it stays empty.
+    counter = page.locator("span", has_text="浏览次数").first.inner_text()
+    assert (counter, "旺苍" in page.content()) == ("浏览次数：", True)
+
+
+def test_gone_document_shows_its_events(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE status = 'gone'")[0]
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
+    page.screenshot(path=SHOTS / "document-gone.png", full_page=True)
+    events = page.locator("#events b.event").all_inner_texts()
+    assert events == ["new", "missing", "gone"]
+
+
+@pytest.mark.parametrize("kind", ["new", "changed", "delisted", "gone", "events"])
+def test_feed_loads_and_parses(site, page, kind: str) -> None:
+    base, db = site
+    response = page.goto(f"{base}/{db_name(db)}/-/feed/{kind}.atom")
+    assert ET.fromstring(response.body()).tag == f"{ATOM}feed"
