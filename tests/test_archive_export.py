@@ -118,3 +118,17 @@ def test_warc_records_are_byte_identical(demo_archive, warc) -> None:
 
 def test_warc_records_carry_their_fetch_time(warc) -> None:
     assert all(date.endswith("Z") and date[:2] == "20" for _, date, _ in read_warc(warc))
+
+
+def test_warc_attachment_records_are_byte_identical(demo_archive, warc) -> None:
+    with Archive(demo_archive) as archive:
+        kept = archive.conn.execute(
+            "SELECT count(*) FROM fetches WHERE raw_sha256 IS NOT NULL"
+        ).fetchone()[0]
+        files = archive.conn.execute(
+            "SELECT url, sha256 FROM attachments WHERE stored_path IS NOT NULL ORDER BY id"
+        ).fetchall()
+    records = read_warc(warc)[kept:]
+    assert [(u, hashlib.sha256(b).hexdigest()) for u, _, b in records] == [
+        (r["url"], r["sha256"]) for r in files
+    ]

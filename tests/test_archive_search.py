@@ -89,7 +89,7 @@ def test_search_box_shown_on_documents(db) -> None:
 
     async def go() -> str:
         ds = Datasette([str(db)], metadata=metadata("archive"))
-        return (await ds.client.get("/archive/documents")).text
+        return (await ds.client.get("/archive/documents", follow_redirects=True)).text
 
     assert re.search(r'<input[^>]+name="_search"', asyncio.run(go()))
 

@@ -28,8 +28,8 @@ def get(demo_db):
     loop = asyncio.new_event_loop()
     loop.run_until_complete(datasette.invoke_startup())
 
-    def fetch(path: str):
-        return loop.run_until_complete(datasette.client.get(path))
+    def fetch(path: str, follow: bool = False):
+        return loop.run_until_complete(datasette.client.get(path, follow_redirects=follow))
 
     yield fetch
     loop.close()
@@ -144,7 +144,18 @@ def test_search_query_terms_are_phrases() -> None:
 
 
 def test_documents_table_titles_link_to_document_pages(get) -> None:
-    assert 'href="/archive/-/document/' in get("/archive/documents").text
+    assert 'href="/archive/-/document/' in get("/archive/documents", follow=True).text
+
+
+def test_documents_table_opens_on_readable_columns(get) -> None:
+    location = get("/archive/documents").headers["location"]
+    assert location.endswith(
+        "?_col=title&_col=issuer&_col=doc_date&_col=site&_col=status&_col=last_changed"
+    )
+
+
+def test_documents_table_with_a_query_is_not_redirected(get) -> None:
+    assert get("/archive/documents?_search=执法").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -180,3 +191,11 @@ def test_feed_entries_have_required_atom_elements(get) -> None:
 
 def test_unknown_feed_is_404(get) -> None:
     assert get("/archive/-/feed/everything.atom").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["new", "changed", "delisted", "gone", "events"])
+def test_feed_reader_accepts_the_feed(get, kind: str) -> None:
+    import feedparser
+
+    parsed = feedparser.parse(get(f"/archive/-/feed/{kind}.atom").content)
+    assert (parsed.bozo, parsed.version) == (False, "atom10")

@@ -385,7 +385,7 @@ def test_datasette_shows_archived_script_as_text(tmp_path) -> None:
 
     async def page() -> str:
         ds = Datasette([str(db)], metadata=metadata("archive"), settings=DATASETTE_SETTINGS)
-        return (await ds.client.get("/archive/documents")).text
+        return (await ds.client.get("/archive/documents", follow_redirects=True)).text
 
     html = asyncio.run(page())
     assert "<script>alert(" not in html and "&lt;script&gt;" in html
