@@ -2,13 +2,15 @@
 
 One long-lived process (under systemd, supervisor or a container) for months:
 
-* ``BlockingScheduler``, timezone Asia/Shanghai, jobs persisted in ``<archive>.jobs.sqlite``
-  (SQLAlchemyJobStore). Each site gets one job: nightly at 02:00 with up to 30 minutes of
+* APScheduler's ``BackgroundScheduler``, timezone Asia/Shanghai, jobs persisted in
+  ``<archive>.jobs.sqlite`` (SQLAlchemyJobStore), read and changed only through its public
+  API (started paused, jobs planned, then resumed). Each site gets one job: nightly at 02:00 with up to 30 minutes of
   jitter, or the site's ``schedule`` (cron or ``nightly``/``weekly``/…); ``--every N``
   replaces them all with an N-second interval (for trying it out, and for tests).
 * Each crawl is a child process (``python -m crawler.cli crawl --site NAME``), because
-  Twisted's reactor cannot be restarted; it has a time limit, and its exit and finish
-  reason land in the ``runs`` table.
+  Twisted's reactor cannot be restarted, in a process group of its own (its parse workers
+  too): a time limit or a shutdown stops the whole group. The scheduler opens the crawl's
+  ``runs`` row and passes its id to the child, then records the exit and finish reason.
 * Never two crawls of one site at once: ``max_instances=1`` and ``coalesce=True`` in this
   process, and a per-site file lock across processes (a manual ``govarchive crawl`` too).
   A second scheduler on the same archive refuses to start.
@@ -23,13 +25,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import pickle
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,24 +76,34 @@ _children_lock = threading.Lock()
 _stopping = threading.Event()
 
 
-def crawl_command(site: str, db: str, sites_file: str | None) -> list[str]:
+def crawl_command(
+    site: str, db: str, sites_file: str | None, run_id: int | None = None
+) -> list[str]:
     command = [sys.executable, "-m", "crawler.cli", "crawl", "--site", site, "--db", db]
     if sites_file:
         command += ["--sites", sites_file]
+    if run_id is not None:
+        command += ["--run-id", str(run_id)]
     return command
 
 
 def run_site_crawl(site: str, db: str, sites_file: str | None, timeout: float) -> int:
-    """The job: crawl one site in a child process, bounded in time; record how it ended."""
+    """The job: crawl one site in a child process group, bounded in time; record how it
+    ended in the run row opened for it."""
     from archive import Archive
 
     if _stopping.is_set():
         log.info("%s: not started, the scheduler is stopping", site)
         return -1
     started = time.monotonic()
-    log.info("%s: crawl started", site)
+    with Archive(db) as archive:
+        run_id = archive.start_run(f"govarchive schedule: crawl {site}", [site])
+    log.info("%s: crawl started (run %d)", site, run_id)
     child = subprocess.Popen(
-        crawl_command(site, db, sites_file), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        crawl_command(site, db, sites_file, run_id),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped whole, workers included
     )
     with _children_lock:
         _children[site] = child
@@ -104,6 +117,7 @@ def run_site_crawl(site: str, db: str, sites_file: str | None, timeout: float) -
     finally:
         with _children_lock:
             _children.pop(site, None)
+        _kill_group(child)  # nothing of the crawl outlives it
     code = child.returncode
     if reason is None and _stopping.is_set() and code != 0:
         reason = "shutdown"
@@ -112,9 +126,7 @@ def run_site_crawl(site: str, db: str, sites_file: str | None, timeout: float) -
     summary = _last_line(output)
     try:
         with Archive(db) as archive:
-            run_id = archive.run_for_pid(child.pid)
-            if run_id is not None:
-                archive.set_run_exit(run_id, code, reason)
+            archive.set_run_exit(run_id, code, reason)
     except sqlite3.Error as exc:
         log.error("%s: could not record the crawl's exit: %s", site, exc)
     log.info(
@@ -128,6 +140,18 @@ def run_site_crawl(site: str, db: str, sites_file: str | None, timeout: float) -
     return code
 
 
+def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
+    try:
+        os.killpg(child.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _kill_group(child: subprocess.Popen[bytes]) -> None:
+    """SIGKILL whatever is left of a finished crawl's process group (orphaned workers)."""
+    _signal_group(child, signal.SIGKILL)
+
+
 def _last_line(output: bytes | None) -> str:
     lines = [
         line for line in (output or b"").decode("utf-8", "replace").splitlines() if line.strip()
@@ -136,13 +160,14 @@ def _last_line(output: bytes | None) -> str:
 
 
 def _stop_child(child: subprocess.Popen[bytes], grace: float) -> bytes:
-    """SIGTERM (Scrapy stops gracefully), then SIGKILL after ``grace`` seconds."""
+    """SIGTERM to the crawl's group (Scrapy stops gracefully), then SIGKILL after
+    ``grace`` seconds."""
     if child.poll() is None:
-        child.send_signal(signal.SIGTERM)
+        _signal_group(child, signal.SIGTERM)
     try:
         output, _ = child.communicate(timeout=grace)
     except subprocess.TimeoutExpired:
-        child.kill()
+        _kill_group(child)
         output, _ = child.communicate()
     return output or b""
 
@@ -158,34 +183,16 @@ def _trigger_for(cron: str | None, every: float | None) -> Any:
     return CronTrigger(**NIGHTLY, jitter=NIGHTLY_JITTER_SECONDS, timezone=TIMEZONE)
 
 
-def stored_jobs(db: str) -> dict[str, tuple[str, datetime | None]]:
-    """Jobs already in the store: id -> (trigger description, next run time)."""
-    path = jobs_path(db)
-    if not path.exists():
-        return {}
-    out: dict[str, tuple[str, datetime | None]] = {}
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute("SELECT id, job_state FROM apscheduler_jobs").fetchall()
-    except sqlite3.Error:
-        return {}
-    finally:
-        conn.close()
-    for job_id, state in rows:
-        try:
-            data = pickle.loads(state)  # noqa: S301 - our own job store
-        except Exception:  # noqa: BLE001 - an unreadable job is rebuilt
-            continue
-        out[job_id] = (str(data.get("trigger")), data.get("next_run_time"))
-    return out
+def stored_jobs(scheduler: Any) -> dict[str, tuple[str, datetime | None]]:
+    """Jobs in the store of a started (paused) scheduler: id -> (trigger, next run time)."""
+    return {job.id: (str(job.trigger), job.next_run_time) for job in scheduler.get_jobs()}
 
 
 def plan_jobs(
-    sites: list[Any], every: float | None, db: str
+    sites: list[Any], every: float | None, stored: dict[str, tuple[str, datetime | None]]
 ) -> list[tuple[str, Any, datetime | None]]:
     """(job id, trigger, next run time to keep) per site; a stored next run time is kept
     when the site's trigger is unchanged, so a missed run is still due after a restart."""
-    stored = stored_jobs(db)
     plan = []
     for site in sites:
         job_id = JOB_PREFIX + site.name
@@ -197,12 +204,26 @@ def plan_jobs(
     return plan
 
 
+@contextmanager
+def open_store(db: str) -> Iterator[Any]:
+    """A paused scheduler on the archive's job store, for reading or changing jobs through
+    APScheduler's public API without ever running one (the store is detached before the
+    scheduler shuts down, so a due job cannot slip through at shutdown)."""
+    scheduler = build_scheduler(db, 1)
+    scheduler.start(paused=True)
+    try:
+        yield scheduler
+    finally:
+        scheduler.remove_jobstore("default", shutdown=True)
+        scheduler.shutdown(wait=False)
+
+
 def build_scheduler(db: str, max_parallel: int) -> Any:
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.schedulers.background import BackgroundScheduler
 
-    return BlockingScheduler(
+    return BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{jobs_path(db)}")},
         executors={"default": ThreadPoolExecutor(max_workers=max_parallel)},
         job_defaults={
@@ -215,8 +236,10 @@ def build_scheduler(db: str, max_parallel: int) -> Any:
 
 
 def add_jobs(scheduler: Any, sites: list[Any], config: CrawlJobConfig, every: float | None) -> None:
+    """Plan each site's job against the store (the scheduler is started, paused)."""
+    stored = stored_jobs(scheduler)
     known = {JOB_PREFIX + s.name for s in sites}
-    for job_id, trigger, keep in plan_jobs(sites, every, config.db):
+    for job_id, trigger, keep in plan_jobs(sites, every, stored):
         name = job_id.removeprefix(JOB_PREFIX)
         options: dict[str, Any] = {}
         if keep is not None:
@@ -238,30 +261,21 @@ def add_jobs(scheduler: Any, sites: list[Any], config: CrawlJobConfig, every: fl
             replace_existing=True,
             **options,
         )
-    remove_stale_jobs(config.db, known)
-
-
-def remove_stale_jobs(db: str, known: set[str]) -> None:
-    """Stored jobs of sites no longer in the registry are deleted before the start."""
-    for job_id in set(stored_jobs(db)) - known:
-        if not job_id.startswith(JOB_PREFIX):
-            continue
-        log.info(
-            "removing the job of %s: no longer in the registry", job_id.removeprefix(JOB_PREFIX)
-        )
-        conn = sqlite3.connect(jobs_path(db))
-        try:
-            with conn:
-                conn.execute("DELETE FROM apscheduler_jobs WHERE id = ?", (job_id,))
-        finally:
-            conn.close()
+    for job_id in set(stored) - known:
+        if job_id.startswith(JOB_PREFIX):
+            log.info("removing the job of %s: no longer in the registry", job_id[len(JOB_PREFIX) :])
+            scheduler.remove_job(job_id)
 
 
 def list_jobs(sites: list[Any], every: float | None, db: str, out: Any = sys.stdout) -> None:
     """Print each site's next fire time (the stored one when the schedule is unchanged)."""
+    stored: dict[str, tuple[str, datetime | None]] = {}
+    if jobs_path(db).exists():
+        with open_store(db) as reader:
+            stored = stored_jobs(reader)
     now = datetime.now(TIMEZONE)
     print(f"{'site':22} {'next crawl (Asia/Shanghai)':28} schedule", file=out)
-    for job_id, trigger, keep in plan_jobs(sites, every, db):
+    for job_id, trigger, keep in plan_jobs(sites, every, stored):
         nxt = keep if keep is not None else trigger.get_next_fire_time(None, now)
         when = nxt.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M:%S") if nxt else "never"
         print(f"{job_id.removeprefix(JOB_PREFIX):22} {when:28} {trigger}", file=out)
@@ -311,7 +325,6 @@ def main(args: argparse.Namespace) -> int:
         sites_file = os.fspath(Path(args.sites).resolve()) if args.sites else None
         config = CrawlJobConfig(db, sites_file, args.timeout or DEFAULT_CRAWL_TIMEOUT)
         scheduler = build_scheduler(db, getattr(args, "max_parallel", None) or DEFAULT_MAX_PARALLEL)
-        add_jobs(scheduler, sites, config, args.every)
         scheduler.add_listener(_on_event, EVENT_JOB_MISSED)
         stop_timeout = getattr(args, "stop_timeout", None) or DEFAULT_STOP_TIMEOUT
 
@@ -320,20 +333,23 @@ def main(args: argparse.Namespace) -> int:
                 "received %s: no new crawls; stopping running ones", signal.Signals(signum).name
             )
             _stopping.set()
-            threading.Thread(target=_stop_all, args=(stop_timeout,), daemon=True).start()
-            scheduler.shutdown(wait=False)
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        scheduler.start(paused=True)  # the store is open; nothing runs until resume()
+        add_jobs(scheduler, sites, config, args.every)
         log.info(
             "scheduling %d sites into %s (%s)",
             len(sites),
             db,
             f"every {args.every:g}s" if args.every else "cron schedules",
         )
-        scheduler.start()
+        scheduler.resume()
+        while not _stopping.wait(1.0):
+            pass
+        scheduler.pause()
         _stop_all(stop_timeout)
-        _wait_for_children(stop_timeout)
+        scheduler.shutdown(wait=True)
         log.info("scheduler stopped")
         return 0
     finally:
@@ -341,27 +357,19 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _stop_all(grace: float) -> None:
+    """SIGTERM every running crawl's group; SIGKILL the groups still there after ``grace``."""
     with _children_lock:
         children = list(_children.values())
     for child in children:
         if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+            _signal_group(child, signal.SIGTERM)
     deadline = time.monotonic() + grace
     for child in children:
         remaining = deadline - time.monotonic()
         try:
             child.wait(timeout=max(0.1, remaining))
         except subprocess.TimeoutExpired:
-            child.kill()
-
-
-def _wait_for_children(grace: float) -> None:
-    deadline = time.monotonic() + grace + 5
-    while time.monotonic() < deadline:
-        with _children_lock:
-            if not _children:
-                return
-        time.sleep(0.1)
+            _kill_group(child)
 
 
 if __name__ == "__main__":  # pragma: no cover - use `govarchive schedule`

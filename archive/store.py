@@ -245,17 +245,23 @@ class Archive(DocumentStore, WalkStore):
             )
         return values
 
-    def run_for_pid(self, pid: int) -> int | None:
-        """The latest run started by process ``pid`` (a scheduler's child crawl)."""
-        row = self.conn.execute(
-            "SELECT id FROM runs WHERE pid = ? ORDER BY id DESC LIMIT 1", (pid,)
-        ).fetchone()
-        return None if row is None else int(row["id"])
+    def claim_run(self, run_id: int, sites: list[str]) -> None:
+        """A run opened by another process (the scheduler) is done by this one."""
+        with self.transaction():
+            cur = self.conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (os.getpid(), run_id))
+            if cur.rowcount != 1:
+                raise ValueError(f"no run {run_id} in this archive")
+            for site in sites:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
+                )
 
     def set_run_exit(self, run_id: int, exit_code: int, reason: str | None = None) -> None:
+        """The crawl process's exit, as its parent saw it: the parent's reason (timeout,
+        shutdown, killed) wins over what the crawl wrote while being stopped."""
         with self.transaction():
             self.conn.execute(
-                "UPDATE runs SET exit_code = ?, finish_reason = coalesce(finish_reason, ?),"
+                "UPDATE runs SET exit_code = ?, finish_reason = coalesce(?, finish_reason),"
                 " finished_at = coalesce(finished_at, ?) WHERE id = ?",
                 (exit_code, reason, now_iso(), run_id),
             )

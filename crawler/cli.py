@@ -89,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="Scrapy's own start-up and progress logging"
     )
     crawl.add_argument(
+        "--run-id",
+        type=int,
+        metavar="N",
+        help="record into run N, opened beforehand (what the scheduler passes)",
+    )
+    crawl.add_argument(
         "--set",
         action="append",
         default=[],
@@ -248,7 +254,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     db = _check_db_dir(args.db)
     registry = load_registry(args.sites)
     chosen = [find_site(registry, name) for name in args.site] if args.site else registry
-    _open_archive(db).close()
+    with _open_archive(db) as archive:
+        if args.run_id is not None and not archive.conn.execute(
+            "SELECT 1 FROM runs WHERE id = ?", (args.run_id,)
+        ).fetchone():
+            raise UserError(f"--run-id {args.run_id}: no such run in {db}")
     settings: dict[str, object] = {
         "LOG_LEVEL": args.log_level
         or os.environ.get("GOVARCHIVE_LOG_LEVEL")
@@ -263,11 +273,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     result = run_crawl(
         chosen,
         db,
-        registry_path=args.sites,
         now=args.now,
         full_walk=args.full,
         settings=settings,
         command="govarchive crawl " + " ".join(sys.argv[2:]),
+        run_id=args.run_id,
     )
     t = result.totals
     print(

@@ -59,11 +59,11 @@ def run_crawl(
     sites: list[Site],
     db_path: str | os.PathLike[str],
     *,
-    registry_path: str | os.PathLike[str] | None = None,
     now: str | None = None,
     full_walk: bool = False,
     settings: dict[str, Any] | None = None,
     command: str = "govarchive crawl",
+    run_id: int | None = None,
 ) -> CrawlResult:
     """Crawl ``sites`` into the archive at ``db_path`` (in this process).
 
@@ -85,7 +85,7 @@ def run_crawl(
         raise SitesBusy(skipped)
     try:
         return _run_locked(
-            sites, db_path, registry_path, now, full_walk, settings, command, started, skipped
+            sites, db_path, now, full_walk, settings, command, started, skipped, run_id
         )
     finally:
         for lock in locks:
@@ -95,20 +95,23 @@ def run_crawl(
 def _run_locked(
     sites: list[Site],
     db_path: Path,
-    registry_path: str | os.PathLike[str] | None,
     now: str | None,
     full_walk: bool,
     settings: dict[str, Any] | None,
     command: str,
     started: float,
     skipped: list[tuple[Site, str]],
+    run_id: int | None,
 ) -> CrawlResult:
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
 
     with Archive(db_path) as archive:
         archive.upsert_sites([site.as_row() for site in sites])
-        run_id = archive.start_run(command, [site.name for site in sites], at=now)
+        if run_id is None:
+            run_id = archive.start_run(command, [site.name for site in sites], at=now)
+        else:  # opened by the scheduler: this process now does the run
+            archive.claim_run(run_id, [site.name for site in sites])
     overrides = {
         "GOVARCHIVE_DB": str(db_path),
         "GOVARCHIVE_RUN_ID": run_id,

@@ -148,21 +148,66 @@ def test_second_scheduler_refuses(site) -> None:
     assert second.returncode == 2 and "another scheduler is already running" in second.stderr
 
 
+def move_stored_run_into_the_past(db: Path, job_id: str) -> None:
+    """What a machine that was down past a due time leaves: a stored next run time in the
+    past (set through APScheduler's public API on the job store)."""
+    from datetime import datetime, timedelta
+
+    import scheduler as govarchive_scheduler
+
+    with govarchive_scheduler.open_store(str(db)) as store:
+        past = datetime.now(govarchive_scheduler.TIMEZONE) - timedelta(minutes=5)
+        store.modify_job(job_id, next_run_time=past)
+
+
 def test_restart_keeps_jobs_and_runs_the_missed_one(site) -> None:
     _, registry, db = site
-    first = start_scheduler(registry, db, "--every", "8")
-    assert wait_for(lambda: Path(f"{db}.jobs.sqlite").exists(), 20)
-    time.sleep(1.5)
-    first.send_signal(signal.SIGKILL)
-    first.wait()
+    first = start_scheduler(registry, db, "--every", "3600")
+    assert wait_for(lambda: "one" in run_cli(
+        "schedule", "--sites", str(registry), "--db", str(db), "--every", "3600", "--list"
+    ).stdout and Path(f"{db}.jobs.sqlite").exists(), 30)  # fmt: skip
+    stop(first)
     assert runs(db) == []
-    time.sleep(9)  # the first run, due 8 s after the first start, is missed
-    second = start_scheduler(registry, db, "--every", "8")
+    move_stored_run_into_the_past(db, "crawl:one")
+    second = start_scheduler(registry, db, "--every", "3600")
     try:
-        # A fresh schedule would first fire 8 s after this start; the missed run fires now.
-        assert wait_for(lambda: len(runs(db)) >= 1, 6), db.with_suffix(".log").read_text()
+        # A fresh schedule would first fire in an hour; the missed run fires at start.
+        assert wait_for(lambda: len(finished(db)) >= 1, 90), db.with_suffix(".log").read_text()
     finally:
         stop(second)
+
+
+def group_members(pgid: int) -> list[int]:
+    """Processes whose process group is ``pgid`` (from /proc)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
+
+
+def test_timed_out_crawl_leaves_no_process(site) -> None:
+    replica, registry, db = site
+    replica.delays["/zwgk/index.html"] = 60.0
+    process = start_scheduler(registry, db, "--every", "1", "--timeout", "3")
+    try:
+        # The run row is opened by the scheduler, then claimed by the crawl with its pid.
+        assert wait_for(lambda: any(r["pid"] not in (None, process.pid) for r in runs(db)), 60)
+        crawl_pid = runs(db)[0]["pid"]
+        leads_its_group = os.getpgid(crawl_pid) == crawl_pid
+        assert wait_for(lambda: len(finished(db)) >= 1, 120), db.with_suffix(".log").read_text()
+    finally:
+        stop(process)
+    run = finished(db)[0]
+    assert (run["finish_reason"], leads_its_group, group_members(crawl_pid)) == (
+        "timeout",
+        True,
+        [],
+    )
 
 
 def test_sigterm_exits_cleanly_during_a_crawl(site) -> None:
