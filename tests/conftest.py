@@ -60,5 +60,6 @@ def demo_registry(demo_world, tmp_path):
 def demo_archive(tmp_path_factory) -> Path:
     """An archive made by ``govarchive demo`` (three simulated days), shared read-only."""
     db = tmp_path_factory.mktemp("demo-archive") / "archive.db"
-    run_cli("demo", "--db", str(db))
+    output = run_cli("demo", "--db", str(db)).stdout
+    (db.parent / "demo-output.txt").write_text(output, encoding="utf-8")
     return db

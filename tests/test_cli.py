@@ -80,10 +80,16 @@ def test_sites_lists_the_registry() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_twice(tmp_path_factory):
-    """``govarchive demo`` run twice on one archive: (archive path, first and second output)."""
-    db = tmp_path_factory.mktemp("demo") / "archive.db"
-    first = run_cli("demo", "--db", str(db)).stdout
+def demo_twice(demo_archive, tmp_path_factory):
+    """``govarchive demo`` run twice on one archive: (archive path, first and second output).
+    The first run is the session's demo archive; the second runs on a copy of it."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "archive.db"
+    shutil.copyfile(demo_archive, db)
+    shutil.copytree(f"{demo_archive}.files", f"{db}.files")
+    first = (demo_archive.parent / "demo-output.txt").read_text(encoding="utf-8")
     second = run_cli("demo", "--db", str(db)).stdout
     return db, first, second
 

@@ -48,8 +48,9 @@ def crawl(tmp_path, entry: str) -> str:
 
 
 # --- Gansu list page (createPageHTML, items inside comment markers) ------------------------
-@pytest.fixture
-def gansu(tmp_path):
+@pytest.fixture(scope="module")
+def gansu(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("gansu")
     list_path = "/jyt/c110634/zwgklist.shtml"
     body = fixture_bytes("gs_jyt_list.html")
     items = parse_list_page(body, "http://h" + list_path).items
@@ -78,8 +79,9 @@ def test_gansu_replica_titles(gansu) -> None:
 
 
 # --- Jiangsu Hanweb column answered by dataproxy.jsp (the corpus XML) --------------------
-@pytest.fixture
-def jiangsu(tmp_path):
+@pytest.fixture(scope="module")
+def jiangsu(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("jiangsu")
     batches = [fixture_bytes("js_gxt_dataproxy_p1.xml"), fixture_bytes("js_gxt_dataproxy_p2.xml")]
     items = {i.url: i for b in batches for i in parse_dataproxy(b, "http://h/").items}
     pages = {
@@ -128,8 +130,9 @@ def test_jiangsu_dataproxy_posts_recorded_as_list_fetches(jiangsu) -> None:
 
 
 # --- generic family: item and next-page selectors ----------------------------------------
-@pytest.fixture
-def generic_site(tmp_path):
+@pytest.fixture(scope="module")
+def generic_site(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("generic_site")
     def listing(n: int, links: list[str], next_href: str | None) -> Page:
         lis = "".join(
             f"<li><a href='{h}'>通知{h[-6:-5]}关于规范执法的通知</a><span>2025-06-0{n}</span></li>"
