@@ -33,10 +33,13 @@ browser: $(CHROMIUM) $(CJK_FONT)  ## Debian's Chromium and CJK fonts, for the br
 test: $(STAMP) browser  ## run the whole test suite
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
+# Every benchmark runs; the target fails (exit 1) when any of them missed a target.
 bench: $(STAMP)  ## parser, archive and crawl benchmarks, with baselines from the same run
-	$(BIN)/python benchmarks/extract.py
-	$(BIN)/python benchmarks/archive.py
-	$(BIN)/python benchmarks/crawl.py
+	@status=0; \
+	for name in extract archive crawl; do \
+		$(BIN)/python benchmarks/$$name.py || status=1; \
+	done; \
+	exit $$status
 
 serve: $(STAMP)  ## browse ./archive.db in Datasette
 	$(BIN)/govarchive serve --db archive.db

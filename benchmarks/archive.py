@@ -110,7 +110,7 @@ def build_search_db(count: int, path: Path) -> None:
         conn.execute("COMMIT")
 
 
-def bench_search(count: int, tmp: Path, repeats: int) -> None:
+def bench_search(count: int, tmp: Path, repeats: int) -> bool:
     from datasette.app import Datasette
 
     path = tmp / "search.db"
@@ -151,11 +151,14 @@ def bench_search(count: int, tmp: Path, repeats: int) -> None:
         print(
             f"  {name:9} {text:6} {hits:>7} {hits / count:>6.1%} {f50:>9.1f}ms {f95:>7.1f}ms {l50:>10.1f}ms {l95:>7.1f}ms {l50 / f50:>7.1f}x"
         )
+    met = True
     for kind, ratios in speedups.items():
         worst = min(ratios)
         verdict = "met" if worst >= SEARCH_SPEEDUP_TARGET else "MISSED"
+        met = met and worst >= SEARCH_SPEEDUP_TARGET
         print(f"  FTS vs LIKE at the median, {kind} queries: at least {worst:.1f}x;"
               f" target >= {SEARCH_SPEEDUP_TARGET}x: {verdict}")  # fmt: skip
+    return met
 
 
 def main() -> int:
@@ -165,9 +168,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=21, help="requests per query")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        bench_ingest(args.ingest, Path(tmp))
-        bench_search(args.search_docs, Path(tmp), args.repeats)
-    return 0
+        ingest_met = bench_ingest(args.ingest, Path(tmp)) >= INGEST_TARGET
+        search_met = bench_search(args.search_docs, Path(tmp), args.repeats)
+    return 0 if ingest_met and search_met else 1
 
 
 if __name__ == "__main__":

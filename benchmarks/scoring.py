@@ -1,4 +1,8 @@
-"""Scoring extractors against ../shared/corpus gold, by the corpus conventions.
+"""Scoring extractors against the gold corpus, by the corpus conventions.
+
+The corpus (real pages saved from government sites, with hand-checked gold fields; see
+its CORPUS.md) is kept in ``tests/fixtures/corpus`` as copied from the project's shared
+material, so the tests and ``make bench`` need nothing outside the repository.
 
 Whitespace (spaces, newlines, tabs, U+3000, NBSP, ZWSP) is removed before any
 comparison. Shared by ``benchmarks/extract.py`` and the parser's corpus tests.
@@ -11,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "corpus"
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 # Body start/end must be within this many characters of the gold's.
 START_SLACK = 50

@@ -255,9 +255,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     registry = load_registry(args.sites)
     chosen = [find_site(registry, name) for name in args.site] if args.site else registry
     with _open_archive(db) as archive:
-        if args.run_id is not None and not archive.conn.execute(
-            "SELECT 1 FROM runs WHERE id = ?", (args.run_id,)
-        ).fetchone():
+        if (
+            args.run_id is not None
+            and not archive.conn.execute(
+                "SELECT 1 FROM runs WHERE id = ?", (args.run_id,)
+            ).fetchone()
+        ):
             raise UserError(f"--run-id {args.run_id}: no such run in {db}")
     settings: dict[str, object] = {
         "LOG_LEVEL": args.log_level

@@ -22,7 +22,6 @@ from parsers.text import clean_line
 DETAIL_URL_PATTERNS: dict[str, re.Pattern[str]] = {
     "trs": re.compile(r"/t\d{8}_\d+\.s?html?$"),
     "hanweb": re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$"),
-    "jcms": re.compile(r"/c\d+/\d{6}/[\w-]+\.shtml$"),
     "generic": re.compile(
         r"(?:/t\d{8}_\d+\.s?html?|/art_\d+_\d+\.html|/\d{6,8}/[\w-]{4,}\.s?html?|"
         r"/content(?:_|/)\d+\.s?html?|/[0-9a-f]{24,32}\.s?html?)$"

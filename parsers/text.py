@@ -82,8 +82,3 @@ def element_lines(
 def plain_lines(lines: Iterable[str]) -> list[str]:
     """Lines with cell tabs turned into spaces, for a body's text."""
     return [line.replace(CELL_SEP, " ").strip() for line in lines if line.strip()]
-
-
-def text_of(node: etree._Element) -> str:
-    """All text under a node, whitespace collapsed (fast; no line structure)."""
-    return clean_line("".join(node.itertext()))

@@ -133,6 +133,7 @@ def test_jiangsu_dataproxy_posts_recorded_as_list_fetches(jiangsu) -> None:
 @pytest.fixture(scope="module")
 def generic_site(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("generic_site")
+
     def listing(n: int, links: list[str], next_href: str | None) -> Page:
         lis = "".join(
             f"<li><a href='{h}'>通知{h[-6:-5]}关于规范执法的通知</a><span>2025-06-0{n}</span></li>"
