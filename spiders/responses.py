@@ -8,33 +8,61 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 
+def _failure_types() -> tuple[tuple[type[BaseException], str], ...]:
+    """Exception types -> reasons, as Scrapy's own RETRY_EXCEPTIONS names the failures."""
+    from scrapy.exceptions import (
+        CannotResolveHostError,
+        DownloadCancelledError,
+        DownloadConnectionRefusedError,
+        DownloadFailedError,
+        DownloadTimeoutError,
+        ResponseDataLossError,
+        UnsupportedURLSchemeError,
+    )
+    from twisted.internet import error as tx
+    from twisted.internet.defer import CancelledError
+    from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+    return (
+        (DownloadTimeoutError, "timeout"),
+        (tx.TimeoutError, "timeout"),
+        (tx.TCPTimedOutError, "timeout"),
+        (DownloadCancelledError, "too-large"),  # DOWNLOAD_MAXSIZE or the attachment limit
+        (CancelledError, "too-large"),
+        (ResponseDataLossError, "truncated"),
+        (DownloadConnectionRefusedError, "connection-refused"),
+        (tx.ConnectionRefusedError, "connection-refused"),
+        (CannotResolveHostError, "dns-error"),
+        (tx.DNSLookupError, "dns-error"),
+        (UnsupportedURLSchemeError, "unsupported-scheme"),
+        (DownloadFailedError, "connection-lost"),
+        (ResponseFailed, "connection-lost"),
+        (ResponseNeverReceived, "connection-lost"),
+        (tx.ConnectionLost, "connection-lost"),
+        (tx.ConnectionDone, "connection-lost"),
+        (tx.ConnectError, "connection-failed"),
+    )
+
+
 def failure_reason(failure: Failure) -> tuple[str, int | None]:
-    """A short, stable reason for a failed request, and the HTTP status if any."""
+    """A short, stable reason for a failed request (by the exception's type), and the
+    HTTP status if any."""
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+
     exc = failure.value
     if isinstance(exc, HttpError):
         status = exc.response.status
         return f"http-{status}", status
-    name = type(exc).__name__
-    text = str(exc)
-    if "robots.txt" in text:
-        return "robots-disallowed", None
-    if "offsite" in text.lower():
-        return "offsite-redirect", None
-    if "Timeout" in name or "timed out" in text.lower():
-        return "timeout", None
-    if "during decompression" in text:
-        return "too-large-decompressed", None
-    if "Cancelled" in name or "max size" in text.lower() or "maxsize" in text.lower():
-        return "too-large", None
-    if "DataLoss" in name or "dataloss" in text.lower():
-        return "truncated", None
-    if "Refused" in name:
-        return "connection-refused", None
-    if "DNS" in name or "Resolve" in name:
-        return "dns-error", None
-    if name in ("ConnectionLost", "ResponseFailed", "ResponseNeverReceived", "DownloadFailedError"):
-        return "connection-lost", None
-    return f"error-{name}", None
+    if isinstance(exc, IgnoreRequest):
+        if isinstance(exc.__cause__, _DecompressionMaxSizeExceeded):
+            return "too-large-decompressed", None
+        # Scrapy's robots.txt middleware says so only in its message.
+        return ("robots-disallowed" if "robots.txt" in str(exc) else "ignored"), None
+    for kind, reason in _failure_types():
+        if isinstance(exc, kind):
+            return reason, None
+    return f"error-{type(exc).__name__}", None
 
 
 def charset(response: Response) -> str | None:
