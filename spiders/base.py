@@ -32,6 +32,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
+from w3lib.url import safe_url_string
 
 from archive import Archive
 from archive.store import ColumnHistory, KnownDocument, WalkRecord, now_iso, parse_iso
@@ -93,6 +94,7 @@ class GovSpider(scrapy.Spider):
                 f"site {self.site.name!r} is family {self.site.family!r}, not {self.family!r}"
             )
         self.allowed_domains = list(self.site.allowed_domains)
+        self.allowed_ports = self.site.allowed_ports
         self.forced_full = full in (True, "1", "true", "yes")
         self.full_walk = self.forced_full
         self.known: dict[str, KnownDocument] = {}
@@ -239,8 +241,11 @@ class GovSpider(scrapy.Spider):
         return twin.url if twin is not None else key
 
     def is_allowed(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        """May the crawl fetch ``url``? Read exactly as the downloader will read it
+        (w3lib's ``safe_url_string``: a backslash is a path separator, so
+        ``http://127.0.0.1:8000\\@allowed.host/`` is 127.0.0.1): http or https, an allowed
+        host, and a port the registry allows."""
+        return refusal(url, self.allowed_domains, self.allowed_ports) is None
 
     def is_due(self, known: KnownDocument) -> bool:
         if known.missing_since or known.status in ("missing", "gone"):
@@ -473,8 +478,8 @@ class GovSpider(scrapy.Spider):
             error = "redirect-loop"
         elif len(chain) > self.max_redirects:
             error = "redirect-limit"
-        elif not self.is_allowed(target):
-            error = "offsite-redirect"
+        elif (refused := refusal(target, self.allowed_domains, self.allowed_ports)) is not None:
+            error = refused
         yield self.fetch_item(response, kind)
         if error:
             yield FetchItem(self.site.name, chain[0], kind, status=response.status, error=error)
@@ -591,6 +596,24 @@ class GovSpider(scrapy.Spider):
                 yield self.detail_request(url, known=known, kind="check")
             elif self.is_due(known):
                 yield self.detail_request(url, known=known)
+
+
+def refusal(url: str, domains: list[str], ports: frozenset[int]) -> str | None:
+    """Why the crawl must not fetch ``url`` (None: it may), judged on the URL as the
+    downloader will parse it."""
+    try:
+        parts = urlsplit(safe_url_string(url))
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return "bad-url"
+    if parts.scheme not in ("http", "https"):
+        return "refused-scheme"
+    host = (parts.hostname or "").lower()
+    if not any(host == d or host.endswith("." + d) for d in domains):
+        return "offsite-redirect"
+    if port not in ports:
+        return "refused-port"
+    return None
 
 
 def _no_content(record: Any) -> bool:

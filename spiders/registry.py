@@ -53,6 +53,7 @@ _KNOWN_KEYS = frozenset(
         "concurrency",
         "full_walk_days",
         "max_listing_drop",
+        "allowed_origins",
     }
 )
 FAMILY_OPTIONS: dict[str, frozenset[str]] = {
@@ -77,6 +78,7 @@ class Site:
     jurisdiction: str | None = None
     level: str | None = None
     allowed_domains: list[str] = field(default_factory=list)
+    allowed_origins: list[str] = field(default_factory=list)
     schedule: str | None = None
     delay: float = DEFAULT_DELAY
     max_pages: int | None = None
@@ -90,6 +92,18 @@ class Site:
     sitemap_urls: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     notes: str | None = None
+
+    @property
+    def allowed_ports(self) -> frozenset[int]:
+        """Ports the crawl may fetch from: the defaults of http and https, and any port the
+        registry's own URLs (start, home, sitemap, extra origins) name."""
+        ports = {80, 443}
+        for url in [*self.start_urls, *self.sitemap_urls, *self.allowed_origins, self.home_url]:
+            if url:
+                parts = urlsplit(url)
+                if parts.port:
+                    ports.add(parts.port)
+        return frozenset(ports)
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -246,6 +260,9 @@ def validate_site(raw: Any, index: int) -> Site:
         jurisdiction=raw.get("jurisdiction"),
         level=level,
         allowed_domains=list(allowed),
+        allowed_origins=_url_list(
+            name, "allowed_origins", raw.get("allowed_origins"), required=False
+        ),
         schedule=schedule,
         delay=float(delay),
         max_pages=max_pages,

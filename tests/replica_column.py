@@ -152,6 +152,8 @@ class ColumnWorld:
             "delay": 0,
             "revisit_days": self.revisit_days,
         }
+        if self.tls_server is not None:
+            entry["allowed_origins"] = [self.tls_server.url]
         self.registry.write_text(
             yaml.safe_dump({"sites": [entry]}, allow_unicode=True), encoding="utf-8"
         )
