@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -72,8 +73,11 @@ def _zip_has(data: bytes, member: str) -> bool:
 
 
 def safe_name(name: str) -> str:
-    """A display name with control characters and path separators removed, length-capped."""
-    cleaned = _SAFE_NAME.sub("_", name).strip(" .")
+    """A display name with control characters and path separators replaced, format
+    characters (bidi overrides such as U+202E, which make 报告\u202efdp.exe read as
+    报告exe.pdf) removed, length-capped."""
+    visible = "".join(c for c in name if unicodedata.category(c) != "Cf")
+    cleaned = _SAFE_NAME.sub("_", visible).strip(" .")
     return cleaned[:MAX_NAME_CHARS] or "attachment"
 
 

@@ -299,9 +299,33 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the archive to ``SCHEMA_VERSION``; return the version it had."""
+def foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    """Tables of a database that is not (yet) a govarchive archive: user_version 0 and
+    tables, none of them ``documents``. Empty for a new file or an archive."""
+    if schema_version(conn) != 0:
+        return []
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return [] if "documents" in names else sorted(names)
+
+
+def migrate(conn: sqlite3.Connection, adopt: bool = False) -> int:
+    """Bring the archive to ``SCHEMA_VERSION``; return the version it had.
+
+    A database holding other tables is refused unless ``adopt`` (``--init``): an archive's
+    tables are never added to a file that belongs to something else by mistake."""
     found = schema_version(conn)
+    foreign = foreign_tables(conn)
+    if foreign and not adopt:
+        raise SchemaError(
+            f"not a govarchive archive: it holds other tables ({', '.join(foreign[:5])}"
+            f"{', …' if len(foreign) > 5 else ''}); choose another file, or pass --init to add"
+            " the archive's tables to it"
+        )
     if found > SCHEMA_VERSION:
         raise SchemaError(
             f"archive schema version {found} is newer than this govarchive supports "

@@ -85,11 +85,17 @@ class Archive(DocumentStore, WalkStore):
         self,
         path: str | os.PathLike[str],
         gone_after_hours: float = DEFAULT_GONE_AFTER_HOURS,
+        adopt: bool = False,
     ) -> None:
+        """``adopt``: add the archive's tables to a database that holds others (--init)."""
         self.path = Path(path)
         self.gone_after = timedelta(hours=gone_after_hours)
         self.conn = connect(self.path)
-        migrate(self.conn)
+        try:
+            migrate(self.conn, adopt=adopt)
+        except BaseException:
+            self.conn.close()
+            raise
         self.db = sqlite_utils.Database(self.conn)
         self.files_dir = files.storage_dir(self.path)
 

@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="Scrapy's own start-up and progress logging"
     )
     crawl.add_argument(
+        "--init",
+        action="store_true",
+        help="add the archive's tables to an existing SQLite file that holds other tables",
+    )
+    crawl.add_argument(
         "--run-id",
         type=int,
         metavar="N",
@@ -115,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         "govarchive serve --db archive.db --port 8001",
     )
     _db_arg(serve)
-    serve.add_argument("--port", type=int, default=8001, help="port (default 8001)")
+    serve.add_argument("--port", type=_port, default=8001, help="port (default 8001)")
     serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
 
     parse = add(
@@ -238,7 +243,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check_db_dir(db: str) -> Path:
-    path = Path(db)
+    """The archive's real path (a symlink resolved, so locks and the file store are the
+    real file's), checked to be writable."""
+    path = Path(db).resolve()
     parent = path.resolve().parent
     if not parent.is_dir():
         raise UserError(f"archive directory {parent} does not exist")
@@ -251,17 +258,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.runner import run_crawl
     from spiders.registry import find_site, load_registry
 
-    db = _check_db_dir(args.db)
-    registry = load_registry(args.sites)
-    chosen = [find_site(registry, name) for name in args.site] if args.site else registry
-    with _open_archive(db) as archive:
-        if (
-            args.run_id is not None
-            and not archive.conn.execute(
-                "SELECT 1 FROM runs WHERE id = ?", (args.run_id,)
-            ).fetchone()
-        ):
-            raise UserError(f"--run-id {args.run_id}: no such run in {db}")
+    # Options first: nothing is read or written when one of them is wrong.
     settings: dict[str, object] = {
         "LOG_LEVEL": args.log_level
         or os.environ.get("GOVARCHIVE_LOG_LEVEL")
@@ -269,10 +266,21 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         "GOVARCHIVE_PROGRESS": sys.stderr.isatty(),
     }
     for item in args.set:
-        name, sep, value = item.partition("=")
-        if not sep or not name.isupper():
-            raise UserError(f"--set takes NAME=VALUE with an upper-case setting name, got {item!r}")
+        name, value = _setting(item)
         settings[name] = value
+    if args.now:
+        _check_now(args.now)
+    db = _check_db_dir(args.db)
+    registry = load_registry(args.sites)
+    chosen = [find_site(registry, name) for name in args.site] if args.site else registry
+    with _open_archive(db, adopt=args.init) as archive:
+        if (
+            args.run_id is not None
+            and not archive.conn.execute(
+                "SELECT 1 FROM runs WHERE id = ?", (args.run_id,)
+            ).fetchone()
+        ):
+            raise UserError(f"--run-id {args.run_id}: no such run in {db}")
     result = run_crawl(
         chosen,
         db,
@@ -296,11 +304,58 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_archive(db: Path):  # noqa: ANN202 - Archive, imported lazily
+def _setting(item: str) -> tuple[str, object]:
+    """``NAME=VALUE`` for a known setting, the value checked against the setting's type."""
+    from crawler.runner import project_settings
+
+    name, sep, value = item.partition("=")
+    if not sep or not name.isupper():
+        raise UserError(f"--set takes NAME=VALUE with an upper-case setting name, got {item!r}")
+    defaults = project_settings()
+    if name not in defaults:
+        raise UserError(f"--set {name}: no such setting (see crawler/settings.py and Scrapy's)")
+    current = defaults.get(name)
+    try:
+        if isinstance(current, bool):
+            if value.lower() not in ("0", "1", "true", "false", "yes", "no"):
+                raise ValueError(value)
+            return name, value.lower() in ("1", "true", "yes")
+        if isinstance(current, (int, float)):
+            number = float(value)
+            return name, int(number) if number.is_integer() else number
+    except ValueError:
+        kind = "true or false" if isinstance(current, bool) else "a number"
+        raise UserError(f"--set {name}: expected {kind}, got {value!r}") from None
+    return name, value
+
+
+def _check_now(value: str) -> None:
+    """``--now`` is stored as the crawl's time: it must be an ISO date-time."""
+    from archive.clock import parse_iso
+
+    try:
+        parse_iso(value)
+    except ValueError:
+        raise UserError(
+            f"--now takes an ISO date-time such as 2025-04-01T02:00:00+08:00, got {value!r}"
+        ) from None
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port from 1 to 65535, got {value!r}")
+    return port
+
+
+def _open_archive(db: Path, adopt: bool = False):  # noqa: ANN202 - Archive, imported lazily
     from archive import Archive
 
     try:
-        return Archive(db)
+        return Archive(db, adopt=adopt)
     except sqlite3.DatabaseError as exc:
         raise UserError(f"cannot open archive {db}: {exc}") from exc
 

@@ -289,15 +289,42 @@ def _valid_cron(expr: str) -> bool:
     return True
 
 
+# A registry is a few hundred lines per thousand sites; anything far larger is a mistake.
+MAX_REGISTRY_BYTES = 16 * 1024 * 1024
+# Nesting deeper than this is not a registry (a 100,000-deep list would exhaust the stack).
+MAX_REGISTRY_DEPTH = 20
+
+
+class _RegistryLoader(yaml.SafeLoader):
+    """YAML without aliases (a "billion laughs" bomb of 1 KB expands to gigabytes) and
+    without deep nesting; a registry never needs either."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.YAMLError(f"aliases (*{event.anchor}) are not allowed in a registry")
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_REGISTRY_DEPTH:
+                raise yaml.YAMLError(f"nested deeper than {MAX_REGISTRY_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def load_registry(path: str | os.PathLike[str] | None = None) -> list[Site]:
     """Load and validate a registry file (the bundled default when ``path`` is None)."""
     source = Path(path) if path is not None else default_registry_path()
     try:
+        if source.stat().st_size > MAX_REGISTRY_BYTES:
+            raise RegistryError(f"{source}: larger than {MAX_REGISTRY_BYTES} bytes")
         text = source.read_text(encoding="utf-8")
     except OSError as exc:
         raise RegistryError(f"cannot read site registry {source}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{source}: not UTF-8 text (byte {exc.start})") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_RegistryLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise RegistryError(f"{source}: not valid YAML: {exc}") from exc
     entries = data.get("sites") if isinstance(data, dict) else data

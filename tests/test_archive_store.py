@@ -317,3 +317,9 @@ def test_last_seen_update_does_not_reindex(archive: Archive) -> None:
     archive.touch_document(record().url, listed=True, at=DAY2)
     after = archive.conn.execute("SELECT count(*) FROM documents_fts_data").fetchone()[0]
     assert before == after
+
+
+def test_attachment_name_loses_bidi_controls() -> None:
+    from archive.files import safe_name
+
+    assert safe_name("报告\u202efdp.exe") == "报告fdp.exe"
