@@ -22,7 +22,7 @@ def test_each_command_help_has_an_example(command: str) -> None:
 def test_parse_prints_the_record_as_json() -> None:
     out = run_cli(
         "parse",
-        str(FIXTURES / "govcn_frag_2019jiejiari.html"),
+        str(FIXTURES / "corpus" / "detail" / "govcn_frag_2019jiejiari.html"),
         "--url",
         "https://www.example.gov.cn/x.htm",
     ).stdout
@@ -30,7 +30,9 @@ def test_parse_prints_the_record_as_json() -> None:
 
 
 def test_parse_leaves_out_body_html_by_default() -> None:
-    out = run_cli("parse", str(FIXTURES / "govcn_frag_2019jiejiari.html")).stdout
+    out = run_cli(
+        "parse", str(FIXTURES / "corpus" / "detail" / "govcn_frag_2019jiejiari.html")
+    ).stdout
     assert "body_html" not in json.loads(out)
 
 

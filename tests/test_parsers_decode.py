@@ -14,12 +14,12 @@ def page(body: str, meta: str = "") -> str:
 
 
 def test_utf16le_with_bom_despite_gb2312_meta() -> None:
-    text, codec = decode_html(fixture_bytes("xiangtan_utf16.html"))
+    text, codec = decode_html(fixture_bytes("corpus/detail/mhx_hn_xiangtan_utf16.html"))
     assert "从齐白石故乡吹来的风" in text
 
 
 def test_utf16le_bom_reported_as_utf16() -> None:
-    _, codec = decode_html(fixture_bytes("xiangtan_utf16.html"))
+    _, codec = decode_html(fixture_bytes("corpus/detail/mhx_hn_xiangtan_utf16.html"))
     assert codec == "utf-16"
 
 

@@ -12,27 +12,28 @@ from conftest import fixture_bytes, nows
 from parsers import parse_page
 
 GOVCN = parse_page(
-    fixture_bytes("govcn_frag_2019jiejiari.html"),
+    fixture_bytes("corpus/detail/govcn_frag_2019jiejiari.html"),
     "https://www.example.gov.cn/zhengce/content/2018-12/06/content_5346276.htm",
 )
 SHANGHAI = parse_page(
-    fixture_bytes("sh_wsjkw_tongzhi.html"),
+    fixture_bytes("corpus/detail/mhx_sh_wsjkw_tongzhi.html"),
     "https://wsjkw.sh.example.gov.cn/jcws2/20240511/0001.html",
 )
 ZHEJIANG = parse_page(
-    fixture_bytes("zj_jyt_hanweb.html"),
+    fixture_bytes("corpus/detail/mhx_zj_jyt_news_syh.html"),
     "http://jyt.zj.example.gov.cn/art/2024/10/21/art_1532836_58943357.html",
 )
 MOE = parse_page(
-    fixture_bytes("moe_tongzhi.html"),
+    fixture_bytes("corpus/detail/mhx_moe_tongzhi_fwzh.html"),
     "http://www.moe.example.gov.cn/srcsite/A12/moe_1416/s3013/202406/t20240613_1135621.html",
 )
 SICHUAN = parse_page(
-    fixture_bytes("sc_jianyi_fuhan.html"),
+    fixture_bytes("corpus/detail/mhx_sc_gov_jianyi_fuhan.html"),
     "https://wsjkw.sc.example.gov.cn/scwsjkw/jytabl/2025/6/3/x.shtml",
 )
 XIANGTAN = parse_page(
-    fixture_bytes("xiangtan_utf16.html"), "http://www.xiangtan.example.gov.cn/x.html"
+    fixture_bytes("corpus/detail/mhx_hn_xiangtan_utf16.html"),
+    "http://www.xiangtan.example.gov.cn/x.html",
 )
 URUMQI = parse_page(
     fixture_bytes("xj_urumqi_duplicated.html"), "http://www.wlmq.example.gov.cn/x.html"
