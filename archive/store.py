@@ -28,6 +28,7 @@ from archive.documents import DocumentStore, KnownDocument
 from archive.schema import migrate
 from archive.tokenizer import register
 from archive.walks import ColumnHistory, WalkRecord, WalkStore
+from parsers.attachments import AttachmentText, read_attachment
 
 # How long a document must keep answering 404/410 (over two or more crawls) to be gone.
 DEFAULT_GONE_AFTER_HOURS = 24.0
@@ -343,9 +344,13 @@ class Archive(DocumentStore, WalkStore):
         *,
         content_type: str | None = None,
         error: str | None = None,
+        read: AttachmentText | None = None,
         at: str | None = None,
     ) -> str | None:
-        """Store an attachment by hash and link it to its document; return its sha256."""
+        """Store an attachment by hash and link it to its document; return its sha256.
+
+        ``read``: its type and text as the crawl's parse workers read them; without it they
+        are read here (re-runs, tests)."""
         stamp = at or now_iso()
         doc_id = self.document_id(document_url)
         if doc_id is None:
@@ -354,13 +359,11 @@ class Archive(DocumentStore, WalkStore):
         size = None
         display = files.safe_name(name)
         if data is not None:
-            mime = files.sniff_mime(data, content_type, display)
+            read = read or read_attachment(data, content_type, display)
+            mime, text = read.mime_type, read.text
+            error = error or read.error
             sha, relative = files.store_bytes(self.files_dir, data)
             size = len(data)
-            try:
-                text = files.extract_text(data, mime)
-            except ValueError as exc:
-                error = f"text-extraction: {exc}"[:500]
         with self.transaction():
             self.conn.execute(
                 "INSERT INTO attachments (document_id, url, name, sha256, mime_type, size,"

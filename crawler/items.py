@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from parsers.attachments import AttachmentText
 from parsers.record import Record
 
 
@@ -51,6 +52,7 @@ class AttachmentItem:
     data: bytes | None = None
     content_type: str | None = None
     error: str | None = None
+    read: AttachmentText | None = None  # type and text, read in a parse worker
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Parsing off the crawl's event loop: a small process pool for ``parse_page``.
+"""Parsing off the crawl's event loop: a small process pool for ``parse_page`` and for
+reading attachments (type and text of PDF and DOCX files).
 
 Scrapy runs on one core; parsing a page costs about as much as fetching it. With
 ``GOVARCHIVE_PARSE_WORKERS`` > 0 the spider awaits parses done in worker processes, so
@@ -13,6 +14,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 from parsers import Record, parse_page
+from parsers.attachments import AttachmentText, read_attachment
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
 
@@ -35,6 +37,17 @@ async def parse_async(body: bytes, url: str, http_charset: str | None, workers: 
         return parse_page(body, url, http_charset=http_charset)
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_pool(workers), parse_page, body, url, http_charset)
+
+
+async def read_attachment_async(
+    data: bytes, declared: str | None, name: str, workers: int
+) -> AttachmentText:
+    """``read_attachment`` in a worker process (or inline when ``workers`` is 0): a 50 MB
+    PDF's text extraction never runs on the crawl's event loop."""
+    if workers <= 0:
+        return read_attachment(data, declared, name)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_pool(workers), read_attachment, data, declared, name)
 
 
 def shutdown() -> None:

@@ -174,6 +174,7 @@ class ArchivePipeline:
                 item.data,
                 content_type=item.content_type,
                 error=item.error,
+                read=item.read,
                 at=at,
             )
             if sha:

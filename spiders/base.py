@@ -44,7 +44,7 @@ from crawler.items import (
     MissingItem,
     SeenItem,
 )
-from crawler.parsing import default_workers, parse_async
+from crawler.parsing import default_workers, parse_async, read_attachment_async
 from parsers.filenames import attachment_name
 from parsers.labels import compact
 from parsers.listing import ListItem, ListPage
@@ -419,21 +419,25 @@ class GovSpider(scrapy.Spider):
             "full_walk": self.full_walk,
         }
 
-    def parse_attachment(self, response: Response) -> Iterator[Any]:
+    async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
         if response.status in REDIRECT_STATUSES:
-            yield from self.redirect(response)
+            for item in self.redirect(response):
+                yield item
             return
         yield self.fetch_item(response, "attachment")
         name = attachment_name(
             response.meta.get("name"), response.url, response.headers.get(b"Content-Disposition")
         )
+        content_type = header(response, b"Content-Type")
+        read = await read_attachment_async(response.body, content_type, name, self.parse_workers)
         yield AttachmentItem(
             site=self.site.name,
             document_url=response.meta["document_url"],
             url=response.url,
             name=name,
             data=response.body,
-            content_type=header(response, b"Content-Type"),
+            content_type=content_type,
+            read=read,
         )
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
