@@ -130,8 +130,9 @@ def test_second_scheduler_refuses(site) -> None:
     _, registry, db = site
     first = start_scheduler(registry, db, "--every", "30")
     try:
-        assert wait_for(lambda: Path(f"{db}.locks/scheduler.lock").exists(), 20)
-        time.sleep(1)
+        # The first scheduler logs its plan once it holds the lock and has opened its store.
+        log = db.with_suffix(".log")
+        assert wait_for(lambda: log.exists() and "scheduling 1 sites" in log.read_text(), 30)
         second = run_cli(
             "schedule",
             "--sites",
