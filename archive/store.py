@@ -9,11 +9,10 @@ simply carries on.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,19 +22,18 @@ from typing import Any
 import sqlite_utils
 
 from archive import files
+from archive.attachments import AttachmentStore
 from archive.clock import TZ, now_iso, parse_iso
 from archive.documents import DocumentStore, KnownDocument
+from archive.runs import RunStore
 from archive.schema import migrate
 from archive.tokenizer import register
 from archive.walks import ColumnHistory, WalkRecord, WalkStore
-from parsers.attachments import AttachmentText, read_attachment
 
 # How long a document must keep answering 404/410 (over two or more crawls) to be gone.
 DEFAULT_GONE_AFTER_HOURS = 24.0
 # Busy timeout for readers and the writer, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
-# Attachment text kept searchable per document (the rest stays in attachments.text).
-MAX_ATTACHMENT_TEXT_CHARS = 1_000_000
 __all__ = [
     "TZ",
     "Archive",
@@ -75,11 +73,13 @@ class FetchRef:
     sha256: str | None
 
 
-class Archive(DocumentStore, WalkStore):
+class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
     """The archive file: open it, then record runs, fetches, pages and documents.
 
-    Documents and their lifecycle live in ``DocumentStore``, listing walks in
-    ``WalkStore``; this class owns the connection, runs, fetches, raw pages and attachments.
+    One facade over the table families: documents, versions and their lifecycle
+    (``DocumentStore``), sites, runs and health (``RunStore``), listing walks
+    (``WalkStore``), attachments (``AttachmentStore``). This class owns the connection,
+    the transaction, fetches and raw pages, and re-parsing.
     """
 
     def __init__(
@@ -119,159 +119,6 @@ class Archive(DocumentStore, WalkStore):
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
-
-    # --- sites and runs ---------------------------------------------------------------
-    def upsert_sites(self, sites: Iterable[dict[str, Any]]) -> None:
-        stamp = now_iso()
-        with self.transaction():
-            for site in sites:
-                self.conn.execute(
-                    "INSERT INTO sites (name, title, jurisdiction, level, family, home_url,"
-                    " start_urls, verified, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
-                    " ON CONFLICT(name) DO UPDATE SET title=excluded.title,"
-                    " jurisdiction=excluded.jurisdiction, level=excluded.level,"
-                    " family=excluded.family, home_url=excluded.home_url,"
-                    " start_urls=excluded.start_urls, verified=excluded.verified,"
-                    " updated_at=excluded.updated_at",
-                    (
-                        site["name"],
-                        site.get("title"),
-                        site.get("jurisdiction"),
-                        site.get("level"),
-                        site.get("family"),
-                        site.get("home_url"),
-                        json.dumps(site.get("start_urls", []), ensure_ascii=False),
-                        int(bool(site.get("verified", True))),
-                        stamp,
-                    ),
-                )
-
-    def site_start_urls(self) -> dict[str, list[str]]:
-        """Each recorded site's start URLs."""
-        rows = self.conn.execute("SELECT name, start_urls FROM sites").fetchall()
-        return {row["name"]: json.loads(row["start_urls"] or "[]") for row in rows}
-
-    def start_run(self, command: str, sites: list[str], at: str | None = None) -> int:
-        with self.transaction():
-            cur = self.conn.execute(
-                "INSERT INTO runs (started_at, command, sites, pid) VALUES (?,?,?,?)",
-                (at or now_iso(), command, json.dumps(sites, ensure_ascii=False), os.getpid()),
-            )
-            run_id = int(cur.lastrowid or 0)
-            for site in sites:
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
-                )
-        return run_id
-
-    def add_site_counts(self, run_id: int, site: str, **counts: int) -> None:
-        """Add to a site's counters for this run (pages=1, new=1, …)."""
-        if not counts:
-            return
-        sets = ", ".join(f"{name} = {name} + ?" for name in counts)
-        with self.transaction():
-            self.conn.execute(
-                "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
-            )
-            self.conn.execute(
-                f"UPDATE run_sites SET {sets} WHERE run_id = ? AND site = ?",
-                (*counts.values(), run_id, site),
-            )
-
-    def finish_site(
-        self,
-        run_id: int,
-        site: str,
-        listing_complete: bool,
-        walks: Iterable[WalkRecord] = (),
-        notes: Iterable[str] = (),
-        at: str | None = None,
-    ) -> dict[str, Any]:
-        """Store the site's column walks and judge its health for this run.
-
-        Unhealthy: the list pages yielded nothing, or a walk found something wrong with
-        the listing (an error or maintenance page, an empty or short page, a sharp shrink,
-        totals that disagree); ``notes`` add what the pipeline held back because of it.
-        """
-        walks = list(walks)
-        row = self.conn.execute(
-            "SELECT * FROM run_sites WHERE run_id = ? AND site = ?", (run_id, site)
-        ).fetchone()
-        links = row["list_links"] if row else 0
-        previous = self.conn.execute(
-            "SELECT max(list_links) FROM run_sites WHERE site = ? AND run_id < ?", (site, run_id)
-        ).fetchone()[0]
-        problems = [f"{w.column_url}: {w.note}" for w in walks if not w.healthy]
-        if links == 0 and previous:
-            problems.insert(0, f"list pages yielded no links (earlier runs found up to {previous})")
-        elif links == 0:
-            problems.insert(0, "list pages yielded no document links")
-        healthy = links > 0 and all(w.healthy for w in walks)
-        note = "; ".join([*problems, *notes]) or None
-        with self.transaction():
-            for walk in walks:
-                self.record_walk(run_id, walk, at=at)
-            self.conn.execute(
-                "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
-            )
-            self.conn.execute(
-                "UPDATE run_sites SET healthy = ?, health_note = ?, listing_complete = ?"
-                " WHERE run_id = ? AND site = ?",
-                (int(healthy), note, int(listing_complete), run_id, site),
-            )
-        return {"healthy": healthy, "note": note}
-
-    def finish_run(self, run_id: int, reason: str, at: str | None = None) -> dict[str, Any]:
-        totals = self.conn.execute(
-            "SELECT coalesce(sum(pages),0) pages, coalesce(sum(new),0) new,"
-            " coalesce(sum(changed),0) changed, coalesce(sum(unchanged),0) unchanged,"
-            " coalesce(sum(gone),0) gone, coalesce(sum(delisted),0) delisted,"
-            " coalesce(sum(errors),0) errors, min(coalesce(healthy,1)) healthy"
-            " FROM run_sites WHERE run_id = ?",
-            (run_id,),
-        ).fetchone()
-        values = dict(totals)
-        with self.transaction():
-            self.conn.execute(
-                "UPDATE runs SET finished_at = ?, finish_reason = ?, pages = ?, new = ?,"
-                " changed = ?, unchanged = ?, gone = ?, delisted = ?, errors = ?, healthy = ?"
-                " WHERE id = ?",
-                (
-                    at or now_iso(),
-                    reason,
-                    values["pages"],
-                    values["new"],
-                    values["changed"],
-                    values["unchanged"],
-                    values["gone"],
-                    values["delisted"],
-                    values["errors"],
-                    values["healthy"],
-                    run_id,
-                ),
-            )
-        return values
-
-    def claim_run(self, run_id: int, sites: list[str]) -> None:
-        """A run opened by another process (the scheduler) is done by this one."""
-        with self.transaction():
-            cur = self.conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (os.getpid(), run_id))
-            if cur.rowcount != 1:
-                raise ValueError(f"no run {run_id} in this archive")
-            for site in sites:
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
-                )
-
-    def set_run_exit(self, run_id: int, exit_code: int, reason: str | None = None) -> None:
-        """The crawl process's exit, as its parent saw it: the parent's reason (timeout,
-        shutdown, killed) wins over what the crawl wrote while being stopped."""
-        with self.transaction():
-            self.conn.execute(
-                "UPDATE runs SET exit_code = ?, finish_reason = coalesce(?, finish_reason),"
-                " finished_at = coalesce(finished_at, ?) WHERE id = ?",
-                (exit_code, reason, now_iso(), run_id),
-            )
 
     # --- fetches and raw pages ----------------------------------------------------------
     def record_fetch(
@@ -334,74 +181,6 @@ class Archive(DocumentStore, WalkStore):
             return None
         return zlib.decompress(row["content"]) if row["compression"] == "zlib" else row["content"]
 
-    # --- attachments ------------------------------------------------------------------
-    def record_attachment(
-        self,
-        document_url: str,
-        url: str,
-        name: str,
-        data: bytes | None,
-        *,
-        content_type: str | None = None,
-        error: str | None = None,
-        read: AttachmentText | None = None,
-        at: str | None = None,
-    ) -> str | None:
-        """Store an attachment by hash and link it to its document; return its sha256.
-
-        ``read``: its type and text as the crawl's parse workers read them; without it they
-        are read here (re-runs, tests)."""
-        stamp = at or now_iso()
-        doc_id = self.document_id(document_url)
-        if doc_id is None:
-            return None
-        sha = mime = relative = text = None
-        size = None
-        display = files.safe_name(name)
-        if data is not None:
-            read = read or read_attachment(data, content_type, display)
-            mime, text = read.mime_type, read.text
-            error = error or read.error
-            sha, relative = files.store_bytes(self.files_dir, data)
-            size = len(data)
-        with self.transaction():
-            self.conn.execute(
-                "INSERT INTO attachments (document_id, url, name, sha256, mime_type, size,"
-                " stored_path, text, error, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT(document_id, url) DO UPDATE SET name = excluded.name,"
-                " sha256 = coalesce(excluded.sha256, sha256),"
-                " mime_type = coalesce(excluded.mime_type, mime_type),"
-                " size = coalesce(excluded.size, size),"
-                " stored_path = coalesce(excluded.stored_path, stored_path),"
-                " text = coalesce(excluded.text, text), error = excluded.error,"
-                " last_seen = excluded.last_seen",
-                (doc_id, url, display, sha, mime, size, relative, text, error, stamp, stamp),
-            )
-            if text:
-                self._index_attachment_text(doc_id)
-        return sha
-
-    def _index_attachment_text(self, doc_id: int) -> None:
-        """Make the document's attachments' text searchable with its body (one FTS column)."""
-        joined = self.conn.execute(
-            "SELECT group_concat(text, char(10)) FROM (SELECT text FROM attachments"
-            " WHERE document_id = ? AND text IS NOT NULL ORDER BY id)",
-            (doc_id,),
-        ).fetchone()[0]
-        self.conn.execute(
-            "UPDATE documents SET attachment_text = ? WHERE id = ? AND attachment_text IS NOT ?",
-            ((joined or "")[:MAX_ATTACHMENT_TEXT_CHARS] or None, doc_id, joined),
-        )
-
-    def known_attachment_urls(self, site: str) -> set[tuple[str, str]]:
-        """(document URL, attachment URL) pairs already stored for a site."""
-        rows = self.conn.execute(
-            "SELECT d.url, a.url FROM attachments a JOIN documents d ON d.id = a.document_id"
-            " WHERE d.site = ? AND a.sha256 IS NOT NULL",
-            (site,),
-        )
-        return {(row[0], row[1]) for row in rows}
-
     # --- re-running parsers ---------------------------------------------------------------
     def reparse(
         self, parse: Any, sites: list[str] | None = None, at: str | None = None
@@ -432,27 +211,6 @@ class Archive(DocumentStore, WalkStore):
             )
             outcome[result] = outcome.get(result, 0) + 1
         return outcome
-
-    def run_site_rows(self, run_id: int) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            "SELECT * FROM run_sites WHERE run_id = ? ORDER BY site", (run_id,)
-        ).fetchall()
-        return [dict(row) for row in rows]
-
-    def site_overview(self) -> list[dict[str, Any]]:
-        """Each site with its document count, last run and that run's health."""
-        rows = self.conn.execute(
-            "SELECT s.name, s.title, s.family, s.verified,"
-            " (SELECT count(*) FROM documents d WHERE d.site = s.name) AS documents,"
-            " (SELECT max(r.started_at) FROM run_sites rs JOIN runs r ON r.id = rs.run_id"
-            "   WHERE rs.site = s.name) AS last_run,"
-            " (SELECT rs.healthy FROM run_sites rs WHERE rs.site = s.name"
-            "   ORDER BY rs.run_id DESC LIMIT 1) AS healthy,"
-            " (SELECT rs.health_note FROM run_sites rs WHERE rs.site = s.name"
-            "   ORDER BY rs.run_id DESC LIMIT 1) AS health_note"
-            " FROM sites s ORDER BY s.name"
-        ).fetchall()
-        return [dict(row) for row in rows]
 
     # --- reading -------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

@@ -85,7 +85,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.archive = Archive(self.db_path, gone_after_hours=self.gone_after_hours)
-        self.archive.upsert_sites([self.spider.site.as_row()])
+        self.archive.upsert_sites([self.spider.site.as_row()], at=self.now)
         if self.run_id is None:
             self.run_id = self.archive.start_run(
                 f"scrapy crawl {self.spider.name}", [self.site], at=self.now

@@ -107,7 +107,7 @@ def _run_locked(
     from scrapy.utils.misc import load_object
 
     with Archive(db_path) as archive:
-        archive.upsert_sites([site.as_row() for site in sites])
+        archive.upsert_sites([site.as_row() for site in sites], at=now)
         if run_id is None:
             run_id = archive.start_run(command, [site.name for site in sites], at=now)
         else:  # opened by the scheduler: this process now does the run

@@ -1,0 +1,196 @@
+"""Sites, runs and their health: the part of the ``Archive`` facade that writes ``sites``,
+``runs``, ``run_sites`` and (through ``WalkStore``) ``column_walks``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from typing import Any
+
+import sqlite_utils
+
+from archive.clock import now_iso
+from archive.walks import WalkRecord
+
+
+class RunStore:
+    """Mixed into ``Archive`` (which owns the connection and the transaction)."""
+
+    conn: sqlite3.Connection
+    db: sqlite_utils.Database
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
+        raise NotImplementedError
+
+    # Provided by WalkStore, beside this mixin in Archive.
+    record_walk: Callable[..., None]
+
+    def upsert_sites(self, sites: Iterable[dict[str, Any]], at: str | None = None) -> None:
+        """Registry entries as crawled (sqlite-utils' upsert: a plain row by its key)."""
+        stamp = at or now_iso()
+        rows = [
+            {
+                "name": site["name"],
+                "title": site.get("title"),
+                "jurisdiction": site.get("jurisdiction"),
+                "level": site.get("level"),
+                "family": site.get("family"),
+                "home_url": site.get("home_url"),
+                "start_urls": json.dumps(site.get("start_urls", []), ensure_ascii=False),
+                "verified": int(bool(site.get("verified", True))),
+                "updated_at": stamp,
+            }
+            for site in sites
+        ]
+        self.db["sites"].upsert_all(rows, pk="name")
+
+    def site_start_urls(self) -> dict[str, list[str]]:
+        """Each recorded site's start URLs."""
+        rows = self.conn.execute("SELECT name, start_urls FROM sites").fetchall()
+        return {row["name"]: json.loads(row["start_urls"] or "[]") for row in rows}
+
+    def start_run(self, command: str, sites: list[str], at: str | None = None) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO runs (started_at, command, sites, pid) VALUES (?,?,?,?)",
+                (at or now_iso(), command, json.dumps(sites, ensure_ascii=False), os.getpid()),
+            )
+            run_id = int(cur.lastrowid or 0)
+            for site in sites:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
+                )
+        return run_id
+
+    def add_site_counts(self, run_id: int, site: str, **counts: int) -> None:
+        """Add to a site's counters for this run (pages=1, new=1, …)."""
+        if not counts:
+            return
+        sets = ", ".join(f"{name} = {name} + ?" for name in counts)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
+            )
+            self.conn.execute(
+                f"UPDATE run_sites SET {sets} WHERE run_id = ? AND site = ?",
+                (*counts.values(), run_id, site),
+            )
+
+    def finish_site(
+        self,
+        run_id: int,
+        site: str,
+        listing_complete: bool,
+        walks: Iterable[WalkRecord] = (),
+        notes: Iterable[str] = (),
+        at: str | None = None,
+    ) -> dict[str, Any]:
+        """Store the site's column walks and judge its health for this run.
+
+        Unhealthy: the list pages yielded nothing, or a walk found something wrong with
+        the listing (an error or maintenance page, an empty or short page, a sharp shrink,
+        totals that disagree); ``notes`` add what the pipeline held back because of it.
+        """
+        walks = list(walks)
+        row = self.conn.execute(
+            "SELECT * FROM run_sites WHERE run_id = ? AND site = ?", (run_id, site)
+        ).fetchone()
+        links = row["list_links"] if row else 0
+        previous = self.conn.execute(
+            "SELECT max(list_links) FROM run_sites WHERE site = ? AND run_id < ?", (site, run_id)
+        ).fetchone()[0]
+        problems = [f"{w.column_url}: {w.note}" for w in walks if not w.healthy]
+        if links == 0 and previous:
+            problems.insert(0, f"list pages yielded no links (earlier runs found up to {previous})")
+        elif links == 0:
+            problems.insert(0, "list pages yielded no document links")
+        healthy = links > 0 and all(w.healthy for w in walks)
+        note = "; ".join([*problems, *notes]) or None
+        with self.transaction():
+            for walk in walks:
+                self.record_walk(run_id, walk, at=at)
+            self.conn.execute(
+                "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
+            )
+            self.conn.execute(
+                "UPDATE run_sites SET healthy = ?, health_note = ?, listing_complete = ?"
+                " WHERE run_id = ? AND site = ?",
+                (int(healthy), note, int(listing_complete), run_id, site),
+            )
+        return {"healthy": healthy, "note": note}
+
+    def finish_run(self, run_id: int, reason: str, at: str | None = None) -> dict[str, Any]:
+        totals = self.conn.execute(
+            "SELECT coalesce(sum(pages),0) pages, coalesce(sum(new),0) new,"
+            " coalesce(sum(changed),0) changed, coalesce(sum(unchanged),0) unchanged,"
+            " coalesce(sum(gone),0) gone, coalesce(sum(delisted),0) delisted,"
+            " coalesce(sum(errors),0) errors, min(coalesce(healthy,1)) healthy"
+            " FROM run_sites WHERE run_id = ?",
+            (run_id,),
+        ).fetchone()
+        values = dict(totals)
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE runs SET finished_at = ?, finish_reason = ?, pages = ?, new = ?,"
+                " changed = ?, unchanged = ?, gone = ?, delisted = ?, errors = ?, healthy = ?"
+                " WHERE id = ?",
+                (
+                    at or now_iso(),
+                    reason,
+                    values["pages"],
+                    values["new"],
+                    values["changed"],
+                    values["unchanged"],
+                    values["gone"],
+                    values["delisted"],
+                    values["errors"],
+                    values["healthy"],
+                    run_id,
+                ),
+            )
+        return values
+
+    def claim_run(self, run_id: int, sites: list[str]) -> None:
+        """A run opened by another process (the scheduler) is done by this one."""
+        with self.transaction():
+            cur = self.conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (os.getpid(), run_id))
+            if cur.rowcount != 1:
+                raise ValueError(f"no run {run_id} in this archive")
+            for site in sites:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
+                )
+
+    def set_run_exit(self, run_id: int, exit_code: int, reason: str | None = None) -> None:
+        """The crawl process's exit, as its parent saw it: the parent's reason (timeout,
+        shutdown, killed) wins over what the crawl wrote while being stopped."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE runs SET exit_code = ?, finish_reason = coalesce(?, finish_reason),"
+                " finished_at = coalesce(finished_at, ?) WHERE id = ?",
+                (exit_code, reason, now_iso(), run_id),
+            )
+
+    def run_site_rows(self, run_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT * FROM run_sites WHERE run_id = ? ORDER BY site", (run_id,)
+        ).fetchall()
+        return [dict(row) for row in rows]
+
+    def site_overview(self) -> list[dict[str, Any]]:
+        """Each site with its document count, last run and that run's health."""
+        rows = self.conn.execute(
+            "SELECT s.name, s.title, s.family, s.verified,"
+            " (SELECT count(*) FROM documents d WHERE d.site = s.name) AS documents,"
+            " (SELECT max(r.started_at) FROM run_sites rs JOIN runs r ON r.id = rs.run_id"
+            "   WHERE rs.site = s.name) AS last_run,"
+            " (SELECT rs.healthy FROM run_sites rs WHERE rs.site = s.name"
+            "   ORDER BY rs.run_id DESC LIMIT 1) AS healthy,"
+            " (SELECT rs.health_note FROM run_sites rs WHERE rs.site = s.name"
+            "   ORDER BY rs.run_id DESC LIMIT 1) AS health_note"
+            " FROM sites s ORDER BY s.name"
+        ).fetchall()
+        return [dict(row) for row in rows]
