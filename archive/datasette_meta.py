@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive.docs import TABLES
+from archive.column_docs import TABLES
 
 # ISO time (China Standard Time, as the archive stores it) seven days ago.
 _WEEK_AGO = "strftime('%Y-%m-%dT%H:%M:%S', 'now', '+8 hours', '-7 days')"

@@ -79,7 +79,7 @@ class MissingItem:
 
 
 @dataclass
-class ListingItem:
+class ListPageItem:
     """How many document links a list page gave."""
 
     site: str

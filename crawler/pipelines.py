@@ -22,7 +22,7 @@ from crawler.items import (
     AttachmentItem,
     DocumentItem,
     FetchItem,
-    ListingItem,
+    ListPageItem,
     MissingItem,
     SeenItem,
 )
@@ -164,7 +164,7 @@ class ArchivePipeline:
             status = item.fetch.status if item.fetch else None
             self.held.append(HeldMissing(item.url, item.reason, fetch_id, status))
             self.progress("missing")
-        elif isinstance(item, ListingItem):
+        elif isinstance(item, ListPageItem):
             self.count(list_pages=1, list_links=item.links)
         elif isinstance(item, AttachmentItem):
             sha = archive.record_attachment(

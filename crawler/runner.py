@@ -134,7 +134,7 @@ def _run_locked(
     try:
         process.start()
     finally:
-        from crawler.parsing import shutdown
+        from crawler.parse_pool import shutdown
 
         shutdown()
     reason = (

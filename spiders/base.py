@@ -40,11 +40,11 @@ from crawler.items import (
     AttachmentItem,
     DocumentItem,
     FetchItem,
-    ListingItem,
+    ListPageItem,
     MissingItem,
     SeenItem,
 )
-from crawler.parsing import default_workers, parse_async, read_attachment_async
+from crawler.parse_pool import default_workers, parse_async, read_attachment_async
 from parsers.filenames import attachment_name
 from parsers.labels import compact
 from parsers.listing import ListItem, ListPage
@@ -191,7 +191,7 @@ class GovSpider(scrapy.Spider):
             **kwargs,
         )
 
-    def parse_listing(self, response: Response) -> ListPage:  # pragma: no cover - abstract
+    def list_page(self, response: Response) -> ListPage:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def expects_links(self, response: Response) -> bool:
@@ -213,7 +213,7 @@ class GovSpider(scrapy.Spider):
         walk = self.walks.setdefault(
             response.meta["column"], ColumnWalk(response.meta["column"], full=self.full_walk)
         )
-        page = self.parse_listing(response)
+        page = self.list_page(response)
         items = [item for item in page.items if self.is_allowed(item.url)]
         if not items and MAINTENANCE_PAGE.search(visible_text(response.body)[:2000]):
             yield self.fetch_item(response, "list", error="maintenance-page")
@@ -223,7 +223,7 @@ class GovSpider(scrapy.Spider):
         keys = [self.key_of(item.url) for item in items]
         new = sum(1 for key in keys if key not in self.known)
         record_page(walk, response.url, page, keys, new, self.expects_links(response))
-        yield ListingItem(self.site.name, response.url, len(items), new)
+        yield ListPageItem(self.site.name, response.url, len(items), new)
         for item in items:
             yield from self.follow(item, listing_url=response.url)
         yield from self.next_list_requests(response, page, walk)
@@ -463,7 +463,7 @@ class GovSpider(scrapy.Spider):
                 )
             return
         items = [ListItem(url=u, title="", date=None) for u in urls if self.is_allowed(u)]
-        yield ListingItem(self.site.name, response.url, len(items))
+        yield ListPageItem(self.site.name, response.url, len(items))
         for item in items:
             yield from self.follow(item, listing_url=response.url)
 

@@ -30,7 +30,7 @@ class GenericSpider(GovSpider):
     name = "generic"
     family = "generic"
 
-    def parse_listing(self, response: Response) -> ListPage:
+    def list_page(self, response: Response) -> ListPage:
         options = self.site.options
         next_xpath = to_xpath(options.get("next_selector"))
         if next_xpath and not next_xpath.endswith("@href"):

@@ -34,7 +34,7 @@ class HanwebSpider(GovSpider):
     name = "hanweb"
     family = "hanweb"
 
-    def parse_listing(self, response: Response) -> ListPage:
+    def list_page(self, response: Response) -> ListPage:
         # dataproxy answers are <datastore> XML; a column page carries its first records
         # inline in the same form, inside a <script type="text/xml">.
         page = parse_dataproxy(response.body, response.url)

@@ -24,7 +24,7 @@ class TrsSpider(GovSpider):
     name = "trs"
     family = "trs"
 
-    def parse_listing(self, response: Response) -> ListPage:
+    def list_page(self, response: Response) -> ListPage:
         page = parse_list_page(
             response.body, response.url, family="trs", max_pages=self.site.max_pages
         )

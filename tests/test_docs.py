@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import ROOT
 
-from archive.docs import TABLES
+from archive.column_docs import TABLES
 from crawler.cli import COMMANDS
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

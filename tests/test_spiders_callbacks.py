@@ -18,7 +18,7 @@ from crawler.demo.site import (
     hanweb_path,
     trs_path,
 )
-from crawler.items import DocumentItem, ListingItem
+from crawler.items import DocumentItem, ListPageItem
 from spiders.generic import GenericSpider
 from spiders.hanweb import HanwebSpider
 from spiders.registry import validate_site
@@ -79,7 +79,7 @@ def test_trs_list_asks_for_the_next_page(trs_list) -> None:
 
 def test_trs_list_counts_its_links(trs_list) -> None:
     _, output = trs_list
-    assert [i.links for i in output if isinstance(i, ListingItem)] == [7]
+    assert [i.links for i in output if isinstance(i, ListPageItem)] == [7]
 
 
 def test_trs_walk_knows_the_pager_total(trs_list) -> None:
