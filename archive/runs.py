@@ -153,6 +153,24 @@ class RunStore:
             )
         return values
 
+    def close_stale_runs(self, at: str | None = None) -> list[int]:
+        """Runs left open by a crawl that died (SIGKILL, power loss): their process is gone.
+        They are closed as ``killed``; return their ids."""
+        stale = []
+        for row in self.conn.execute(
+            "SELECT id, pid FROM runs WHERE finished_at IS NULL"
+        ).fetchall():
+            if not _alive(row["pid"]):
+                stale.append(int(row["id"]))
+        if stale:
+            with self.transaction():
+                self.conn.executemany(
+                    "UPDATE runs SET finished_at = ?, finish_reason = 'killed' WHERE id = ?"
+                    " AND finished_at IS NULL",
+                    [(at or now_iso(), run_id) for run_id in stale],
+                )
+        return stale
+
     def claim_run(self, run_id: int, sites: list[str]) -> None:
         """A run opened by another process (the scheduler) is done by this one."""
         with self.transaction():
@@ -194,3 +212,16 @@ class RunStore:
             " FROM sites s ORDER BY s.name"
         ).fetchall()
         return [dict(row) for row in rows]
+
+
+def _alive(pid: int | None) -> bool:
+    """Is a process with this id running (on this machine)?"""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -11,12 +11,19 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from parsers import Record, parse_page
 from parsers.attachments import AttachmentText, read_attachment
 
+T = TypeVar("T")
 _POOLS: dict[int, ProcessPoolExecutor] = {}
+# Worker deaths (the OOM killer, a crash in a C library) this process has recovered from:
+# a run with any is marked degraded.
+restarts = 0
 
 
 def default_workers() -> int:
@@ -31,12 +38,26 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return _POOLS[workers]
 
 
+async def _in_pool(workers: int, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in the pool. A dead worker breaks the whole pool: it is replaced
+    and the call made once more, so one crash never costs the rest of the night."""
+    global restarts
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(_pool(workers), function, *args)
+    except BrokenProcessPool:
+        broken = _POOLS.pop(workers, None)
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
+            restarts += 1
+        return await loop.run_in_executor(_pool(workers), function, *args)
+
+
 async def parse_async(body: bytes, url: str, http_charset: str | None, workers: int) -> Record:
     """``parse_page`` in a worker process (or inline when ``workers`` is 0)."""
     if workers <= 0:
         return parse_page(body, url, http_charset=http_charset)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_pool(workers), parse_page, body, url, http_charset)
+    return await _in_pool(workers, parse_page, body, url, http_charset)
 
 
 async def read_attachment_async(
@@ -46,8 +67,7 @@ async def read_attachment_async(
     PDF's text extraction never runs on the crawl's event loop."""
     if workers <= 0:
         return read_attachment(data, declared, name)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_pool(workers), read_attachment, data, declared, name)
+    return await _in_pool(workers, read_attachment, data, declared, name)
 
 
 def shutdown() -> None:

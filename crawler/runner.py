@@ -107,6 +107,7 @@ def _run_locked(
     from scrapy.utils.misc import load_object
 
     with Archive(db_path) as archive:
+        archive.close_stale_runs(at=now)
         archive.upsert_sites([site.as_row() for site in sites], at=now)
         if run_id is None:
             run_id = archive.start_run(command, [site.name for site in sites], at=now)
@@ -131,17 +132,19 @@ def _run_locked(
         crawler.signals.connect(closed, signal=_spider_closed())
         # The validated Site itself: the spider never re-reads the registry.
         process.crawl(crawler, site=site)
+    from crawler import parse_pool
+
     try:
         process.start()
     finally:
-        from crawler.parse_pool import shutdown
-
-        shutdown()
+        parse_pool.shutdown()
     reason = (
         "finished"
         if reasons and all(r == "finished" for r in reasons)
         else (",".join(sorted(set(reasons))) or "no-spider-ran")
     )
+    if parse_pool.restarts:
+        reason += f" (degraded: {parse_pool.restarts} parse worker restart(s))"
     with Archive(db_path) as archive:
         totals = archive.finish_run(run_id, reason, at=now)
         rows = archive.run_site_rows(run_id)

@@ -328,7 +328,9 @@ class GovSpider(scrapy.Spider):
                 response.body, response.url, charset(response), self.parse_workers
             )
         except Exception as exc:  # noqa: BLE001 - a page that breaks the parser is recorded
-            yield self.fetch_item(response, kind, error=f"parse-error: {type(exc).__name__}")
+            # The raw page is kept: a re-parse with fixed parsers can still archive it.
+            error = f"parse-error: {type(exc).__name__}"
+            yield self.fetch_item(response, kind, error=error, keep_raw=True)
             return
         state = page_state(record, self._page_text(response, record))
         if state == MISSING:

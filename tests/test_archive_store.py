@@ -323,3 +323,21 @@ def test_attachment_name_loses_bidi_controls() -> None:
     from archive.files import safe_name
 
     assert safe_name("报告\u202efdp.exe") == "报告fdp.exe"
+
+
+def test_run_of_a_dead_crawl_is_closed_as_killed(archive: Archive) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    run_id = archive.start_run("govarchive crawl", ["s"], at=DAY1)
+    archive.conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (dead.pid, run_id))
+    archive.close_stale_runs(at=DAY2)
+    row = archive.conn.execute("SELECT finish_reason FROM runs WHERE id = ?", (run_id,)).fetchone()
+    assert row[0] == "killed"
+
+
+def test_run_of_a_live_crawl_stays_open(archive: Archive) -> None:
+    run_id = archive.start_run("govarchive crawl", ["s"], at=DAY1)  # this process: alive
+    assert (archive.close_stale_runs(at=DAY2), run_id) == ([], run_id)

@@ -1,0 +1,52 @@
+"""crawler.parse_pool: parsing in worker processes survives a worker's death."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from crawler import parse_pool
+
+PAGE = (
+    "<html><head><title>关于开展执法检查的通知</title></head><body><div id='zoom'>"
+    "<p>为进一步规范行政执法行为，提高依法行政水平，现就有关事项通知如下。</p></div></body></html>"
+).encode()
+
+
+@pytest.fixture
+def pool():
+    yield 1
+    parse_pool.shutdown()
+
+
+def kill_the_worker(workers: int) -> None:
+    """What the OOM killer does: the worker process dies mid-task."""
+    future = parse_pool._pool(workers).submit(os._exit, 9)
+    with pytest.raises(BrokenProcessPool):
+        future.result(timeout=60)
+
+
+def test_parse_after_a_worker_died(pool) -> None:
+    kill_the_worker(pool)
+    record = asyncio.run(parse_pool.parse_async(PAGE, "http://x.gov.cn/a.html", None, pool))
+    assert record.title == "关于开展执法检查的通知"
+
+
+def test_worker_death_is_counted(pool) -> None:
+    before = parse_pool.restarts
+    kill_the_worker(pool)
+    asyncio.run(parse_pool.parse_async(PAGE, "http://x.gov.cn/a.html", None, pool))
+    assert parse_pool.restarts == before + 1
+
+
+def test_attachment_read_after_a_worker_died(pool) -> None:
+    kill_the_worker(pool)
+    read = asyncio.run(parse_pool.read_attachment_async(b"%PDF-broken", None, "a.pdf", pool))
+    assert (read.mime_type, read.text is None, read.error is not None) == (
+        "application/pdf",
+        True,
+        True,
+    )
