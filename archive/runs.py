@@ -102,7 +102,8 @@ class RunStore:
         previous = self.conn.execute(
             "SELECT max(list_links) FROM run_sites WHERE site = ? AND run_id < ?", (site, run_id)
         ).fetchone()[0]
-        problems = [f"{w.column_url}: {w.note}" for w in walks if not w.healthy]
+        # Every walk's note is reported (a limit that was hit, too); only some are unhealthy.
+        problems = [f"{w.column_url}: {w.note}" for w in walks if w.note]
         if links == 0 and previous:
             problems.insert(0, f"list pages yielded no links (earlier runs found up to {previous})")
         elif links == 0:

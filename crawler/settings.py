@@ -57,6 +57,10 @@ CONCURRENT_ITEMS = 4
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("GOVARCHIVE_LOG_LEVEL", "INFO")
+# A site's crawl stops after this many seconds or requests (a crawler trap, a site far
+# larger than expected); the run's finish reason says which limit was hit.
+CLOSESPIDER_TIMEOUT = 4 * 3600
+CLOSESPIDER_PAGECOUNT = 200_000
 # Per-site progress lines on the terminal (`govarchive crawl` turns it on for a TTY).
 GOVARCHIVE_PROGRESS = False
 EXTENSIONS = {"crawler.progress.CrawlProgress": 500}

@@ -28,6 +28,9 @@ DEFAULT_DELAY = 2.0
 DEFAULT_REVISIT_DAYS = 7.0
 # Days between full walks of a site's listings (the walks that can decide delistings).
 DEFAULT_FULL_WALK_DAYS = 7.0
+# List pages walked per column at most: an endless "next" chain or calendar, or a pager
+# claiming 100,000 pages, stops here (and says so in the run's health note).
+DEFAULT_MAX_PAGES = 5000
 # Share of the last complete walk's links a walk may lose and still be believed.
 DEFAULT_MAX_LISTING_DROP = 0.2
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -81,7 +84,7 @@ class Site:
     allowed_origins: list[str] = field(default_factory=list)
     schedule: str | None = None
     delay: float = DEFAULT_DELAY
-    max_pages: int | None = None
+    max_pages: int = DEFAULT_MAX_PAGES
     verified: bool = True
     obey_robots: bool = True
     revisit_days: float = DEFAULT_REVISIT_DAYS
@@ -175,8 +178,8 @@ def validate_site(raw: Any, index: int) -> Site:
     delay = raw.get("delay", DEFAULT_DELAY)
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
         raise _fail(name, "delay", "seconds between requests (a number >= 0)", delay)
-    max_pages = raw.get("max_pages")
-    if max_pages is not None and (
+    max_pages = raw.get("max_pages", DEFAULT_MAX_PAGES)
+    if (
         isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1
     ):
         raise _fail(name, "max_pages", "a whole number >= 1", max_pages)

@@ -269,3 +269,37 @@ def test_trs_static_then_dynamic_pages(tmp_path) -> None:
         )
         db = crawl(tmp_path, entry)
     assert rows(db, "SELECT count(*) FROM documents")[0][0] == 8
+
+
+# --- crawler traps ----------------------------------------------------------------------
+def test_endless_next_chain_stops_at_max_pages_and_says_so(tmp_path) -> None:
+    def chain_page(n: int) -> Page:
+        return Page(
+            f"<html><body><ul class='news'><li><a href='/show.php?id={n}'>关于规范执法的通知第{n}号</a>"
+            f"</li></ul><a class='next' href='/list.php?page={n + 1}'>下一页</a></body></html>".encode()
+        )
+
+    pages = {f"/list.php?page={n}": chain_page(n) for n in range(1, 41)}
+    with ReplicaServer(ReplicaSite(pages)) as server:
+        entry = (
+            f"- {{name: trap, title: 某县, family: generic, delay: 0, max_pages: 10,"
+            f" start_urls: ['{server.url}/list.php?page=1'],"
+            f" options: {{item_selector: 'ul.news li a', next_selector: 'a.next'}}}}\n"
+        )
+        db = crawl(tmp_path, entry)
+    walk = rows(db, "SELECT pages, note FROM column_walks")[0]
+    note = rows(db, "SELECT health_note FROM run_sites")[0][0]
+    assert (walk[0], "max_pages" in walk[1], "max_pages" in note) == (10, True, True)
+
+
+def test_default_max_pages_bounds_a_huge_pager() -> None:
+    from parsers.listing import parse_list_page
+    from spiders.registry import DEFAULT_MAX_PAGES
+
+    page = parse_list_page(
+        b"<script>createPageHTML(100000, 0, 'index', 'html');</script>",
+        "http://x.gov.cn/zwgk/index.html",
+        family="trs",
+        max_pages=DEFAULT_MAX_PAGES,
+    )
+    assert len(page.page_urls) == DEFAULT_MAX_PAGES
