@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from parsers import Record, parse_page
-from parsers.attachments import AttachmentText, read_attachment
+from parsers.attachments import AttachmentText, read_attachment, sniff_mime
 
 T = TypeVar("T")
 _POOLS: dict[int, ProcessPoolExecutor] = {}
@@ -31,26 +31,61 @@ def default_workers() -> int:
     return max(0, min(2, (os.cpu_count() or 1) - 1))
 
 
+# One attachment's reading may take this long and this much memory in a worker; past
+# either it is an `attachments.error`, and the worker is replaced.
+ATTACHMENT_SECONDS = 60.0
+WORKER_MEMORY_BYTES = 2 * 1024**3
+
+
+def _limit_memory() -> None:
+    """Worker initializer: a hostile file (a DOCX whose header lies) raises MemoryError in
+    the worker instead of exhausting the machine."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     if workers not in _POOLS:
         context = multiprocessing.get_context("spawn")
-        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        _POOLS[workers] = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_limit_memory
+        )
     return _POOLS[workers]
 
 
-async def _in_pool(workers: int, function: Callable[..., T], *args: Any) -> T:
-    """``function(*args)`` in the pool. A dead worker breaks the whole pool: it is replaced
-    and the call made once more, so one crash never costs the rest of the night."""
+def _replace_pool(workers: int, kill: bool = False) -> None:
+    """Drop a broken (or, with ``kill``, a stuck) pool; the next call makes a new one."""
     global restarts
+    pool = _POOLS.pop(workers, None)
+    if pool is None:
+        return
+    if kill:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    restarts += 1
+
+
+async def _in_pool(
+    workers: int, function: Callable[..., T], *args: Any, timeout: float | None = None
+) -> T:
+    """``function(*args)`` in the pool. A dead worker breaks the whole pool: it is replaced
+    and the call made once more, so one crash never costs the rest of the night. Past
+    ``timeout`` the workers are killed (TimeoutError): a stuck file frees the pool."""
     loop = asyncio.get_running_loop()
-    try:
-        return await loop.run_in_executor(_pool(workers), function, *args)
-    except BrokenProcessPool:
-        broken = _POOLS.pop(workers, None)
-        if broken is not None:
-            broken.shutdown(wait=False, cancel_futures=True)
-            restarts += 1
-        return await loop.run_in_executor(_pool(workers), function, *args)
+    for attempt in (1, 2):
+        try:
+            call = loop.run_in_executor(_pool(workers), function, *args)
+            return await asyncio.wait_for(call, timeout)
+        except BrokenProcessPool:
+            _replace_pool(workers)
+            if attempt == 2:
+                raise
+        except asyncio.TimeoutError:  # the builtin TimeoutError from Python 3.11
+            _replace_pool(workers, kill=True)
+            raise
+    raise AssertionError("unreachable")
 
 
 async def parse_async(body: bytes, url: str, http_charset: str | None, workers: int) -> Record:
@@ -67,7 +102,16 @@ async def read_attachment_async(
     PDF's text extraction never runs on the crawl's event loop."""
     if workers <= 0:
         return read_attachment(data, declared, name)
-    return await _in_pool(workers, read_attachment, data, declared, name)
+    try:
+        return await _in_pool(
+            workers, read_attachment, data, declared, name, timeout=ATTACHMENT_SECONDS
+        )
+    except asyncio.TimeoutError:
+        mime = sniff_mime(data, declared, name)
+        return AttachmentText(mime, None, f"text-extraction: over {ATTACHMENT_SECONDS:.0f}s")
+    except BrokenProcessPool:
+        mime = sniff_mime(data, declared, name)
+        return AttachmentText(mime, None, "text-extraction: the worker died reading it")
 
 
 def shutdown() -> None:

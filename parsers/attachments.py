@@ -75,13 +75,15 @@ def extract_text(data: bytes, mime: str) -> str | None:
 
 def _pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         return "\n".join((page.extract_text() or "").strip() for page in reader.pages).strip()
-    except (PdfReadError, KeyError, ValueError, TypeError) as exc:
-        raise ValueError(f"unreadable PDF: {exc}") from exc
+    except (PyPdfError, KeyError, ValueError, TypeError, RecursionError, MemoryError) as exc:
+        # PyPdfError includes LimitReachedError (a decompression bomb); the message is
+        # cut so a hostile file's bytes never fill a log line.
+        raise ValueError(f"unreadable PDF: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
 def _docx_text(data: bytes) -> str:

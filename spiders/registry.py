@@ -179,9 +179,7 @@ def validate_site(raw: Any, index: int) -> Site:
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
         raise _fail(name, "delay", "seconds between requests (a number >= 0)", delay)
     max_pages = raw.get("max_pages", DEFAULT_MAX_PAGES)
-    if (
-        isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1
-    ):
+    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
         raise _fail(name, "max_pages", "a whole number >= 1", max_pages)
     revisit = raw.get("revisit_days", DEFAULT_REVISIT_DAYS)
     if isinstance(revisit, bool) or not isinstance(revisit, (int, float)) or revisit < 0:

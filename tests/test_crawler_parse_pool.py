@@ -50,3 +50,18 @@ def test_attachment_read_after_a_worker_died(pool) -> None:
         True,
         True,
     )
+
+
+def test_stuck_call_is_stopped_and_the_pool_replaced(pool) -> None:
+    import time
+
+    with pytest.raises(asyncio.TimeoutError):
+        asyncio.run(parse_pool._in_pool(pool, time.sleep, 60, timeout=1))
+    record = asyncio.run(parse_pool.parse_async(PAGE, "http://x.gov.cn/a.html", None, pool))
+    assert record.title == "关于开展执法检查的通知"
+
+
+def test_worker_memory_is_bounded(pool) -> None:
+    future = parse_pool._pool(pool).submit(bytearray, 3 * 1024**3)
+    with pytest.raises(MemoryError):
+        future.result(timeout=60)
