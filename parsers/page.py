@@ -61,7 +61,12 @@ _SIGNER = re.compile(
 
 
 # Plain lxml elements (no lxml.html classes: faster to walk); comments dropped at parse.
-HTML_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+# huge_tree: libxml2 otherwise stops silently at 256 levels of nesting (300 unclosed <font>
+# tags keep 125 paragraphs) and at 10 MB text nodes; inputs are already bounded by
+# DOWNLOAD_MAXSIZE, so the whole page is read instead of a silently cut record.
+HTML_PARSER = etree.HTMLParser(
+    remove_comments=True, remove_pis=True, no_network=True, huge_tree=True
+)
 
 
 def _parse_tree(text: str) -> etree._Element:
