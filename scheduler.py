@@ -121,12 +121,14 @@ def run_site_crawl(site: str, db: str, sites_file: str | None, timeout: float) -
     code = child.returncode
     if reason is None and _stopping.is_set() and code != 0:
         reason = "shutdown"
-    if reason is None and code != 0:
-        reason = "killed" if code < 0 else "failed"
+    if reason is None and code < 0:
+        reason = "killed"
     summary = _last_line(output)
     try:
         with Archive(db) as archive:
-            archive.set_run_exit(run_id, code, reason)
+            # A crawl that exited 1 wrote why (archive-error, start_error); "failed" only
+            # when it could not.
+            archive.set_run_exit(run_id, code, reason, fallback="failed" if code else None)
     except sqlite3.Error as exc:
         log.error("%s: could not record the crawl's exit: %s", site, exc)
     log.info(

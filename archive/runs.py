@@ -183,14 +183,22 @@ class RunStore:
                     "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
                 )
 
-    def set_run_exit(self, run_id: int, exit_code: int, reason: str | None = None) -> None:
-        """The crawl process's exit, as its parent saw it: the parent's reason (timeout,
-        shutdown, killed) wins over what the crawl wrote while being stopped."""
+    def set_run_exit(
+        self,
+        run_id: int,
+        exit_code: int,
+        reason: str | None = None,
+        fallback: str | None = None,
+    ) -> None:
+        """The crawl process's exit, as its parent saw it: the parent's ``reason`` (timeout,
+        shutdown, killed) wins over what the crawl wrote while being stopped; ``fallback``
+        only fills a reason the crawl never wrote (it failed before it could)."""
         with self.transaction():
             self.conn.execute(
-                "UPDATE runs SET exit_code = ?, finish_reason = coalesce(?, finish_reason),"
+                "UPDATE runs SET exit_code = ?,"
+                " finish_reason = coalesce(?, finish_reason, ?),"
                 " finished_at = coalesce(finished_at, ?) WHERE id = ?",
-                (exit_code, reason, now_iso(), run_id),
+                (exit_code, reason, fallback, now_iso(), run_id),
             )
 
     def run_site_rows(self, run_id: int) -> list[dict[str, Any]]:

@@ -301,6 +301,19 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     for row in result.sites:
         if not row.get("healthy"):
             print(f"  unhealthy: {row['site']}: {row.get('health_note')}")
+    if result.archive_errors:
+        print(
+            f"govarchive crawl: {result.archive_errors} write(s) to the archive failed; see the"
+            " log above (what they would have recorded is missing)",
+            file=sys.stderr,
+        )
+        return 1
+    if "start_error" in result.finish_reason or result.finish_reason == "no-spider-ran":
+        print(
+            f"govarchive crawl: the crawl did not start ({result.finish_reason}); see the log",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -29,6 +29,9 @@ from crawler.items import (
 from crawler.progress import archived
 
 FLUSH_EVERY = 100
+# Writes to the archive that failed in this process (a full disk, a damaged file): the
+# crawl then ends with a non-zero exit and says so, never as an ordinary "finished".
+archive_errors = 0
 
 
 @dataclass(slots=True)
@@ -92,6 +95,13 @@ class ArchivePipeline:
             )
 
     def close_spider(self) -> None:
+        try:
+            self._close()
+        except Exception:
+            _count_archive_error()
+            raise
+
+    def _close(self) -> None:
         archive = self.archive
         assert archive is not None
         spider = self.spider
@@ -139,6 +149,13 @@ class ArchivePipeline:
             self.flush()
 
     def process_item(self, item: Any) -> Any:
+        try:
+            return self._process(item)
+        except Exception:
+            _count_archive_error()
+            raise
+
+    def _process(self, item: Any) -> Any:
         archive = self.archive
         assert archive is not None
         at = self.now
@@ -238,3 +255,8 @@ class ArchivePipeline:
         )
         self.count(pages=1, errors=1 if item.error else 0)
         return ref
+
+
+def _count_archive_error() -> None:
+    global archive_errors
+    archive_errors += 1

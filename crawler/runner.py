@@ -32,6 +32,7 @@ class CrawlResult:
     run_id: int
     finish_reason: str
     seconds: float
+    archive_errors: int = 0
     totals: dict[str, Any] = field(default_factory=dict)
     sites: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -145,6 +146,10 @@ def _run_locked(
     )
     if parse_pool.restarts:
         reason += f" (degraded: {parse_pool.restarts} parse worker restart(s))"
+    from crawler import pipelines
+
+    if pipelines.archive_errors:
+        reason = f"archive-error ({pipelines.archive_errors} failed write(s)); {reason}"
     with Archive(db_path) as archive:
         totals = archive.finish_run(run_id, reason, at=now)
         rows = archive.run_site_rows(run_id)
@@ -152,6 +157,7 @@ def _run_locked(
         run_id=run_id,
         finish_reason=reason,
         seconds=time.monotonic() - started,
+        archive_errors=pipelines.archive_errors,
         totals=totals,
         sites=rows,
         skipped=[f"{site.name} ({holder})" for site, holder in skipped],

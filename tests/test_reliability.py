@@ -389,3 +389,87 @@ def test_datasette_shows_archived_script_as_text(tmp_path) -> None:
 
     html = asyncio.run(page())
     assert "<script>alert(" not in html and "&lt;script&gt;" in html
+
+
+def test_failed_archive_write_is_not_a_finished_crawl(tmp_path) -> None:
+    """A write the archive refuses (here: a table dropped under the crawl) ends the crawl
+    with exit 1 and an archive-error run, never an ordinary "finished"."""
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    from crawler.demo.server import ReplicaServer, ReplicaSite
+    from crawler.demo.site import Page
+
+    detail = "<html><head><title>关于开展执法检查的通知</title></head><body><div id='zoom'><p>为进一步规范行政执法行为，提高依法行政水平，现就有关事项通知如下。</p></div></body></html>"
+    site = ReplicaSite(
+        {
+            "/zwgk/index.html": Page(
+                "<ul><li><a href='/zwgk/t20250601_1.html'>关于开展执法检查的通知</a></li></ul>".encode()
+            ),
+            "/zwgk/t20250601_1.html": Page(detail.encode()),
+        }
+    )
+    site.delays["/zwgk/t20250601_1.html"] = 5.0
+    db = tmp_path / "archive.db"
+    with ReplicaServer(site) as server:
+        path = registry(tmp_path, server.url)
+        crawl_process = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(path), "--db", str(db)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        # Once the list page is archived, the spider is running: damage the archive then.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if db.exists() and _list_fetched(db):
+                break
+            time.sleep(0.05)
+        conn = sqlite3.connect(db, timeout=30)
+        conn.execute("DROP TABLE column_walks")
+        conn.commit()
+        conn.close()
+        _, stderr = crawl_process.communicate(timeout=180)
+    reason = _first_run_reason(db)
+    assert (
+        crawl_process.returncode,
+        "archive failed" in stderr,
+        reason.startswith("archive-error"),
+    ) == (
+        1,
+        True,
+        True,
+    )
+
+
+def test_crawl_that_cannot_start_exits_1(tmp_path) -> None:
+    from archive import Archive
+
+    db = tmp_path / "archive.db"
+    Archive(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE column_walks")  # a damaged archive: the spider cannot start
+    conn.commit()
+    conn.close()
+    path = registry(tmp_path, "http://127.0.0.1:9")
+    done = run_cli("crawl", "--sites", str(path), "--db", str(db), check=False)
+    assert (done.returncode, "did not start" in done.stderr) == (1, True)
+
+
+def _list_fetched(db) -> bool:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return conn.execute("SELECT count(*) FROM fetches WHERE kind = 'list'").fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def _first_run_reason(db) -> str:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return conn.execute("SELECT finish_reason FROM runs ORDER BY id LIMIT 1").fetchone()[0]
+    finally:
+        conn.close()
