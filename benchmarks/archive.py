@@ -46,7 +46,7 @@ QUERIES = {
 def bench_ingest(count: int, tmp: Path) -> float:
     docs = documents(count, 1700)
     size = sum(len(body.encode()) for _, body in docs) / len(docs)
-    rows = [(n, f"http://bench.gov.cn/{n}.html", t, b) for n, (t, b) in enumerate(docs)]
+    rows = [(n, f"http://bench.example.gov.cn/{n}.html", t, b) for n, (t, b) in enumerate(docs)]
     print(f"ingest: {count} documents, {size / 1024:.1f} KB of UTF-8 text each")
 
     plain = sqlite3.connect(tmp / "plain.db")
@@ -78,7 +78,7 @@ def bench_ingest(count: int, tmp: Path) -> float:
     started = time.perf_counter()
     with Archive(tmp / "archive.db") as archive:
         for n, (title, body) in enumerate(docs):
-            record = Record(url=f"http://bench.gov.cn/{n}.html", title=title, body_text=body,
+            record = Record(url=f"http://bench.example.gov.cn/{n}.html", title=title, body_text=body,
                             doc_date="2024-01-01", issuer="某县人民政府")  # fmt: skip
             archive.record_document(record, site="bench", run_id=None)
     ours = count / (time.perf_counter() - started)
@@ -102,7 +102,7 @@ def build_search_db(count: int, path: Path) -> None:
             "INSERT INTO documents (url, site, title, body_text, year, issuer, status, content_hash,"
             " first_seen, last_seen, last_changed) VALUES (?, ?, ?, ?, ?, ?, 'live', ?, ?, ?, ?)",
             (
-                (f"http://bench.gov.cn/{n}.html", f"site{n % 40}", t, b, str(2010 + n % 15),
+                (f"http://bench.example.gov.cn/{n}.html", f"site{n % 40}", t, b, str(2010 + n % 15),
                  f"某{n % 300}县人民政府", f"h{n}", "2025-01-01", "2025-01-01", "2025-01-01")
                 for n, (t, b) in enumerate(docs)
             ),

@@ -130,11 +130,11 @@ def v3_archive(tmp_path):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 3")
     docs = [
-        (1, "http://x.gov.cn/a/t1.html", "live", 2, None),
-        (2, "http://x.gov.cn/a/t2.html;jsessionid=ABC", "gone", 1, DAY3),
-        (3, "http://x.gov.cn/a/t3.html", "delisted", 1, None),
-        (4, "http://x.gov.cn/a/t4.html", "live", 1, None),
-        (5, "http://x.gov.cn/a/t4.html#top", "live", 1, None),
+        (1, "http://x.example.gov.cn/a/t1.html", "live", 2, None),
+        (2, "http://x.example.gov.cn/a/t2.html;jsessionid=ABC", "gone", 1, DAY3),
+        (3, "http://x.example.gov.cn/a/t3.html", "delisted", 1, None),
+        (4, "http://x.example.gov.cn/a/t4.html", "live", 1, None),
+        (5, "http://x.example.gov.cn/a/t4.html#top", "live", 1, None),
     ]
     for doc_id, url, status, versions, gone_at in docs:
         conn.execute(
@@ -170,28 +170,28 @@ def test_v3_migration_keeps_every_row(v3_archive) -> None:
 def test_v3_migration_canonicalises_urls(v3_archive) -> None:
     with Archive(v3_archive) as archive:
         url = archive.conn.execute("SELECT url FROM documents WHERE id = 2").fetchone()[0]
-    assert url == "http://x.gov.cn/a/t2.html"
+    assert url == "http://x.example.gov.cn/a/t2.html"
 
 
 def test_v3_migration_leaves_a_colliding_spelling_alone(v3_archive) -> None:
     with Archive(v3_archive) as archive:
         url = archive.conn.execute("SELECT url FROM documents WHERE id = 5").fetchone()[0]
-    assert url == "http://x.gov.cn/a/t4.html#top"
+    assert url == "http://x.example.gov.cn/a/t4.html#top"
 
 
 def test_v3_migration_backfills_edits(v3_archive) -> None:
     with Archive(v3_archive) as archive:
-        assert archive.events("http://x.gov.cn/a/t1.html") == ["new", "changed"]
+        assert archive.events("http://x.example.gov.cn/a/t1.html") == ["new", "changed"]
 
 
 def test_v3_migration_backfills_gone(v3_archive) -> None:
     with Archive(v3_archive) as archive:
-        assert archive.events("http://x.gov.cn/a/t2.html") == ["new", "missing", "gone"]
+        assert archive.events("http://x.example.gov.cn/a/t2.html") == ["new", "missing", "gone"]
 
 
 def test_v3_migration_backfills_delisted(v3_archive) -> None:
     with Archive(v3_archive) as archive:
-        assert archive.events("http://x.gov.cn/a/t3.html") == ["new", "delisted"]
+        assert archive.events("http://x.example.gov.cn/a/t3.html") == ["new", "delisted"]
 
 
 def test_v3_migration_marks_backfilled_events(v3_archive) -> None:

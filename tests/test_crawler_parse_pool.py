@@ -31,14 +31,14 @@ def kill_the_worker(workers: int) -> None:
 
 def test_parse_after_a_worker_died(pool) -> None:
     kill_the_worker(pool)
-    record = asyncio.run(parse_pool.parse_async(PAGE, "http://x.gov.cn/a.html", None, pool))
+    record = asyncio.run(parse_pool.parse_async(PAGE, "http://x.example.gov.cn/a.html", None, pool))
     assert record.title == "关于开展执法检查的通知"
 
 
 def test_worker_death_is_counted(pool) -> None:
     before = parse_pool.restarts
     kill_the_worker(pool)
-    asyncio.run(parse_pool.parse_async(PAGE, "http://x.gov.cn/a.html", None, pool))
+    asyncio.run(parse_pool.parse_async(PAGE, "http://x.example.gov.cn/a.html", None, pool))
     assert parse_pool.restarts == before + 1
 
 
@@ -57,7 +57,7 @@ def test_stuck_call_is_stopped_and_the_pool_replaced(pool) -> None:
 
     with pytest.raises(asyncio.TimeoutError):
         asyncio.run(parse_pool._in_pool(pool, time.sleep, 60, timeout=1))
-    record = asyncio.run(parse_pool.parse_async(PAGE, "http://x.gov.cn/a.html", None, pool))
+    record = asyncio.run(parse_pool.parse_async(PAGE, "http://x.example.gov.cn/a.html", None, pool))
     assert record.title == "关于开展执法检查的通知"
 
 

@@ -213,10 +213,10 @@ def test_deeply_nested_page_is_read_whole() -> None:
     # 300 unclosed <font> tags nest 600 levels deep: libxml2's default stops at 256.
     paras = "".join(f"<p><font>第{n}段内容，关于法治政府建设的工作安排。" for n in range(300))
     html = f"<html><head><title>测试</title></head><body><div id='zoom'>{paras}</div></body></html>"
-    assert parse_page(html, "http://x.gov.cn/a.html").body_text.count("段内容") == 300
+    assert parse_page(html, "http://x.example.gov.cn/a.html").body_text.count("段内容") == 300
 
 
 def test_text_node_over_ten_megabytes_is_read_whole() -> None:
     text = "关于法治政府建设的工作安排。" * 260_000  # 10.9 MB of UTF-8 in one text node
     html = f"<html><head><title>大页面</title></head><body><div id='zoom'><p>{text}</p></div></body></html>"
-    assert len(parse_page(html, "http://x.gov.cn/a.html").body_text) == len(text)
+    assert len(parse_page(html, "http://x.example.gov.cn/a.html").body_text) == len(text)

@@ -298,7 +298,7 @@ def test_default_max_pages_bounds_a_huge_pager() -> None:
 
     page = parse_list_page(
         b"<script>createPageHTML(100000, 0, 'index', 'html');</script>",
-        "http://x.gov.cn/zwgk/index.html",
+        "http://x.example.gov.cn/zwgk/index.html",
         family="trs",
         max_pages=DEFAULT_MAX_PAGES,
     )

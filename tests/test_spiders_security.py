@@ -21,17 +21,17 @@ DETAIL = (
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
-        ("http://127.0.0.1:8000\\@allowed.gov.cn/x", "offsite-redirect"),
-        ("http://allowed.gov.cn:6379/x", "refused-port"),
-        ("ftp://allowed.gov.cn/x", "refused-scheme"),
+        ("http://127.0.0.1:8000\\@allowed.example.gov.cn/x", "offsite-redirect"),
+        ("http://allowed.example.gov.cn:6379/x", "refused-port"),
+        ("ftp://allowed.example.gov.cn/x", "refused-scheme"),
         ("http://evil.example/x", "offsite-redirect"),
-        ("https://www.allowed.gov.cn/x", None),
-        ("http://allowed.gov.cn:80/x", None),
+        ("https://www.allowed.example.gov.cn/x", None),
+        ("http://allowed.example.gov.cn:80/x", None),
     ],
     ids=["backslash userinfo", "other port", "ftp", "other host", "subdomain https", "port 80"],
 )
 def test_refusal(url: str, reason: str | None) -> None:
-    assert refusal(url, ["allowed.gov.cn"], frozenset({80, 443})) == reason
+    assert refusal(url, ["allowed.example.gov.cn"], frozenset({80, 443})) == reason
 
 
 @pytest.fixture(scope="module")

@@ -19,13 +19,17 @@ from spiders.walk import (
     verdict,
 )
 
-COLUMN = "http://x.gov.cn/col/index.html"
-PAGES = [COLUMN, "http://x.gov.cn/col/index_1.html", "http://x.gov.cn/col/index_2.html"]
+COLUMN = "http://x.example.gov.cn/col/index.html"
+PAGES = [
+    COLUMN,
+    "http://x.example.gov.cn/col/index_1.html",
+    "http://x.example.gov.cn/col/index_2.html",
+]
 NOW = "2025-04-08T02:00:00+08:00"
 
 
 def links(page: int, count: int = 10) -> list[str]:
-    return [f"http://x.gov.cn/col/t2025_{page}_{n}.html" for n in range(count)]
+    return [f"http://x.example.gov.cn/col/t2025_{page}_{n}.html" for n in range(count)]
 
 
 def walk_all(full: bool, counts=(10, 10, 5), new=(0, 0, 0), declared=3) -> ColumnWalk:
