@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 import zlib
 from datetime import datetime
 from html import escape
@@ -31,7 +30,7 @@ import jinja2
 from datasette.utils.asgi import Response
 
 from archive.diff import diff_records
-from archive.files import storage_dir
+from archive.files import safe_name, storage_dir
 from archive.lifecycle import EVENTS
 
 FEED_KINDS: dict[str, tuple[str, ...]] = {
@@ -171,12 +170,9 @@ def _size(value: int | None) -> str:
 
 # --- stored files ---------------------------------------------------------------------
 def _header_name(name: str) -> str:
-    """An attachment's name for Content-Disposition: format characters (bidi controls
-    such as U+202E), controls and quotes removed."""
-    cleaned = "".join(
-        c for c in name if unicodedata.category(c) not in ("Cf", "Cc") and c not in '"\\'
-    )
-    return cleaned.strip() or "attachment"
+    """An attachment's name for Content-Disposition: ``files.safe_name`` (format and
+    control characters, path separators out), and no quotes."""
+    return safe_name(name).replace('"', "") or "attachment"
 
 
 async def attachment_file(datasette: Any, request: Any) -> Response:

@@ -64,6 +64,7 @@ class ArchivePipeline:
         self.counts: Counter[str] = Counter()
         self.pending = 0
         self.held: list[HeldMissing] = []
+        self.show_progress = crawler.settings.getbool("GOVARCHIVE_PROGRESS")
         self.archive: Archive | None = None
 
     @classmethod
@@ -143,8 +144,10 @@ class ArchivePipeline:
                 self.progress(name)
 
     def progress(self, outcome: str) -> None:
-        """Tell the progress display (if on) what an item became."""
-        self.crawler.signals.send_catch_log(archived, site=self.site, outcome=outcome)
+        """Tell the progress display what an item became (no signal when it is off: this
+        runs for every item)."""
+        if self.show_progress:
+            self.crawler.signals.send_catch_log(archived, site=self.site, outcome=outcome)
         if self.pending >= FLUSH_EVERY:
             self.flush()
 

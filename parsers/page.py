@@ -245,6 +245,12 @@ TRANSIENT = "transient"  # a maintenance or overload page: says nothing about th
 EMPTY = "empty"  # nothing at all: no title, metadata, text or attachment
 
 
+def has_content(record: Record) -> bool:
+    """Text, an attachment or document metadata: more than a title."""
+    metadata = (record.doc_date, record.issuer, record.index_no, record.doc_no)
+    return bool(compact(record.body_text) or record.attachments or any(metadata))
+
+
 def page_state(record: Record, page_text: str | None = None) -> str:
     """``DOCUMENT``, ``MISSING``, ``TRANSIENT`` or ``EMPTY`` (see the constants).
 
@@ -253,16 +259,15 @@ def page_state(record: Record, page_text: str | None = None) -> str:
     record has no text of its own: an error message too short to be content (该信息已撤销)
     is dropped by the parser but still says what the page is.
     """
-    metadata = (record.doc_date, record.issuer, record.index_no, record.doc_no)
-    has_content = bool(record.body_text.strip() or record.attachments or any(metadata))
-    text = record.body_text if has_content or page_text is None else page_text
+    content = has_content(record)
+    text = record.body_text if content or page_text is None else page_text
     if len(compact(text)) < SOFT_404_MAX_CHARS:
         probe = f"{record.title or ''}\n{text[:400]}"
         if MAINTENANCE_PAGE.search(probe):
             return TRANSIENT
         if SOFT_404.search(probe):
             return MISSING
-    return DOCUMENT if has_content or record.title else EMPTY
+    return DOCUMENT if content or record.title else EMPTY
 
 
 def visible_text(page: bytes | str, http_charset: str | None = None) -> str:
@@ -362,6 +367,7 @@ __all__ = [
     "MISSING",
     "TRANSIENT",
     "find_attachments",
+    "has_content",
     "looks_missing",
     "page_state",
     "parse_page",

@@ -46,9 +46,8 @@ from crawler.items import (
 )
 from crawler.parse_pool import default_workers, parse_async, read_attachment_async
 from parsers.filenames import attachment_name
-from parsers.labels import compact
 from parsers.listing import ListItem, ListPage
-from parsers.page import EMPTY, MISSING, TRANSIENT, page_state, visible_text
+from parsers.page import EMPTY, MISSING, TRANSIENT, has_content, page_state, visible_text
 from parsers.selectors import MAINTENANCE_PAGE
 from parsers.urls import canonical_url, same_path_key
 from spiders.registry import Site, find_site, load_registry
@@ -224,8 +223,8 @@ class GovSpider(scrapy.Spider):
         new = sum(1 for key in keys if key not in self.known)
         record_page(walk, response.url, page, keys, new, self.expects_links(response))
         yield ListPageItem(self.site.name, response.url, len(items), new)
-        for item in items:
-            yield from self.follow(item, listing_url=response.url)
+        for item, key in zip(items, keys, strict=True):
+            yield from self.follow(item, listing_url=response.url, key=key)
         yield from self.next_list_requests(response, page, walk)
 
     def key_of(self, url: str) -> str:
@@ -254,9 +253,12 @@ class GovSpider(scrapy.Spider):
             return True
         return parse_iso(self.now) - parse_iso(known.last_fetched) >= self.revisit
 
-    def follow(self, item: ListItem, listing_url: str | None = None) -> Iterator[Any]:
+    def follow(
+        self, item: ListItem, listing_url: str | None = None, key: str | None = None
+    ) -> Iterator[Any]:
+        """Follow one listed link; ``key`` is its archive key when already worked out."""
         url = canonical_url(item.url)
-        key = self.key_of(item.url)
+        key = key or self.key_of(item.url)
         first_time = key not in self.listed
         self.listed.add(key)
         known = self.known.get(key)
@@ -340,7 +342,7 @@ class GovSpider(scrapy.Spider):
             yield self.fetch_item(response, kind, error="maintenance-page")
             return
         known = self.known.get(doc_url)
-        if state == EMPTY or (known is not None and _no_content(record)):
+        if state == EMPTY or (known is not None and not has_content(record)):
             yield self.fetch_item(response, kind, error="empty-page", keep_raw=True)
             return
         yield self.document_item(response, record, kind, doc_url)
@@ -349,7 +351,7 @@ class GovSpider(scrapy.Spider):
 
     def _page_text(self, response: Response, record: Any) -> str | None:
         """The page's visible text, read only for a record with no content of its own."""
-        return visible_text(response.body, charset(response)) if _no_content(record) else None
+        return visible_text(response.body, charset(response)) if not has_content(record) else None
 
     def document_item(
         self, response: Response, record: Any, kind: str, doc_url: str
@@ -620,9 +622,3 @@ def refusal(url: str, domains: list[str], ports: frozenset[int]) -> str | None:
     if port not in ports:
         return "refused-port"
     return None
-
-
-def _no_content(record: Any) -> bool:
-    """No text, no attachment and no metadata: at most a title."""
-    metadata = (record.doc_date, record.issuer, record.index_no, record.doc_no)
-    return not compact(record.body_text) and not record.attachments and not any(metadata)
