@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,27 @@ def demo_archive(tmp_path_factory) -> Path:
     output = run_cli("demo", "--db", str(db)).stdout
     (db.parent / "demo-output.txt").write_text(output, encoding="utf-8")
     return db
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+SERVER_START_SECONDS = 60
+
+
+def wait_until_answering(url: str, process: subprocess.Popen) -> None:
+    """Poll until a server we started answers (or has died, or the deadline passed)."""
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {SERVER_START_SECONDS}s")

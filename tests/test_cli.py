@@ -224,30 +224,19 @@ def test_closed_pipe_is_not_a_traceback() -> None:
 def test_serve_stops_on_sigterm_and_leaves_no_temp_file(demo_twice, tmp_path) -> None:
     import os
     import signal
-    import socket
     import subprocess
     import sys
-    import time
-    import urllib.request
 
-    from conftest import ROOT
+    from conftest import ROOT, free_port, wait_until_answering
 
     db, _, _ = demo_twice
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db), "--port", str(port)],
         cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_path)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=5)
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until_answering(f"http://127.0.0.1:{port}/-/versions.json", process)
     process.send_signal(signal.SIGTERM)
     code = process.wait(timeout=60)
     assert (code, list(tmp_path.iterdir())) == (0, [])
