@@ -97,8 +97,12 @@ FACETS: dict[str, list[Any]] = {
 DATASETTE_SETTINGS: dict[str, Any] = {"suggest_facets": False, "sql_time_limit_ms": 5000}
 
 
-def metadata(database: str = "archive") -> dict[str, Any]:
-    """Datasette metadata for an archive served under the name ``database``."""
+def metadata(database: str = "archive", public: bool = False) -> dict[str, Any]:
+    """Datasette metadata for an archive served under the name ``database``.
+
+    ``public`` denies arbitrary SQL (the SQL box, ``?sql=`` and ``_where=``) to everyone:
+    tables, search, the archivist's pages and the canned queries stay open.
+    """
     tables: dict[str, Any] = {}
     for name, (description, columns) in TABLES.items():
         table: dict[str, Any] = {"description": description, "columns": dict(columns)}
@@ -110,9 +114,12 @@ def metadata(database: str = "archive") -> dict[str, Any]:
     tables["documents"]["fts_pk"] = "id"
     tables["documents"]["searchmode"] = "escaped"
     tables["raw_pages"]["hidden"] = False
-    return {
+    meta: dict[str, Any] = {
         "title": "govarchive",
         "description": "Archive of Chinese government information-disclosure (政府信息公开) pages:"
         " every version kept, deletions detected.",
         "databases": {database: {"tables": tables, "queries": CANNED_QUERIES}},
     }
+    if public:
+        meta["allow_sql"] = False
+    return meta

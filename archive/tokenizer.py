@@ -22,6 +22,11 @@ from sqlitefts.fts5 import fts5_api_from_db
 from sqlitefts.tokenizer import SQLITE_OK, ffi
 
 TOKENIZER_NAME = "govarchive_chars"
+# A search query longer than this is refused (SQLITE_TOOBIG) before it is tokenized: the
+# tokenizer runs inside one SQLite call, where Datasette's time limit cannot stop it.
+MAX_QUERY_BYTES = 4096
+_FTS5_TOKENIZE_QUERY = 0x0001
+_SQLITE_TOOBIG = 18
 _LOWER = ffi.new("char[]", bytes(range(256)).lower())
 _SPACE_TOKEN = ffi.new("char[]", b" ")
 _ASCII_SPACE = frozenset(c for c in range(0x80) if chr(c).isspace())
@@ -30,15 +35,25 @@ _ASCII_SPACE = frozenset(c for c in range(0x80) if chr(c).isspace())
 def char_spans(data: bytes) -> list[tuple[int, int, int]]:
     """(kind, start, end) byte spans of each token: 0 text, 1 ASCII upper, 2 space run.
 
-    Pure Python, shared by the C callback and the tests.
+    Offsets are computed on ``data`` exactly as given: a byte that is not valid UTF-8
+    (surrogateescape keeps it as one character of width one) yields no token, so no span
+    ever reaches past the bytes SQLite passed. Pure Python, shared by the C callback and
+    the tests.
     """
     spans: list[tuple[int, int, int]] = []
-    text = data.decode("utf-8", errors="replace")
+    text = data.decode("utf-8", errors="surrogateescape")
     pos = 0
     in_space = False
     space_start = 0
     for ch in text:
         code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            # An invalid byte (the UTF-8 decoder never yields a surrogate otherwise).
+            if in_space:
+                spans.append((2, space_start, pos))
+                in_space = False
+            pos += 1
+            continue
         width = 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
         if ch.isspace():
             if not in_space:
@@ -109,7 +124,12 @@ _SEGMENT = re.compile(f"(?P<cjk>[{_three_byte_class()}]+)|(?P<other>[^{_three_by
 def _xtokenize(tokenizer, ctx, flags, p_text, n_text, x_token):  # noqa: ANN001
     if n_text <= 0:
         return SQLITE_OK
+    if flags & _FTS5_TOKENIZE_QUERY and n_text > MAX_QUERY_BYTES:
+        return _SQLITE_TOOBIG
     data = ffi.buffer(p_text, n_text)[:]
+    if b"\x00" in data:
+        # Text ends at a NUL for LIKE and for FTS5's own checks: the index ends there too.
+        data = data[: data.index(b"\x00")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -121,7 +121,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     _db_arg(serve)
     serve.add_argument("--port", type=_port, default=8001, help="port (default 8001)")
-    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument(
+        "--host",
+        help="interface (default 127.0.0.1; 0.0.0.0 with --public)",
+    )
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help="serve to other machines: arbitrary SQL is turned off (tables, search, document"
+        " pages and the canned queries stay)",
+    )
 
     parse = add(
         "parse",
@@ -389,10 +398,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UserError(f"no archive at {db}: run `govarchive demo` or `govarchive crawl` first")
     _open_archive(db).close()
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
-        json.dump(metadata(db.stem), fh, ensure_ascii=False)
+        json.dump(metadata(db.stem, public=args.public), fh, ensure_ascii=False)
         meta_path = fh.name
+    host = args.host or ("0.0.0.0" if args.public else "127.0.0.1")
     command = [
-        "serve", str(db), "--metadata", meta_path, "--host", args.host, "--port", str(args.port),
+        "serve", str(db), "--metadata", meta_path, "--host", host, "--port", str(args.port),
     ]  # fmt: skip
     for name, value in DATASETTE_SETTINGS.items():
         command += [
@@ -400,7 +410,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             name,
             str(value).lower() if isinstance(value, bool) else str(value),
         ]
-    print(f"serving {db} at http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    mode = "public, arbitrary SQL off" if args.public else "arbitrary SQL on"
+    print(f"serving {db} at http://{host}:{args.port}/ ({mode}; Ctrl-C to stop)", flush=True)
     # Datasette runs in this process (uvicorn stops cleanly on SIGTERM and SIGINT): no child
     # is left behind, and the metadata file goes with it.
     from datasette.cli import cli as datasette_cli

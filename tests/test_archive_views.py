@@ -199,3 +199,26 @@ def test_feed_reader_accepts_the_feed(get, kind: str) -> None:
 
     parsed = feedparser.parse(get(f"/archive/-/feed/{kind}.atom").content)
     assert (parsed.bozo, parsed.version) == (False, "atom10")
+
+
+LONG_SEARCH = "%E6%89%A7" * 1001  # 执 × 1001, URL-encoded
+
+
+@pytest.mark.parametrize(
+    "path", [f"/archive/documents?_search={LONG_SEARCH}", f"/archive/-/search?q={LONG_SEARCH}"]
+)
+def test_an_over_long_search_is_refused(get, path: str) -> None:
+    response = get(path)
+    assert (response.status_code, "too long" in response.text) == (400, True)
+
+
+def test_a_search_of_a_thousand_characters_runs(get) -> None:
+    assert get(f"/archive/documents.json?_search={LONG_SEARCH[9:]}").status_code == 200
+
+
+def test_an_oversized_match_in_sql_is_an_error_not_a_crash(get) -> None:
+    sql = "select+count(*)+from+documents_fts+where+documents_fts+match+:q"
+    huge = "%22" + "%E6%89%A7" * 3000 + "%FF" + "%E6%B3%95" * 3000 + "%22"
+    refused = get(f"/archive.json?sql={sql}&q={huge}")
+    after = get("/archive/documents.json?_search=%E6%B3%95%E6%B2%BB")
+    assert (refused.status_code, after.status_code) == (400, 200)

@@ -240,3 +240,57 @@ def test_serve_stops_on_sigterm_and_leaves_no_temp_file(demo_twice, tmp_path) ->
     process.send_signal(signal.SIGTERM)
     code = process.wait(timeout=60)
     assert (code, list(tmp_path.iterdir())) == (0, [])
+
+
+@pytest.fixture(scope="module")
+def public_serve(demo_archive, tmp_path_factory):
+    """`govarchive serve --public` on the demo archive (bound to 127.0.0.1 for the test)."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, free_port, wait_until_answering
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "serve", "--public", "--host", "127.0.0.1",
+         "--db", str(demo_archive), "--port", str(port)],
+        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_path_factory.mktemp("serve"))},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    wait_until_answering(f"{base}/-/versions.json", process)
+    yield base
+    process.terminate()
+    process.wait(timeout=60)
+
+
+def http_status(url: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/archive.json?sql=select+1", "/archive/documents.json?_where=1=1"],
+)
+def test_public_serve_refuses_arbitrary_sql(public_serve, path: str) -> None:
+    assert http_status(public_serve + path) == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/archive/documents.json?_search=%E6%B3%95%E6%B2%BB",
+        "/archive/gone.json",
+        "/archive/-/search?q=%E6%B3%95%E6%B2%BB",
+    ],
+)
+def test_public_serve_keeps_tables_search_and_canned_queries(public_serve, path: str) -> None:
+    assert http_status(public_serve + path) == 200

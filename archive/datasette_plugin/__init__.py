@@ -1,6 +1,6 @@
 """Datasette plugin (entry point ``govarchive``): the Chinese tokenizer on every connection,
 the archivist's pages (``archive.views``), document titles linking to them, the documents
-table opening on the columns a person reads, and templates (``templates/``) that fold the
+table opening on the columns a person reads, over-long searches refused, and templates (``templates/``) that fold the
 column glossary away and put the search box and feeds on the first screen.
 
 Registered through the package's ``datasette`` entry point, so any Datasette in the same
@@ -14,6 +14,7 @@ import re
 import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 
@@ -62,29 +63,46 @@ DOCUMENT_COLUMNS: tuple[str, ...] = (
 )
 _DOCUMENTS_PATH = re.compile(r"^/[^/]+/documents$")
 
+# Search text longer than this is answered 400 before any query runs: the tokenizer refuses
+# queries over MAX_QUERY_BYTES (1,000 Chinese characters quoted stay well inside it), and a
+# person's search is never that long.
+MAX_SEARCH_CHARS = 1000
+_SEARCH_PARAM = re.compile(r"^(_search(_.+)?|q)$")
+
+
+def oversized_search(query_string: bytes) -> bool:
+    """Whether a search parameter (``_search``, ``_search_COL``, ``q``) is too long."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    return any(_SEARCH_PARAM.match(name) and len(value) > MAX_SEARCH_CHARS for name, value in pairs)
+
+
+async def _answer(send: Any, status: int, headers: list, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
 
 @hookimpl
 def asgi_wrapper() -> Callable[[Any], Any]:
     """``/DB/documents`` with no query opens on ``DOCUMENT_COLUMNS`` (every column stays one
-    click away: Datasette's column chooser, or any ``?_col=``)."""
+    click away: Datasette's column chooser, or any ``?_col=``); a search longer than
+    ``MAX_SEARCH_CHARS`` is answered 400 before it reaches SQLite."""
 
     def wrap(app: Any) -> Any:
         async def wrapped(scope: dict, receive: Callable[[], Awaitable[dict]], send: Any) -> None:
-            if (
-                scope.get("type") == "http"
-                and not scope.get("query_string")
-                and _DOCUMENTS_PATH.match(scope.get("path", ""))
-            ):
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            query_string = scope.get("query_string") or b""
+            if not query_string and _DOCUMENTS_PATH.match(scope.get("path", "")):
                 query = "&".join(f"_col={c}" for c in DOCUMENT_COLUMNS)
                 location = f"{scope.get('root_path', '')}{scope['path']}?{query}"
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 302,
-                        "headers": [(b"location", location.encode()), (b"content-length", b"0")],
-                    }
-                )
-                await send({"type": "http.response.body", "body": b""})
+                headers = [(b"location", location.encode()), (b"content-length", b"0")]
+                await _answer(send, 302, headers, b"")
+                return
+            if len(query_string) > MAX_SEARCH_CHARS and oversized_search(query_string):
+                body = f"search text too long: at most {MAX_SEARCH_CHARS} characters\n".encode()
+                headers = [(b"content-type", b"text/plain; charset=utf-8")]
+                await _answer(send, 400, headers, body)
                 return
             await app(scope, receive, send)
 
