@@ -67,6 +67,9 @@ EXTENSIONS = {"crawler.progress.CrawlProgress": 500}
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 560,
+    # Decompression failures named (bad-encoding, truncated), in Scrapy's own slot.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.StrictHttpCompressionMiddleware": 590,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,

@@ -50,10 +50,14 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
     from scrapy.exceptions import IgnoreRequest
     from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
+    from crawler.middlewares import ContentEncodingError
+
     exc = failure.value
     if isinstance(exc, HttpError):
         status = exc.response.status
         return f"http-{status}", status
+    if isinstance(exc, ContentEncodingError):
+        return exc.reason, None
     if isinstance(exc, IgnoreRequest):
         if isinstance(exc.__cause__, _DecompressionMaxSizeExceeded):
             return "too-large-decompressed", None

@@ -49,6 +49,8 @@ FAULTS: dict[str, str] = {
     "t20250601_1017.html": "hostile attachment names",
     "t20250601_1018.html": "no body at all",
     "t20250601_1019.html": "a good page",
+    "t20250601_1021.html": "gzip header, then garbage",
+    "t20250601_1022.html": "gzip stream cut in half",
 }
 HUGE_BYTES = 30 * 1024 * 1024
 BOMB_BYTES = 200 * 1024 * 1024
@@ -158,6 +160,14 @@ class FaultHandler(BaseHTTPRequestHandler):
                              headers={"Content-Disposition": disposition})  # fmt: skip
         if name == "t20250601_1018.html":
             return self.send(200, b"")
+        if name == "t20250601_1021.html":
+            return self.send(200, b"\x1f\x8b\x08\x00" + b"not gzip" * 50,
+                             headers={"Content-Encoding": "gzip"})  # fmt: skip
+        if name == "t20250601_1022.html":
+            whole = gzip.compress(
+                page("关于规范执法的通知（截断）", extra="<p>正文</p>" * 400).encode()
+            )
+            return self.send(200, whole[: len(whole) // 2], headers={"Content-Encoding": "gzip"})
         return self.send(404, b"<h1>404</h1>")
 
 

@@ -44,6 +44,8 @@ EXPECTED_ERRORS = {
     "t20250601_1015.html": "not-html",
     "t20250601_1016.html": "too-large-decompressed",
     "t20250601_1018.html": "empty-page",
+    "t20250601_1021.html": "bad-encoding",
+    "t20250601_1022.html": "truncated",
 }
 
 
