@@ -187,7 +187,8 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
     ) -> dict[str, int]:
         """Re-run ``parse(bytes, url)`` over each document's latest raw page.
 
-        A new version is written only where the clean record changed.
+        A new version is written only where the clean record changed; a page the parser
+        refuses (a limit) or fails on is counted by reason and left as it was.
         """
         sql = "SELECT url, site, raw_sha256 FROM documents WHERE raw_sha256 IS NOT NULL"
         params: list[Any] = []
@@ -200,7 +201,12 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
             if raw is None:
                 outcome["missing-raw"] += 1
                 continue
-            record = parse(raw, row["url"])
+            try:
+                record = parse(raw, row["url"])
+            except Exception as error:  # noqa: BLE001 - one bad page never stops a re-parse
+                reason = getattr(error, "reason", "parse-error")
+                outcome[reason] = outcome.get(reason, 0) + 1
+                continue
             result = self.record_document(
                 record,
                 site=row["site"],

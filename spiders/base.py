@@ -47,7 +47,15 @@ from crawler.items import (
 from crawler.parse_pool import default_workers, parse_async, read_attachment_async
 from parsers.filenames import attachment_name
 from parsers.listing import ListItem, ListPage
-from parsers.page import EMPTY, MISSING, TRANSIENT, has_content, page_state, visible_text
+from parsers.page import (
+    EMPTY,
+    MISSING,
+    TRANSIENT,
+    PageLimitError,
+    has_content,
+    page_state,
+    visible_text,
+)
 from parsers.selectors import MAINTENANCE_PAGE
 from parsers.urls import canonical_url, same_path_key
 from spiders.registry import Site, find_site, load_registry
@@ -329,6 +337,9 @@ class GovSpider(scrapy.Spider):
             record = await parse_async(
                 response.body, response.url, charset(response), self.parse_workers
             )
+        except PageLimitError as exc:  # over a work limit: named, raw page kept
+            yield self.fetch_item(response, kind, error=exc.reason, keep_raw=True)
+            return
         except Exception as exc:  # noqa: BLE001 - a page that breaks the parser is recorded
             # The raw page is kept: a re-parse with fixed parsers can still archive it.
             error = f"parse-error: {type(exc).__name__}"

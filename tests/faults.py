@@ -51,6 +51,7 @@ FAULTS: dict[str, str] = {
     "t20250601_1019.html": "a good page",
     "t20250601_1021.html": "gzip header, then garbage",
     "t20250601_1022.html": "gzip stream cut in half",
+    "t20250601_1023.html": "a million tiny elements",
 }
 HUGE_BYTES = 30 * 1024 * 1024
 BOMB_BYTES = 200 * 1024 * 1024
@@ -160,6 +161,8 @@ class FaultHandler(BaseHTTPRequestHandler):
                              headers={"Content-Disposition": disposition})  # fmt: skip
         if name == "t20250601_1018.html":
             return self.send(200, b"")
+        if name == "t20250601_1023.html":
+            return self.send(200, page(extra="<i>x</i>" * 1_000_000).encode())
         if name == "t20250601_1021.html":
             return self.send(200, b"\x1f\x8b\x08\x00" + b"not gzip" * 50,
                              headers={"Content-Encoding": "gzip"})  # fmt: skip

@@ -185,6 +185,23 @@ def test_reparse_writes_versions_only_where_records_change(archive: Archive) -> 
     assert (first["changed"], second["changed"], second["unchanged"]) == (2, 0, 2)
 
 
+def test_a_page_the_parser_refuses_does_not_stop_a_reparse(archive: Archive) -> None:
+    from parsers.page import PageLimitError
+
+    for n in (1, 2):
+        url = f"http://x/{n}.html"
+        sha = archive.record_fetch(None, url, body=f"<p>{n}</p>".encode(), status=200).sha256
+        archive.record_document(record(url=url), site="s", run_id=None, raw_sha256=sha, at=DAY1)
+
+    def parse(raw: bytes, url: str):
+        if url.endswith("1.html"):
+            raise PageLimitError("too-many-elements", "test")
+        return record(url=url, body="重新解析后的正文。")
+
+    outcome = archive.reparse(parse, at=DAY2)
+    assert (outcome["too-many-elements"], outcome["changed"]) == (1, 1)
+
+
 def test_attachment_stored_by_hash_not_by_name(archive: Archive) -> None:
     archive.record_document(record(), site="s", run_id=None, at=DAY1)
     archive.record_attachment(

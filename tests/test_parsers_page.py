@@ -220,3 +220,28 @@ def test_text_node_over_ten_megabytes_is_read_whole() -> None:
     text = "关于法治政府建设的工作安排。" * 260_000  # 10.9 MB of UTF-8 in one text node
     html = f"<html><head><title>大页面</title></head><body><div id='zoom'><p>{text}</p></div></body></html>"
     assert len(parse_page(html, "http://x.example.gov.cn/a.html").body_text) == len(text)
+
+
+def _tiny_elements(count: int) -> bytes:
+    return ("<html><body><div id='zoom'>" + "<i>x</i>" * count + "</div></body></html>").encode()
+
+
+def test_a_page_of_a_million_tiny_elements_is_refused() -> None:
+    from parsers.page import PageLimitError
+
+    with pytest.raises(PageLimitError, match="^too-many-elements"):
+        parse_page(_tiny_elements(1_000_000), "http://www.example.gov.cn/a.html")
+
+
+def test_a_page_of_fifty_thousand_elements_is_parsed() -> None:
+    record = parse_page(_tiny_elements(50_000), "http://www.example.gov.cn/a.html")
+    assert len(record.body_text) == 50_000
+
+
+def test_the_limit_error_crosses_a_process_boundary() -> None:
+    import pickle
+
+    from parsers.page import PageLimitError
+
+    error = pickle.loads(pickle.dumps(PageLimitError("too-many-elements", "2 tags")))
+    assert (error.reason, str(error)) == ("too-many-elements", "too-many-elements: 2 tags")

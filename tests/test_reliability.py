@@ -46,6 +46,7 @@ EXPECTED_ERRORS = {
     "t20250601_1018.html": "empty-page",
     "t20250601_1021.html": "bad-encoding",
     "t20250601_1022.html": "truncated",
+    "t20250601_1023.html": "too-many-elements",
 }
 
 
@@ -105,6 +106,14 @@ def test_every_failure_is_a_fetch_row_with_a_reason(faulty, name: str, error: st
     _, db, _, _ = faulty
     errors = {r[0] for r in rows(db, "SELECT error FROM fetches WHERE url LIKE ?", f"%/{name}")}
     assert error in errors
+
+
+def test_a_page_over_the_element_limit_keeps_its_raw_page(faulty) -> None:
+    _, db, _, _ = faulty
+    kept = rows(
+        db, "SELECT raw_sha256 IS NOT NULL FROM fetches WHERE url LIKE '%/t20250601_1023.html'"
+    )
+    assert kept == [(1,)]
 
 
 @pytest.mark.parametrize(
