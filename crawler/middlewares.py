@@ -4,6 +4,10 @@
 as long as it asks (bounded by ``GOVARCHIVE_MAX_RETRY_AFTER``), before RetryMiddleware
 tries again.
 
+``BoundedCookiesMiddleware``: Scrapy's cookie handling, with the jar emptied when a server
+fills it past ``GOVARCHIVE_MAX_COOKIES`` cookies or ``GOVARCHIVE_MAX_COOKIE_BYTES`` bytes
+(thousands of cookies would make every later request too large to be answered: 431).
+
 ``StrictHttpCompressionMiddleware``: Scrapy's decompression, except that a body which does
 not decode fails as ``bad-encoding`` and a compressed stream that stops before its end fails
 as ``truncated`` (Scrapy keeps whatever part of a gzip body decoded, silently).
@@ -11,16 +15,21 @@ as ``truncated`` (Scrapy keeps whatever part of a gzip body decoded, silently).
 
 from __future__ import annotations
 
+import logging
 import zlib
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.http import Request, Response
 from scrapy.utils._compression import _check_max_size, _DecompressionMaxSizeExceeded
 
 _CHUNK = 65536
+logger = logging.getLogger(__name__)
+# The stats key counting how often a cookie jar was emptied (the site's health note says so).
+COOKIE_JAR_CLEARED = "govarchive/cookie_jar_cleared"
 
 
 def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
@@ -134,3 +143,36 @@ class StrictHttpCompressionMiddleware(HttpCompressionMiddleware):
             raise ContentEncodingError(
                 "bad-encoding", f"{encoding.decode()}: {type(error).__name__}"
             ) from error
+
+
+class BoundedCookiesMiddleware(CookiesMiddleware):
+    """CookiesMiddleware whose jar is emptied when a response fills it past the limits."""
+
+    max_cookies = 100
+    max_bytes = 16 * 1024
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BoundedCookiesMiddleware:
+        middleware = super().from_crawler(crawler)
+        middleware.max_cookies = crawler.settings.getint("GOVARCHIVE_MAX_COOKIES", cls.max_cookies)
+        middleware.max_bytes = crawler.settings.getint("GOVARCHIVE_MAX_COOKIE_BYTES", cls.max_bytes)
+        return middleware
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        response = super().process_response(request, response)
+        jar = self.jars[request.meta.get("cookiejar")]
+        count = len(jar)
+        if count <= self.max_cookies:
+            size = sum(len(c.name) + len(c.value or "") for c in jar)
+            if size <= self.max_bytes:
+                return response
+        jar.clear()
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(COOKIE_JAR_CLEARED)
+        logger.warning(
+            "cookie jar emptied after %s: over %d cookies or %d bytes",
+            response.url,
+            self.max_cookies,
+            self.max_bytes,
+        )
+        return response

@@ -26,6 +26,7 @@ from crawler.items import (
     MissingItem,
     SeenItem,
 )
+from crawler.middlewares import COOKIE_JAR_CLEARED
 from crawler.progress import archived
 
 FLUSH_EVERY = 100
@@ -116,6 +117,9 @@ class ArchivePipeline:
             notes.append(
                 f"{len(self.held)} missing answers not counted: the listing did not answer"
             )
+        cleared = self.crawler.stats.get_value(COOKIE_JAR_CLEARED) if self.crawler.stats else 0
+        if cleared:
+            notes.append(f"cookie jar emptied {cleared} times: the site set too many cookies")
         self.flush()
         archive.finish_site(
             self.run_id or 0,

@@ -70,6 +70,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Decompression failures named (bad-encoding, truncated), in Scrapy's own slot.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.StrictHttpCompressionMiddleware": 590,
+    # A cookie jar a server floods is emptied (GOVARCHIVE_MAX_COOKIES / _BYTES below).
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.middlewares.BoundedCookiesMiddleware": 700,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
@@ -96,6 +99,10 @@ GOVARCHIVE_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
 GOVARCHIVE_PARSE_WORKERS = os.environ.get("GOVARCHIVE_PARSE_WORKERS") or None
 # Longest honoured Retry-After, in seconds.
 GOVARCHIVE_MAX_RETRY_AFTER = 120
+# A site's cookie jar is emptied past this many cookies or bytes of names and values
+# (reported in the site's health note); a flooded jar would make requests unanswerable.
+GOVARCHIVE_MAX_COOKIES = 100
+GOVARCHIVE_MAX_COOKIE_BYTES = 16 * 1024
 
 # Scrapy 2.13+ defaults, spelled out.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

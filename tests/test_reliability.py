@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -484,3 +485,61 @@ def _first_run_reason(db) -> str:
         return conn.execute("SELECT finish_reason FROM runs ORDER BY id LIMIT 1").fetchone()[0]
     finally:
         conn.close()
+
+
+class CookieFloodHandler(BaseHTTPRequestHandler):
+    """A column page that sets 40 cookies of 4 KB: later requests carrying them all would
+    be refused by this very server (431, a request header line over 64 KB)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+    def do_GET(self) -> None:  # noqa: N802
+        from faults import page
+
+        cookies: list[str] = []
+        if self.path == "/robots.txt":
+            body = b"User-agent: *\nAllow: /\n"
+        elif self.path == "/zwgk/index.html":
+            links = "".join(
+                f"<a href='t20250601_{n}.html'>关于执法检查的通知{n}</a>" for n in (1, 2)
+            )
+            body = links.encode()
+            cookies = [f"c{n}={'v' * 4096}; Path=/" for n in range(40)]
+        else:
+            body = page().encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for cookie in cookies:
+            self.send_header("Set-Cookie", cookie)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def cookie_flood(tmp_path_factory):
+    import threading
+
+    tmp = tmp_path_factory.mktemp("cookies")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), CookieFloodHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        db = tmp / "archive.db"
+        crawl(tmp, f"http://127.0.0.1:{server.server_address[1]}", db, "2025-06-02T02:00:00+08:00")
+        yield db
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_flooded_cookie_jar_does_not_block_the_site(cookie_flood) -> None:
+    assert rows(cookie_flood, "SELECT count(*) FROM documents") == [(2,)]
+
+
+def test_an_emptied_cookie_jar_is_in_the_health_note(cookie_flood) -> None:
+    notes = [r[0] or "" for r in rows(cookie_flood, "SELECT health_note FROM run_sites")]
+    assert any("cookie jar emptied" in note for note in notes)
