@@ -37,11 +37,30 @@ ATTACHMENT_SECONDS = 60.0
 WORKER_MEMORY_BYTES = 2 * 1024**3
 
 
-def _limit_memory() -> None:
-    """Worker initializer: a hostile file (a DOCX whose header lies) raises MemoryError in
-    the worker instead of exhausting the machine."""
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent_pid: int) -> None:
+    """Ask Linux to SIGKILL this worker when the crawl that started it dies (a SIGKILL, the
+    OOM killer): no worker, and so no multiprocessing resource tracker, outlives it."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers end when their queue closes
+        return
+    if os.getppid() != parent_pid:  # the crawl died before the request took effect
+        os._exit(1)
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Worker initializer: die with the crawl, and a hostile file (a DOCX whose header
+    lies) raises MemoryError in the worker instead of exhausting the machine."""
     import resource
 
+    _die_with(parent_pid)
     resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
 
 
@@ -49,7 +68,10 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     if workers not in _POOLS:
         context = multiprocessing.get_context("spawn")
         _POOLS[workers] = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_limit_memory
+            max_workers=workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(os.getpid(),),
         )
     return _POOLS[workers]
 

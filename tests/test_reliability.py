@@ -207,9 +207,23 @@ def test_the_same_absence_as_404_does_make_it_gone(tmp_path) -> None:
 
 
 # --- crash safety --------------------------------------------------------------------
-def test_sigkill_mid_crawl_leaves_a_consistent_archive(tmp_path) -> None:
+def _group_alive(pgid: int) -> list[str]:
+    """Processes still in the process group ``pgid`` (zombies of ours excluded)."""
+    out = subprocess.run(["ps", "-e", "-o", "pid=,pgid=,stat="], capture_output=True, text=True)
+    return [
+        pid
+        for pid, group, stat in (line.split() for line in out.stdout.splitlines())
+        if group == str(pgid) and not stat.startswith("Z")
+    ]
+
+
+@pytest.fixture(scope="module")
+def sigkilled_crawl(tmp_path_factory):
+    """A crawl SIGKILLed once 5 documents are in (its own process group, so what survives
+    it can be found), then a second crawl of the same site."""
     from crawler.demo import DemoWorld
 
+    tmp_path = tmp_path_factory.mktemp("sigkill")
     with DemoWorld() as world:
         world.trs.delays = {p: 0.15 for p in world.trs.pages if "/t2025" in p}
         reg = world.write_registry(tmp_path / "sites.yaml")
@@ -217,8 +231,9 @@ def test_sigkill_mid_crawl_leaves_a_consistent_archive(tmp_path) -> None:
         command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(reg), "--db", str(db),
                    "--log-level", "WARNING", "--now", "2025-04-01T02:00:00+08:00"]  # fmt: skip
         child = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if db.exists() and _count(db) >= 5:
@@ -226,12 +241,33 @@ def test_sigkill_mid_crawl_leaves_a_consistent_archive(tmp_path) -> None:
             time.sleep(0.1)
         child.send_signal(signal.SIGKILL)
         child.wait()
+        # Survivors die as soon as the kernel tells them their parent is gone: wait for
+        # that, with a deadline only for the failure case.
+        deadline = time.monotonic() + 30
+        while _group_alive(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        survivors = _group_alive(child.pid)
+        if survivors:
+            os.killpg(child.pid, signal.SIGKILL)
         before = _count(db)
-        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+        integrity = rows(db, "PRAGMA integrity_check")
         world.trs.delays = {}
         run_cli(*command[3:-2], "--now", "2025-04-01T03:00:00+08:00")
         after = rows(db, "SELECT count(*) FROM documents")[0][0]
-        assert (before >= 5, after) == (True, len(world.documents))
+        yield {"survivors": survivors, "before": before, "integrity": integrity,
+               "after": after, "expected": len(world.documents)}  # fmt: skip
+
+
+def test_sigkill_mid_crawl_leaves_a_consistent_archive(sigkilled_crawl) -> None:
+    assert (sigkilled_crawl["before"] >= 5, sigkilled_crawl["integrity"]) == (True, [("ok",)])
+
+
+def test_the_next_crawl_after_a_sigkill_completes(sigkilled_crawl) -> None:
+    assert sigkilled_crawl["after"] == sigkilled_crawl["expected"]
+
+
+def test_no_process_of_a_sigkilled_crawl_survives(sigkilled_crawl) -> None:
+    assert sigkilled_crawl["survivors"] == []
 
 
 def _count(db: Path) -> int:
