@@ -135,55 +135,68 @@ def _xtokenize(tokenizer, ctx, flags, p_text, n_text, x_token):  # noqa: ANN001
     except UnicodeDecodeError:
         return _tokenize_spans(ctx, p_text, data, x_token)
     emit = ffi.cast(_X_TOKEN_ADDR, x_token)
-    base = int(ffi.cast("intptr_t", p_text))
+    return _tokenize_text(emit, ctx, int(ffi.cast("intptr_t", p_text)), text)
+
+
+def _tokenize_text(emit, ctx, base: int, text: str) -> int:  # noqa: ANN001 - C callables
+    """Tokens of valid UTF-8 ``text`` whose bytes start at address ``base``."""
     pos = 0
     space_start = -1
-    rc = SQLITE_OK
     # Runs of 3-byte characters that are not spaces (most Chinese text) take a tight loop;
     # everything else goes character by character.
     for run in _SEGMENT.finditer(text):
         chunk = run.group()
-        if run.lastgroup == "cjk":
-            if space_start >= 0:
-                rc = emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
-                space_start = -1
-                if rc:
-                    return rc
-            end = pos + 3 * len(chunk)
-            for offset in range(pos, end, 3):
-                rc = emit(ctx, 0, base + offset, 3, offset, offset + 3)
-                if rc:
-                    return rc
-            pos = end
-            continue
-        for ch in chunk:
-            code = ord(ch)
-            if code < 0x80:
-                width = 1
-                is_space = code in _ASCII_SPACE
-            else:
-                width = 3 if 0x800 <= code < 0x10000 else 2 if code < 0x800 else 4
-                is_space = code in _UNICODE_SPACES
-            if is_space:
-                if space_start < 0:
-                    space_start = pos
-                pos += width
-                continue
-            if space_start >= 0:
-                rc = emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
-                space_start = -1
-                if rc:
-                    return rc
-            if 65 <= code <= 90:
-                rc = emit(ctx, 0, _LOWER_ADDR + code, 1, pos, pos + 1)
-            else:
-                rc = emit(ctx, 0, base + pos, width, pos, pos + width)
-            pos += width
+        if run.lastgroup != "cjk":
+            rc, pos, space_start = _emit_other(emit, ctx, base, pos, space_start, chunk)
             if rc:
                 return rc
+            continue
+        if space_start >= 0:
+            rc = emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
+            space_start = -1
+            if rc:
+                return rc
+        end = pos + 3 * len(chunk)
+        for offset in range(pos, end, 3):
+            rc = emit(ctx, 0, base + offset, 3, offset, offset + 3)
+            if rc:
+                return rc
+        pos = end
     if space_start >= 0:
         return emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
     return SQLITE_OK
+
+
+def _emit_other(  # noqa: ANN001 - C callables
+    emit, ctx, base: int, pos: int, space_start: int, chunk: str
+) -> tuple[int, int, int]:
+    """Tokens of a run that is not 3-byte text: (rc, position after, open space run)."""
+    for ch in chunk:
+        code = ord(ch)
+        if code < 0x80:
+            width = 1
+            is_space = code in _ASCII_SPACE
+        else:
+            width = 3 if 0x800 <= code < 0x10000 else 2 if code < 0x800 else 4
+            is_space = code in _UNICODE_SPACES
+        if is_space:
+            if space_start < 0:
+                space_start = pos
+            pos += width
+            continue
+        if space_start >= 0:
+            rc = emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
+            space_start = -1
+            if rc:
+                return rc, pos, space_start
+        if 65 <= code <= 90:
+            rc = emit(ctx, 0, _LOWER_ADDR + code, 1, pos, pos + 1)
+        else:
+            rc = emit(ctx, 0, base + pos, width, pos, pos + width)
+        pos += width
+        if rc:
+            return rc, pos, space_start
+    return SQLITE_OK, pos, space_start
 
 
 def _tokenize_spans(ctx, p_text, data: bytes, x_token) -> int:  # noqa: ANN001

@@ -131,12 +131,36 @@ def _visible_chars(text: str) -> int:
     return sum(map(len, text.split()))
 
 
-def density_container(
-    root: etree._Element, order: dict[etree._Element, int] | None = None
+def _is_excluded(node: etree._Element, tag: str, excluded: set[etree._Element]) -> bool:
+    """Navigation, hidden or chrome (or inside one): its text never counts."""
+    parent = node.getparent()
+    # Pre-order walk: a node inside navigation, hidden or chrome is excluded with it.
+    if parent is not None and parent in excluded:
+        return True
+    return tag not in ("body", "html") and (
+        tag in NAV_TAGS
+        or _hidden(node)
+        or (_chrome_attr(node) and _visible_chars("".join(node.itertext())) < CHROME_MAX_CHARS)
+    )
+
+
+def _score_target(
+    node: etree._Element, tag: str, tables: dict[etree._Element, bool]
 ) -> etree._Element | None:
-    """The element whose paragraphs hold the most non-link text."""
-    if order is None:
-        order = {node: n for n, node in enumerate(root.iter())}
+    """The block a paragraph's text counts for: inline text counts for its block, a data
+    table's cell for the block holding the table."""
+    target: etree._Element | None = node
+    if tag in ("span", "font", "strong", "b", "em", "i", "u"):
+        target = _block_parent(node)
+        if target is None:
+            return None
+    if _tag(target) in ("td", "th") or _tag(target.getparent()) in ("td", "th"):
+        target = _data_table_holder(target, tables)
+    return target
+
+
+def _paragraph_scores(root: etree._Element) -> dict[etree._Element, float]:
+    """Each block's weighted sum of the text its paragraphs hold directly."""
     scores: dict[etree._Element, float] = {}
     excluded: set[etree._Element] = set()
     tables: dict[etree._Element, bool] = {}
@@ -144,16 +168,7 @@ def density_container(
         tag = _tag(node)
         if not tag:
             continue
-        parent = node.getparent()
-        # Pre-order walk: a node inside navigation, hidden or chrome is excluded with it.
-        if parent is not None and parent in excluded:
-            excluded.add(node)
-            continue
-        if tag not in ("body", "html") and (
-            tag in NAV_TAGS
-            or _hidden(node)
-            or (_chrome_attr(node) and _visible_chars("".join(node.itertext())) < CHROME_MAX_CHARS)
-        ):
+        if _is_excluded(node, tag, excluded):
             excluded.add(node)
             continue
         if tag == "a":
@@ -163,15 +178,8 @@ def density_container(
         length = _visible_chars(own)
         if length < MIN_PARAGRAPH_CHARS:
             continue
-        target: etree._Element | None = node
-        if tag in ("span", "font", "strong", "b", "em", "i", "u"):
-            target = _block_parent(node)
-            if target is None:
-                continue
-        if _tag(target) in ("td", "th") or _tag(target.getparent()) in ("td", "th"):
-            # Text in a data table's cell counts for the block holding the table.
-            target = _data_table_holder(target, tables)
-        if target in excluded:
+        target = _score_target(node, tag, tables)
+        if target is None or target in excluded:
             continue
         current: etree._Element | None = target
         for weight in _WEIGHTS:
@@ -180,6 +188,16 @@ def density_container(
             if _tag(current) in _SCORABLE:
                 scores[current] = scores.get(current, 0.0) + length * weight
             current = current.getparent()
+    return scores
+
+
+def density_container(
+    root: etree._Element, order: dict[etree._Element, int] | None = None
+) -> etree._Element | None:
+    """The element whose paragraphs hold the most non-link text."""
+    if order is None:
+        order = {node: n for n, node in enumerate(root.iter())}
+    scores = _paragraph_scores(root)
     if not scores:
         return None
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))[:12]

@@ -32,51 +32,67 @@ def _tag(node: etree._Element) -> str | None:
     return tag if isinstance(tag, str) else None
 
 
+class _Lines:
+    """Text gathered into lines while ``element_lines`` walks a tree."""
+
+    def __init__(self, keep_empty_cells: bool) -> None:
+        self.lines: list[str] = []
+        self.buf: list[str] = []
+        self.keep_empty_cells = keep_empty_cells
+
+    def add(self, text: str | None) -> None:
+        if text:
+            self.buf.append(text)
+
+    def flush(self) -> None:
+        if self.buf:
+            line = clean_line("".join(self.buf))
+            if line.strip(CELL_SEP):
+                self.lines.append(line)
+            self.buf.clear()
+
+    def marker(self) -> None:
+        self.flush()
+        self.lines.append(MARKER)
+
+    def start(self, tag: str, text: str | None) -> None:
+        if tag in BLOCK_TAGS:
+            self.flush()
+        self.add(text)
+
+    def end(self, tag: str) -> None:
+        if tag in CELL_TAGS:
+            self.buf.append(CELL_SEP if (self.keep_empty_cells or self.buf) else "")
+        elif tag in BLOCK_TAGS:
+            self.flush()
+
+
 def element_lines(
     root: etree._Element, skip: etree._Element | None = None, keep_empty_cells: bool = False
 ) -> list[str]:
     """The text of ``root`` as lines. Where ``skip`` stands, one MARKER line is emitted."""
-    lines: list[str] = []
-    buf: list[str] = []
-
-    def flush() -> None:
-        if buf:
-            line = clean_line("".join(buf))
-            if line.strip(CELL_SEP):
-                lines.append(line)
-            buf.clear()
-
+    out = _Lines(keep_empty_cells)
     skipping: etree._Element | None = None
     for event, node in etree.iterwalk(root, events=("start", "end")):
         if skipping is not None:
             if event == "end" and node is skipping:
                 skipping = None
-                if node.tail:
-                    buf.append(node.tail)
+                out.add(node.tail)
             continue
         tag = _tag(node)
         if event == "start":
             if node is skip:
-                flush()
-                lines.append(MARKER)
+                out.marker()
                 skipping = node
-                continue
-            if tag is None:
-                continue
-            if tag in BLOCK_TAGS:
-                flush()
-            if node.text:
-                buf.append(node.text)
-        else:
-            if tag is not None:
-                if tag in CELL_TAGS:
-                    buf.append(CELL_SEP if (keep_empty_cells or buf) else "")
-                elif tag in BLOCK_TAGS:
-                    flush()
-            if node.tail and node is not root:
-                buf.append(node.tail)
-    flush()
-    return lines
+            elif tag is not None:
+                out.start(tag, node.text)
+            continue
+        if tag is not None:
+            out.end(tag)
+        if node is not root:
+            out.add(node.tail)
+    out.flush()
+    return out.lines
 
 
 def plain_lines(lines: Iterable[str]) -> list[str]:

@@ -70,6 +70,38 @@ def _without_site_suffix(text: str) -> str:
     return text
 
 
+def _headings(
+    root: etree._Element, content: etree._Element | None, order: dict[etree._Element, int]
+) -> list[str]:
+    """Plausible headings: those before the content (nearest first), then the first inside."""
+    content_at = order.get(content, len(order)) if content is not None else len(order)
+    headings: list[tuple[int, str]] = []
+    for node in root.xpath(HEADING_XPATH):
+        if not isinstance(node.tag, str) or node.tag.lower() in ("title", "html", "body"):
+            continue
+        text = _heading_text(node)
+        if _plausible(text) and len(node) < 12:
+            headings.append((order.get(node, 0), text))
+    before = sorted((h for h in headings if h[0] <= content_at), key=lambda h: -h[0])
+    inside = [h for h in headings if h[0] > content_at][:1]
+    return [text for _, text in [*before, *inside]]
+
+
+def _heading_confirmed(headings: list[str], page_key: str, meta_keys: list[str]) -> str | None:
+    """A heading the page's <title> or a title meta tag confirms: exactly, then in part."""
+    for text in headings:
+        key = compact(text)
+        if any(key == m for m in meta_keys):
+            return text
+        if page_key and (key == page_key or (len(key) >= 6 and page_key.startswith(key))):
+            return text
+    for text in headings:
+        key = compact(text)
+        if len(key) >= 6 and (key in page_key or any(key in m for m in meta_keys)):
+            return text
+    return None
+
+
 def find_title(
     root: etree._Element,
     labelled: str | None,
@@ -81,35 +113,17 @@ def find_title(
     """Pick the title (see the module docstring for the order of evidence)."""
     if labelled and len(compact(labelled)) >= MIN_TITLE_CHARS:
         return clean_line(labelled)
-    page_key = compact(page_title)
     parts = [p for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
     if parts:
         parts[0] = _without_site_suffix(parts[0])
-    meta_keys = [compact(t) for t in meta_titles]
-    content_at = order.get(content, len(order)) if content is not None else len(order)
-    headings: list[tuple[int, str]] = []
-    for node in root.xpath(HEADING_XPATH):
-        if not isinstance(node.tag, str) or node.tag.lower() in ("title", "html", "body"):
-            continue
-        text = _heading_text(node)
-        if _plausible(text) and len(node) < 12:
-            headings.append((order.get(node, 0), text))
-    before = sorted((h for h in headings if h[0] <= content_at), key=lambda h: -h[0])
-    inside = [h for h in headings if h[0] > content_at][:1]
-    for _, text in [*before, *inside]:
-        key = compact(text)
-        if any(key == m for m in meta_keys):
-            return text
-        if page_key and (key == page_key or (len(key) >= 6 and page_key.startswith(key))):
-            return text
-    for _, text in [*before, *inside]:
-        key = compact(text)
-        if len(key) >= 6 and (key in page_key or any(key in m for m in meta_keys)):
-            return text
+    headings = _headings(root, content, order)
+    confirmed = _heading_confirmed(headings, compact(page_title), [compact(t) for t in meta_titles])
+    if confirmed is not None:
+        return confirmed
     if meta_titles:
         return meta_titles[0]
     if parts and len(compact(parts[0])) >= 6 and not _looks_like_site_name(parts[0]):
         return parts[0].strip()
-    if before or inside:
-        return [*before, *inside][0][1]
+    if headings:
+        return headings[0]
     return parts[0].strip() if parts else None

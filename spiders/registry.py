@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -150,7 +151,63 @@ def _url_list(site: str, key: str, value: Any, required: bool) -> list[str]:
     return list(value)
 
 
-def validate_site(raw: Any, index: int) -> Site:
+# Numeric keys: (key, default, whole numbers only, accepted range, what is expected).
+_NUMBERS: tuple[tuple[str, float | int, bool, Callable[[float], bool], str], ...] = (
+    ("delay", DEFAULT_DELAY, False, lambda v: v >= 0, "seconds between requests (a number >= 0)"),
+    ("max_pages", DEFAULT_MAX_PAGES, True, lambda v: v >= 1, "a whole number >= 1"),
+    ("revisit_days", DEFAULT_REVISIT_DAYS, False, lambda v: v >= 0,
+     "days between revisits (a number >= 0)"),
+    ("full_walk_days", DEFAULT_FULL_WALK_DAYS, False, lambda v: v >= 0,
+     "days between full walks (a number >= 0)"),
+    ("max_listing_drop", DEFAULT_MAX_LISTING_DROP, False, lambda v: 0 <= v < 1,
+     "a share from 0 to below 1, e.g. 0.2"),
+    ("concurrency", 1, True, lambda v: 1 <= v <= 16, "requests at once to this site (1 to 16)"),
+)  # fmt: skip
+
+
+def _number(site: str, key: str, value: Any, whole: bool, ok: Callable[[float], bool],
+            expected: str) -> Any:  # fmt: skip
+    kinds: tuple[type, ...] = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not ok(value):
+        raise _fail(site, key, expected, value)
+    return value
+
+
+def _schedule(site: str, schedule: Any) -> str | None:
+    if schedule is None:
+        return None
+    named = ", ".join(NAMED_SCHEDULES)
+    if not isinstance(schedule, str):
+        raise _fail(site, "schedule", f"a cron expression or one of {named}", schedule)
+    if not _valid_cron(NAMED_SCHEDULES.get(schedule, schedule)):
+        raise _fail(site, "schedule", f"a 5-field cron expression or one of {named}", schedule)
+    return schedule
+
+
+def _options(site: str, family: str, options: Any) -> dict[str, Any]:
+    options = options or {}
+    if not isinstance(options, dict):
+        raise _fail(site, "options", "a mapping of family options", options)
+    unknown = sorted(set(options) - FAMILY_OPTIONS[family])
+    if unknown:
+        known = ", ".join(sorted(FAMILY_OPTIONS[family])) or "none"
+        raise _fail(site, f"options.{unknown[0]}", f"an option of family {family} ({known})",
+                    unknown[0])  # fmt: skip
+    static_pages = options.get("static_pages")
+    if static_pages is not None:
+        _number(site, "options.static_pages", static_pages, True, lambda v: v >= 1,
+                "a whole number >= 1")  # fmt: skip
+    dynamic = options.get("dynamic_page_url")
+    if dynamic is not None and (not isinstance(dynamic, str) or "{page}" not in dynamic):
+        raise _fail(site, "options.dynamic_page_url", "a URL template containing {page}", dynamic)
+    if not isinstance(options.get("item_selector", ""), str):
+        raise _fail(site, "options.item_selector", "a CSS or XPath selector",
+                    options.get("item_selector"))  # fmt: skip
+    return dict(options)
+
+
+def _identity(raw: Any, index: int) -> tuple[str, str, str]:
+    """The entry's name, title and family, checked first (every later message names the site)."""
     if not isinstance(raw, dict):
         raise RegistryError(f"site #{index + 1}: expected a mapping of keys, got {raw!r}")
     name = raw.get("name")
@@ -166,6 +223,12 @@ def validate_site(raw: Any, index: int) -> Site:
     family = raw.get("family")
     if family not in FAMILIES:
         raise _fail(name, "family", f"one of {', '.join(FAMILIES)}", family)
+    return name, title.strip(), family
+
+
+def validate_site(raw: Any, index: int) -> Site:
+    """One registry entry as a ``Site``, or a ``RegistryError`` naming the site and key."""
+    name, title, family = _identity(raw, index)
     level = raw.get("level")
     if level is not None and level not in LEVELS:
         raise _fail(name, "level", f"one of {', '.join(LEVELS)}", level)
@@ -175,87 +238,16 @@ def validate_site(raw: Any, index: int) -> Site:
         allowed = sorted({urlsplit(u).hostname or "" for u in start_urls} - {""})
     elif not isinstance(allowed, list) or not all(isinstance(d, str) and d for d in allowed):
         raise _fail(name, "allowed_domains", "a list of host names", allowed)
-    delay = raw.get("delay", DEFAULT_DELAY)
-    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
-        raise _fail(name, "delay", "seconds between requests (a number >= 0)", delay)
-    max_pages = raw.get("max_pages", DEFAULT_MAX_PAGES)
-    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
-        raise _fail(name, "max_pages", "a whole number >= 1", max_pages)
-    revisit = raw.get("revisit_days", DEFAULT_REVISIT_DAYS)
-    if isinstance(revisit, bool) or not isinstance(revisit, (int, float)) or revisit < 0:
-        raise _fail(name, "revisit_days", "days between revisits (a number >= 0)", revisit)
-    full_walk_days = raw.get("full_walk_days", DEFAULT_FULL_WALK_DAYS)
-    if (
-        isinstance(full_walk_days, bool)
-        or not isinstance(full_walk_days, (int, float))
-        or full_walk_days < 0
-    ):
-        raise _fail(
-            name, "full_walk_days", "days between full walks (a number >= 0)", full_walk_days
-        )
-    max_drop = raw.get("max_listing_drop", DEFAULT_MAX_LISTING_DROP)
-    if (
-        isinstance(max_drop, bool)
-        or not isinstance(max_drop, (int, float))
-        or not 0 <= max_drop < 1
-    ):
-        raise _fail(name, "max_listing_drop", "a share from 0 to below 1, e.g. 0.2", max_drop)
-    concurrency = raw.get("concurrency", 1)
-    if (
-        isinstance(concurrency, bool)
-        or not isinstance(concurrency, int)
-        or not 1 <= concurrency <= 16
-    ):
-        raise _fail(name, "concurrency", "requests at once to this site (1 to 16)", concurrency)
+    numbers = {
+        key: _number(name, key, raw.get(key, default), whole, ok, expected)
+        for key, default, whole, ok, expected in _NUMBERS
+    }
     for key in ("verified", "obey_robots"):
         if key in raw and not isinstance(raw[key], bool):
             raise _fail(name, key, "true or false", raw[key])
-    schedule = raw.get("schedule")
-    if schedule is not None:
-        if not isinstance(schedule, str):
-            raise _fail(
-                name,
-                "schedule",
-                "a cron expression or one of " + ", ".join(NAMED_SCHEDULES),
-                schedule,
-            )
-        cron = NAMED_SCHEDULES.get(schedule, schedule)
-        if not _valid_cron(cron):
-            raise _fail(
-                name,
-                "schedule",
-                "a 5-field cron expression or one of " + ", ".join(NAMED_SCHEDULES),
-                schedule,
-            )
-    options = raw.get("options") or {}
-    if not isinstance(options, dict):
-        raise _fail(name, "options", "a mapping of family options", options)
-    unknown_options = sorted(set(options) - FAMILY_OPTIONS[family])
-    if unknown_options:
-        raise _fail(
-            name,
-            f"options.{unknown_options[0]}",
-            f"an option of family {family} ({', '.join(sorted(FAMILY_OPTIONS[family])) or 'none'})",
-            unknown_options[0],
-        )
-    if family == "trs":
-        static_pages = options.get("static_pages")
-        if static_pages is not None and (
-            isinstance(static_pages, bool) or not isinstance(static_pages, int) or static_pages < 1
-        ):
-            raise _fail(name, "options.static_pages", "a whole number >= 1", static_pages)
-        dynamic = options.get("dynamic_page_url")
-        if dynamic is not None and (not isinstance(dynamic, str) or "{page}" not in dynamic):
-            raise _fail(
-                name, "options.dynamic_page_url", "a URL template containing {page}", dynamic
-            )
-    if family == "generic" and not isinstance(options.get("item_selector", ""), str):
-        raise _fail(
-            name, "options.item_selector", "a CSS or XPath selector", options.get("item_selector")
-        )
     return Site(
         name=name,
-        title=title.strip(),
+        title=title,
         family=family,
         start_urls=start_urls,
         jurisdiction=raw.get("jurisdiction"),
@@ -264,18 +256,18 @@ def validate_site(raw: Any, index: int) -> Site:
         allowed_origins=_url_list(
             name, "allowed_origins", raw.get("allowed_origins"), required=False
         ),
-        schedule=schedule,
-        delay=float(delay),
-        max_pages=max_pages,
+        schedule=_schedule(name, raw.get("schedule")),
+        delay=float(numbers["delay"]),
+        max_pages=numbers["max_pages"],
         verified=bool(raw.get("verified", True)),
         obey_robots=bool(raw.get("obey_robots", True)),
-        revisit_days=float(revisit),
-        full_walk_days=float(full_walk_days),
-        max_listing_drop=float(max_drop),
-        concurrency=concurrency,
+        revisit_days=float(numbers["revisit_days"]),
+        full_walk_days=float(numbers["full_walk_days"]),
+        max_listing_drop=float(numbers["max_listing_drop"]),
+        concurrency=numbers["concurrency"],
         home_url=raw.get("home_url"),
         sitemap_urls=_url_list(name, "sitemap_urls", raw.get("sitemap_urls"), required=False),
-        options=dict(options),
+        options=_options(name, family, raw.get("options")),
         notes=raw.get("notes"),
     )
 
