@@ -17,10 +17,14 @@ from parsers.selectors import (
     CHROME_CLASS,
     CHROME_LINE,
     CONTENT_CONTAINERS,
+    EMPTY_NOTICE,
     MIN_CONTAINER_CHARS,
     NAV_TAGS,
 )
 
+# A known container holding less than MIN_CONTAINER_CHARS is still the content when it
+# holds at least this much text that is not chrome and no container holds more.
+MIN_SHORT_CONTENT_CHARS = 4
 # A paragraph shorter than this (whitespace removed) adds nothing to a candidate's score.
 MIN_PARAGRAPH_CHARS = 8
 # A chrome-classed element holding more text than this is a wrapper, not chrome.
@@ -78,12 +82,19 @@ def _container_rank(node: etree._Element) -> int | None:
 
 
 def known_container(root: etree._Element) -> tuple[str, etree._Element] | None:
-    """The first visible known content container holding real text (one pass over the page)."""
+    """The first visible known content container holding real text (one pass over the page).
+
+    When none holds ``MIN_CONTAINER_CHARS`` of mostly non-link text, the first visible one
+    holding any text at all is still the content: a one-line notice, or a document that is
+    a link or two, is what the template's content block holds, and text density would pick
+    some other block (a metadata table, the site's footer) instead.
+    """
     candidates: list[tuple[int, int, etree._Element]] = []
     for n, node in enumerate(root.iter()):
         rank = _container_rank(node)
         if rank is not None:
             candidates.append((rank, n, node))
+    short: tuple[str, etree._Element] | None = None
     for rank, _, node in sorted(candidates, key=lambda c: (c[0], c[1])):
         if _hidden(node) or any(_hidden(a) for a in node.iterancestors()):
             continue
@@ -93,7 +104,18 @@ def known_container(root: etree._Element) -> tuple[str, etree._Element] | None:
         if _holds_attachment(node):
             # A document published as its file: the container holds only the link.
             return CONTENT_CONTAINERS[rank][0], node
-    return None
+        if short is None and _short_content(text):
+            short = CONTENT_CONTAINERS[rank][0], node
+    return short
+
+
+def _short_content(text: str) -> bool:
+    """Text a short known block holds that may be a document: not chrome, not "暂无内容"."""
+    return (
+        len(text) >= MIN_SHORT_CONTENT_CHARS
+        and not CHROME_LINE.match(text)
+        and not EMPTY_NOTICE.match(text)
+    )
 
 
 def _holds_attachment(node: etree._Element) -> bool:

@@ -33,6 +33,7 @@ from parsers.selectors import (
     CHROME_LINE,
     DOC_NO_LINE,
     DROP_TAGS,
+    EMPTY_NOTICE,
     LEAD_NOISE_LINE,
     LETTERHEAD_LINE,
     MAINTENANCE_PAGE,
@@ -160,6 +161,7 @@ def trim_body(
             changed = True
         elif (
             CHROME_LINE.match(first)
+            or EMPTY_NOTICE.match(first)
             or LEAD_NOISE_LINE.match(first)
             or LETTERHEAD_LINE.match(first)
             or (":" in (date_line_value(first) or "") and len(out) > 1)
@@ -175,6 +177,7 @@ def trim_body(
             break
     while out and (
         CHROME_LINE.match(compact(out[-1]))
+        or EMPTY_NOTICE.match(compact(out[-1]))
         or not compact(out[-1])
         or _attachment_line(out[-1], names)
     ):

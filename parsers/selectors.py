@@ -34,6 +34,11 @@ CONTENT_CONTAINERS: tuple[tuple[str, str, str, str], ...] = (
 # A known container is believed only when it holds at least this much text.
 MIN_CONTAINER_CHARS = 40
 
+# A content block that says it has nothing to show: never a document's text, however short.
+EMPTY_NOTICE = re.compile(
+    r"^(?:暂无(?:内容|数据|信息|相关信息|记录|正文)|内容为空|无内容|正在建设中|建设中|敬请期待)[。.!！]*$"
+)
+
 # Elements removed before anything is read.
 DROP_TAGS: tuple[str, ...] = (
     "script",

@@ -366,3 +366,40 @@ def test_doc_date_from_its_label() -> None:
 
 def test_labelled_doc_date_is_not_taken_as_publish_date() -> None:
     assert DOC_DATE_ONLY.publish_date is None
+
+
+# --- a known content block holding a short notice ------------------------------------------
+DISCLAIMER = (
+    "<div class='bottom'><h3>版权与免责声明</h3><p>凡本网注明来源为某某县人民政府网的所有作品，"
+    "版权均属于某某县人民政府网，未经授权不得转载、摘编或利用其它方式使用上述作品。"
+    "已经授权使用作品的，应在授权范围内使用，并注明来源。违反上述声明者，本网将追究其相关法律责任。</p></div>"
+)
+SHORT_NOTICE = parse_page(
+    page(
+        NAV
+        + "<h1>关于张三同志任职的通知</h1><div id='zoom'><p>经研究，同意张三同志任县司法局局长。</p></div>"
+        + DISCLAIMER,
+        title="关于张三同志任职的通知_某某县人民政府",
+    ),
+    "http://www.example.gov.cn/zwgk/202403/t20240305_2.html",
+)
+
+
+def test_a_short_notice_in_a_known_block_is_the_body() -> None:
+    assert SHORT_NOTICE.body_text == "经研究，同意张三同志任县司法局局长。"
+
+
+def test_a_short_notice_leaves_the_disclaimer_out() -> None:
+    assert "版权" not in SHORT_NOTICE.body_text
+
+
+def test_a_short_notice_keeps_its_title() -> None:
+    assert SHORT_NOTICE.title == "关于张三同志任职的通知"
+
+
+def test_a_known_block_saying_it_is_empty_is_no_body() -> None:
+    record = parse_page(
+        page(NAV + "<h1>关于张三同志任职的通知</h1><div id='zoom'><p>暂无内容</p></div>"),
+        "http://www.example.gov.cn/zwgk/202403/t20240305_3.html",
+    )
+    assert "暂无内容" not in record.body_text
