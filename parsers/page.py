@@ -172,7 +172,7 @@ def trim_body(
             del out[0]
             changed = True
     for n, line in enumerate(out):
-        if n >= len(out) // 3 and TRAILER_START.match(compact(line)):
+        if n >= max(1, len(out) // 3) and TRAILER_START.match(compact(line)):
             del out[n:]
             break
     while out and (

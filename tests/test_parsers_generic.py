@@ -3,6 +3,8 @@ chrome removed by rule. Pages here are small constructed ones, each built around
 
 from __future__ import annotations
 
+import pytest
+
 from parsers import parse_page
 from parsers.page import looks_missing
 
@@ -403,3 +405,49 @@ def test_a_known_block_saying_it_is_empty_is_no_body() -> None:
         "http://www.example.gov.cn/zwgk/202403/t20240305_3.html",
     )
     assert "暂无内容" not in record.body_text
+
+
+# --- trailers and chrome lines at the end of the content ------------------------------------
+TRAILERS = [
+    "相关文件：关于进一步规范行政执法的通知",
+    "相关解读：《办法》政策解读",
+    "政策解读",
+    "网站纠错",
+    "稿源：县司法局",
+    "通讯员：张三",
+    "版权所有 转载请注明出处",
+    "转载请注明出处",
+    "【打印本页】【关闭窗口】",
+]
+
+
+def _with_trailer(trailer: str) -> str:
+    return parse_page(
+        page(
+            NAV
+            + "<h1>某某县人民政府关于印发行政执法办法的通知</h1><div id='zoom'>"
+            + PARAGRAPHS
+            + f"<p>某某县人民政府</p><p>2024年3月5日</p><p>{trailer}</p></div>"
+            + FOOTER
+        ),
+        "http://www.example.gov.cn/zwgk/202403/t20240305_4.html",
+    ).body_text
+
+
+@pytest.mark.parametrize("trailer", TRAILERS)
+def test_trailer_out_of_body(trailer: str) -> None:
+    assert trailer not in _with_trailer(trailer)
+
+
+@pytest.mark.parametrize("trailer", TRAILERS)
+def test_signature_date_kept_before_a_trailer(trailer: str) -> None:
+    assert _with_trailer(trailer).endswith("某某县人民政府\n2024年3月5日")
+
+
+def test_a_two_line_body_opening_with_a_trailer_word_is_kept() -> None:
+    record = parse_page(
+        page("<h1>关于某某办法的政策解读</h1><div id='zoom'><p>政策解读：一、制定背景。为规范执法行为，制定本办法。</p>"
+             "<p>二、主要内容。共五章三十条。</p></div>"),
+        "http://www.example.gov.cn/zwgk/202403/t20240305_5.html",
+    )  # fmt: skip
+    assert record.body_text.startswith("政策解读：一、制定背景")
