@@ -148,6 +148,39 @@ def _data_table_holder(node: etree._Element, tables: dict[etree._Element, bool])
     return holder if holder is not None else node
 
 
+def ends_in_data_table(container: etree._Element | None) -> bool:
+    """Whether the content's last text stands in a data table (3+ rows of 2+ cells): its last
+    date is then a table's value (a 备案日期 column), not a signature date."""
+    if container is None:
+        return False
+    last: etree._Element | None = None
+    for node in container.iter():
+        if not _tag(node):
+            continue
+        if (node.text or "").strip():
+            last = node
+        if (node.tail or "").strip() and node is not container:
+            last = node.getparent()
+    cell = _cell_within(last, container)
+    if cell is None:
+        return False
+    table = next((a for a in cell.iterancestors() if _tag(a) == "table"), None)
+    if table is None:
+        return False
+    rows = [r for r in table.iter("tr") if sum(1 for c in r if _tag(c) in ("td", "th")) >= 2]
+    return len(rows) >= 3
+
+
+def _cell_within(node: etree._Element | None, container: etree._Element) -> etree._Element | None:
+    """The table cell holding ``node``, looked for inside ``container`` only (a layout table
+    around the whole content is not the content's table)."""
+    while node is not None and node is not container:
+        if _tag(node) in ("td", "th"):
+            return node
+        node = node.getparent()
+    return None
+
+
 def _visible_chars(text: str) -> int:
     """Characters that are not whitespace (cheap: no regex)."""
     return sum(map(len, text.split()))

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from parsers.content import find_content, strip_chrome
+from parsers.content import ends_in_data_table, find_content, strip_chrome
 from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
 from parsers.decode import decode_html
 from parsers.labels import LABEL_WITH_COLON, compact
@@ -44,10 +44,16 @@ from parsers.selectors import (
 from parsers.text import MARKER, element_lines, plain_lines
 from parsers.title import find_title, head_titles
 
-PUBDATE_META_XPATH = (
-    "//meta[@name='PubDate' or @name='pubdate' or @name='publishdate' or @name='Maketime'"
-    " or @property='article:published_time']/@content"
+# Meta tags naming the publish date, most trusted first. Hanweb's Maketime is when the page
+# was last built (often weeks after publishing) and is never read as a date.
+PUBDATE_META_NAMES: tuple[str, ...] = (
+    "PubDate",
+    "pubdate",
+    "publishdate",
+    "PublishDate",
+    "article:published_time",
 )
+PUBDATE_META_XPATH = "//meta[@name or @property][@content]"
 # "附件：", "附件2：", "1." before an attachment's name on a download line.
 ATTACHMENT_LINE_PREFIX = re.compile(r"^(?:附件\d*[:：]?)?(?:\d+[.、．])?")
 # A soft-404 page says so in few words; a long document that mentions 页面不存在 is kept.
@@ -85,6 +91,17 @@ class PageLimitError(ValueError):
 
     def __reduce__(self) -> tuple:  # raised in parse workers: must survive pickling
         return (PageLimitError, (self.reason, str(self).partition(": ")[2]))
+
+
+def _pubdate_meta(root: etree._Element) -> str | None:
+    """The content of the most trusted publish-date meta tag (``PUBDATE_META_NAMES``)."""
+    found: dict[str, str] = {}
+    for meta in root.xpath(PUBDATE_META_XPATH):
+        name = meta.get("name") or meta.get("property") or ""
+        value = (meta.get("content") or "").strip()
+        if name in PUBDATE_META_NAMES and value and name not in found:
+            found[name] = value
+    return next((found[name] for name in PUBDATE_META_NAMES if name in found), None)
 
 
 def _parse_tree(text: str) -> etree._Element:
@@ -311,7 +328,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     if tags > MAX_TAGS:
         raise PageLimitError("too-many-elements", f"{tags} tags, limit {MAX_TAGS}")
     root = _parse_tree(text)
-    pubdate_meta = [v for v in root.xpath(PUBDATE_META_XPATH) if v.strip()]
+    pubdate_meta = _pubdate_meta(root)
     page_title, meta_titles = head_titles(root)
     _drop_non_content(root)
     order = {node: n for n, node in enumerate(root.iter())}
@@ -348,9 +365,8 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
 
     doc_date = parse_date(best(found, "doc_date", allow_empty=False))
     if doc_date is None:
-        doc_date = signature_date(body_text) or parse_date(
-            best(found, "created_date", allow_empty=False)
-        )
+        signed = None if ends_in_data_table(container) else signature_date(body_text)
+        doc_date = signed or parse_date(best(found, "created_date", allow_empty=False))
     publish_date = parse_datetime(best(found, "publish_date", allow_empty=False))
     if publish_date is None:
         publish_date = _unlabelled_publish_date(before, title)
@@ -359,7 +375,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
             (v for v in (date_line_value(line) for line in head_lines[:4]) if v), None
         )
     if publish_date is None and pubdate_meta:
-        publish_date = parse_datetime(pubdate_meta[0])
+        publish_date = parse_datetime(pubdate_meta)
     issuer = best(found, "issuer", allow_empty=False)
     signer = _signer(body_lines)
     if issuer is None or (signer and _names_website_of(issuer, signer)):

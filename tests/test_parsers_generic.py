@@ -451,3 +451,54 @@ def test_a_two_line_body_opening_with_a_trailer_word_is_kept() -> None:
         "http://www.example.gov.cn/zwgk/202403/t20240305_5.html",
     )  # fmt: skip
     assert record.body_text.startswith("政策解读：一、制定背景")
+
+
+# --- dates from the right place -------------------------------------------------------------
+FILING_ROWS = "".join(
+    f"<tr><td><p>{n}</p></td><td><p>某某县{name}管理办法</p></td><td><p>2023-11-0{n}</p></td></tr>"
+    for n, name in enumerate(("市场", "交通", "环境", "教育"), 1)
+)
+FILING_TABLE = parse_page(
+    page(
+        NAV + "<h1>2023年度规范性文件备案情况</h1><div class='info'>发布日期：2024-05-20</div>"
+        "<div id='zoom'><p>现将本县2023年度规范性文件备案情况公布如下：</p><table>"
+        "<tr><th>序号</th><th>文件名称</th><th>备案日期</th></tr>" + FILING_ROWS + "</table></div>"
+    ),
+    "http://www.example.gov.cn/zwgk/202405/t20240520_6.html",
+)
+
+
+def test_a_table_cells_date_is_not_a_signature_date() -> None:
+    assert FILING_TABLE.doc_date != "2023-11-04"
+
+
+def test_a_table_page_keeps_its_displayed_publish_date() -> None:
+    assert (FILING_TABLE.publish_date or "").startswith("2024-05-20")
+
+
+def test_a_signature_after_a_table_is_still_read() -> None:
+    record = parse_page(
+        page(
+            NAV + "<h1>2023年度规范性文件备案情况</h1><div id='zoom'><table>"
+            + FILING_ROWS + "</table><p>某某县司法局</p><p>2024年5月18日</p></div>"
+        ),
+        "http://www.example.gov.cn/zwgk/202405/t20240520_7.html",
+    )  # fmt: skip
+    assert record.doc_date == "2024-05-18"
+
+
+def _with_meta(metas: str) -> str | None:
+    html = (
+        f"<html><head><meta charset='utf-8'>{metas}<title>关于执法检查的通知</title></head>"
+        f"<body><h1>关于执法检查的通知</h1><div id='zoom'>{PARAGRAPHS}</div></body></html>"
+    )
+    return parse_page(html, "http://www.example.gov.cn/art/2024/5/20/art_1_1.html").publish_date
+
+
+def test_pubdate_meta_wins_over_an_earlier_maketime() -> None:
+    metas = "<meta name='Maketime' content='2024-06-30 10:00:00'><meta name='PubDate' content='2024-05-20 09:00'>"
+    assert (_with_meta(metas) or "").startswith("2024-05-20")
+
+
+def test_maketime_alone_is_no_publish_date() -> None:
+    assert _with_meta("<meta name='Maketime' content='2024-06-30 10:00:00'>") is None
