@@ -144,6 +144,28 @@ def _is_title_lines(lines: list[str], title_key: str) -> int:
     return 0
 
 
+def _agency_names_line(line: str) -> bool:
+    """A line of one or more agency names and nothing else (a joint document's letterhead)."""
+    names = line.split()
+    return bool(names) and all(_SIGNER.match(name) for name in names)
+
+
+def _joint_letterhead(lines: list[str], title_key: str, doc_no_key: str) -> int:
+    """How many leading lines are a 联合发文 letterhead: agency names (one or more a line,
+    without 文件) standing right before the repeated title or the 文号; 0 if none."""
+    n = 0
+    while n < min(len(lines), 8) and _agency_names_line(lines[n]):
+        n += 1
+    if n == 0 or n >= len(lines):
+        return 0
+    following = compact(lines[n])
+    if (title_key and _is_title_lines(lines[n:], title_key)) or (
+        following == doc_no_key or DOC_NO_LINE.match(following)
+    ):
+        return n
+    return 0
+
+
 def _attachment_line(line: str, names: set[str]) -> bool:
     """A line that only offers an attachment for download ("附件：1.xxx.pdf")."""
     key = ATTACHMENT_LINE_PREFIX.sub("", compact(line))
@@ -166,6 +188,11 @@ def trim_body(
     changed = True
     while out and changed:
         changed = False
+        letterhead = _joint_letterhead(out, title_key, doc_no_key)
+        if letterhead:
+            del out[:letterhead]
+            changed = True
+            continue
         first = compact(out[0])
         if title_key:
             n = _is_title_lines(out, title_key)
@@ -233,6 +260,21 @@ def _doc_no_line(lines: list[str]) -> str | None:
     """A 文号 standing alone near the top of the content."""
     for line in lines[:6]:
         key = compact(line)
+        if DOC_NO_LINE.match(key):
+            return key
+    return None
+
+
+def _doc_no_near_title(before: list[str], title: str | None) -> str | None:
+    """A 文号 shown without a label beside or just under the title, above the content."""
+    title_key = compact(title or "")
+    if not title_key:
+        return None
+    at = max((n for n, line in enumerate(before) if title_key in compact(line)), default=None)
+    if at is None:
+        return None
+    for line in before[at : at + 3]:
+        key = compact(line).replace(title_key, "")
         if DOC_NO_LINE.match(key):
             return key
     return None
@@ -358,7 +400,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
         strip_chrome(container)
         raw_lines = plain_lines(element_lines(container))
         if doc_no is None:
-            doc_no = _doc_no_line(raw_lines)
+            doc_no = _doc_no_line(raw_lines) or _doc_no_near_title(before, title)
         body_lines = trim_body(raw_lines, title, doc_no, (a.name for a in attachments))
         body_html = sanitize(container, url)
     body_text = "\n".join(body_lines)

@@ -502,3 +502,50 @@ def test_pubdate_meta_wins_over_an_earlier_maketime() -> None:
 
 def test_maketime_alone_is_no_publish_date() -> None:
     assert _with_meta("<meta name='Maketime' content='2024-06-30 10:00:00'>") is None
+
+
+# --- front matter of joint documents ----------------------------------------------------------
+JOINT_TITLE = "关于开展2024年度行政执法案卷评查工作的通知"
+
+
+def _joint(body: str) -> object:
+    return parse_page(
+        page(NAV + body + FOOTER, title=JOINT_TITLE),
+        "http://www.example.gov.cn/zwgk/202404/t20240401_8.html",
+    )
+
+
+JOINT_LETTERHEAD = _joint(
+    f"<h1>{JOINT_TITLE}</h1><div id='zoom'><p>某某县司法局</p><p>某某县市场监督管理局 某某县生态环境局</p>"
+    f"<p>{JOINT_TITLE}</p>{PARAGRAPHS}</div>"
+)
+
+
+def test_a_joint_letterhead_is_out_of_the_body() -> None:
+    assert "市场监督管理局" not in JOINT_LETTERHEAD.body_text
+
+
+def test_the_title_after_a_joint_letterhead_is_out_of_the_body() -> None:
+    assert JOINT_TITLE not in JOINT_LETTERHEAD.body_text
+
+
+def test_the_body_after_a_joint_letterhead_starts_with_the_text() -> None:
+    assert JOINT_LETTERHEAD.body_text.startswith("第1条")
+
+
+def test_an_agency_line_not_before_the_title_is_kept() -> None:
+    record = _joint(f"<h1>{JOINT_TITLE}</h1><div id='zoom'><p>某某县司法局</p>{PARAGRAPHS}</div>")
+    assert record.body_text.startswith("某某县司法局")
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        f"<h1>{JOINT_TITLE}</h1><div class='docno'><span>财税〔2013〕81号</span></div>",
+        f"<div class='title'><h1>{JOINT_TITLE}</h1><p>财税〔2013〕81号</p></div>",
+        f"<h2>{JOINT_TITLE}<span>财税〔2013〕81号</span></h2>",
+    ],
+    ids=["span-below", "line-below", "beside"],
+)
+def test_an_unlabelled_doc_no_by_the_title_is_read(front: str) -> None:
+    assert _joint(front + f"<div id='zoom'>{PARAGRAPHS}</div>").doc_no == "财税〔2013〕81号"
