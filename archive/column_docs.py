@@ -65,7 +65,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "at": "When it was observed (the crawl's time).",
             "run_id": "The crawl that observed it (runs.id); empty for backfilled events.",
             "url": "The document's URL when it happened (the new URL for moved).",
-            "reason": "Why: http-404, soft-404, redirect-to-home, redirect, same-path, reparse, …",
+            "reason": "Why: http-404, soft-404, redirect-to-home, redirect, same-path, reparse, parser-update, …",
             "fetch_id": "The fetch that is the evidence (fetches.id).",
             "http_status": "That fetch's HTTP status.",
             "version": "The version it created (new, changed).",

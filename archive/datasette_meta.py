@@ -18,10 +18,13 @@ CANNED_QUERIES: dict[str, dict[str, str]] = {
     },
     "changed_this_week": {
         "title": "Changed this week",
-        "description": "Documents whose text or metadata changed in the last seven days.",
-        "sql": "SELECT d.id, d.site, d.title, d.version_count, d.last_changed, v.changed_fields, d.url"
-        " FROM documents d JOIN versions v ON v.document_id = d.id AND v.version = d.version_count"
-        f" WHERE d.version_count > 1 AND d.last_changed >= {_WEEK_AGO} ORDER BY d.last_changed DESC",
+        "description": "Documents whose text or metadata changed on the site in the last seven"
+        " days (versions made by re-run or updated parsers left out).",
+        "sql": "SELECT d.id, d.site, d.title, e.version, e.at AS changed_at,"
+        " json_extract(e.evidence, '$.fields') AS changed_fields, d.url"
+        " FROM document_events e JOIN documents d ON d.id = e.document_id"
+        f" WHERE e.event = 'changed' AND e.reason IS NULL AND e.at >= {_WEEK_AGO}"
+        " ORDER BY e.at DESC",
     },
     "gone": {
         "title": "Gone",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,8 +25,10 @@ from archive.lifecycle import (
     MISSING,
     MOVED,
     NEW,
+    PARSER_UPDATE,
     RECOVERED,
     RELISTED,
+    REPARSE,
     RESTORED,
     add_event,
     derive_status,
@@ -64,6 +67,9 @@ class DocumentStore:
     gone_after: timedelta
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
+        raise NotImplementedError
+
+    def raw_page(self, sha: str) -> bytes | None:  # pragma: no cover - Archive's
         raise NotImplementedError
 
     # --- reading ------------------------------------------------------------------------
@@ -134,6 +140,7 @@ class DocumentStore:
         moved_from: str | None = None,
         moved_via: str | None = None,
         observed: bool = True,
+        parse_again: Callable[[bytes, str], Record] | None = None,
         at: str | None = None,
     ) -> str:
         """Archive a parsed page that answered; return "new", "changed" or "unchanged".
@@ -142,11 +149,15 @@ class DocumentStore:
         scheme): the row takes the new URL and a ``moved`` event records both.
         ``observed=False`` (a re-parse of a stored page): no answer from the site, so no
         lifecycle transition and no last_seen; a new version's event says "reparse".
+        ``parse_again`` (today's parser): when the record differs from the stored one, the
+        previous capture is parsed again; if that gives today's record, the parsers changed
+        and the page did not, and the event says "parser-update", never an edit.
         """
         stamp = at or now_iso()
         seen = Observation(run_id, fetch_id, 200)
         digest = content_hash(record)
         values = record_values(record)
+        before = self._previous_as_parsed_today(record, digest, parse_again) if observed else None
         with self.transaction():
             row = self._row(record.url)
             if moved_from and moved_from != record.url:
@@ -184,8 +195,15 @@ class DocumentStore:
                 "SELECT record FROM versions WHERE document_id = ? ORDER BY version DESC LIMIT 1",
                 (doc_id,),
             ).fetchone()
-            old_fields = content_fields(Record.from_dict(json.loads(previous["record"])))
-            changed = changed_fields(old_fields, content_fields(record))
+            old_record = before or Record.from_dict(json.loads(previous["record"]))
+            changed = changed_fields(content_fields(old_record), content_fields(record))
+            reason = None if observed else REPARSE
+            if before is not None and content_hash(before) == digest:
+                reason = PARSER_UPDATE
+                changed = changed_fields(
+                    content_fields(Record.from_dict(json.loads(previous["record"]))),
+                    content_fields(record),
+                )
             assignments = ", ".join(f"{name} = ?" for name in RECORD_COLUMNS)
             self.conn.execute(
                 f"UPDATE documents SET {assignments}, content_hash = ?, version_count = ?,"
@@ -198,9 +216,32 @@ class DocumentStore:
             add_event(
                 self.conn, doc_id, CHANGED, url=record.url, at=stamp, run_id=run_id,
                 fetch_id=fetch_id, http_status=200 if observed else None, version=version,
-                reason=None if observed else "reparse", evidence={"fields": changed},
+                reason=reason, evidence={"fields": changed},
             )  # fmt: skip
             return "changed"
+
+    def _previous_as_parsed_today(
+        self,
+        record: Record,
+        digest: str,
+        parse_again: Callable[[bytes, str], Record] | None,
+    ) -> Record | None:
+        """The previous capture of a document whose record differs, parsed with today's
+        parser (None when there is nothing to compare: new, unchanged, no raw page)."""
+        if parse_again is None:
+            return None
+        row = self.conn.execute(
+            "SELECT v.raw_sha256 FROM documents d JOIN versions v ON v.document_id = d.id"
+            " AND v.version = d.version_count WHERE d.url = ? AND d.content_hash <> ?",
+            (record.url, digest),
+        ).fetchone()
+        raw = self.raw_page(row["raw_sha256"]) if row and row["raw_sha256"] else None
+        if raw is None:
+            return None
+        try:
+            return parse_again(raw, record.url)
+        except Exception:  # noqa: BLE001 - a page today's parser refuses: compare as stored
+            return None
 
     def touch_document(
         self,

@@ -41,6 +41,12 @@ EVENTS: tuple[str, ...] = (
     RESTORED,
     MOVED,
 )
+# Reasons of a ``changed`` event that no edit on the site caused: the parsers were re-run
+# over stored pages (``govarchive reparse``), or a crawl found a page whose previous capture,
+# parsed with today's parsers, gives today's record (the parsers changed, not the page).
+REPARSE = "reparse"
+PARSER_UPDATE = "parser-update"
+PARSER_REASONS: tuple[str, ...] = (REPARSE, PARSER_UPDATE)
 # documents.status values.
 STATUSES: tuple[str, ...] = ("live", "delisted", "missing", "gone")
 

@@ -31,7 +31,7 @@ from datasette.utils.asgi import Response
 
 from archive.diff import diff_records
 from archive.files import safe_name, storage_dir
-from archive.lifecycle import EVENTS
+from archive.lifecycle import EVENTS, PARSER_REASONS
 
 FEED_KINDS: dict[str, tuple[str, ...]] = {
     "new": ("new",),
@@ -273,8 +273,10 @@ async def feed(datasette: Any, request: Any) -> Response:
         "SELECT e.id, e.at, e.event, e.reason, d.id AS document_id, d.title, d.site, d.issuer,"
         " e.url FROM document_events e JOIN documents d ON d.id = e.document_id"
         f" WHERE e.event IN ({', '.join('?' * len(events))})"
+        # A version the parsers made (reparse, parser-update) is not an edit on the site.
+        f" AND coalesce(e.reason, '') NOT IN ({', '.join('?' * len(PARSER_REASONS))})"
     )
-    params: list[Any] = list(events)
+    params: list[Any] = [*events, *PARSER_REASONS]
     if site:
         sql += " AND d.site = ?"
         params.append(site)

@@ -28,6 +28,7 @@ from crawler.items import (
 )
 from crawler.middlewares import COOKIE_JAR_CLEARED
 from crawler.progress import archived
+from parsers import parse_page
 
 FLUSH_EVERY = 100
 # Writes to the archive that failed in this process (a full disk, a damaged file): the
@@ -219,6 +220,7 @@ class ArchivePipeline:
             last_modified=item.last_modified,
             moved_from=item.moved_from,
             moved_via=item.moved_via,
+            parse_again=parse_page,
             at=self.now,
         )
         self.count(**{outcome: 1})

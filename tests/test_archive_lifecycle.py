@@ -238,3 +238,60 @@ def test_move_onto_a_separately_archived_document_links_them_once(archive: Archi
     for day in (DAY2, DAY3):
         archive.record_document(record(url=new_url), site="s", run_id=None, moved_from=URL, at=day)
     assert archive.events(URL) == ["new", "moved"]
+
+
+# --- a parser change is not an edit ------------------------------------------------------------
+PAGE_V1 = "<html><body><div id='zoom'><p>正文第一段。</p><p>稿源：县司法局</p></div></body></html>"
+
+
+def old_parser(data: bytes, url: str) -> Record:
+    """Yesterday's parser kept the 稿源 trailer in the body."""
+    return record(
+        url=url, body="正文第一段。\n稿源：县司法局" if "稿源" in data.decode() else "正文已修改。"
+    )
+
+
+def new_parser(data: bytes, url: str) -> Record:
+    """Today's parser drops it."""
+    return record(url=url, body="正文第一段。" if "正文第一段" in data.decode() else "正文已修改。")
+
+
+def crawl_twice(archive: Archive, page_v2: str) -> tuple[str | None, str]:
+    """Archive PAGE_V1 with the old parser, then ``page_v2`` with the new one; the second
+    event's reason and the outcome."""
+    first = archive.record_fetch(None, URL, body=PAGE_V1.encode(), status=200)
+    archive.record_document(
+        old_parser(PAGE_V1.encode(), URL), site="s", run_id=None, raw_sha256=first.sha256, at=DAY1
+    )
+    second = archive.record_fetch(None, URL, body=page_v2.encode(), status=200)
+    outcome = archive.record_document(
+        new_parser(page_v2.encode(), URL), site="s", run_id=None, raw_sha256=second.sha256,
+        parse_again=new_parser, at=DAY2,
+    )  # fmt: skip
+    row = archive.conn.execute(
+        "SELECT reason FROM document_events WHERE event = 'changed' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return (row[0] if row else "no event"), outcome
+
+
+def test_the_same_page_under_a_new_parser_is_a_parser_update(archive: Archive) -> None:
+    # The page carries a counter that differs each night: its bytes change, its text does not.
+    assert crawl_twice(archive, PAGE_V1.replace("</body>", "<!-- 浏览次数 12 --></body>")) == (
+        "parser-update",
+        "changed",
+    )
+
+
+def test_an_edit_on_the_site_is_still_an_edit(archive: Archive) -> None:
+    edited = "<html><body><div id='zoom'><p>正文已修改。</p></div></body></html>"
+    assert crawl_twice(archive, edited) == (None, "changed")
+
+
+def test_a_parser_update_stays_out_of_the_changed_feed_query(archive: Archive) -> None:
+    from archive.datasette_meta import CANNED_QUERIES
+
+    crawl_twice(archive, PAGE_V1)
+    sql = CANNED_QUERIES["changed_this_week"]["sql"].replace(
+        "strftime('%Y-%m-%dT%H:%M:%S', 'now', '+8 hours', '-7 days')", "'2000-01-01'"
+    )
+    assert archive.conn.execute(sql).fetchall() == []
