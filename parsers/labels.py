@@ -27,6 +27,9 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "信息来源",
         "文章来源",
         "稿件来源",
+        "答复单位",
+        "答复部门",
+        "答复机构",
         "来源",
     ),
     "doc_date": (
@@ -37,6 +40,8 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
         "签发日期",
         "发文时间",
         "印发时间",
+        "答复时间",
+        "答复日期",
     ),
     "created_date": ("生成日期", "产生日期", "形成日期", "制发日期"),
     "publish_date": (
@@ -80,6 +85,9 @@ OTHER_LABELS: tuple[str, ...] = (
     "访问量",
     "浏览次数",
     "点击数",
+    "语种",
+    "载体类型",
+    "信息格式",
     "字号",
     "责任编辑",
     "文章出处",
@@ -93,6 +101,10 @@ OTHER_LABELS: tuple[str, ...] = (
     "点击量",
     "打印",
 )
+
+# What a page shows in a 文号 or 索引号 cell for "none": the label is there, the value empty.
+NONE_VALUES: frozenset[str] = frozenset({"无", "暂无", "/", "-", "—", "——", "空", "无文号"})
+NONE_VALUE_FIELDS: frozenset[str] = frozenset({"doc_no", "index_no"})
 
 # Labels too common in ordinary text to be believed without a colon.
 WEAK_LABELS: frozenset[str] = frozenset({"日期", "时间", "名称", "来源", "分类", "索引", "主题"})

@@ -15,6 +15,8 @@ from parsers.labels import (
     COLON,
     FIELD_LABELS,
     LABEL_ONLY,
+    NONE_VALUE_FIELDS,
+    NONE_VALUES,
     WEAK_LABELS,
     compact,
     label_field,
@@ -88,6 +90,17 @@ def _pairs_in_line(line: str) -> list[tuple[str, str]]:
     return pairs
 
 
+# The start of a "label：value" cell whose label is not one we know (语种：中文, 载体：纸质):
+# what follows an empty label cell there is another label, not its value.
+_ANY_LABEL_START = re.compile(rf"^[ \u3000\u00a0]*[\u4e00-\u9fff]{{2,6}}[ \u3000\u00a0]*{COLON}")
+
+
+def _is_another_label(cell: str) -> bool:
+    return bool(
+        LABEL_ONLY.match(cell) or _LABEL_IN_LINE.match(cell) or _ANY_LABEL_START.match(cell)
+    )
+
+
 def unlabelled_text(line: str) -> str:
     """What ``line`` says outside its labelled values: each cell up to its first label,
     and no cell that follows a label-only cell."""
@@ -127,7 +140,7 @@ def find_labelled(lines: list[str], region: int) -> list[Found]:
                 nxt = lines[i + 1].split(CELL_SEP)[0]
             else:
                 nxt = ""
-            value = "" if LABEL_ONLY.match(nxt) or _LABEL_IN_LINE.match(nxt) else nxt
+            value = "" if _is_another_label(nxt) else nxt
             _add(found, cell, value, region, i)
         for label, value in _pairs_in_line(line):
             if handled and not value.strip():
@@ -143,6 +156,8 @@ def _add(found: list[Found], label: str, value: str, region: int, line_no: int) 
     value = _clean_value(value)
     if len(value) > MAX_VALUE_CHARS:
         return
+    if field in NONE_VALUE_FIELDS and compact(value) in NONE_VALUES:
+        value = ""
     found.append(Found(field, compact(label).strip(":：【】[]"), value, region, line_no))
 
 

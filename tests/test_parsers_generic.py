@@ -549,3 +549,43 @@ def test_an_agency_line_not_before_the_title_is_kept() -> None:
 )
 def test_an_unlabelled_doc_no_by_the_title_is_read(front: str) -> None:
     assert _joint(front + f"<div id='zoom'>{PARAGRAPHS}</div>").doc_no == "财税〔2013〕81号"
+
+
+# --- labels -------------------------------------------------------------------------------------
+def _labelled(meta: str) -> object:
+    return parse_page(
+        page(NAV + meta + f"<h1>关于某某事项的答复</h1><div id='zoom'>{PARAGRAPHS}</div>" + FOOTER,
+             title="关于某某事项的答复"),
+        "http://www.example.gov.cn/zwgk/202403/t20240305_9.html",
+    )  # fmt: skip
+
+
+EMPTY_DOC_NO = _labelled(
+    "<table><tr><td>文号：</td><td>语种：中文</td></tr>"
+    "<tr><td>发布机构：某某县司法局</td><td>成文日期：2024-03-05</td></tr></table>"
+)
+
+
+def test_an_empty_label_does_not_take_the_next_label_as_its_value() -> None:
+    assert EMPTY_DOC_NO.doc_no == ""
+
+
+def test_the_labels_beside_an_empty_one_are_still_read() -> None:
+    assert EMPTY_DOC_NO.issuer == "某某县司法局"
+
+
+@pytest.mark.parametrize("shown", ["无", "暂无", "/", "——"])
+def test_a_doc_no_shown_as_none_is_empty(shown: str) -> None:
+    meta = f"<table><tr><td>文号</td><td>{shown}</td><td>发布机构</td><td>某某县司法局</td></tr></table>"
+    assert _labelled(meta).doc_no == ""
+
+
+QA = _labelled("<div>答复单位：某某县教育局</div><div>答复时间：2024-03-05</div>")
+
+
+def test_a_reply_names_its_issuer() -> None:
+    assert QA.issuer == "某某县教育局"
+
+
+def test_a_reply_dates_the_document() -> None:
+    assert QA.doc_date == "2024-03-05"
