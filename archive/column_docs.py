@@ -26,7 +26,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "title": "Document title (标题), without site-name suffixes.",
             "doc_date": "Document date (成文日期/发文日期, else the signature date), YYYY-MM-DD.",
             "publish_date": "Displayed publish date (发布日期/发布时间), ISO date or date-time.",
-            "issuer": "Issuing body (发布机构/发文机关/来源) as displayed.",
+            "issuer": "Issuing body (发布机构/发文机关/来源) as displayed; the signing department"
+            " when 来源 names only the portal's operator.",
             "index_no": "Index number (索引号/索取号/信息索引); empty string when the label is empty.",
             "doc_no": "Document number (文号/发文字号/文件编号); empty string when the label is empty.",
             "topic": "Topic classification (主题分类).",
@@ -54,6 +55,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "body_html": "The content as sanitised HTML (no scripts, styles or event handlers).",
             "delisted_at": "When a complete listing walk first missed it; empty while it is listed.",
             "attachment_text": "Its attachments' extracted text, searchable with the body.",
+            "source": "The 来源 the page displays (信息来源/文章来源…), kept as shown.",
         },
     ),
     "document_events": (

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archive.tokenizer import TOKENIZER_NAME
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class SchemaError(RuntimeError):
@@ -22,7 +22,13 @@ class SchemaError(RuntimeError):
 
 # Columns of ``documents`` that hold the parser's record: its content fields, how it was
 # shown and parsed, and the year used for faceting.
-RECORD_COLUMNS: tuple[str, ...] = (*CONTENT_FIELDS, "body_html", "template", "year")
+RECORD_COLUMNS: tuple[str, ...] = (
+    *CONTENT_FIELDS,
+    "body_html",
+    "template",
+    "year",
+    "source",
+)
 
 _V1 = f"""
 CREATE TABLE IF NOT EXISTS sites (
@@ -285,6 +291,14 @@ def _v4(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')")
 
 
+# v5: ``documents.source``, the 来源 a page displays, kept apart from ``issuer`` (which may be
+# the signing department when 来源 names only the portal's operator). Not part of the
+# content hash: adding it makes no new version of any document.
+_V5 = """
+ALTER TABLE documents ADD COLUMN source TEXT;
+"""
+
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -292,6 +306,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     2: _V2,
     3: _V3,
     4: _v4,
+    5: _V5,
 }
 
 

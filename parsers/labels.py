@@ -102,6 +102,9 @@ OTHER_LABELS: tuple[str, ...] = (
     "打印",
 )
 
+# The issuer labels that name where a page came from (来源) rather than who issued it.
+SOURCE_LABELS: frozenset[str] = frozenset({"信息来源", "文章来源", "稿件来源", "来源"})
+
 # What a page shows in a 文号 or 索引号 cell for "none": the label is there, the value empty.
 NONE_VALUES: frozenset[str] = frozenset({"无", "暂无", "/", "-", "—", "——", "空", "无文号"})
 NONE_VALUE_FIELDS: frozenset[str] = frozenset({"doc_no", "index_no"})

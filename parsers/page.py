@@ -16,7 +16,7 @@ from lxml import etree
 from parsers.content import ends_in_data_table, find_content, strip_chrome
 from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
 from parsers.decode import decode_html
-from parsers.labels import LABEL_WITH_COLON, compact
+from parsers.labels import LABEL_WITH_COLON, SOURCE_LABELS, compact
 from parsers.metadata import (
     AFTER,
     BEFORE,
@@ -38,6 +38,7 @@ from parsers.selectors import (
     LETTERHEAD_LINE,
     MAINTENANCE_PAGE,
     SOFT_404,
+    TITLE_SEPARATORS,
     TRAILER_START,
     WEBSITE_SUFFIX,
 )
@@ -280,6 +281,23 @@ def _doc_no_near_title(before: list[str], title: str | None) -> str | None:
     return None
 
 
+# Who runs the site, as a footer says it ("主办单位：某某县人民政府办公室", "主办：…").
+_PORTAL_OPERATOR = re.compile(r"(?:主办单位|主办)[:：]\s*([\u4e00-\u9fff（）()]{4,40})")
+
+
+def _names_the_portal(source: str, page_title: str, page_lines: list[str]) -> bool:
+    """Whether a 来源 names the site's operator: the site name after the <title>'s last
+    separator, or the footer's 主办单位 (or that name with 网/网站)."""
+    key = WEBSITE_SUFFIX.sub("", compact(source))
+    if not key:
+        return False
+    parts = [p for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
+    names = {WEBSITE_SUFFIX.sub("", compact(parts[-1]))} if len(parts) >= 2 else set()
+    for line in page_lines[-40:]:
+        names.update(WEBSITE_SUFFIX.sub("", compact(m)) for m in _PORTAL_OPERATOR.findall(line))
+    return key in names
+
+
 def _names_website_of(source: str, signer: str) -> bool:
     """True for a source like "XX委员会网站" when the document is signed "XX委员会"."""
     key = compact(source)
@@ -418,9 +436,14 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
         )
     if publish_date is None and pubdate_meta:
         publish_date = parse_datetime(pubdate_meta)
+    source = next((f.value for f in found if f.label in SOURCE_LABELS and f.value), None)
     issuer = best(found, "issuer", allow_empty=False)
     signer = _signer(body_lines)
     if issuer is None or (signer and _names_website_of(issuer, signer)):
+        issuer = signer
+    elif signer and issuer == source and _names_the_portal(source, page_title, page_lines):
+        # 来源 names the portal's operator (the same on every page of the site); the
+        # document is signed by a department, which issued it. 来源 stays in ``source``.
         issuer = signer
 
     return Record(
@@ -439,6 +462,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
         attachments=attachments,
         template=template,
         encoding=codec,
+        source=source,
     )
 
 

@@ -42,6 +42,8 @@ class Record:
     attachments: list[Attachment] = field(default_factory=list)
     template: str = "generic"
     encoding: str | None = None
+    # The 来源 the page displays, when it has one (``issuer`` may differ: see parse_page).
+    source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in _FIELD_NAMES}
@@ -64,7 +66,7 @@ class Record:
 
 # Fields that describe the document itself: what the content hash covers and what
 # versions compare. ``body_html``, ``template`` and ``encoding`` are how it was shown or
-# parsed, not what it says.
+# parsed, not what it says; ``source`` repeats a displayed label (the issuer is hashed).
 CONTENT_FIELDS: tuple[str, ...] = (
     "title",
     "doc_date",

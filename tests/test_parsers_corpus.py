@@ -3,16 +3,10 @@ with no chrome in its body (the conventions of ``benchmarks/scoring.py``)."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from scoring import CORPUS, Extracted, corpus_pages, score_page  # noqa: E402
-
-from parsers import parse_page  # noqa: E402
+from benchmarks.scoring import CORPUS, Extracted, corpus_pages, score_page
+from parsers import parse_page
 
 PAGES = corpus_pages()
 

@@ -589,3 +589,31 @@ def test_a_reply_names_its_issuer() -> None:
 
 def test_a_reply_dates_the_document() -> None:
     assert QA.doc_date == "2024-03-05"
+
+
+# --- 来源 naming the portal's operator --------------------------------------------------------
+def _sourced(source: str, footer: str = FOOTER) -> object:
+    return parse_page(
+        page(
+            NAV + f"<h1>关于开展执法检查的通知</h1><div class='info'>来源：{source}</div>"
+            f"<div id='zoom'>{PARAGRAPHS}<p>某某县司法局</p><p>2024年3月5日</p></div>" + footer,
+            title="关于开展执法检查的通知_某某县人民政府",
+        ),
+        "http://www.example.gov.cn/zwgk/202403/t20240305_10.html",
+    )  # fmt: skip
+
+
+def test_a_portal_source_gives_way_to_the_signing_department() -> None:
+    assert _sourced("某某县人民政府").issuer == "某某县司法局"
+
+
+def test_the_displayed_source_is_kept() -> None:
+    assert _sourced("某某县人民政府").source == "某某县人民政府"
+
+
+def test_the_footers_operator_is_a_portal_source() -> None:
+    assert _sourced("某某县人民政府办公室").issuer == "某某县司法局"
+
+
+def test_a_departments_own_source_stays_the_issuer() -> None:
+    assert _sourced("某某县教育局").issuer == "某某县教育局"
