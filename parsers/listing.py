@@ -30,6 +30,10 @@ DETAIL_URL_PATTERNS: dict[str, re.Pattern[str]] = {
 # createPageHTML(total, current, prefix, ext) or createPageHTML('div', total, current, …).
 CREATE_PAGE_HTML = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 COUNT_PAGE = re.compile(r"var\s+countPage\s*=\s*(\d+)")
+# A pager written out in text: 第1页/共33页, 第 2 页 / 共 33 页, 当前第1页 共33页.
+PAGE_OF_TOTAL = re.compile(r"第\s*(\d+)\s*页\s*[/／|｜,，]?\s*共\s*(\d+)\s*页")
+# A link to a static list page such as index_1.htm: what a text pager's pages are called.
+STATIC_PAGE_LINK = re.compile(r"""href\s*=\s*["']?(?:\./)?([A-Za-z]\w*)_\d+\.(s?html?)["'\s>]""")
 CURRENT_PAGE = re.compile(r"var\s+currentPage\s*=\s*(\d+)")
 DATASTORE_TOTAL_RECORD = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>")
 DATASTORE_TOTAL_PAGE = re.compile(r"<totalpage>\s*(\d+)\s*</totalpage>")
@@ -70,7 +74,8 @@ class Pagination:
 
 
 def parse_pagination(text: str) -> Pagination | None:
-    """The arguments of the page's ``createPageHTML`` call (or countPage variables)."""
+    """The arguments of the page's ``createPageHTML`` call (or countPage variables, or a
+    pager written as 「第1页/共33页」 beside links to its static pages)."""
     match = CREATE_PAGE_HTML.search(text)
     if match:
         args = [a.strip().strip("'\"") for a in match.group(1).split(",")]
@@ -88,7 +93,16 @@ def parse_pagination(text: str) -> Pagination | None:
         return Pagination(
             int(count.group(1)), int(current.group(1)) if current else 0, "index", "html"
         )
-    return None
+    return _text_pager(text)
+
+
+def _text_pager(text: str) -> Pagination | None:
+    """「第1页/共33页」 with links to ``index_1.htm``…: static pages named like those links."""
+    pager = PAGE_OF_TOTAL.search(text)
+    link = STATIC_PAGE_LINK.search(text) if pager else None
+    if pager is None or link is None:
+        return None
+    return Pagination(int(pager.group(2)), int(pager.group(1)) - 1, link.group(1), link.group(2))
 
 
 def page_urls(url: str, pagination: Pagination, max_pages: int | None = None) -> list[str]:

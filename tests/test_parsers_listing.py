@@ -124,3 +124,40 @@ def test_portal_home_example_article_found() -> None:
 
 def test_portal_home_service_and_external_links_left_out() -> None:
     assert [i.url for i in YICHUN.items if "www.yichun.example.gov.cn/ycsrmzf/" not in i.url] == []
+
+
+# --- a pager written out in text -----------------------------------------------------------
+TEXT_PAGER = (
+    "<ul>" + "".join(f"<li><a href='./202401/t20240105_{n}.htm'>关于规范行政执法的通知第{n}号</a></li>" for n in range(3))
+    + "</ul><div class='page'>第1页/共33页 <a href='index_1.htm'>下一页</a> <a href='index_32.htm'>尾页</a></div>"
+)  # fmt: skip
+
+
+def test_a_text_pager_declares_its_pages() -> None:
+    from parsers.listing import parse_list_page
+
+    page = parse_list_page(
+        TEXT_PAGER, "http://www.example.gov.cn/zwgk/tzgg/index.htm", family="trs"
+    )
+    assert page.total_pages == 33
+
+
+def test_a_text_pager_names_every_page() -> None:
+    from parsers.listing import parse_list_page
+
+    page = parse_list_page(
+        TEXT_PAGER, "http://www.example.gov.cn/zwgk/tzgg/index.htm", family="trs"
+    )
+    assert (page.page_urls[1], page.page_urls[-1], len(page.page_urls)) == (
+        "http://www.example.gov.cn/zwgk/tzgg/index_1.htm",
+        "http://www.example.gov.cn/zwgk/tzgg/index_32.htm",
+        33,
+    )
+
+
+def test_a_text_pager_without_static_page_links_names_no_pages() -> None:
+    from parsers.listing import parse_list_page
+
+    html = TEXT_PAGER.replace("index_1.htm", "javascript:next()").replace("index_32.htm", "#")
+    page = parse_list_page(html, "http://www.example.gov.cn/zwgk/tzgg/index.htm", family="trs")
+    assert page.page_urls == []

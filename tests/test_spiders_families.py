@@ -303,3 +303,38 @@ def test_default_max_pages_bounds_a_huge_pager() -> None:
         max_pages=DEFAULT_MAX_PAGES,
     )
     assert len(page.page_urls) == DEFAULT_MAX_PAGES
+
+
+# --- a pager written as 「第1页/共3页」 with static index_1.htm pages ----------------------------
+def text_pager_site() -> dict[str, Page]:
+    def listing(n: int) -> Page:
+        links = "".join(
+            f"<li><a href='./202501/t20250105_{n}{k}.htm'>关于规范执法的第{n}{k}号通知</a></li>"
+            for k in range(2)
+        )
+        pager = f"第{n + 1}页/共3页 " + " ".join(
+            f"<a href='index_{p}.htm'>{p + 1}</a>" for p in (1, 2)
+        )
+        return Page(f"<ul>{links}</ul><div class='page'>{pager}</div>".encode())
+
+    pages = {
+        "/xxgk/index.htm": listing(0),
+        "/xxgk/index_1.htm": listing(1),
+        "/xxgk/index_2.htm": listing(2),
+    }
+    for n in range(3):
+        for k in range(2):
+            pages[f"/xxgk/202501/t20250105_{n}{k}.htm"] = detail_page(
+                f"关于规范执法的第{n}{k}号通知"
+            )
+    return pages
+
+
+def test_a_text_pager_column_is_walked_to_its_last_page(tmp_path) -> None:
+    with ReplicaServer(ReplicaSite(text_pager_site())) as server:
+        db = crawl(
+            tmp_path,
+            f"- {{name: tp, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/xxgk/index.htm']}}\n",
+        )
+    walk = rows(db, "SELECT pages, declared_pages, complete FROM column_walks")
+    assert (rows(db, "SELECT count(*) FROM documents")[0][0], walk) == (6, [(3, 3, 1)])
