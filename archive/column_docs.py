@@ -10,7 +10,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "title": "The site's name as shown, e.g. 旺苍县人民政府.",
             "jurisdiction": "The government the site belongs to.",
             "level": "national, province, city, county or town.",
-            "family": "CMS family the spider uses: trs, hanweb or generic.",
+            "family": "CMS family the spider uses: trs, hanweb, gkmlpt, json or generic.",
             "home_url": "The site's home page, when the registry gives one.",
             "start_urls": "JSON list of the column pages crawled.",
             "verified": "0 when nobody has checked the registry entry against the live site.",

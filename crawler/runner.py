@@ -16,13 +16,8 @@ from typing import Any
 
 from archive import Archive
 from crawler.locks import Locked, site_lock
+from spiders import FAMILY_SPIDERS
 from spiders.registry import Site
-
-FAMILY_SPIDERS: dict[str, str] = {
-    "trs": "spiders.trs.TrsSpider",
-    "hanweb": "spiders.hanweb.HanwebSpider",
-    "generic": "spiders.generic.GenericSpider",
-}
 
 
 @dataclass

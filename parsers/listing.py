@@ -1,14 +1,17 @@
 """Column and list pages: document links, their list dates, and the other pages.
 
-Handles TRS static lists paginated by ``createPageHTML(...)`` or ``countPage`` variables,
-Hanweb ``dataproxy.jsp`` answers (records as HTML fragments in CDATA), and generic lists
+Handles TRS static lists paginated by ``createPageHTML(...)``, ``countPage`` variables or a
+「第1页/共33页」 pager, Hanweb ``dataproxy.jsp`` answers (records as HTML fragments in CDATA),
+columns served as JSON (records and their fields at configured paths), and generic lists
 (links that look like document URLs, or configured CSS/XPath selectors).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
@@ -234,6 +237,92 @@ def parse_dataproxy(page: bytes | str, url: str) -> ListPage:
                 seen.add(item.url)
                 result.items.append(item)
                 break
+        if len(result.items) >= MAX_ITEMS:
+            break
+    return result
+
+
+@dataclass(slots=True)
+class JsonFields:
+    """Where a JSON list answer keeps its records and their fields (dotted paths; "" is the
+    answer itself). ``total_records`` and ``total_pages`` are optional."""
+
+    items: str = ""
+    url: str = "url"
+    title: str = "title"
+    date: str | None = None
+    total_records: str | None = None
+    total_pages: str | None = None
+
+
+def json_value(data: object, path: str | None) -> object:
+    """The value at a dotted ``path`` ("data.list", "articles.0.url"); None where absent."""
+    if path is None:
+        return None
+    value = data
+    for part in [p for p in path.split(".") if p]:
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def _json_date(value: object) -> str | None:
+    """A list date from a string, or from epoch seconds or milliseconds (China time)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if value > 1e11 else value
+        try:
+            moment = datetime.fromtimestamp(seconds, tz=timezone(timedelta(hours=8)))
+        except (OverflowError, OSError, ValueError):
+            return None
+        return moment.strftime("%Y-%m-%d")
+    return parse_date(str(value))
+
+
+def _count(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def parse_json_list(page: bytes | str, url: str, fields: JsonFields) -> ListPage:
+    """A column served as JSON: records at ``fields.items``, each with a URL and a title."""
+    text = page.decode("utf-8-sig", errors="replace") if isinstance(page, bytes) else page
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return ListPage()
+    records = json_value(data, fields.items)
+    result = ListPage(
+        total_records=_count(json_value(data, fields.total_records)),
+        total_pages=_count(json_value(data, fields.total_pages)),
+    )
+    seen: set[str] = set()
+    for record in records if isinstance(records, list) else []:
+        href = json_value(record, fields.url)
+        if not isinstance(href, str) or not href.strip() or href.startswith("javascript:"):
+            continue
+        link = urljoin(url, href.strip())
+        if urlsplit(link).scheme not in ("http", "https") or link in seen:
+            continue
+        seen.add(link)
+        title = json_value(record, fields.title)
+        result.items.append(
+            ListItem(
+                url=link,
+                title=clean_line(str(title)) if title is not None else "",
+                date=_json_date(json_value(record, fields.date)),
+            )
+        )
         if len(result.items) >= MAX_ITEMS:
             break
     return result

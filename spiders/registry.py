@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-FAMILIES: tuple[str, ...] = ("trs", "hanweb", "generic")
+from spiders import FAMILY_SPIDERS
+
+FAMILIES: tuple[str, ...] = tuple(FAMILY_SPIDERS)
 LEVELS: tuple[str, ...] = ("national", "province", "city", "county", "town")
 NAMED_SCHEDULES: dict[str, str] = {
     "nightly": "0 2 * * *",
@@ -64,6 +66,20 @@ FAMILY_OPTIONS: dict[str, frozenset[str]] = {
     "trs": frozenset({"static_pages", "dynamic_page_url"}),
     "hanweb": frozenset({"webid", "columnid", "appid", "unitid", "perpage", "webname", "path"}),
     "generic": frozenset({"item_selector", "next_selector"}),
+    "json": frozenset(
+        {
+            "items",
+            "url",
+            "title",
+            "date",
+            "total_records",
+            "total_pages",
+            "page_url",
+            "first_page",
+            "per_page",
+        }
+    ),
+    "gkmlpt": frozenset({"sid"}),
 }
 
 
@@ -197,9 +213,19 @@ def _options(site: str, family: str, options: Any) -> dict[str, Any]:
     if static_pages is not None:
         _number(site, "options.static_pages", static_pages, True, lambda v: v >= 1,
                 "a whole number >= 1")  # fmt: skip
-    dynamic = options.get("dynamic_page_url")
-    if dynamic is not None and (not isinstance(dynamic, str) or "{page}" not in dynamic):
-        raise _fail(site, "options.dynamic_page_url", "a URL template containing {page}", dynamic)
+    for key in ("dynamic_page_url", "page_url"):
+        template = options.get(key)
+        if template is not None and (not isinstance(template, str) or "{page}" not in template):
+            raise _fail(site, f"options.{key}", "a URL template containing {page}", template)
+    for key in ("first_page", "per_page"):
+        if options.get(key) is not None:
+            _number(site, f"options.{key}", options[key], True, lambda v: v >= 0,
+                    "a whole number >= 0")  # fmt: skip
+    for key in ("items", "url", "title", "date", "total_records", "total_pages"):
+        if options.get(key) is not None and not isinstance(options[key], str):
+            raise _fail(site, f"options.{key}", "a dotted path such as data.list", options[key])
+    if options.get("sid") is not None and not str(options["sid"]).isdigit():
+        raise _fail(site, "options.sid", "the gkmlpt site id (digits)", options["sid"])
     if not isinstance(options.get("item_selector", ""), str):
         raise _fail(site, "options.item_selector", "a CSS or XPath selector",
                     options.get("item_selector"))  # fmt: skip

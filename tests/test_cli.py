@@ -46,7 +46,7 @@ def test_bad_registry_is_one_clear_message(tmp_path) -> None:
     assert (done.returncode, done.stderr.strip().splitlines()) == (
         2,
         [
-            "govarchive crawl: site 'x': key 'family': expected one of trs, hanweb, generic, got 'nope'"
+            "govarchive crawl: site 'x': key 'family': expected one of trs, hanweb, generic, json, gkmlpt, got 'nope'"
         ],
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import fixture_bytes
 
 from parsers.listing import (
@@ -161,3 +162,67 @@ def test_a_text_pager_without_static_page_links_names_no_pages() -> None:
     html = TEXT_PAGER.replace("index_1.htm", "javascript:next()").replace("index_32.htm", "#")
     page = parse_list_page(html, "http://www.example.gov.cn/zwgk/tzgg/index.htm", family="trs")
     assert page.page_urls == []
+
+
+# --- columns served as JSON ----------------------------------------------------------------
+def test_json_records_at_a_dotted_path() -> None:
+    from parsers.listing import JsonFields, parse_json_list
+
+    body = '{"data": {"list": [{"link": "/a/1.html", "name": "关于规范执法的通知"}]}}'
+    page = parse_json_list(body, "http://www.example.gov.cn/c/1.json",
+                           JsonFields(items="data.list", url="link", title="name"))  # fmt: skip
+    assert [(i.url, i.title) for i in page.items] == [
+        ("http://www.example.gov.cn/a/1.html", "关于规范执法的通知")
+    ]
+
+
+def test_a_top_level_json_list() -> None:
+    from parsers.listing import JsonFields, parse_json_list
+
+    page = parse_json_list('[{"url": "/a/1.html", "title": "通知"}]', "http://x.example.gov.cn/",
+                           JsonFields())  # fmt: skip
+    assert len(page.items) == 1
+
+
+def test_json_that_does_not_parse_is_an_empty_page() -> None:
+    from parsers.listing import JsonFields, parse_json_list
+
+    assert (
+        parse_json_list("<html>维护中</html>", "http://x.example.gov.cn/", JsonFields()).items == []
+    )
+
+
+@pytest.mark.parametrize("href", [None, 12, "", "javascript:void(0)", "ftp://x/a.pdf"])
+def test_json_records_without_a_usable_url_are_skipped(href: object) -> None:
+    import json
+
+    from parsers.listing import JsonFields, parse_json_list
+
+    body = json.dumps([{"url": href, "title": "通知"}])
+    assert parse_json_list(body, "http://x.example.gov.cn/", JsonFields()).items == []
+
+
+def test_json_totals_are_read_from_their_paths() -> None:
+    from parsers.listing import JsonFields, parse_json_list
+
+    body = '{"articles": [], "total": "145", "classify": {"pages": 2}}'
+    page = parse_json_list(body, "http://x.example.gov.cn/",
+                           JsonFields(items="articles", total_records="total", total_pages="classify.pages"))  # fmt: skip
+    assert (page.total_records, page.total_pages) == (145, 2)
+
+
+def test_json_next_pages_from_the_record_total() -> None:
+    from parsers.listing import ListPage
+    from spiders.jsonlist import next_page_urls
+
+    page = ListPage(total_records=145)
+    urls = next_page_urls(page, "/api?page={page}", first_page=1, per_page=100, max_pages=50)
+    assert urls == ["/api?page=2"]
+
+
+def test_json_next_pages_stop_at_max_pages() -> None:
+    from parsers.listing import ListPage
+    from spiders.jsonlist import next_page_urls
+
+    page = ListPage(total_pages=100_000)
+    assert len(next_page_urls(page, "/api?page={page}", 0, None, max_pages=10)) == 9

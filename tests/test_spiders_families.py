@@ -338,3 +338,96 @@ def test_a_text_pager_column_is_walked_to_its_last_page(tmp_path) -> None:
         )
     walk = rows(db, "SELECT pages, declared_pages, complete FROM column_walks")
     assert (rows(db, "SELECT count(*) FROM documents")[0][0], walk) == (6, [(3, 3, 1)])
+
+
+# --- columns served as JSON -------------------------------------------------------------------
+def json_page(data: object) -> Page:
+    import json
+
+    return Page(json.dumps(data, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+
+
+def hubei_style_site() -> dict[str, Page]:
+    """A column JSON file per page: records at data.list, epoch-millisecond dates."""
+
+    def records(n: int) -> list[dict]:
+        return [
+            {"link": f"/art/2025/1/{n}/art_12_{n}{k}.html", "name": f"关于规范执法的第{n}{k}号通知",
+             "pubDate": 1735700000000 + n * 86_400_000}
+            for k in range(2)
+        ]  # fmt: skip
+
+    pages = {
+        "/column/123.json": json_page({"data": {"list": records(1), "total": 5}}),
+        "/column/123_2.json": json_page({"data": {"list": records(2), "total": 5}}),
+        "/column/123_3.json": json_page({"data": {"list": records(3)[:1], "total": 5}}),
+    }
+    for n in (1, 2, 3):
+        for k in range(2):
+            pages[f"/art/2025/1/{n}/art_12_{n}{k}.html"] = detail_page(
+                f"关于规范执法的第{n}{k}号通知"
+            )
+    return pages
+
+
+@pytest.fixture(scope="module")
+def json_column(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("json")
+    with ReplicaServer(ReplicaSite(hubei_style_site())) as server:
+        entry = (
+            f"- {{name: hb, title: 某县, family: json, delay: 0, start_urls: ['{server.url}/column/123.json'],"
+            " options: {items: data.list, url: link, title: name, date: pubDate,"
+            " total_records: data.total, page_url: '/column/123_{page}.json'}}\n"
+        )
+        yield crawl(tmp, entry)
+
+
+def test_a_json_column_archives_every_record(json_column) -> None:
+    assert rows(json_column, "SELECT count(*) FROM documents")[0][0] == 5
+
+
+def test_a_json_column_walk_is_complete(json_column) -> None:
+    assert rows(json_column, "SELECT pages, declared_records, complete FROM column_walks") == [
+        (3, 5, 1)
+    ]
+
+
+def test_a_json_columns_epoch_dates_are_list_dates(json_column) -> None:
+    dates = {r[0] for r in rows(json_column, "SELECT list_date FROM documents")}
+    assert dates == {"2025-01-02", "2025-01-03", "2025-01-04"}
+
+
+def gkmlpt_site() -> dict[str, Page]:
+    """Guangdong's gkmlpt: an index page with the SID in window._CONFIG, the API's JSON."""
+
+    def articles(ids: range) -> list[dict]:
+        return [
+            {"id": i, "title": f"关于规范执法的第{i}号通知", "document_number": f"粤府〔2025〕{i}号",
+             "url": f"/gkmlpt/content/0/96/post_96{i}.html", "created_at": f"2025-05-0{i % 9 + 1} 10:00:00"}
+            for i in ids
+        ]  # fmt: skip
+
+    index = "<html><head><script>window._CONFIG = {SID: '755041', TREE: []};</script></head><body></body></html>"
+    pages = {
+        "/gkmlpt/index": Page(index.encode()),
+        "/gkmlpt/api/all/5?page=1&sid=755041": json_page(
+            {"total": 5, "articles": articles(range(1, 4))}
+        ),
+        "/gkmlpt/api/all/5?page=2&sid=755041": json_page(
+            {"total": 5, "articles": articles(range(4, 6))}
+        ),
+    }
+    for i in range(1, 6):
+        pages[f"/gkmlpt/content/0/96/post_96{i}.html"] = detail_page(f"关于规范执法的第{i}号通知")
+    return pages
+
+
+@pytest.mark.parametrize("options", ["{}", "{sid: '755041'}"], ids=["sid-from-index", "sid-given"])
+def test_a_gkmlpt_column_archives_every_article(tmp_path, options: str) -> None:
+    with ReplicaServer(ReplicaSite(gkmlpt_site())) as server:
+        entry = (
+            f"- {{name: gd, title: 某市, family: gkmlpt, delay: 0,"
+            f" start_urls: ['{server.url}/gkmlpt/index#5'], options: {options}}}\n"
+        )
+        db = crawl(tmp_path, entry)
+    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 5

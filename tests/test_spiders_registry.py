@@ -56,7 +56,7 @@ def test_bundled_registry_marks_unverified_entries() -> None:
     [
         (
             MINIMAL.replace("family: trs", "family: wordpress"),
-            "site 'example': key 'family': expected one of trs, hanweb, generic",
+            "site 'example': key 'family': expected one of trs, hanweb, generic, json, gkmlpt",
         ),
         (MINIMAL.replace("title: 某某县人民政府, ", ""), "site 'example': key 'title'"),
         (
@@ -68,6 +68,26 @@ def test_bundled_registry_marks_unverified_entries() -> None:
         (MINIMAL.replace("}", ", level: galaxy}"), "key 'level'"),
         (MINIMAL.replace("}", ", colour: red}"), "key 'colour'"),
         (MINIMAL.replace("}", ", options: {webid: 3}}"), "key 'options.webid'"),
+        (
+            MINIMAL.replace("family: trs", "family: json").replace(
+                "}", ", options: {page_url: '/p/2'}}"
+            ),
+            "key 'options.page_url': expected a URL template containing {page}",
+        ),
+        (
+            MINIMAL.replace("family: trs", "family: json").replace("}", ", options: {items: [a]}}"),
+            "key 'options.items': expected a dotted path",
+        ),
+        (
+            MINIMAL.replace("family: trs", "family: json").replace(
+                "}", ", options: {per_page: -5}}"
+            ),
+            "key 'options.per_page': expected a whole number",
+        ),
+        (
+            MINIMAL.replace("family: trs", "family: gkmlpt").replace("}", ", options: {sid: abc}}"),
+            "key 'options.sid': expected the gkmlpt site id",
+        ),
         (MINIMAL + MINIMAL, "site 'example': key 'name': expected a unique name"),
         (MINIMAL.replace("name: example", "name: 'Bad Name'"), "key 'name'"),
         ("sites: {a: 1}", "expected a list of sites"),
