@@ -214,17 +214,70 @@ def _score_target(
     return target
 
 
+def _add_score(
+    scores: dict[etree._Element, float], target: etree._Element, length: float
+) -> None:
+    """Credit ``length`` to ``target`` and, with falling weights, to its ancestors."""
+    current: etree._Element | None = target
+    for weight in _WEIGHTS:
+        if current is None:
+            break
+        if _tag(current) in _SCORABLE:
+            scores[current] = scores.get(current, 0.0) + length * weight
+        current = current.getparent()
+
+
+def _row_credit(
+    row: etree._Element, tables: dict[etree._Element, bool]
+) -> tuple[etree._Element, float] | None:
+    """A data table's row counts as one paragraph for the block holding the table: its
+    text, and at least MIN_PARAGRAPH_CHARS for each filled cell (a 行政处罚 or 公示 table of
+    short cells is the document, not noise); a table of labels (a metadata block) gets no
+    such floor."""
+    cells = [c for c in row if _tag(c) in ("td", "th")]
+    if len(cells) < 2:
+        return None
+    texts = [compact("".join(c.itertext())) for c in cells]
+    longest = cells[max(range(len(cells)), key=lambda n: len(texts[n]))]
+    holder = _data_table_holder(longest, tables)
+    if holder is longest:
+        return None
+    chars = sum(len(t) for t in texts)
+    labels = sum(1 for t in texts if t and LABEL_ONLY.match(t))
+    floor = 0 if labels * 2 >= len(cells) else MIN_PARAGRAPH_CHARS * sum(1 for t in texts if t)
+    return holder, max(chars, floor)
+
+
+def _cell_row(node: etree._Element) -> etree._Element | None:
+    """The table row holding ``node`` (a cell, or a paragraph or inline inside one)."""
+    for ancestor in (node, *node.iterancestors()):
+        tag = _tag(ancestor)
+        if tag == "tr":
+            return ancestor
+        if tag in ("table", "body"):
+            return None
+    return None
+
+
 def _paragraph_scores(root: etree._Element) -> dict[etree._Element, float]:
-    """Each block's weighted sum of the text its paragraphs hold directly."""
+    """Each block's weighted sum of the text its paragraphs hold directly (a data table's
+    rows counted whole)."""
     scores: dict[etree._Element, float] = {}
     excluded: set[etree._Element] = set()
     tables: dict[etree._Element, bool] = {}
+    credited_rows: set[etree._Element] = set()
     for node in root.iter():
         tag = _tag(node)
         if not tag:
             continue
         if _is_excluded(node, tag, excluded):
             excluded.add(node)
+            continue
+        if tag == "tr":
+            credit = _row_credit(node, tables)
+            if credit is not None and credit[0] not in excluded:
+                credited_rows.add(node)
+                _add_score(scores, *credit)
             continue
         if tag == "a":
             continue
@@ -233,16 +286,12 @@ def _paragraph_scores(root: etree._Element) -> dict[etree._Element, float]:
         length = _visible_chars(own)
         if length < MIN_PARAGRAPH_CHARS:
             continue
+        if credited_rows and _cell_row(node) in credited_rows:
+            continue  # counted with its row
         target = _score_target(node, tag, tables)
         if target is None or target in excluded:
             continue
-        current: etree._Element | None = target
-        for weight in _WEIGHTS:
-            if current is None:
-                break
-            if _tag(current) in _SCORABLE:
-                scores[current] = scores.get(current, 0.0) + length * weight
-            current = current.getparent()
+        _add_score(scores, target, length)
     return scores
 
 

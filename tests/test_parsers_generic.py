@@ -617,3 +617,33 @@ def test_the_footers_operator_is_a_portal_source() -> None:
 
 def test_a_departments_own_source_stays_the_issuer() -> None:
     assert _sourced("某某县教育局").issuer == "某某县教育局"
+
+
+# --- a document that is itself a table -----------------------------------------------------
+PENALTY_ROWS = "".join(
+    f"<tr><td>{n}</td><td>某某公司{n}</td><td>超标排放</td><td>罚款{n}万元</td><td>2024-03-{n:02d}</td></tr>"
+    for n in range(1, 9)
+)
+PROSE_SIDEBAR = (
+    "<div class='side'><h3>工作动态</h3><p>"
+    + "为深入贯彻落实党中央、国务院关于全面推进政务公开工作的决策部署，进一步提高政务公开质量和实效。"
+    * 4
+    + "</p></div>"
+)
+PENALTY_TABLE = parse_page(
+    page(
+        NAV + "<div class='main'><h1>某某县生态环境局行政处罚信息公开表</h1><div class='con'><table>"
+        "<tr><th>序号</th><th>单位</th><th>违法行为</th><th>处罚</th><th>日期</th></tr>"
+        + PENALTY_ROWS + "</table></div></div>" + PROSE_SIDEBAR,
+        title="某某县生态环境局行政处罚信息公开表_某某县人民政府",
+    ),
+    "http://www.example.gov.cn/zwgk/202403/t20240305_11.html",
+)  # fmt: skip
+
+
+def test_a_table_of_short_cells_is_the_body() -> None:
+    assert "8 某某公司8 超标排放 罚款8万元 2024-03-08" in PENALTY_TABLE.body_text
+
+
+def test_a_prose_sidebar_loses_to_the_table() -> None:
+    assert "工作动态" not in PENALTY_TABLE.body_text
