@@ -214,9 +214,7 @@ def _score_target(
     return target
 
 
-def _add_score(
-    scores: dict[etree._Element, float], target: etree._Element, length: float
-) -> None:
+def _add_score(scores: dict[etree._Element, float], target: etree._Element, length: float) -> None:
     """Credit ``length`` to ``target`` and, with falling weights, to its ancestors."""
     current: etree._Element | None = target
     for weight in _WEIGHTS:

@@ -14,6 +14,11 @@ their fields are called comes from the registry::
       page_url: 'https://www.example.gov.cn/api/column/123?page={page}'
       first_page: 1             # the {page} of the start URL (default 1)
       per_page: 20              # optional; else the first page's record count
+      data_url: "dataUrl\\s*:\\s*'([^']+)'"  # optional, for an HTML column page (below)
+
+A column page that renders its list with JavaScript from a data URL written in the page:
+start at the column page and give ``data_url``, a regular expression whose first group is
+that URL; the walk continues at the data URL.
 
 The next pages are ``page_url`` with ``{page}`` from ``first_page + 1`` up to the declared
 page count (or records / per page); without a declared total only the first page is read.
@@ -21,12 +26,15 @@ page count (or records / per page); without a declared total only the first page
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from typing import Any
 from urllib.parse import urljoin
 
 from scrapy.http import Response
 
+from parsers.decode import decode_html
 from parsers.listing import JsonFields, ListPage, parse_json_list
 from spiders.base import GovSpider
 
@@ -76,7 +84,21 @@ class JsonListSpider(GovSpider):
     def page_url(self, response: Response) -> str | None:
         return self.site.options.get("page_url")
 
+    def is_column_page(self, response: Response) -> bool:
+        """The HTML column page of a ``data_url`` site (it names the data, holds none)."""
+        return bool(self.site.options.get("data_url")) and response.url == response.meta.get(
+            "column"
+        )
+
+    def expects_links(self, response: Response) -> bool:
+        return not self.is_column_page(response)
+
     def list_page(self, response: Response) -> ListPage:
+        if self.is_column_page(response):
+            text, _ = decode_html(response.body)
+            found = re.search(self.site.options["data_url"], text)
+            data = html.unescape(found.group(1)) if found and found.groups() else None
+            return ListPage(page_urls=[urljoin(response.url, data)] if data else [])
         page = parse_json_list(response.body, response.url, self.fields())
         # Records per page: the registry's, else what the column's first page held (a last,
         # shorter page must not make the column look longer).

@@ -77,6 +77,7 @@ FAMILY_OPTIONS: dict[str, frozenset[str]] = {
             "page_url",
             "first_page",
             "per_page",
+            "data_url",
         }
     ),
     "gkmlpt": frozenset({"sid"}),
@@ -200,6 +201,46 @@ def _schedule(site: str, schedule: Any) -> str | None:
     return schedule
 
 
+def _whole(minimum: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+
+
+def _template(value: Any) -> bool:
+    return isinstance(value, str) and "{page}" in value
+
+
+def _one_group_pattern(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and re.compile(value).groups >= 1
+    except re.error:
+        return False
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+_PATH = (_is_str, "a dotted path such as data.list")
+# Family option -> (check, what is expected). Which family takes which: FAMILY_OPTIONS.
+_OPTION_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "static_pages": (_whole(1), "a whole number >= 1"),
+    "dynamic_page_url": (_template, "a URL template containing {page}"),
+    "page_url": (_template, "a URL template containing {page}"),
+    "first_page": (_whole(0), "a whole number >= 0"),
+    "per_page": (_whole(1), "a whole number >= 1"),
+    "items": _PATH,
+    "url": _PATH,
+    "title": _PATH,
+    "date": _PATH,
+    "total_records": _PATH,
+    "total_pages": _PATH,
+    "data_url": (_one_group_pattern, "a regular expression with one group (the URL)"),
+    "sid": (lambda v: str(v).isdigit(), "the gkmlpt site id (digits)"),
+    "item_selector": (_is_str, "a CSS or XPath selector"),
+    "next_selector": (_is_str, "a CSS or XPath selector"),
+}
+
+
 def _options(site: str, family: str, options: Any) -> dict[str, Any]:
     options = options or {}
     if not isinstance(options, dict):
@@ -209,26 +250,10 @@ def _options(site: str, family: str, options: Any) -> dict[str, Any]:
         known = ", ".join(sorted(FAMILY_OPTIONS[family])) or "none"
         raise _fail(site, f"options.{unknown[0]}", f"an option of family {family} ({known})",
                     unknown[0])  # fmt: skip
-    static_pages = options.get("static_pages")
-    if static_pages is not None:
-        _number(site, "options.static_pages", static_pages, True, lambda v: v >= 1,
-                "a whole number >= 1")  # fmt: skip
-    for key in ("dynamic_page_url", "page_url"):
-        template = options.get(key)
-        if template is not None and (not isinstance(template, str) or "{page}" not in template):
-            raise _fail(site, f"options.{key}", "a URL template containing {page}", template)
-    for key in ("first_page", "per_page"):
-        if options.get(key) is not None:
-            _number(site, f"options.{key}", options[key], True, lambda v: v >= 0,
-                    "a whole number >= 0")  # fmt: skip
-    for key in ("items", "url", "title", "date", "total_records", "total_pages"):
-        if options.get(key) is not None and not isinstance(options[key], str):
-            raise _fail(site, f"options.{key}", "a dotted path such as data.list", options[key])
-    if options.get("sid") is not None and not str(options["sid"]).isdigit():
-        raise _fail(site, "options.sid", "the gkmlpt site id (digits)", options["sid"])
-    if not isinstance(options.get("item_selector", ""), str):
-        raise _fail(site, "options.item_selector", "a CSS or XPath selector",
-                    options.get("item_selector"))  # fmt: skip
+    for key, value in options.items():
+        check, expected = _OPTION_CHECKS.get(key, (lambda v: True, ""))
+        if value is not None and not check(value):
+            raise _fail(site, f"options.{key}", expected, value)
     return dict(options)
 
 

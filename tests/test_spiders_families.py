@@ -431,3 +431,29 @@ def test_a_gkmlpt_column_archives_every_article(tmp_path, options: str) -> None:
         )
         db = crawl(tmp_path, entry)
     assert rows(db, "SELECT count(*) FROM documents")[0][0] == 5
+
+
+def test_a_list_rendered_from_a_data_url_in_the_page_is_walked(tmp_path) -> None:
+    column = (
+        "<html><body><div id='list'></div><script>var dataUrl = '/api/col42150/list.json';"
+        "render(dataUrl);</script></body></html>"
+    )
+    records = [
+        {"url": f"/art/2025/6/1/art_1_{n}.html", "title": f"关于规范执法的第{n}号通知"}
+        for n in range(3)
+    ]
+    pages = {
+        "/col/col42150/index.html": Page(column.encode()),
+        "/api/col42150/list.json": json_page({"rows": records, "total": 3}),
+    }
+    for n in range(3):
+        pages[f"/art/2025/6/1/art_1_{n}.html"] = detail_page(f"关于规范执法的第{n}号通知")
+    with ReplicaServer(ReplicaSite(pages)) as server:
+        entry = (
+            f"- {{name: jx, title: 某厅, family: json, delay: 0,"
+            f" start_urls: ['{server.url}/col/col42150/index.html'],"
+            " options: {items: rows, total_records: total, data_url: \"dataUrl = '([^']+)'\"}}\n"
+        )
+        db = crawl(tmp_path, entry)
+    walk = rows(db, "SELECT pages, complete FROM column_walks")
+    assert (rows(db, "SELECT count(*) FROM documents")[0][0], walk) == (3, [(2, 1)])
