@@ -31,6 +31,8 @@ from crawler.progress import archived
 from parsers import parse_page
 
 FLUSH_EVERY = 100
+# Why a document that redirects to the same page as another one is missing, not moved.
+SHARED_LANDING = "redirect-to-shared-page"
 # Writes to the archive that failed in this process (a full disk, a damaged file): the
 # crawl then ends with a non-zero exit and says so, never as an ordinary "finished".
 archive_errors = 0
@@ -66,6 +68,10 @@ class ArchivePipeline:
         self.counts: Counter[str] = Counter()
         self.pending = 0
         self.held: list[HeldMissing] = []
+        # Documents reached through a redirect, and their attachments, held until the end:
+        # several documents redirected to one page is no move of any of them.
+        self.held_moves: list[DocumentItem] = []
+        self.held_attachments: list[AttachmentItem] = []
         self.show_progress = crawler.settings.getbool("GOVARCHIVE_PROGRESS")
         self.archive: Archive | None = None
 
@@ -110,6 +116,7 @@ class ArchivePipeline:
         spider = self.spider
         if not spider.verdicts:
             spider.judge_walks()  # closed before idle (a stop signal, a timeout)
+        self._settle_moves()
         notes = []
         if spider.listing_answered:
             for held in self.held:
@@ -170,7 +177,10 @@ class ArchivePipeline:
         if isinstance(item, FetchItem):
             self._fetch(item)
         elif isinstance(item, DocumentItem):
-            self._document(item)
+            if item.moved_from and item.moved_via == "redirect":
+                self.held_moves.append(item)
+            else:
+                self._document(item)
         elif isinstance(item, SeenItem):
             fetch_id = self._fetch(item.fetch).id if item.fetch else None
             archive.touch_document(
@@ -192,19 +202,26 @@ class ArchivePipeline:
         elif isinstance(item, ListPageItem):
             self.count(list_pages=1, list_links=item.links)
         elif isinstance(item, AttachmentItem):
-            sha = archive.record_attachment(
-                item.document_url,
-                item.url,
-                item.name,
-                item.data,
-                content_type=item.content_type,
-                error=item.error,
-                read=item.read,
-                at=at,
-            )
-            if sha:
-                self.count(attachments=1)
+            if any(held.record.url == item.document_url for held in self.held_moves):
+                self.held_attachments.append(item)
+                return item
+            self._attachment(item)
         return item
+
+    def _attachment(self, item: AttachmentItem) -> None:
+        assert self.archive is not None
+        sha = self.archive.record_attachment(
+            item.document_url,
+            item.url,
+            item.name,
+            item.data,
+            content_type=item.content_type,
+            error=item.error,
+            read=item.read,
+            at=self.now,
+        )
+        if sha:
+            self.count(attachments=1)
 
     def _document(self, item: DocumentItem) -> None:
         assert self.archive is not None
@@ -232,6 +249,27 @@ class ArchivePipeline:
             evidence=item.delisted_evidence,
         ):
             self.count(delisted=1)
+
+    def _settle_moves(self) -> None:
+        """Archive the held redirected documents: a page that several documents redirect to
+        is a shared landing (a generic notice, a search page), so each of them is a missing
+        answer (``redirect-to-shared-page``), not a document that moved there."""
+        sources: dict[str, set[str]] = {}
+        for item in self.held_moves:
+            sources.setdefault(item.record.url, set()).add(item.moved_from or "")
+        for item in self.held_moves:
+            if len(sources[item.record.url]) < 2:
+                self._document(item)
+                continue
+            item.fetch.error = SHARED_LANDING
+            fetch = self._fetch(item.fetch)
+            self.held.append(
+                HeldMissing(item.moved_from or "", SHARED_LANDING, fetch.id, item.fetch.status)
+            )
+        for attachment in self.held_attachments:
+            self._attachment(attachment)
+        self.held_moves.clear()
+        self.held_attachments.clear()
 
     def _missing(self, held: HeldMissing) -> None:
         assert self.archive is not None

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 from replica_column import MAINTENANCE_HTML, ColumnWorld
 
-from crawler.demo.site import TRS_COLUMN, build_trs, trs_path
+from crawler.demo.site import TRS_COLUMN, Page, build_trs, trs_path
 
 DECISIONS = ("delisted", "gone", "changed", "new")
 # Detail pages served with 200 on a revisit, by document index.
@@ -27,6 +27,14 @@ ERROR_PAGES = {
 }
 TO_HOME, TO_MISSING, TO_COLUMN = 6, 7, 8
 CONTROL = 9
+# Documents that all redirect to one generic notice page (long enough to pass for a document).
+TO_SHARED = (10, 11)
+SHARED_NOTICE = (
+    "<html><head><title>信息公开指南</title></head><body><h1>信息公开指南</h1><div class='content'>"
+    + "<p>为保障公民、法人和其他组织依法获取政府信息，提高政府工作的透明度，本机关依法主动公开政府信息。</p>"
+    * 6
+    + "</div></body></html>"
+)
 
 
 def events_per_night(world: ColumnWorld) -> Counter[tuple[str, str]]:
@@ -80,8 +88,12 @@ def hostile(tmp_path_factory):
             trs_path(world.doc(TO_HOME)): f"{base}/",
             trs_path(world.doc(TO_MISSING)): f"{base}/404.html",
             trs_path(world.doc(TO_COLUMN)): f"{base}{index}",
+            **{trs_path(world.doc(i)): f"{base}/xxgk/zn/index.html" for i in TO_SHARED},
         }
-        world.extra_pages = {"/": build_trs(world.docs)[index]}
+        world.extra_pages = {
+            "/": build_trs(world.docs)[index],
+            "/xxgk/zn/index.html": Page(SHARED_NOTICE.encode()),
+        }
         world.night(6, "--full")
         # 7: the server is honest again, and one document really left the listing.
         world.detail_override, world.site.redirects, world.extra_pages = {}, {}, {}
@@ -160,6 +172,17 @@ def test_maintenance_page_on_a_document_is_not_evidence(hostile) -> None:
 def test_redirect_away_is_missing_evidence(hostile, index: int) -> None:
     world, _ = hostile
     assert world.events(index)[:2] == ["new", "missing"]
+
+
+@pytest.mark.parametrize("index", TO_SHARED)
+def test_documents_redirected_to_one_page_are_missing_not_moved(hostile, index: int) -> None:
+    world, _ = hostile
+    assert world.events(index)[:2] == ["new", "missing"]
+
+
+def test_a_shared_landing_page_is_never_archived(hostile) -> None:
+    world, _ = hostile
+    assert world.query("SELECT count(*) n FROM documents WHERE url LIKE '%/xxgk/zn/%'")[0]["n"] == 0
 
 
 def test_home_page_never_archived_as_a_document(hostile) -> None:
