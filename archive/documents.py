@@ -49,6 +49,7 @@ class KnownDocument:
     last_modified: str | None
     missing_since: str | None = None
     delisted_at: str | None = None
+    title: str | None = None
 
 
 @dataclass(slots=True)
@@ -76,7 +77,7 @@ class DocumentStore:
     def known_documents(self, site: str) -> dict[str, KnownDocument]:
         rows = self.conn.execute(
             "SELECT url, status, last_fetched, list_date, etag, last_modified, missing_since,"
-            " delisted_at FROM documents WHERE site = ?",
+            " delisted_at, title FROM documents WHERE site = ?",
             (site,),
         )
         return {row["url"]: KnownDocument(**dict(row)) for row in rows}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from difflib import SequenceMatcher
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -17,6 +18,7 @@ from parsers.content import ends_in_data_table, find_content, strip_chrome
 from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
 from parsers.decode import decode_html
 from parsers.labels import LABEL_WITH_COLON, SOURCE_LABELS, compact
+from parsers.listing import extract_items
 from parsers.metadata import (
     AFTER,
     BEFORE,
@@ -374,6 +376,29 @@ def visible_text(page: bytes | str, http_charset: str | None = None) -> str:
     root = _parse_tree(text)
     _drop_non_content(root)
     return "\n".join(t.strip() for t in root.itertext() if t.strip())
+
+
+# A page holding this many links that look like document URLs is a listing, not a document.
+LISTING_LINKS = 10
+# Titles less alike than this (difflib's ratio) are not one document's title edited.
+TITLE_LIKENESS = 0.5
+
+
+def served_instead(
+    page: bytes | str, url: str, record: Record, archived_title: str | None, site_title: str
+) -> bool:
+    """Whether a known document's URL answered with some other page: a catch-all home or
+    column page served with 200 where the document was. Only when the title is unlike the
+    archived one (an edited title stays alike) and the page is a listing (many document
+    links) or names the site itself, never the document."""
+    old, new = compact(archived_title or ""), compact(record.title or "")
+    if not old or SequenceMatcher(None, old, new).ratio() >= TITLE_LIKENESS:
+        return False
+    site_key = WEBSITE_SUFFIX.sub("", compact(site_title))
+    if new and site_key and WEBSITE_SUFFIX.sub("", new) in (site_key, f"{site_key}门户"):
+        return True
+    text, _ = decode_html(page)
+    return len(extract_items(_parse_tree(text), url, "generic")) >= LISTING_LINKS
 
 
 def looks_missing(record: Record) -> bool:

@@ -54,6 +54,7 @@ from parsers.page import (
     PageLimitError,
     has_content,
     page_state,
+    served_instead,
     visible_text,
 )
 from parsers.selectors import MAINTENANCE_PAGE
@@ -345,20 +346,33 @@ class GovSpider(scrapy.Spider):
             error = f"parse-error: {type(exc).__name__}"
             yield self.fetch_item(response, kind, error=error, keep_raw=True)
             return
-        state = page_state(record, self._page_text(response, record))
-        if state == MISSING:
-            yield self.missing(response, kind, doc_url, "soft-404")
-            return
-        if state == TRANSIENT:
-            yield self.fetch_item(response, kind, error="maintenance-page")
-            return
-        known = self.known.get(doc_url)
-        if state == EMPTY or (known is not None and not has_content(record)):
-            yield self.fetch_item(response, kind, error="empty-page", keep_raw=True)
+        not_a_document = self.not_a_document(response, record, kind, doc_url)
+        if not_a_document is not None:
+            yield not_a_document
             return
         yield self.document_item(response, record, kind, doc_url)
         for request in self.attachment_requests(response, record):
             yield request
+
+    def not_a_document(
+        self, response: Response, record: Any, kind: str, doc_url: str
+    ) -> FetchItem | MissingItem | None:
+        """What a parsed answer is when it is not the document: a not-found or withdrawal
+        page (missing), a maintenance page, an empty page, or another page served at a known
+        document's URL (missing); None for the document itself."""
+        state = page_state(record, self._page_text(response, record))
+        if state == MISSING:
+            return self.missing(response, kind, doc_url, "soft-404")
+        if state == TRANSIENT:
+            return self.fetch_item(response, kind, error="maintenance-page")
+        known = self.known.get(doc_url)
+        if state == EMPTY or (known is not None and not has_content(record)):
+            return self.fetch_item(response, kind, error="empty-page", keep_raw=True)
+        if known is not None and served_instead(
+            response.body, response.url, record, known.title, self.site.title
+        ):
+            return self.missing(response, kind, doc_url, "other-page-served")
+        return None
 
     def _page_text(self, response: Response, record: Any) -> str | None:
         """The page's visible text, read only for a record with no content of its own."""

@@ -27,6 +27,18 @@ ERROR_PAGES = {
 }
 TO_HOME, TO_MISSING, TO_COLUMN = 6, 7, 8
 CONTROL = 9
+# A document whose URL answers 200 with the site's home page (a catch-all), no redirect.
+CATCH_ALL = 12
+HOME_PAGE = (
+    "<html><head><title>某某县人民政府门户网站</title></head><body><h1>某某县人民政府</h1>"
+    "<div class='news'><ul>"
+    + "".join(
+        f"<li><a href='/zwgk/202503/t202503{n:02d}_9{n}.html'>关于做好第{n}批重点工作的通知</a>"
+        "<span>2025-03-01</span></li>"
+        for n in range(1, 16)
+    )
+    + "</ul></div><p>欢迎访问某某县人民政府门户网站，这里发布本县政务信息、政策文件和公共服务。</p></body></html>"
+)
 # Documents that all redirect to one generic notice page (long enough to pass for a document).
 TO_SHARED = (10, 11)
 SHARED_NOTICE = (
@@ -83,6 +95,7 @@ def hostile(tmp_path_factory):
         # 6: error pages with 200 on revisit; redirects to home, to a 404, to the column.
         world.list_override = {}
         world.detail_override = {world.doc(i).key: html.encode() for i, html in ERROR_PAGES.items()}
+        world.detail_override[world.doc(CATCH_ALL).key] = HOME_PAGE.encode()
         base = world.server.url
         world.site.redirects = {
             trs_path(world.doc(TO_HOME)): f"{base}/",
@@ -178,6 +191,17 @@ def test_redirect_away_is_missing_evidence(hostile, index: int) -> None:
 def test_documents_redirected_to_one_page_are_missing_not_moved(hostile, index: int) -> None:
     world, _ = hostile
     assert world.events(index)[:2] == ["new", "missing"]
+
+
+def test_a_home_page_served_at_a_documents_url_is_missing_evidence(hostile) -> None:
+    world, _ = hostile
+    assert world.events(CATCH_ALL)[:2] == ["new", "missing"]
+
+
+def test_a_home_page_served_at_a_documents_url_keeps_its_title(hostile) -> None:
+    world, _ = hostile
+    rows = world.query("SELECT title FROM documents WHERE url = ?", world.url(world.doc(CATCH_ALL)))
+    assert rows[0]["title"] == world.doc(CATCH_ALL).title
 
 
 def test_a_shared_landing_page_is_never_archived(hostile) -> None:

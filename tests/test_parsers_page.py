@@ -245,3 +245,34 @@ def test_the_limit_error_crosses_a_process_boundary() -> None:
 
     error = pickle.loads(pickle.dumps(PageLimitError("too-many-elements", "2 tags")))
     assert (error.reason, str(error)) == ("too-many-elements", "too-many-elements: 2 tags")
+
+
+# --- another page served at a known document's URL ------------------------------------------
+def _served(title: str, links: int, archived: str = "关于开展2024年度行政执法检查的通知") -> bool:
+    from parsers.page import served_instead
+    from parsers.record import Record
+
+    body = "".join(
+        f"<li><a href='/zwgk/202503/t20250301_{n}.html'>关于做好第{n}批重点工作的通知</a></li>"
+        for n in range(links)
+    )
+    page = f"<html><body><ul>{body}</ul></body></html>"
+    return served_instead(
+        page, "http://www.example.gov.cn/zwgk/a.html", Record(title=title), archived, "某某县人民政府"
+    )
+
+
+def test_an_edited_title_is_not_another_page() -> None:
+    assert _served("关于开展2024年度行政执法专项检查的通知", links=15) is False
+
+
+def test_an_unlike_title_on_a_listing_is_another_page() -> None:
+    assert _served("工作动态", links=15) is True
+
+
+def test_the_site_name_as_title_is_another_page() -> None:
+    assert _served("某某县人民政府门户网站", links=0) is True
+
+
+def test_a_renamed_document_with_few_links_stays_a_document() -> None:
+    assert _served("某某县城市管理条例实施细则", links=2) is False
