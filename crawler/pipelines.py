@@ -31,6 +31,10 @@ from crawler.progress import archived
 from parsers import parse_page
 
 FLUSH_EVERY = 100
+# Missing answers of documents the listing still shows are not counted when they are at least
+# this many and more than this share of the night's document answers (see _count_missing).
+MASS_MISSING_MIN = 5
+MASS_MISSING_SHARE = 0.5
 # Why a document that redirects to the same page as another one is missing, not moved.
 SHARED_LANDING = "redirect-to-shared-page"
 # Writes to the archive that failed in this process (a full disk, a damaged file): the
@@ -65,7 +69,8 @@ class ArchivePipeline:
         self.own_run = run_id is None
         self.now = now
         self.gone_after_hours = gone_after_hours
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()  # since the last flush to run_sites
+        self.totals: Counter[str] = Counter()  # the whole crawl of the site
         self.pending = 0
         self.held: list[HeldMissing] = []
         # Documents reached through a redirect, and their attachments, held until the end:
@@ -117,14 +122,7 @@ class ArchivePipeline:
         if not spider.verdicts:
             spider.judge_walks()  # closed before idle (a stop signal, a timeout)
         self._settle_moves()
-        notes = []
-        if spider.listing_answered:
-            for held in self.held:
-                self._missing(held)
-        elif self.held:
-            notes.append(
-                f"{len(self.held)} missing answers not counted: the listing did not answer"
-            )
+        notes = self._count_missing(spider)
         cleared = self.crawler.stats.get_value(COOKIE_JAR_CLEARED) if self.crawler.stats else 0
         if cleared:
             notes.append(f"cookie jar emptied {cleared} times: the site set too many cookies")
@@ -150,6 +148,7 @@ class ArchivePipeline:
 
     def count(self, **names: int) -> None:
         self.counts.update(names)
+        self.totals.update(names)
         self.pending += 1
         for name, value in names.items():
             if value:
@@ -249,6 +248,35 @@ class ArchivePipeline:
             evidence=item.delisted_evidence,
         ):
             self.count(delisted=1)
+
+    def _count_missing(self, spider: Any) -> list[str]:
+        """Record the held missing answers, unless the night contradicts them; the notes say
+        what was not counted and why.
+
+        Not counted: every answer, when the listing did not answer; and the answers of
+        documents the listing still shows, when they are most of the night's document
+        answers (at least MASS_MISSING_MIN): a listing served from a cache while the
+        document server fails says the documents are there, and two such nights would
+        otherwise confirm them all gone."""
+        if not self.held:
+            return []
+        if not spider.listing_answered:
+            return [f"{len(self.held)} missing answers not counted: the listing did not answer"]
+        listed = [held for held in self.held if held.url in spider.listed]
+        answered = sum(self.totals[k] for k in ("new", "changed", "unchanged", "not_modified"))
+        notes = []
+        held = self.held
+        if len(listed) >= MASS_MISSING_MIN and len(listed) > MASS_MISSING_SHARE * (
+            len(listed) + answered
+        ):
+            held = [h for h in self.held if h.url not in spider.listed]
+            notes.append(
+                f"{len(listed)} missing answers not counted: the listing still shows those"
+                f" documents while only {answered} documents answered"
+            )
+        for item in held:
+            self._missing(item)
+        return notes
 
     def _settle_moves(self) -> None:
         """Archive the held redirected documents: a page that several documents redirect to

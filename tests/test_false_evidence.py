@@ -249,3 +249,31 @@ def test_site_wide_404_night_recorded_as_unhealthy(outage) -> None:
 def test_site_wide_404_night_says_what_it_held_back(outage) -> None:
     note = outage.query("SELECT health_note FROM run_sites ORDER BY run_id")[1]["health_note"]
     assert "missing answers not counted" in note
+
+
+# --- a listing served from a cache while every document answers 404 -------------------------
+@pytest.fixture(scope="module")
+def cached_listing(tmp_path_factory):
+    with ColumnWorld(tmp_path_factory.mktemp("cached"), revisit_days=0) as world:
+        world.night(0)
+        # The listing still shows every document; every document URL answers 404. One
+        # document really left: unlisted and 404 (the control).
+        world.removed = {d.key for d in world.docs}
+        world.unlisted = {world.doc(CONTROL).key}
+        world.night(1, "--full")
+        world.night(2, "--full")
+        yield world
+
+
+def test_documents_a_cached_listing_still_shows_are_never_gone(cached_listing) -> None:
+    listed = [i for i in range(len(cached_listing.docs)) if i != CONTROL]
+    assert [i for i in listed if "gone" in cached_listing.events(i)] == []
+
+
+def test_a_cached_listing_night_says_what_it_did_not_count(cached_listing) -> None:
+    notes = cached_listing.query("SELECT health_note FROM run_sites ORDER BY run_id")
+    assert "missing answers not counted" in (notes[1]["health_note"] or "")
+
+
+def test_a_document_removed_and_unlisted_is_still_gone(cached_listing) -> None:
+    assert "gone" in cached_listing.events(CONTROL)

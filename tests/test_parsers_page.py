@@ -258,7 +258,11 @@ def _served(title: str, links: int, archived: str = "关于开展2024年度行�
     )
     page = f"<html><body><ul>{body}</ul></body></html>"
     return served_instead(
-        page, "http://www.example.gov.cn/zwgk/a.html", Record(title=title), archived, "某某县人民政府"
+        page,
+        "http://www.example.gov.cn/zwgk/a.html",
+        Record(title=title),
+        archived,
+        "某某县人民政府",
     )
 
 
