@@ -292,6 +292,7 @@ class DocumentStore:
         run_id: int | None = None,
         fetch_id: int | None = None,
         http_status: int | None = None,
+        counts: bool = True,
     ) -> str:
         """A 404/410, soft-404, withdrawal page or redirect away from a known document.
 
@@ -299,6 +300,8 @@ class DocumentStore:
         at least ``gone_after`` apart with no answer in between. Returns "unknown" (never
         archived), "missing" (not yet confirmed; the first answer of an absence writes the
         ``missing`` event), "gone" (confirmed by this answer) or "already-gone".
+        ``counts=False``: an answer from a night that contradicts itself is recorded (the
+        absence starts, its event is written) but never counts toward ``gone``.
         """
         stamp = at or now_iso()
         with self.transaction():
@@ -315,8 +318,14 @@ class DocumentStore:
                 )
                 return "already-gone"
             since = row["missing_since"] or stamp
-            count = int(row["missing_count"]) + 1
-            confirmed = count >= 2 and parse_iso(stamp) - parse_iso(since) >= self.gone_after
+            count = int(row["missing_count"]) + (1 if counts else 0)
+            confirmed = (
+                counts and count >= 2 and parse_iso(stamp) - parse_iso(since) >= self.gone_after
+            )
+            if not counts:
+                evidence["not_counted"] = (
+                    "the listing still shows it on a night most answers failed"
+                )
             self.conn.execute(
                 "UPDATE documents SET missing_since = ?, missing_count = ?, last_fetched = ?,"
                 " gone_at = CASE WHEN ? THEN ? ELSE gone_at END WHERE id = ?",

@@ -253,30 +253,28 @@ class ArchivePipeline:
         """Record the held missing answers, unless the night contradicts them; the notes say
         what was not counted and why.
 
-        Not counted: every answer, when the listing did not answer; and the answers of
-        documents the listing still shows, when they are most of the night's document
-        answers (at least MASS_MISSING_MIN): a listing served from a cache while the
-        document server fails says the documents are there, and two such nights would
-        otherwise confirm them all gone."""
+        Not recorded at all when the listing did not answer. Recorded but never counted
+        toward ``gone`` for the documents the listing still shows, when those answers are
+        most of the night's document answers (at least MASS_MISSING_MIN): a listing served
+        from a cache while the document server fails says the documents are there, and two
+        such nights would otherwise confirm them all gone."""
         if not self.held:
             return []
         if not spider.listing_answered:
             return [f"{len(self.held)} missing answers not counted: the listing did not answer"]
-        listed = [held for held in self.held if held.url in spider.listed]
+        listed = {held.url for held in self.held if held.url in spider.listed}
         answered = sum(self.totals[k] for k in ("new", "changed", "unchanged", "not_modified"))
-        notes = []
-        held = self.held
-        if len(listed) >= MASS_MISSING_MIN and len(listed) > MASS_MISSING_SHARE * (
+        suspect = len(listed) >= MASS_MISSING_MIN and len(listed) > MASS_MISSING_SHARE * (
             len(listed) + answered
-        ):
-            held = [h for h in self.held if h.url not in spider.listed]
-            notes.append(
-                f"{len(listed)} missing answers not counted: the listing still shows those"
-                f" documents while only {answered} documents answered"
-            )
-        for item in held:
-            self._missing(item)
-        return notes
+        )
+        for held in self.held:
+            self._missing(held, counts=not (suspect and held.url in listed))
+        if not suspect:
+            return []
+        return [
+            f"{len(listed)} missing answers not counted toward gone: the listing still shows"
+            f" those documents while only {answered} documents answered"
+        ]
 
     def _settle_moves(self) -> None:
         """Archive the held redirected documents: a page that several documents redirect to
@@ -299,7 +297,7 @@ class ArchivePipeline:
         self.held_moves.clear()
         self.held_attachments.clear()
 
-    def _missing(self, held: HeldMissing) -> None:
+    def _missing(self, held: HeldMissing, counts: bool = True) -> None:
         assert self.archive is not None
         outcome = self.archive.record_missing(
             held.url,
@@ -308,6 +306,7 @@ class ArchivePipeline:
             run_id=self.run_id,
             fetch_id=held.fetch_id,
             http_status=held.http_status,
+            counts=counts,
         )
         if outcome == "gone":
             self.count(gone=1)

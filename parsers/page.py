@@ -344,25 +344,46 @@ TRANSIENT = "transient"  # a maintenance or overload page: says nothing about th
 EMPTY = "empty"  # nothing at all: no title, metadata, text or attachment
 
 
+def _is_the_document(record: Record, expected_titles: Iterable[str | None]) -> bool:
+    """A notice about maintenance: its own title speaks of it, and is the title its listing
+    or archive gives it. (A maintenance page dressed in a document's template carries that
+    document's title, which says nothing of maintenance: it stays an error page.)"""
+    title = compact(record.title or "")
+    if not MAINTENANCE_PAGE.search(title):
+        return False
+    for expected in expected_titles:
+        key = compact(expected or "").rstrip(".…")
+        if len(key) >= 6 and title.startswith(key):
+            return True
+    return False
+
+
 def has_content(record: Record) -> bool:
     """Text, an attachment or document metadata: more than a title."""
     metadata = (record.doc_date, record.issuer, record.index_no, record.doc_no)
     return bool(compact(record.body_text) or record.attachments or any(metadata))
 
 
-def page_state(record: Record, page_text: str | None = None) -> str:
+def page_state(
+    record: Record, page_text: str | None = None, expected_titles: Iterable[str | None] = ()
+) -> str:
     """``DOCUMENT``, ``MISSING``, ``TRANSIENT`` or ``EMPTY`` (see the constants).
 
     Error vocabularies are read only on short pages: a long document that mentions 页面不存在
     or 系统维护 is a document. ``page_text`` (``visible_text`` of the page) is read when the
     record has no text of its own: an error message too short to be content (该信息已撤销)
-    is dropped by the parser but still says what the page is.
+    is dropped by the parser but still says what the page is. ``expected_titles`` (the
+    listing's link text, the archived title): a short notice whose own title speaks of
+    maintenance and is one of them is that document (关于系统升级维护的公告), not an error
+    page.
     """
     content = has_content(record)
     text = record.body_text if content or page_text is None else page_text
     if len(compact(text)) < SOFT_404_MAX_CHARS:
         probe = f"{record.title or ''}\n{text[:400]}"
         if MAINTENANCE_PAGE.search(probe):
+            if _is_the_document(record, expected_titles):
+                return DOCUMENT
             return TRANSIENT
         if SOFT_404.search(probe):
             return MISSING

@@ -278,7 +278,12 @@ class GovSpider(scrapy.Spider):
         if known is None or moved or redated or self.is_due(known):
             if key not in self.requested:
                 yield self.detail_request(
-                    item.url, doc_url=key, list_date=item.date, known=known, moved=moved
+                    item.url,
+                    doc_url=key,
+                    list_date=item.date,
+                    list_title=item.title,
+                    known=known,
+                    moved=moved,
                 )
 
     # --- detail pages ----------------------------------------------------------------------
@@ -288,6 +293,7 @@ class GovSpider(scrapy.Spider):
         *,
         doc_url: str | None = None,
         list_date: str | None = None,
+        list_title: str | None = None,
         known: KnownDocument | None = None,
         kind: str = "detail",
         moved: bool = False,
@@ -311,6 +317,7 @@ class GovSpider(scrapy.Spider):
                 "kind": kind,
                 "doc_url": doc_url,
                 "list_date": list_date,
+                "list_title": list_title,
                 "moved": moved,
                 "dont_redirect": True,
             },
@@ -360,12 +367,13 @@ class GovSpider(scrapy.Spider):
         """What a parsed answer is when it is not the document: a not-found or withdrawal
         page (missing), a maintenance page, an empty page, or another page served at a known
         document's URL (missing); None for the document itself."""
-        state = page_state(record, self._page_text(response, record))
+        known = self.known.get(doc_url)
+        expected = (response.meta.get("list_title"), known.title if known else None)
+        state = page_state(record, self._page_text(response, record), expected)
         if state == MISSING:
             return self.missing(response, kind, doc_url, "soft-404")
         if state == TRANSIENT:
             return self.fetch_item(response, kind, error="maintenance-page")
-        known = self.known.get(doc_url)
         if state == EMPTY or (known is not None and not has_content(record)):
             return self.fetch_item(response, kind, error="empty-page", keep_raw=True)
         if known is not None and served_instead(

@@ -295,3 +295,18 @@ def test_a_parser_update_stays_out_of_the_changed_feed_query(archive: Archive) -
         "strftime('%Y-%m-%dT%H:%M:%S', 'now', '+8 hours', '-7 days')", "'2000-01-01'"
     )
     assert archive.conn.execute(sql).fetchall() == []
+
+
+def test_answers_that_do_not_count_never_confirm_gone(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_missing(URL, at=DAY2, counts=False)
+    archive.record_missing(URL, at=DAY4, counts=False)
+    assert archive.events(URL) == ["new", "missing"]
+
+
+def test_an_uncounted_answer_still_starts_the_absence(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    archive.record_missing(URL, at=DAY2, counts=False)
+    archive.record_missing(URL, at=DAY3)
+    archive.record_missing(URL, at=DAY4)
+    assert archive.events(URL) == ["new", "missing", "gone"]

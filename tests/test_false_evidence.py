@@ -272,7 +272,7 @@ def test_documents_a_cached_listing_still_shows_are_never_gone(cached_listing) -
 
 def test_a_cached_listing_night_says_what_it_did_not_count(cached_listing) -> None:
     notes = cached_listing.query("SELECT health_note FROM run_sites ORDER BY run_id")
-    assert "missing answers not counted" in (notes[1]["health_note"] or "")
+    assert "missing answers not counted toward gone" in (notes[1]["health_note"] or "")
 
 
 def test_a_document_removed_and_unlisted_is_still_gone(cached_listing) -> None:

@@ -280,3 +280,34 @@ def test_the_site_name_as_title_is_another_page() -> None:
 
 def test_a_renamed_document_with_few_links_stays_a_document() -> None:
     assert _served("某某县城市管理条例实施细则", links=2) is False
+
+
+# --- a short notice about maintenance is a document -------------------------------------------
+MAINTENANCE_NOTICE = parse_page(
+    "<html><head><title>关于网站系统升级维护的公告</title></head><body><h1>关于网站系统升级维护的公告</h1>"
+    "<div id='zoom'><p>本网站将于6月1日进行系统升级维护，届时暂停服务，请稍后访问。</p></div></body></html>",
+    "http://www.example.gov.cn/tzgg/202505/t20250530_1.html",
+)
+
+
+def test_a_listed_notice_about_maintenance_is_a_document() -> None:
+    from parsers.page import DOCUMENT, page_state
+
+    assert page_state(MAINTENANCE_NOTICE, None, ["关于网站系统升级维护的公告"]) == DOCUMENT
+
+
+def test_a_maintenance_notice_nobody_listed_stays_transient() -> None:
+    from parsers.page import TRANSIENT, page_state
+
+    assert page_state(MAINTENANCE_NOTICE) == TRANSIENT
+
+
+def test_a_maintenance_page_in_a_documents_template_stays_transient() -> None:
+    from parsers.page import TRANSIENT, page_state
+
+    record = parse_page(
+        "<html><head><title>关于开展执法检查的通知</title></head><body><h1>关于开展执法检查的通知</h1>"
+        "<div id='zoom'><p>系统维护中，请稍后再试。</p></div></body></html>",
+        "http://www.example.gov.cn/tzgg/202505/t20250530_2.html",
+    )
+    assert page_state(record, None, ["关于开展执法检查的通知"]) == TRANSIENT
