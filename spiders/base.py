@@ -61,6 +61,7 @@ from parsers.selectors import MAINTENANCE_PAGE
 from parsers.urls import canonical_url, same_path_key
 from spiders.registry import Site, find_site, load_registry
 from spiders.responses import charset, failure_reason, header, looks_binary
+from spiders.revisit import revisit_due
 from spiders.walk import (
     ColumnWalk,
     Verdict,
@@ -148,9 +149,7 @@ class GovSpider(scrapy.Spider):
         self.now = settings.get("GOVARCHIVE_NOW") or now_iso()
         self.forced_full = self.forced_full or settings.getbool("GOVARCHIVE_FULL_WALK")
         self.db_path = settings.get("GOVARCHIVE_DB")
-        self.revisit = timedelta(
-            days=settings.getfloat("GOVARCHIVE_REVISIT_DAYS", 0) or site.revisit_days
-        )
+        self.revisit_days = settings.getfloat("GOVARCHIVE_REVISIT_DAYS", 0) or site.revisit_days
         self.gone_after = timedelta(hours=settings.getfloat("GOVARCHIVE_GONE_AFTER_HOURS", 24.0))
         self.attachment_maxsize = settings.getint("GOVARCHIVE_ATTACHMENT_MAXSIZE")
         self.max_redirects = settings.getint("REDIRECT_MAX_TIMES", 5)
@@ -260,7 +259,9 @@ class GovSpider(scrapy.Spider):
             return True  # an open absence is checked on every crawl
         if not known.last_fetched:
             return True
-        return parse_iso(self.now) - parse_iso(known.last_fetched) >= self.revisit
+        return revisit_due(
+            known.url, parse_iso(known.last_fetched), parse_iso(self.now), self.revisit_days
+        )
 
     def follow(
         self, item: ListItem, listing_url: str | None = None, key: str | None = None
