@@ -102,7 +102,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "fetched_at": "When this version was fetched.",
             "run_id": "The crawl that found it (runs.id); empty for reparse.",
             "changed_fields": "JSON list of the fields that differ from the version before.",
-            "record": "The whole clean record as JSON.",
+            "record": "The clean record as JSON, without body_html (the raw capture keeps the markup;"
+            " documents.body_html holds the latest).",
             "raw_sha256": "The raw page it was parsed from (raw_pages).",
         },
     ),

@@ -507,10 +507,19 @@ class DocumentStore:
                 stamp,
                 run_id,
                 json.dumps(changed, ensure_ascii=False) if changed is not None else None,
-                record.to_json(),
+                version_json(record),
                 raw_sha256,
             ),
         )
+
+
+def version_json(record: Record) -> str:
+    """A version's record: everything but ``body_html``, which is how the page showed the
+    text (about half a record's bytes; the raw capture keeps it, and re-parsing it gives it
+    back), not what the document says."""
+    data = record.to_dict()
+    data.pop("body_html", None)
+    return json.dumps(data, ensure_ascii=False)
 
 
 def record_values(record: Record) -> tuple[Any, ...]:

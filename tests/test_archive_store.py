@@ -358,3 +358,15 @@ def test_run_of_a_dead_crawl_is_closed_as_killed(archive: Archive) -> None:
 def test_run_of_a_live_crawl_stays_open(archive: Archive) -> None:
     run_id = archive.start_run("govarchive crawl", ["s"], at=DAY1)  # this process: alive
     assert (archive.close_stale_runs(at=DAY2), run_id) == ([], run_id)
+
+
+def test_a_version_does_not_repeat_the_body_html(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    stored = archive.conn.execute("SELECT record FROM versions").fetchone()[0]
+    assert "body_html" not in json.loads(stored)
+
+
+def test_a_version_keeps_the_body_text(archive: Archive) -> None:
+    archive.record_document(record(), site="s", run_id=None, at=DAY1)
+    stored = archive.conn.execute("SELECT record FROM versions").fetchone()[0]
+    assert json.loads(stored)["body_text"] == record().body_text
