@@ -222,3 +222,30 @@ def test_an_oversized_match_in_sql_is_an_error_not_a_crash(get) -> None:
     refused = get(f"/archive.json?sql={sql}&q={huge}")
     after = get("/archive/documents.json?_search=%E6%B3%95%E6%B2%BB")
     assert (refused.status_code, after.status_code) == (400, 200)
+
+
+SEARCH = "/archive/documents.json?_search=%E6%B3%95%E6%B2%BB"
+
+
+def test_a_table_search_is_not_counted(get) -> None:
+    assert get(SEARCH).json()["filtered_table_rows_count"] is None
+
+
+def test_a_table_search_is_not_faceted(get) -> None:
+    assert get(SEARCH).json()["facet_results"] == {}
+
+
+def test_a_table_search_still_returns_its_rows(get) -> None:
+    assert len(get(SEARCH).json()["rows"]) > 0
+
+
+def test_a_table_search_can_ask_for_its_count(get) -> None:
+    assert get(SEARCH + "&_nocount=&_nofacet=").json()["filtered_table_rows_count"] > 0
+
+
+def test_a_search_page_says_it_is_not_counted(get) -> None:
+    assert "not counted" in get("/archive/documents?_search=%E6%B3%95%E6%B2%BB").text
+
+
+def test_the_unfiltered_documents_page_is_still_counted(get) -> None:
+    assert get("/archive/documents.json").json()["filtered_table_rows_count"] > 0

@@ -68,6 +68,22 @@ _DOCUMENTS_PATH = re.compile(r"^/[^/]+/documents$")
 # person's search is never that long.
 MAX_SEARCH_CHARS = 1000
 _SEARCH_PARAM = re.compile(r"^(_search(_.+)?|q)$")
+# A table search answers its page of rows without facets or an exact count: on a large
+# archive they are most of a search's time (every matching row is looked up and counted).
+_TABLE_PATH = re.compile(r"^/[^/]+/[^/.]+(?:\.json)?$")
+_TABLE_SEARCH = re.compile(r"(?:^|&)_search(?:_[^=&]*)?=[^&]")
+_COUNT_OR_FACET = re.compile(r"(?:^|&)_no(?:count|facet)=")
+
+
+def lean_search(path: str, query_string: bytes) -> bytes | None:
+    """The query string of a table search with ``_nocount`` and ``_nofacet`` added (None
+    when it is not a search, or already says what it wants)."""
+    text = query_string.decode("latin-1")
+    if not _TABLE_PATH.match(path) or not _TABLE_SEARCH.search(text):
+        return None
+    if _COUNT_OR_FACET.search(text):
+        return None
+    return f"{text}&_nocount=1&_nofacet=1".encode("latin-1")
 
 
 def oversized_search(query_string: bytes) -> bool:
@@ -85,7 +101,8 @@ async def _answer(send: Any, status: int, headers: list, body: bytes) -> None:
 def asgi_wrapper() -> Callable[[Any], Any]:
     """``/DB/documents`` with no query opens on ``DOCUMENT_COLUMNS`` (every column stays one
     click away: Datasette's column chooser, or any ``?_col=``); a search longer than
-    ``MAX_SEARCH_CHARS`` is answered 400 before it reaches SQLite."""
+    ``MAX_SEARCH_CHARS`` is answered 400 before it reaches SQLite; a table search runs
+    without facets or an exact count (``lean_search``)."""
 
     def wrap(app: Any) -> Any:
         async def wrapped(scope: dict, receive: Callable[[], Awaitable[dict]], send: Any) -> None:
@@ -104,6 +121,9 @@ def asgi_wrapper() -> Callable[[Any], Any]:
                 headers = [(b"content-type", b"text/plain; charset=utf-8")]
                 await _answer(send, 400, headers, body)
                 return
+            lean = lean_search(scope.get("path", ""), query_string)
+            if lean is not None:
+                scope = {**scope, "query_string": lean}
             await app(scope, receive, send)
 
         return wrapped
