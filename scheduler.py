@@ -68,6 +68,7 @@ class CrawlJobConfig:
     db: str
     sites_file: str | None
     timeout: float
+    stop_timeout: float = 60.0
 
 
 # Child processes of running crawls, so a shutdown can stop them.
@@ -87,9 +88,16 @@ def crawl_command(
     return command
 
 
-def run_site_crawl(site: str, db: str, sites_file: str | None, timeout: float) -> int:
+def run_site_crawl(
+    site: str,
+    db: str,
+    sites_file: str | None,
+    timeout: float,
+    stop_timeout: float = DEFAULT_STOP_TIMEOUT,
+) -> int:
     """The job: crawl one site in a child process group, bounded in time; record how it
-    ended in the run row opened for it."""
+    ended in the run row opened for it. Past ``timeout`` the crawl gets SIGTERM and
+    ``stop_timeout`` seconds to stop before SIGKILL."""
     from archive import Archive
 
     if _stopping.is_set():
@@ -113,7 +121,7 @@ def run_site_crawl(site: str, db: str, sites_file: str | None, timeout: float) -
     except subprocess.TimeoutExpired:
         reason = "timeout"
         log.warning("%s: crawl exceeded %.0fs, stopping it", site, timeout)
-        output = _stop_child(child, DEFAULT_STOP_TIMEOUT)
+        output = _stop_child(child, stop_timeout)
     finally:
         with _children_lock:
             _children.pop(site, None)
@@ -259,6 +267,7 @@ def add_jobs(scheduler: Any, sites: list[Any], config: CrawlJobConfig, every: fl
                 "db": config.db,
                 "sites_file": config.sites_file,
                 "timeout": config.timeout,
+                "stop_timeout": config.stop_timeout,
             },
             replace_existing=True,
             **options,
@@ -325,10 +334,10 @@ def main(args: argparse.Namespace) -> int:
 
         Archive(db).close()  # create or migrate before any crawl starts
         sites_file = os.fspath(Path(args.sites).resolve()) if args.sites else None
-        config = CrawlJobConfig(db, sites_file, args.timeout or DEFAULT_CRAWL_TIMEOUT)
+        stop_timeout = getattr(args, "stop_timeout", None) or DEFAULT_STOP_TIMEOUT
+        config = CrawlJobConfig(db, sites_file, args.timeout or DEFAULT_CRAWL_TIMEOUT, stop_timeout)
         scheduler = build_scheduler(db, getattr(args, "max_parallel", None) or DEFAULT_MAX_PARALLEL)
         scheduler.add_listener(_on_event, EVENT_JOB_MISSED)
-        stop_timeout = getattr(args, "stop_timeout", None) or DEFAULT_STOP_TIMEOUT
 
         def stop(signum: int, _frame: Any) -> None:
             log.info(

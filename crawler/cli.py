@@ -240,7 +240,8 @@ def _parser() -> argparse.ArgumentParser:
         "--stop-timeout",
         type=float,
         metavar="SECONDS",
-        help="on SIGTERM/SIGINT, how long running crawls get to stop (default 60)",
+        help="how long a crawl gets to stop, on SIGTERM/SIGINT or past --timeout, before"
+        " it is killed (default 60)",
     )
     schedule.add_argument(
         "--max-parallel",

@@ -194,7 +194,7 @@ def group_members(pgid: int) -> list[int]:
 def test_timed_out_crawl_leaves_no_process(site) -> None:
     replica, registry, db = site
     replica.delays["/zwgk/index.html"] = 60.0
-    process = start_scheduler(registry, db, "--every", "1", "--timeout", "3")
+    process = start_scheduler(registry, db, "--every", "1", "--timeout", "3", "--stop-timeout", "2")
     try:
         # The run row is opened by the scheduler, then claimed by the crawl with its pid.
         assert wait_for(lambda: any(r["pid"] not in (None, process.pid) for r in runs(db)), 60)
