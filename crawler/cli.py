@@ -150,6 +150,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     _sites_arg(sites)
     _db_arg(sites)
+    sites.add_argument(
+        "--check",
+        action="store_true",
+        help="for every site: the last healthy crawl, links per column over the last walks,"
+        " and what needs a look (never crawled, unhealthy, a listing that stopped yielding);"
+        " exit 1 when anything does",
+    )
 
     reparse = add(
         "reparse",
@@ -451,6 +458,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_sites(args: argparse.Namespace) -> int:
     from spiders.registry import load_registry
 
+    if args.check:
+        return _check_sites(args)
     overview: dict[str, dict] = {}
     if Path(args.db).exists():
         with _open_archive(Path(args.db)) as archive:
@@ -476,6 +485,35 @@ def cmd_sites(args: argparse.Namespace) -> int:
             f"{row.get('last_run') or 'never':25} {health}{flag}"
         )
     return 0
+
+
+def _check_sites(args: argparse.Namespace) -> int:
+    """``sites --check``: one block per site, problems first in the summary."""
+    from archive.site_check import check_site
+    from spiders.registry import load_registry
+
+    db = Path(args.db)
+    if not db.exists():
+        raise UserError(f"no archive at {db}: nothing has been crawled yet")
+    with _open_archive(db) as archive:
+        if args.sites is None:
+            names = [row["name"] for row in archive.site_overview()]
+        else:
+            names = [site.name for site in load_registry(args.sites)]
+        checks = [check_site(archive.conn, name) for name in names]
+    for check in checks:
+        print(f"{check.name}: {'ok' if check.ok else 'NEEDS A LOOK'}")
+        print(f"  last healthy crawl: {check.last_good or 'never'}")
+        for column_url, counts in check.columns.items():
+            print(f"  {column_url}: links per walk, newest first: {' '.join(map(str, counts))}")
+        for problem in check.problems:
+            print(f"  ! {problem}")
+    looks = [c.name for c in checks if not c.ok]
+    print(
+        f"{len(checks)} sites, {len(looks)} need a look"
+        + (f": {', '.join(looks)}" if looks else "")
+    )
+    return 1 if looks else 0
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:

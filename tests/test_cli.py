@@ -294,3 +294,21 @@ def test_public_serve_refuses_arbitrary_sql(public_serve, path: str) -> None:
 )
 def test_public_serve_keeps_tables_search_and_canned_queries(public_serve, path: str) -> None:
     assert http_status(public_serve + path) == 200
+
+
+def test_sites_check_of_a_healthy_archive_exits_0(demo_twice) -> None:
+    db, _, _ = demo_twice
+    done = run_cli("sites", "--check", "--db", str(db))
+    assert "0 need a look" in done.stdout
+
+
+def test_sites_check_names_a_site_never_crawled(demo_twice, tmp_path) -> None:
+    db, _, _ = demo_twice
+    registry = tmp_path / "sites.yaml"
+    registry.write_text(
+        "- {name: nowhere, title: 某县, family: trs, start_urls: ['https://www.example.gov.cn/zwgk/']}\n",
+        encoding="utf-8",
+    )
+    done = run_cli("sites", "--check", "--sites", str(registry), "--db", str(db), check=False)
+    found = ("nowhere: NEEDS A LOOK" in done.stdout, "never crawled" in done.stdout)
+    assert (done.returncode, found) == (1, (True, True))
