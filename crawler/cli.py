@@ -222,6 +222,21 @@ def _parser() -> argparse.ArgumentParser:
         help="colour the changes (default: when printing to a terminal)",
     )
 
+    probe = add(
+        "probe",
+        "From a site's home page to a registry entry: guess the CMS family, find the 信息公开"
+        " columns, read one list page and one document of each (robots.txt obeyed, at most"
+        " 30 requests), and print the entry with a report.",
+        "govarchive probe https://www.example.gov.cn/",
+        "govarchive probe https://www.example.gov.cn/ --write my-sites.yaml",
+    )
+    probe.add_argument("url", help="the site's home page (or any page of it)")
+    probe.add_argument("--name", help="the registry name (default: from the host)")
+    probe.add_argument(
+        "--delay", type=_seconds, default=2.0, help="seconds between requests (default 2)"
+    )
+    probe.add_argument("--write", metavar="FILE", help="append the entry to this registry")
+
     schedule = add(
         "schedule",
         "Run the nightly scheduler (APScheduler) over the registry; see scheduler.py.",
@@ -369,6 +384,17 @@ def _check_now(value: str) -> None:
         raise UserError(
             f"--now takes an ISO date-time such as 2025-04-01T02:00:00+08:00, got {value!r}"
         ) from None
+
+
+def _seconds(value: str) -> float:
+    """A number of seconds >= 0 (argparse type)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"seconds from 0 to 3600, got {value!r}")
+    return seconds
 
 
 def _port(value: str) -> int:
@@ -596,6 +622,37 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_probe(args: argparse.Namespace) -> int:
+    from urllib.parse import urlsplit
+
+    import yaml
+
+    from crawler.probe import probe, render
+    from crawler.settings import USER_AGENT
+    from spiders.registry import RegistryError, validate_site
+
+    if urlsplit(args.url).scheme not in ("http", "https"):
+        raise UserError(f"not an http(s) URL: {args.url}")
+    report = probe(args.url, USER_AGENT, delay=args.delay)
+    entry = report.entry(args.name, delay=args.delay if args.delay != 2.0 else None)
+    print(render(report, entry), end="")
+    if not report.yielding:
+        return 1
+    try:
+        validate_site(entry, 0)
+    except RegistryError as error:
+        raise UserError(f"the probed entry is not valid: {error}") from error
+    if args.write:
+        path = Path(args.write)
+        existing = path.read_text(encoding="utf-8") if path.exists() else ""
+        with path.open("a", encoding="utf-8") as out:
+            if existing and not existing.endswith("\n"):
+                out.write("\n")
+            out.write(yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=1000))
+        print(f"# appended to {path}")
+    return 0
+
+
 def cmd_schedule(args: argparse.Namespace) -> int:
     import scheduler
 
@@ -612,6 +669,7 @@ COMMANDS = {
     "export": cmd_export,
     "diff": cmd_diff,
     "schedule": cmd_schedule,
+    "probe": cmd_probe,
 }
 
 

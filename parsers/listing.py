@@ -123,6 +123,11 @@ def page_urls(url: str, pagination: Pagination, max_pages: int | None = None) ->
     return out
 
 
+def looks_like_document(url: str) -> bool:
+    """Whether a URL has the shape of a document page of any family we know."""
+    return _looks_like_detail(url, "generic")
+
+
 def _looks_like_detail(url: str, family: str) -> bool:
     path = urlsplit(url).path
     pattern = DETAIL_URL_PATTERNS.get(family, DETAIL_URL_PATTERNS["generic"])

@@ -1,0 +1,335 @@
+"""``govarchive probe URL``: from a site's home page to a registry entry, politely.
+
+Within a small request budget (robots.txt obeyed, the site's delay, at most
+``MAX_REQUESTS``), the probe reads the page it is given, guesses the CMS family from general
+markers (with the evidence for each guess), finds the 信息公开 entry and its columns by
+their names and addresses, reads the first list page of each column, parses one document of
+each, and writes a registry entry with the columns that yielded documents, plus a report of
+what it saw and could not decide (as YAML comments, so the whole output can be pasted).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.error
+import urllib.request
+import urllib.robotparser
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import yaml
+from lxml import etree
+
+from parsers import parse_page
+from parsers.decode import decode_html
+from parsers.labels import compact
+from parsers.listing import ListItem, looks_like_document, parse_dataproxy, parse_list_page
+from parsers.selectors import TITLE_SEPARATORS
+from parsers.urls import canonical_url
+
+MAX_REQUESTS = 30
+MAX_BYTES = 5 * 1024 * 1024
+TIMEOUT = 30.0
+MAX_COLUMNS = 6
+# Link text naming a 信息公开 entry (followed once to find its columns) …
+ENTRY_WORDS = re.compile(r"政府信息公开|信息公开|政务公开")
+# … and link text or addresses naming the columns worth archiving.
+COLUMN_WORDS = re.compile(
+    r"法定主动公开|政策文件|政府文件|规范性文件|部门文件|通知公告|公告公示|规划计划|"
+    r"工作报告|政府工作报告|政策解读|人事信息|财政预决算|重点领域"
+)
+COLUMN_PATH = re.compile(r"/(?:xxgk|zwgk|gkml|zfxxgk|gkmlpt)(?:/|$)|/col/col\d+/", re.I)
+# Markers of each CMS family, with what each shows.
+FAMILY_MARKERS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "gkmlpt": ((re.compile(r"/gkmlpt/"), "gkmlpt addresses"),),
+    "hanweb": (
+        (re.compile(r"/col/col\d+/index\.html"), "col/colNNN/index.html columns"),
+        (re.compile(r"dataproxy\.jsp"), "jpage dataproxy.jsp"),
+        (re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html"), "art_N_N.html documents"),
+    ),
+    "trs": (
+        (re.compile(r"createPageHTML"), "createPageHTML pager"),
+        (re.compile(r"/t\d{8}_\d+\.s?html?"), "tYYYYMMDD_N.html documents"),
+        (re.compile(r"TRS_(?:Editor|UEDITOR)"), "TRS_Editor content"),
+    ),
+}
+# A page that is only a script setting a cookie and reloading (a 瑞数-style challenge).
+CHALLENGE_SCRIPT = re.compile(r"document\.cookie|location\.reload|\$_ts", re.I)
+
+
+@dataclass
+class ColumnReport:
+    """What one candidate column gave."""
+
+    url: str
+    name: str
+    items: int = 0
+    first: dict[str, Any] | None = None
+    note: str | None = None
+
+
+@dataclass
+class ProbeReport:
+    """Everything a probe found, and the registry entry it makes."""
+
+    url: str
+    site_title: str = ""
+    family: str = "generic"
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+    columns: list[ColumnReport] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    @property
+    def yielding(self) -> list[ColumnReport]:
+        return [c for c in self.columns if c.items]
+
+    def entry(self, name: str | None = None, delay: float | None = None) -> dict[str, Any]:
+        """The registry entry: the columns that yielded documents, their hosts allowed."""
+        hosts = sorted({urlsplit(c.url).hostname or "" for c in self.yielding} - {""})
+        entry: dict[str, Any] = {
+            "name": name or slug(self.url),
+            "title": self.site_title or slug(self.url),
+            "family": self.family,
+            "start_urls": [c.url for c in self.yielding],
+        }
+        if len(hosts) > 1 or (hosts and hosts[0] != urlsplit(self.url).hostname):
+            entry["allowed_domains"] = sorted({*hosts, urlsplit(self.url).hostname or ""} - {""})
+        if delay is not None:
+            entry["delay"] = delay
+        entry["home_url"] = self.url
+        entry["verified"] = False
+        entry["notes"] = f"written by govarchive probe on {date.today().isoformat()}"
+        return entry
+
+
+def slug(url: str) -> str:
+    """A registry name from a host: www.wangcang.gov.cn -> wangcang."""
+    host = urlsplit(url).hostname or "site"
+    labels = [p for p in re.split(r"[.:]", host) if p not in ("www", "gov", "cn", "com", "org")]
+    name = "-".join(labels).lower() or "site"
+    name = re.sub(r"[^a-z0-9_-]+", "-", name).strip("-")
+    return name if name and name[0].isalpha() else f"site-{name}"
+
+
+class PoliteClient:
+    """GET with the crawl's User-Agent, robots.txt, a delay and a request budget."""
+
+    def __init__(self, user_agent: str, delay: float, budget: int) -> None:
+        self.user_agent = user_agent
+        self.delay = delay
+        self.budget = budget
+        self.used = 0
+        self.robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self.last = 0.0
+
+    def _get(self, url: str) -> tuple[int, bytes, str]:
+        wait = self.last + self.delay - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self.used += 1
+        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                return response.status, response.read(MAX_BYTES), response.geturl()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(MAX_BYTES), url
+        finally:
+            self.last = time.monotonic()
+
+    def allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self.robots:
+            parser = None
+            if self.used < self.budget:
+                try:
+                    status, body, _ = self._get(f"{origin}/robots.txt")
+                except (OSError, ValueError):
+                    status, body = 0, b""
+                if status == 200:
+                    parser = urllib.robotparser.RobotFileParser()
+                    parser.parse(body.decode("utf-8", "replace").splitlines())
+            self.robots[origin] = parser
+        parser = self.robots[origin]
+        return parser is None or parser.can_fetch(self.user_agent, url)
+
+    def get(self, url: str) -> tuple[int, bytes, str] | None:
+        """(status, body, final URL); None when the budget is spent or robots.txt says no."""
+        if self.used >= self.budget or not self.allowed(url) or self.used >= self.budget:
+            return None
+        try:
+            return self._get(url)
+        except (OSError, ValueError):
+            return (0, b"", url)
+
+
+def guess_family(pages: list[tuple[str, str]]) -> tuple[str, dict[str, list[str]]]:
+    """The CMS family most markers point to across (url, html) pages, and the evidence."""
+    evidence: dict[str, list[str]] = {}
+    for family, markers in FAMILY_MARKERS.items():
+        for pattern, what in markers:
+            if any(pattern.search(url) or pattern.search(text) for url, text in pages):
+                evidence.setdefault(family, []).append(what)
+    if not evidence:
+        return "generic", evidence
+    best = max(evidence, key=lambda f: len(evidence[f]))
+    return best, evidence
+
+
+def _links(text: str, base: str) -> list[tuple[str, str]]:
+    """(absolute URL, link text) of every http(s) link on a page, in order."""
+    try:
+        root = etree.fromstring(text, etree.HTMLParser(no_network=True)) if text.strip() else None
+    except (etree.XMLSyntaxError, ValueError):
+        root = None
+    out = []
+    for link in root.iter("a") if root is not None else []:
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        url = urljoin(base, href)
+        if urlsplit(url).scheme in ("http", "https"):
+            label = compact(link.get("title") or "".join(link.itertext()))
+            out.append((url, label))
+    return out
+
+
+def _site_title(text: str) -> str:
+    match = re.search(r"<title[^>]*>(.*?)</title>", text, re.S | re.I)
+    if not match:
+        return ""
+    parts = [p.strip() for p in TITLE_SEPARATORS.split(match.group(1)) if p.strip()]
+    return compact(parts[-1]) if parts else ""
+
+
+def same_site(url: str, home: str) -> bool:
+    """A host of the same site: the same registrable part (wangcang.gov.cn for www. and
+    xxgk.wangcang.gov.cn), or the same host for addresses without one."""
+    a, b = urlsplit(url).hostname or "", urlsplit(home).hostname or ""
+    if re.fullmatch(r"[\d.]+|localhost", b):
+        return a in (b, "localhost", "127.0.0.1")
+    return a.split(".")[-3:] == b.split(".")[-3:]
+
+
+def _list_items(body: bytes, url: str) -> list[ListItem]:
+    """A column page's document links, read as a static list or as Hanweb inline records
+    (whichever finds more: the family is decided after the columns are read)."""
+    static = parse_list_page(body, url, family="generic").items
+    inline = parse_dataproxy(body, url).items
+    return inline if len(inline) > len(static) else static
+
+
+def probe(url: str, user_agent: str, delay: float = 2.0, budget: int = MAX_REQUESTS) -> ProbeReport:
+    """Read a site from ``url`` within ``budget`` requests; see the module docstring."""
+    client = PoliteClient(user_agent, delay, budget)
+    report = ProbeReport(url)
+    first = client.get(url)
+    if first is None or first[0] != 200:
+        status = "robots.txt disallows it" if first is None else f"HTTP {first[0]}"
+        report.notes.append(f"the page did not answer: {status}")
+        if first is not None and first[0] == 412:
+            report.notes.append("412 is how JavaScript challenges answer: try render: browser")
+        report.requests = client.used
+        return report
+    status, body, final = first
+    text, _ = decode_html(body)
+    if len(compact(re.sub(r"<[^>]+>", "", text))) < 200 and CHALLENGE_SCRIPT.search(text):
+        report.notes.append("the page is a script that sets a cookie and reloads: a JavaScript"
+                            " challenge (try render: browser)")  # fmt: skip
+    report.site_title = _site_title(text)
+    pages = [(final, text)]
+    links = [(u, t) for u, t in _links(text, final) if same_site(u, final)]
+    candidates = _column_candidates(links)
+    for entry_url, _ in [(u, t) for u, t in links if ENTRY_WORDS.search(t)][:2]:
+        fetched = client.get(entry_url)
+        if fetched and fetched[0] == 200:
+            entry_text, _ = decode_html(fetched[1])
+            pages.append((fetched[2], entry_text))
+            more = [(u, t) for u, t in _links(entry_text, fetched[2]) if same_site(u, final)]
+            candidates += _column_candidates(more)
+    seen: set[str] = set()
+    for column_url, name in candidates:
+        key = canonical_url(column_url)
+        if key in seen or len(report.columns) >= MAX_COLUMNS:
+            continue
+        seen.add(key)
+        column, column_page = _probe_column(client, column_url, name)
+        report.columns.append(column)
+        if column_page is not None:
+            pages.append(column_page)
+    report.family, report.evidence = guess_family(pages + [(u, "") for u, _ in links])
+    if not report.yielding:
+        report.notes.append("no column yielded document links: give start_urls by hand")
+    report.requests = client.used
+    return report
+
+
+# A column's name is short; a longer link text is a document's title.
+MAX_COLUMN_NAME = 15
+
+
+def _column_candidates(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Links named like 信息公开 columns first, then links whose address looks like one;
+    never a link that looks like a document (its address or a title-length text)."""
+    columns = [(u, t) for u, t in links if len(t) <= MAX_COLUMN_NAME and not looks_like_document(u)]
+    named = [(u, t) for u, t in columns if COLUMN_WORDS.search(t)]
+    addressed = [
+        (u, t) for u, t in columns if COLUMN_PATH.search(urlsplit(u).path) and (u, t) not in named
+    ]
+    return named + addressed
+
+
+def _probe_column(
+    client: PoliteClient, url: str, name: str
+) -> tuple[ColumnReport, tuple[str, str] | None]:
+    """A candidate column's first list page and its first document; the page for the
+    family guess."""
+    column = ColumnReport(url, name)
+    fetched = client.get(url)
+    if fetched is None or fetched[0] != 200:
+        column.note = (
+            "not fetched (budget or robots.txt)" if fetched is None else f"HTTP {fetched[0]}"
+        )
+        return column, None
+    page = (fetched[2], decode_html(fetched[1])[0])
+    items = _list_items(fetched[1], fetched[2])
+    column.url = canonical_url(fetched[2])
+    column.items = len(items)
+    if not items:
+        column.note = "no document links on its first page"
+        return column, page
+    document = client.get(items[0].url)
+    if document is None or document[0] != 200:
+        column.note = "its first document did not answer"
+        return column, page
+    record = parse_page(document[1], document[2])
+    column.first = {
+        "url": items[0].url, "title": record.title, "date": record.doc_date or record.publish_date,
+        "issuer": record.issuer, "index_no": record.index_no,
+    }  # fmt: skip
+    return column, page
+
+
+def render(report: ProbeReport, entry: dict[str, Any]) -> str:
+    """The entry as YAML (a one-item registry list) after the report as comments."""
+    lines = [f"# govarchive probe {report.url} ({report.requests} requests)"]
+    lines.append(f"# family: {report.family}")
+    for family, evidence in report.evidence.items():
+        lines.append(f"#   {family}: {', '.join(evidence)}")
+    for column in report.columns:
+        lines.append(
+            f"# column {column.url} ({column.name or 'unnamed'}): {column.items} documents"
+        )
+        if column.first:
+            first = column.first
+            lines.append(f"#   first: {first['title']} | {first['date']} | {first['issuer']}"
+                         f" | 索引号 {first['index_no'] or '-'}")  # fmt: skip
+        if column.note:
+            lines.append(f"#   {column.note}")
+    lines += [f"# note: {note}" for note in report.notes]
+    body = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=1000)
+    return "\n".join(lines) + "\n" + body

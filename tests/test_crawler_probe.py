@@ -1,0 +1,160 @@
+"""crawler.probe: `govarchive probe URL` on replicas of each family prints a registry entry
+that, appended to a registry, crawls the replica with every linked document archived.
+
+The portal replica is a real saved home page (tests/fixtures/jx_yichun_portal.html, from the
+corpus:
+中国宜春: news, services and external links mixed) whose 政府文件 column is served by a
+TRS-style replica column."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import yaml
+from conftest import FIXTURES, run_cli
+
+from crawler.demo.documents import day_one
+from crawler.demo.server import ReplicaServer, ReplicaSite
+from crawler.demo.site import (
+    HANWEB_COLUMN_ID,
+    TRS_COLUMN,
+    Page,
+    build_hanweb,
+    build_trs,
+    hanweb_dataproxy,
+)
+
+PORTAL = FIXTURES / "jx_yichun_portal.html"
+PORTAL_COLUMN = "/ycsrmzf/zfwj/"
+
+
+def portal_site() -> dict[str, Page]:
+    """The saved portal home page at /, its 政府文件 column a TRS replica column."""
+    pages = {"/": Page(PORTAL.read_bytes())}
+    for path, page in build_trs(day_one()).items():
+        if path.startswith(TRS_COLUMN):
+            pages[PORTAL_COLUMN + path[len(TRS_COLUMN) :]] = page
+    pages[PORTAL_COLUMN + "xxgk_lists.shtml"] = pages[PORTAL_COLUMN + "index.html"]
+    return pages
+
+
+def hanweb_site() -> dict[str, Page]:
+    pages = dict(build_hanweb(day_one()))
+    home = (
+        "<html><head><title>沂源县人民政府</title></head><body>"
+        "<a href='http://www.example.com/'>外部链接</a><a href='/bsfw/'>办事服务</a>"
+        f"<a href='/col/col{HANWEB_COLUMN_ID}/index.html'>通知公告</a></body></html>"
+    )
+    pages["/"] = Page(home.encode())
+    return pages
+
+
+def documents(db) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module", params=["portal", "hanweb"])
+def probed(request, tmp_path_factory):
+    """Probe the replica, append the entry to a registry, crawl with it."""
+    tmp = tmp_path_factory.mktemp(request.param)
+    docs = day_one()
+    if request.param == "portal":
+        site = ReplicaSite(portal_site())
+    else:
+        site = ReplicaSite(hanweb_site(), lambda s, e: hanweb_dataproxy(docs, s, e))
+    with ReplicaServer(site) as server:
+        registry = tmp / "sites.yaml"
+        out = run_cli("probe", f"{server.url}/", "--delay", "0", "--write", str(registry)).stdout
+        entry = yaml.safe_load(registry.read_text(encoding="utf-8"))[0]
+        db = tmp / "archive.db"
+        run_cli("crawl", "--sites", str(registry), "--db", str(db),
+                "--now", "2025-06-02T02:00:00+08:00")  # fmt: skip
+        listed = {
+            d.key for d in day_one() if d.site == ("trs" if request.param == "portal" else "hanweb")
+        }
+        yield request.param, out, entry, documents(db), len(listed), site
+
+
+def test_probe_finds_the_family(probed) -> None:
+    kind, _, entry, _, _, _ = probed
+    assert entry["family"] == {"portal": "trs", "hanweb": "hanweb"}[kind]
+
+
+def test_probe_names_the_column(probed) -> None:
+    kind, _, entry, _, _, _ = probed
+    expected = (
+        PORTAL_COLUMN + "xxgk_lists.shtml" if kind == "portal" else f"/col/col{HANWEB_COLUMN_ID}/"
+    )
+    assert [url for url in entry["start_urls"] if expected in url] != []
+
+
+def test_probe_leaves_external_links_out(probed) -> None:
+    _, _, entry, _, _, _ = probed
+    assert [u for u in entry["start_urls"] if "127.0.0.1" not in u] == []
+
+
+def test_probe_reports_the_first_document(probed) -> None:
+    _, out, _, _, _, _ = probed
+    assert "#   first: " in out
+
+
+def test_the_probed_entry_archives_every_linked_document(probed) -> None:
+    _, _, _, archived, listed, _ = probed
+    assert archived == listed
+
+
+def test_probe_stays_within_its_request_budget(probed) -> None:
+    _, out, _, _, _, _ = probed
+    used = int(out.split("(", 1)[1].split(" requests", 1)[0])
+    assert used <= 30
+
+
+def test_probe_reads_robots_txt_first(probed) -> None:
+    *_, site = probed
+    assert (
+        site.requests[0][1] == "/robots.txt"
+        if site.requests and isinstance(site.requests[0], tuple)
+        else True
+    )
+
+
+def test_a_column_on_another_host_is_allowed_in_the_entry(tmp_path) -> None:
+    """The home page on 127.0.0.1 links its 政府信息公开 entry on localhost (another host of
+    the same site); the entry names both hosts and the crawl archives the column."""
+    docs = [d for d in day_one() if d.site == "trs"]
+    column_site = dict(build_trs(day_one()))
+    column_site["/xxgk/"] = Page(
+        f"<html><body><a href='{TRS_COLUMN}index.html'>通知公告</a></body></html>".encode()
+    )
+    with ReplicaServer(ReplicaSite(column_site)) as xxgk:
+        other = xxgk.url.replace("127.0.0.1", "localhost")
+        home = f"<html><head><title>旺苍县人民政府</title></head><body><a href='{other}/xxgk/'>政府信息公开</a></body></html>"
+        with ReplicaServer(ReplicaSite({"/": Page(home.encode())})) as portal:
+            registry = tmp_path / "sites.yaml"
+            run_cli("probe", f"{portal.url}/", "--delay", "0", "--write", str(registry))
+            entry = yaml.safe_load(registry.read_text(encoding="utf-8"))[0]
+            db = tmp_path / "archive.db"
+            run_cli("crawl", "--sites", str(registry), "--db", str(db))
+    assert (entry["allowed_domains"], documents(db)) == (["127.0.0.1", "localhost"], len(docs))
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (412, b"<html><script>var $_ts=window['$_ts'];</script></html>"),
+        (200, b"<html><script>document.cookie='x=1';location.reload();</script></html>"),
+    ],
+    ids=["412", "cookie-and-reload script"],
+)
+def test_a_javascript_challenge_is_named(status: int, body: bytes) -> None:
+    site = ReplicaSite({"/": Page(body)})
+    if status != 200:
+        site.statuses["/"] = status
+    with ReplicaServer(site) as server:
+        done = run_cli("probe", f"{server.url}/", "--delay", "0", check=False)
+    assert (done.returncode, "render: browser" in done.stdout) == (1, True)
