@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import yaml
 from lxml import etree
 
+from crawler.render import looks_like_challenge
 from parsers import parse_page
 from parsers.decode import decode_html
 from parsers.labels import compact
@@ -56,8 +57,6 @@ FAMILY_MARKERS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
         (re.compile(r"TRS_(?:Editor|UEDITOR)"), "TRS_Editor content"),
     ),
 }
-# A page that is only a script setting a cookie and reloading (a 瑞数-style challenge).
-CHALLENGE_SCRIPT = re.compile(r"document\.cookie|location\.reload|\$_ts", re.I)
 
 
 @dataclass
@@ -82,6 +81,7 @@ class ProbeReport:
     columns: list[ColumnReport] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     requests: int = 0
+    challenge: bool = False
 
     @property
     def yielding(self) -> list[ColumnReport]:
@@ -100,6 +100,8 @@ class ProbeReport:
             entry["allowed_domains"] = sorted({*hosts, urlsplit(self.url).hostname or ""} - {""})
         if delay is not None:
             entry["delay"] = delay
+        if self.challenge:
+            entry["render"] = "browser"
         entry["home_url"] = self.url
         entry["verified"] = False
         entry["notes"] = f"written by govarchive probe on {date.today().isoformat()}"
@@ -232,12 +234,14 @@ def probe(url: str, user_agent: str, delay: float = 2.0, budget: int = MAX_REQUE
         status = "robots.txt disallows it" if first is None else f"HTTP {first[0]}"
         report.notes.append(f"the page did not answer: {status}")
         if first is not None and first[0] == 412:
+            report.challenge = True
             report.notes.append("412 is how JavaScript challenges answer: try render: browser")
         report.requests = client.used
         return report
     status, body, final = first
     text, _ = decode_html(body)
-    if len(compact(re.sub(r"<[^>]+>", "", text))) < 200 and CHALLENGE_SCRIPT.search(text):
+    if looks_like_challenge(body):
+        report.challenge = True
         report.notes.append("the page is a script that sets a cookie and reloads: a JavaScript"
                             " challenge (try render: browser)")  # fmt: skip
     report.site_title = _site_title(text)

@@ -99,6 +99,9 @@ GOVARCHIVE_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
 GOVARCHIVE_PARSE_WORKERS = os.environ.get("GOVARCHIVE_PARSE_WORKERS") or None
 # Longest honoured Retry-After, in seconds.
 GOVARCHIVE_MAX_RETRY_AFTER = 120
+# A page of a `render: browser` site is taken once it shows text; past this many
+# milliseconds it is a `challenge-failed` error.
+GOVARCHIVE_RENDER_SETTLE_MS = 20_000
 # A site's cookie jar is emptied past this many cookies or bytes of names and values
 # (reported in the site's health note); a flooded jar would make requests unanswerable.
 GOVARCHIVE_MAX_COOKIES = 100

@@ -45,6 +45,7 @@ from crawler.items import (
     SeenItem,
 )
 from crawler.parse_pool import default_workers, parse_async, read_attachment_async
+from crawler.render import browser_settings, looks_like_challenge, render_in_browser
 from parsers.filenames import attachment_name
 from parsers.listing import ListItem, ListPage
 from parsers.page import (
@@ -155,6 +156,16 @@ class GovSpider(scrapy.Spider):
         self.max_redirects = settings.getint("REDIRECT_MAX_TIMES", 5)
         workers = settings.get("GOVARCHIVE_PARSE_WORKERS")
         self.parse_workers = default_workers() if workers in (None, "") else int(workers)
+        self.render_settle_ms = settings.getint("GOVARCHIVE_RENDER_SETTLE_MS", 20_000)
+        if site.render == "browser":
+            for name, value in browser_settings().items():
+                settings.set(name, value, priority="spider")
+
+    def prepare(self, request: Request) -> Request:
+        """Every page request passes here: a ``render: browser`` site's go to Chromium."""
+        if self.site.render == "browser":
+            render_in_browser(request, self.render_settle_ms)
+        return request
 
     async def start(self) -> AsyncIterator[Any]:
         self.load_known()
@@ -189,13 +200,15 @@ class GovSpider(scrapy.Spider):
     # --- list pages ----------------------------------------------------------------------
     def list_request(self, url: str, column: str, **kwargs: Any) -> Request:
         meta = {"kind": "list", "column": column, "dont_redirect": True, **kwargs.pop("meta", {})}
-        return Request(
-            url,
-            callback=self.parse_list,
-            errback=self.on_error,
-            meta=meta,
-            dont_filter=True,
-            **kwargs,
+        return self.prepare(
+            Request(
+                url,
+                callback=self.parse_list,
+                errback=self.on_error,
+                meta=meta,
+                dont_filter=True,
+                **kwargs,
+            )
         )
 
     def list_page(self, response: Response) -> ListPage:  # pragma: no cover - abstract
@@ -222,6 +235,10 @@ class GovSpider(scrapy.Spider):
         )
         page = self.list_page(response)
         items = [item for item in page.items if self.is_allowed(item.url)]
+        if not items and looks_like_challenge(response.body):
+            yield self.fetch_item(response, "list", error="js-challenge", keep_raw=True)
+            record_failure(walk, response.url, "js-challenge")
+            return
         if not items and MAINTENANCE_PAGE.search(visible_text(response.body)[:2000]):
             yield self.fetch_item(response, "list", error="maintenance-page")
             record_failure(walk, response.url, "maintenance-page")
@@ -309,19 +326,21 @@ class GovSpider(scrapy.Spider):
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
-        return Request(
-            url,
-            callback=self.parse_detail,
-            errback=self.on_error,
-            headers=headers,
-            meta={
-                "kind": kind,
-                "doc_url": doc_url,
-                "list_date": list_date,
-                "list_title": list_title,
-                "moved": moved,
-                "dont_redirect": True,
-            },
+        return self.prepare(
+            Request(
+                url,
+                callback=self.parse_detail,
+                errback=self.on_error,
+                headers=headers,
+                meta={
+                    "kind": kind,
+                    "doc_url": doc_url,
+                    "list_date": list_date,
+                    "list_title": list_title,
+                    "moved": moved,
+                    "dont_redirect": True,
+                },
+            )
         )
 
     async def parse_detail(self, response: Response) -> AsyncIterator[Any]:
@@ -341,6 +360,9 @@ class GovSpider(scrapy.Spider):
             return
         if looks_binary(response.body):
             yield self.fetch_item(response, kind, error="not-html")
+            return
+        if looks_like_challenge(response.body):
+            yield self.fetch_item(response, kind, error="js-challenge", keep_raw=True)
             return
         try:
             record = await parse_async(

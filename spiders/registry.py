@@ -60,6 +60,7 @@ _KNOWN_KEYS = frozenset(
         "full_walk_days",
         "max_listing_drop",
         "allowed_origins",
+        "render",
     }
 )
 FAMILY_OPTIONS: dict[str, frozenset[str]] = {
@@ -113,6 +114,8 @@ class Site:
     sitemap_urls: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
     notes: str | None = None
+    # "browser": pages fetched through Chromium (sites behind JavaScript challenges).
+    render: str | None = None
 
     @property
     def allowed_ports(self) -> frozenset[int]:
@@ -296,6 +299,8 @@ def validate_site(raw: Any, index: int) -> Site:
     for key in ("verified", "obey_robots"):
         if key in raw and not isinstance(raw[key], bool):
             raise _fail(name, key, "true or false", raw[key])
+    if raw.get("render") not in (None, "browser"):
+        raise _fail(name, "render", "browser (or no render key)", raw.get("render"))
     return Site(
         name=name,
         title=title,
@@ -320,6 +325,7 @@ def validate_site(raw: Any, index: int) -> Site:
         sitemap_urls=_url_list(name, "sitemap_urls", raw.get("sitemap_urls"), required=False),
         options=_options(name, family, raw.get("options")),
         notes=raw.get("notes"),
+        render=raw.get("render"),
     )
 
 

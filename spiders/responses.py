@@ -58,6 +58,8 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
         return f"http-{status}", status
     if isinstance(exc, ContentEncodingError):
         return exc.reason, None
+    if type(exc).__name__ == "TimeoutError" and type(exc).__module__.startswith("playwright"):
+        return "challenge-failed", None  # a page rendered in Chromium never showed text
     if isinstance(exc, IgnoreRequest):
         if isinstance(exc.__cause__, _DecompressionMaxSizeExceeded):
             return "too-large-decompressed", None

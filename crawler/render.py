@@ -1,0 +1,70 @@
+"""Sites behind JavaScript challenges (a 412, or a page that is only a script setting a
+cookie and reloading, 瑞数-style): with the registry key ``render: browser`` that site's
+pages are fetched through a real Chromium (scrapy-playwright driving the system browser, never
+one downloaded at run time), with the same delay and concurrency as any site. The browser
+keeps its cookies for the whole crawl, so a challenge is solved once. A page is taken once it
+shows text; one that never does is a ``challenge-failed`` error.
+
+Without ``render: browser`` a challenge page is recorded as ``js-challenge``: never a
+document, and a listing showing one is not believed (``looks_like_challenge``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from scrapy.http import Request
+
+CHROMIUM = os.environ.get("GOVARCHIVE_CHROMIUM", "/usr/bin/chromium")
+# How long a page may take to show text before it is a challenge that failed.
+SETTLE_MS = 20_000
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+# Kinds of request rendered in the browser (attachments are files: fetched as they are).
+RENDERED_KINDS = frozenset({"list", "detail", "check"})
+_CHALLENGE_SCRIPT = re.compile(r"document\.cookie|location\.(?:reload|replace|href)|\$_ts", re.I)
+_TAGS = re.compile(rb"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.S | re.I)
+
+
+def browser_settings() -> dict[str, Any]:
+    """The settings a ``render: browser`` site's crawl runs with."""
+    return {
+        "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {
+            "executable_path": CHROMIUM,
+            "headless": True,
+            "args": CHROMIUM_ARGS,
+        },
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": SETTLE_MS,
+        # One browser page at a time, like the site's one request at a time.
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 1,
+    }
+
+
+def render_in_browser(request: Request, settle_ms: int = SETTLE_MS) -> None:
+    """Mark a page request for the browser, to be taken once the page shows text (within
+    ``settle_ms``)."""
+    from scrapy_playwright.page import PageMethod
+
+    if request.meta.get("kind", "detail") not in RENDERED_KINDS or request.method != "GET":
+        return
+    request.meta["playwright"] = True
+    request.meta["playwright_page_methods"] = [
+        PageMethod(
+            "wait_for_function",
+            "() => document.body && document.body.innerText.trim().length > 0",
+            timeout=settle_ms,
+        )
+    ]
+
+
+def looks_like_challenge(body: bytes) -> bool:
+    """A short page with no text of its own whose script sets a cookie or reloads."""
+    if len(body) > 20_000 or not _CHALLENGE_SCRIPT.search(body.decode("latin-1")):
+        return False
+    visible = _TAGS.sub(b"", body).decode("utf-8", "replace")
+    return len("".join(visible.split())) < 40

@@ -1,0 +1,137 @@
+"""crawler.render: a site behind a JavaScript challenge, archived through a real Chromium
+(``render: browser``), and recorded as a challenge without it.
+
+The replica answers every page with a script that sets a cookie and reloads until the request
+carries that cookie (a 瑞数-style challenge, minus the obfuscation)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from conftest import run_cli
+
+from crawler.render import looks_like_challenge
+
+CHALLENGE = (
+    b"<html><head><script>document.cookie='govarchive_ok=1; path=/';"
+    b"location.reload();</script></head><body></body></html>"
+)
+BODY = "为进一步规范行政执法行为，提高依法行政水平，现就有关事项通知如下，请认真贯彻执行。"
+
+
+def page(path: str) -> bytes | None:
+    if path == "/zwgk/index.html":
+        links = "".join(
+            f"<li><a href='/zwgk/202506/t20250601_{n}.html'>关于规范执法的第{n}号通知</a></li>"
+            for n in range(3)
+        )
+        return f"<html><head><title>通知公告</title></head><body><ul>{links}</ul></body></html>".encode()
+    if path.startswith("/zwgk/202506/t20250601_"):
+        n = path.rsplit("_", 1)[1].split(".")[0]
+        return (
+            f"<html><head><title>关于规范执法的第{n}号通知</title></head><body>"
+            f"<h1>关于规范执法的第{n}号通知</h1><div id='zoom'><p>{BODY}</p><p>{BODY}</p></div></body></html>"
+        ).encode()
+    return None
+
+
+class ChallengeHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+    # A challenge that never lets anyone through (a browser that fails it).
+    unsolvable = False
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/robots.txt":
+            body, status = b"User-agent: *\nAllow: /\n", 200
+        elif self.unsolvable or "govarchive_ok=1" not in (self.headers.get("Cookie") or ""):
+            body, status = CHALLENGE, 200
+        else:
+            found = page(self.path)
+            body, status = (found, 200) if found is not None else (b"not found", 404)
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class UnsolvableHandler(ChallengeHandler):
+    unsolvable = True
+
+
+def crawl(tmp_path, render: bool, handler: type = ChallengeHandler) -> str:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/zwgk/index.html"
+        extra = ", render: browser" if render else ""
+        registry = tmp_path / "sites.yaml"
+        registry.write_text(
+            f"- {{name: js, title: 某县, family: trs, delay: 0, start_urls: ['{url}']{extra}}}\n",
+            encoding="utf-8",
+        )
+        db = tmp_path / "archive.db"
+        run_cli("crawl", "--sites", str(registry), "--db", str(db),
+                "--set", "GOVARCHIVE_RENDER_SETTLE_MS=3000", timeout=300)  # fmt: skip
+        return str(db)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def rows(db: str, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    return crawl(tmp_path_factory.mktemp("rendered"), render=True)
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    return crawl(tmp_path_factory.mktemp("plain"), render=False)
+
+
+def test_a_challenged_site_is_archived_through_chromium(rendered) -> None:
+    assert rows(rendered, "SELECT count(*) FROM documents") == [(3,)]
+
+
+def test_documents_read_through_chromium_keep_their_text(rendered) -> None:
+    bodies = [r[0] for r in rows(rendered, "SELECT body_text FROM documents")]
+    assert all(BODY in body for body in bodies)
+
+
+def test_without_render_the_challenge_is_no_document(plain) -> None:
+    assert rows(plain, "SELECT count(*) FROM documents") == [(0,)]
+
+
+def test_without_render_the_challenge_is_recorded(plain) -> None:
+    errors = {r[0] for r in rows(plain, "SELECT error FROM fetches WHERE kind = 'list'")}
+    assert "js-challenge" in errors
+
+
+def test_a_page_that_never_settles_is_challenge_failed(tmp_path) -> None:
+    db = crawl(tmp_path, render=True, handler=UnsolvableHandler)
+    errors = {r[0] for r in rows(db, "SELECT error FROM fetches WHERE kind = 'list'")}
+    assert "challenge-failed" in errors
+
+
+def test_a_challenge_page_is_recognised() -> None:
+    assert looks_like_challenge(CHALLENGE)
+
+
+def test_a_document_is_not_a_challenge() -> None:
+    assert not looks_like_challenge(page("/zwgk/202506/t20250601_1.html") or b"")
