@@ -161,6 +161,12 @@ class GovSpider(scrapy.Spider):
             for name, value in browser_settings().items():
                 settings.set(name, value, priority="spider")
 
+    def page_request(self, url: str, callback: Any, meta: dict[str, Any], **kwargs: Any) -> Request:
+        """A list or document page request, through ``prepare``."""
+        return self.prepare(
+            Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
+        )
+
     def prepare(self, request: Request) -> Request:
         """Every page request passes here: a ``render: browser`` site's go to Chromium."""
         if self.site.render == "browser":
@@ -200,16 +206,7 @@ class GovSpider(scrapy.Spider):
     # --- list pages ----------------------------------------------------------------------
     def list_request(self, url: str, column: str, **kwargs: Any) -> Request:
         meta = {"kind": "list", "column": column, "dont_redirect": True, **kwargs.pop("meta", {})}
-        return self.prepare(
-            Request(
-                url,
-                callback=self.parse_list,
-                errback=self.on_error,
-                meta=meta,
-                dont_filter=True,
-                **kwargs,
-            )
-        )
+        return self.page_request(url, self.parse_list, meta, dont_filter=True, **kwargs)
 
     def list_page(self, response: Response) -> ListPage:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -326,22 +323,15 @@ class GovSpider(scrapy.Spider):
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
-        return self.prepare(
-            Request(
-                url,
-                callback=self.parse_detail,
-                errback=self.on_error,
-                headers=headers,
-                meta={
-                    "kind": kind,
-                    "doc_url": doc_url,
-                    "list_date": list_date,
-                    "list_title": list_title,
-                    "moved": moved,
-                    "dont_redirect": True,
-                },
-            )
-        )
+        meta = {
+            "kind": kind,
+            "doc_url": doc_url,
+            "list_date": list_date,
+            "list_title": list_title,
+            "moved": moved,
+            "dont_redirect": True,
+        }
+        return self.page_request(url, self.parse_detail, meta, headers=headers)
 
     async def parse_detail(self, response: Response) -> AsyncIterator[Any]:
         kind = response.meta.get("kind", "detail")
