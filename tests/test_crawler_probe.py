@@ -50,6 +50,24 @@ def hanweb_site() -> dict[str, Page]:
     return pages
 
 
+def generic_site() -> dict[str, Page]:
+    """A site of no known family: a 通知公告 list of /content/N.html documents."""
+    from test_spiders_families import detail_page
+
+    links = "".join(
+        f"<li><a href='/content/{n}.html'>关于规范执法的第{n}号通知</a><span>2025-06-0{n}</span></li>"
+        for n in range(1, 6)
+    )
+    pages = {
+        "/": Page("<html><head><title>某县人民政府</title></head><body><a href='/news/list.html'>通知公告</a>"
+                  "<a href='http://www.example.com/'>友情链接</a></body></html>".encode()),
+        "/news/list.html": Page(f"<html><body><ul>{links}</ul></body></html>".encode()),
+    }  # fmt: skip
+    for n in range(1, 6):
+        pages[f"/content/{n}.html"] = detail_page(f"关于规范执法的第{n}号通知")
+    return pages
+
+
 def documents(db) -> int:
     conn = sqlite3.connect(db)
     try:
@@ -58,13 +76,15 @@ def documents(db) -> int:
         conn.close()
 
 
-@pytest.fixture(scope="module", params=["portal", "hanweb"])
+@pytest.fixture(scope="module", params=["portal", "hanweb", "generic"])
 def probed(request, tmp_path_factory):
     """Probe the replica, append the entry to a registry, crawl with it."""
     tmp = tmp_path_factory.mktemp(request.param)
     docs = day_one()
     if request.param == "portal":
         site = ReplicaSite(portal_site())
+    elif request.param == "generic":
+        site = ReplicaSite(generic_site())
     else:
         site = ReplicaSite(hanweb_site(), lambda s, e: hanweb_dataproxy(docs, s, e))
     with ReplicaServer(site) as server:
@@ -74,22 +94,26 @@ def probed(request, tmp_path_factory):
         db = tmp / "archive.db"
         run_cli("crawl", "--sites", str(registry), "--db", str(db),
                 "--now", "2025-06-02T02:00:00+08:00")  # fmt: skip
-        listed = {
-            d.key for d in day_one() if d.site == ("trs" if request.param == "portal" else "hanweb")
-        }
+        if request.param == "generic":
+            listed = {f"g{n}" for n in range(1, 6)}
+        else:
+            family = "trs" if request.param == "portal" else "hanweb"
+            listed = {d.key for d in docs if d.site == family}
         yield request.param, out, entry, documents(db), len(listed), site
 
 
 def test_probe_finds_the_family(probed) -> None:
     kind, _, entry, _, _, _ = probed
-    assert entry["family"] == {"portal": "trs", "hanweb": "hanweb"}[kind]
+    assert entry["family"] == {"portal": "trs", "hanweb": "hanweb", "generic": "generic"}[kind]
 
 
 def test_probe_names_the_column(probed) -> None:
     kind, _, entry, _, _, _ = probed
-    expected = (
-        PORTAL_COLUMN + "xxgk_lists.shtml" if kind == "portal" else f"/col/col{HANWEB_COLUMN_ID}/"
-    )
+    expected = {
+        "portal": PORTAL_COLUMN + "xxgk_lists.shtml",
+        "hanweb": f"/col/col{HANWEB_COLUMN_ID}/",
+        "generic": "/news/list.html",
+    }[kind]
     assert [url for url in entry["start_urls"] if expected in url] != []
 
 
