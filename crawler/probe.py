@@ -10,11 +10,8 @@ what it saw and could not decide (as YAML comments, so the whole output can be p
 
 from __future__ import annotations
 
+import json
 import re
-import time
-import urllib.error
-import urllib.request
-import urllib.robotparser
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,17 +20,22 @@ from urllib.parse import urljoin, urlsplit
 import yaml
 from lxml import etree
 
+from crawler.polite import PoliteClient
 from crawler.render import looks_like_challenge
 from parsers import parse_page
 from parsers.decode import decode_html
 from parsers.labels import compact
-from parsers.listing import ListItem, looks_like_document, parse_dataproxy, parse_list_page
+from parsers.listing import (
+    ListItem,
+    looks_like_document,
+    parse_dataproxy,
+    parse_json_list,
+    parse_list_page,
+)
 from parsers.selectors import TITLE_SEPARATORS
 from parsers.urls import canonical_url
 
 MAX_REQUESTS = 30
-MAX_BYTES = 5 * 1024 * 1024
-TIMEOUT = 30.0
 MAX_COLUMNS = 6
 # Link text naming a 信息公开 entry (followed once to find its columns) …
 ENTRY_WORDS = re.compile(r"政府信息公开|信息公开|政务公开")
@@ -68,6 +70,7 @@ class ColumnReport:
     items: int = 0
     first: dict[str, Any] | None = None
     note: str | None = None
+    kept: bool = True  # in the entry (a column of another family is reported, not kept)
 
 
 @dataclass
@@ -85,7 +88,7 @@ class ProbeReport:
 
     @property
     def yielding(self) -> list[ColumnReport]:
-        return [c for c in self.columns if c.items]
+        return [c for c in self.columns if c.items and c.kept]
 
     def entry(self, name: str | None = None, delay: float | None = None) -> dict[str, Any]:
         """The registry entry: the columns that yielded documents, their hosts allowed."""
@@ -115,58 +118,6 @@ def slug(url: str) -> str:
     name = "-".join(labels).lower() or "site"
     name = re.sub(r"[^a-z0-9_-]+", "-", name).strip("-")
     return name if name and name[0].isalpha() else f"site-{name}"
-
-
-class PoliteClient:
-    """GET with the crawl's User-Agent, robots.txt, a delay and a request budget."""
-
-    def __init__(self, user_agent: str, delay: float, budget: int) -> None:
-        self.user_agent = user_agent
-        self.delay = delay
-        self.budget = budget
-        self.used = 0
-        self.robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
-        self.last = 0.0
-
-    def _get(self, url: str) -> tuple[int, bytes, str]:
-        wait = self.last + self.delay - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        self.used += 1
-        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-                return response.status, response.read(MAX_BYTES), response.geturl()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read(MAX_BYTES), url
-        finally:
-            self.last = time.monotonic()
-
-    def allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        if origin not in self.robots:
-            parser = None
-            if self.used < self.budget:
-                try:
-                    status, body, _ = self._get(f"{origin}/robots.txt")
-                except (OSError, ValueError):
-                    status, body = 0, b""
-                if status == 200:
-                    parser = urllib.robotparser.RobotFileParser()
-                    parser.parse(body.decode("utf-8", "replace").splitlines())
-            self.robots[origin] = parser
-        parser = self.robots[origin]
-        return parser is None or parser.can_fetch(self.user_agent, url)
-
-    def get(self, url: str) -> tuple[int, bytes, str] | None:
-        """(status, body, final URL); None when the budget is spent or robots.txt says no."""
-        if self.used >= self.budget or not self.allowed(url) or self.used >= self.budget:
-            return None
-        try:
-            return self._get(url)
-        except (OSError, ValueError):
-            return (0, b"", url)
 
 
 def guess_family(pages: list[tuple[str, str]]) -> tuple[str, dict[str, list[str]]]:
@@ -231,14 +182,26 @@ def probe(url: str, user_agent: str, delay: float = 2.0, budget: int = MAX_REQUE
     report = ProbeReport(url)
     first = client.get(url)
     if first is None or first[0] != 200:
-        status = "robots.txt disallows it" if first is None else f"HTTP {first[0]}"
-        report.notes.append(f"the page did not answer: {status}")
-        if first is not None and first[0] == 412:
-            report.challenge = True
-            report.notes.append("412 is how JavaScript challenges answer: try render: browser")
-        report.requests = client.used
-        return report
-    status, body, final = first
+        _did_not_answer(report, first)
+    else:
+        _read_site(client, report, first)
+    if not report.yielding:
+        report.notes.append("no column yielded document links: give start_urls by hand")
+    report.requests = client.used
+    return report
+
+
+def _did_not_answer(report: ProbeReport, first: tuple[int, bytes, str] | None) -> None:
+    status = "robots.txt disallows it" if first is None else f"HTTP {first[0]}"
+    report.notes.append(f"the page did not answer: {status}")
+    if first is not None and first[0] == 412:
+        report.challenge = True
+        report.notes.append("412 is how JavaScript challenges answer: try render: browser")
+
+
+def _read_site(client: PoliteClient, report: ProbeReport, first: tuple[int, bytes, str]) -> None:
+    """The home page's columns (and its 信息公开 entry's), read; the family decided."""
+    _, body, final = first
     text, _ = decode_html(body)
     if looks_like_challenge(body):
         report.challenge = True
@@ -255,6 +218,12 @@ def probe(url: str, user_agent: str, delay: float = 2.0, budget: int = MAX_REQUE
             pages.append((fetched[2], entry_text))
             more = [(u, t) for u, t in _links(entry_text, fetched[2]) if same_site(u, final)]
             candidates += _column_candidates(more)
+    gkmlpt_index = next(
+        (u for u in [final, *(u for u, _ in links)] if GKMLPT_INDEX.search(urlsplit(u).path)), None
+    )
+    if gkmlpt_index is not None:
+        report.columns += _gkmlpt_columns(client, gkmlpt_index)
+        pages.append((gkmlpt_index, ""))
     seen: set[str] = set()
     for column_url, name in candidates:
         key = canonical_url(column_url)
@@ -265,11 +234,19 @@ def probe(url: str, user_agent: str, delay: float = 2.0, budget: int = MAX_REQUE
         report.columns.append(column)
         if column_page is not None:
             pages.append(column_page)
-    report.family, report.evidence = guess_family(pages + [(u, "") for u, _ in links])
-    if not report.yielding:
-        report.notes.append("no column yielded document links: give start_urls by hand")
-    report.requests = client.used
-    return report
+    _decide_family(report, pages + [(u, "") for u, _ in links])
+
+
+def _decide_family(report: ProbeReport, pages: list[tuple[str, str]]) -> None:
+    """The family the markers point to; gkmlpt when its platform's columns yielded (the
+    entry then keeps only those: the others would not be read through its API)."""
+    report.family, report.evidence = guess_family(pages)
+    if any(c.items for c in report.columns if GKMLPT_INDEX.search(urlsplit(c.url).path)):
+        report.family = "gkmlpt"
+        for column in report.columns:
+            if not GKMLPT_INDEX.search(urlsplit(column.url).path):
+                column.kept = False
+                column.note = "left out: the entry's columns are the gkmlpt platform's"
 
 
 # A column's name is short; a longer link text is a document's title.
@@ -285,6 +262,79 @@ def _column_candidates(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
         (u, t) for u, t in columns if COLUMN_PATH.search(urlsplit(u).path) and (u, t) not in named
     ]
     return named + addressed
+
+
+GKMLPT_INDEX = re.compile(r"/gkmlpt/index(?:\.html?)?$")
+_TREE = re.compile(r"\bTREE\s*[:=]\s*\[")
+
+
+def _gkmlpt_tree(text: str) -> list[tuple[int, str]]:
+    """The leaf categories (id, name) of a gkmlpt index page's ``window._CONFIG.TREE``."""
+    match = _TREE.search(text)
+    if not match:
+        return []
+    start, depth = match.end() - 1, 0
+    for end in range(start, min(len(text), start + 2_000_000)):
+        depth += {"[": 1, "]": -1}.get(text[end], 0)
+        if depth == 0:
+            break
+    try:
+        tree = json.loads(text[start : end + 1])
+    except ValueError:
+        return []
+    leaves: list[tuple[int, str]] = []
+    stack = list(reversed(tree if isinstance(tree, list) else []))
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        children = node.get("children") or []
+        if children:
+            stack.extend(reversed(children))
+        elif str(node.get("id", "")).isdigit():
+            leaves.append((int(node["id"]), str(node.get("name", ""))))
+    return leaves
+
+
+def _gkmlpt_columns(client: PoliteClient, index_url: str) -> list[ColumnReport]:
+    """gkmlpt columns: the index page's leaf categories (named like 信息公开 columns first),
+    each read through the platform's API."""
+    from spiders.gkmlpt import FIELDS, SID, api_url
+
+    fetched = client.get(index_url)
+    if fetched is None or fetched[0] != 200:
+        return []
+    text, _ = decode_html(fetched[1])
+    sid = SID.search(text)
+    leaves = _gkmlpt_tree(text)
+    if sid is None or not leaves:
+        return [ColumnReport(index_url, "gkmlpt", note="no SID or category tree on the index page")]
+    leaves.sort(key=lambda leaf: not COLUMN_WORDS.search(leaf[1]))
+    columns = []
+    for category, name in leaves[:MAX_COLUMNS]:
+        column_url = f"{fetched[2].split('#', 1)[0]}#{category}"
+        column = ColumnReport(column_url, name)
+        answer = client.get(api_url(column_url, sid.group(1)) or "")
+        if answer is None or answer[0] != 200:
+            column.note = "its API page did not answer"
+        else:
+            items = parse_json_list(answer[1], answer[2], FIELDS).items
+            column.items = len(items)
+            if items:
+                column.first = _first_document(client, items[0])
+        columns.append(column)
+    return columns
+
+
+def _first_document(client: PoliteClient, item: ListItem) -> dict[str, Any] | None:
+    document = client.get(item.url)
+    if document is None or document[0] != 200:
+        return None
+    record = parse_page(document[1], document[2])
+    return {
+        "url": item.url, "title": record.title, "date": record.doc_date or record.publish_date,
+        "issuer": record.issuer, "index_no": record.index_no,
+    }  # fmt: skip
 
 
 def _probe_column(
@@ -306,15 +356,9 @@ def _probe_column(
     if not items:
         column.note = "no document links on its first page"
         return column, page
-    document = client.get(items[0].url)
-    if document is None or document[0] != 200:
+    column.first = _first_document(client, items[0])
+    if column.first is None:
         column.note = "its first document did not answer"
-        return column, page
-    record = parse_page(document[1], document[2])
-    column.first = {
-        "url": items[0].url, "title": record.title, "date": record.doc_date or record.publish_date,
-        "issuer": record.issuer, "index_no": record.index_no,
-    }  # fmt: skip
     return column, page
 
 

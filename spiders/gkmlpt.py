@@ -26,7 +26,7 @@ from spiders.walk import ColumnWalk, record_failure
 FIELDS = JsonFields(items="articles", url="url", title="title", date="created_at",
                     total_records="total")  # fmt: skip
 _INDEX = re.compile(r"/gkmlpt/index(?:\.html?)?$")
-_SID = re.compile(r"""\bSID\s*[:=]\s*['"]?(\d+)""")
+SID = re.compile(r"""\bSID\s*[:=]\s*['"]?(\d+)""")
 _PAGE = re.compile(r"([?&]page=)\d+")
 
 
@@ -79,7 +79,7 @@ class GkmlptSpider(JsonListSpider):
         """The platform's index page: its SID gives the column's API URL."""
         column = response.meta["column"]
         text, _ = decode_html(response.body)
-        sid = _SID.search(text)
+        sid = SID.search(text)
         url = api_url(column, sid.group(1)) if sid else None
         if url is None:
             walk = self.walks.setdefault(column, ColumnWalk(column, full=self.full_walk))

@@ -182,3 +182,30 @@ def test_a_javascript_challenge_is_named(status: int, body: bytes) -> None:
     with ReplicaServer(site) as server:
         done = run_cli("probe", f"{server.url}/", "--delay", "0", check=False)
     assert (done.returncode, "render: browser" in done.stdout) == (1, True)
+
+
+def test_a_gkmlpt_site_is_probed_through_its_platform(tmp_path) -> None:
+    """A home page linking the platform's index, whose category tree names the columns."""
+    from test_spiders_families import gkmlpt_site
+
+    pages = gkmlpt_site()
+    index = (
+        pages["/gkmlpt/index"]
+        .body.decode()
+        .replace(
+            "TREE: []",
+            'TREE: [{"id": 1, "name": "机构信息", "children": [{"id": 5, "name": "政策文件", "children": []}]},'
+            ' {"id": 9, "name": "人事信息", "children": []}]',
+        )
+    )
+    pages["/gkmlpt/index"] = Page(index.encode())
+    pages["/"] = Page("<html><head><title>某市人民政府</title></head><body>"
+                      "<a href='/gkmlpt/index'>政府信息公开</a></body></html>".encode())  # fmt: skip
+    with ReplicaServer(ReplicaSite(pages)) as server:
+        registry = tmp_path / "sites.yaml"
+        run_cli("probe", f"{server.url}/", "--delay", "0", "--write", str(registry))
+        entry = yaml.safe_load(registry.read_text(encoding="utf-8"))[0]
+        db = tmp_path / "archive.db"
+        run_cli("crawl", "--sites", str(registry), "--db", str(db))
+    found = (entry["family"], [u.rsplit("/", 1)[1] for u in entry["start_urls"]], documents(db))
+    assert found == ("gkmlpt", ["index#5"], 5)
