@@ -45,13 +45,18 @@ COLUMN_WORDS = re.compile(
     r"工作报告|政府工作报告|政策解读|人事信息|财政预决算|重点领域"
 )
 COLUMN_PATH = re.compile(r"/(?:xxgk|zwgk|gkml|zfxxgk|gkmlpt)(?:/|$)|/col/col\d+/", re.I)
-# Markers of each CMS family, with what each shows.
+# Markers of each CMS family, with what each shows. The provincial 集约化 platforms are read
+# by the generic family (their lists are static pages, or JSON behind a data URL).
 FAMILY_MARKERS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
     "gkmlpt": ((re.compile(r"/gkmlpt/"), "gkmlpt addresses"),),
     "hanweb": (
         (re.compile(r"/col/col\d+/index\.html"), "col/colNNN/index.html columns"),
         (re.compile(r"dataproxy\.jsp"), "jpage dataproxy.jsp"),
         (re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html"), "art_N_N.html documents"),
+    ),
+    "generic": (
+        (re.compile(r"/c\d{5,}/\d{6}/\d+\.shtml"), "Gansu 集约化 /cNNNNNN/YYYYMM/N.shtml documents"),
+        (re.compile(r"\bwebsiteId\s*=.*\bchannelId\s*=", re.S), "Jiangxi 集约化 websiteId/channelId"),
     ),
     "trs": (
         (re.compile(r"createPageHTML"), "createPageHTML pager"),
@@ -129,7 +134,8 @@ def guess_family(pages: list[tuple[str, str]]) -> tuple[str, dict[str, list[str]
                 evidence.setdefault(family, []).append(what)
     if not evidence:
         return "generic", evidence
-    best = max(evidence, key=lambda f: len(evidence[f]))
+    # Most markers wins; on a tie the platform markers (generic's) are the more specific.
+    best = max(evidence, key=lambda f: (len(evidence[f]), f == "generic"))
     return best, evidence
 
 

@@ -209,3 +209,22 @@ def test_a_gkmlpt_site_is_probed_through_its_platform(tmp_path) -> None:
         run_cli("crawl", "--sites", str(registry), "--db", str(db))
     found = (entry["family"], [u.rsplit("/", 1)[1] for u in entry["start_urls"]], documents(db))
     assert found == ("gkmlpt", ["index#5"], 5)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "evidence"),
+    [("gs_jyt_list.html", "Gansu 集约化"), ("jx_sthjt_js_list.html", "Jiangxi 集约化")],
+)
+def test_a_provincial_platform_is_named_in_the_evidence(fixture: str, evidence: str) -> None:
+    from crawler.probe import guess_family
+
+    text = (FIXTURES / fixture).read_text(encoding="utf-8", errors="replace")
+    _, found = guess_family([("http://www.example.gov.cn/list.shtml", text)])
+    assert any(evidence in e for e in found.get("generic", []))
+
+
+def test_a_gansu_platform_list_is_read_by_the_generic_family() -> None:
+    from crawler.probe import guess_family
+
+    text = (FIXTURES / "gs_jyt_list.html").read_text(encoding="utf-8", errors="replace")
+    assert guess_family([("http://www.example.gov.cn/list.shtml", text)])[0] == "generic"
