@@ -647,3 +647,24 @@ def test_a_table_of_short_cells_is_the_body() -> None:
 
 def test_a_prose_sidebar_loses_to_the_table() -> None:
     assert "工作动态" not in PENALTY_TABLE.body_text
+
+
+OBFUSCATED = parse_page(
+    page(
+        "<div id='zoom'>" + PARAGRAPHS + "<p><a href=' jav&#x09;ascript:alert(1)'>链接一</a>"
+        "<a href='data:text/html;base64,PHNjcmlwdD4='>链接二</a><img src='vbscript:msgbox(1)'>"
+        "<svg onload='alert(4)'><circle/></svg><a href='/ok.html' style='x' target='_blank'>链接三</a></p></div>"
+    ),
+    "http://www.example.gov.cn/f/g.html",
+)
+
+
+@pytest.mark.parametrize(
+    "hostile", ["ascript", "data:", "vbscript", "<svg", "onload", "style=", "target="]
+)
+def test_obfuscated_hostile_markup_never_survives(hostile: str) -> None:
+    assert hostile not in OBFUSCATED.body_html
+
+
+def test_a_plain_link_survives_sanitising() -> None:
+    assert 'href="http://www.example.gov.cn/ok.html"' in OBFUSCATED.body_html
