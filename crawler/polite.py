@@ -1,5 +1,7 @@
 """A small polite HTTP client for the probe: the crawl's User-Agent, robots.txt of every
-origin read first, a delay between requests and a hard request budget (robots.txt counts)."""
+origin read first, a delay between requests and a hard request budget (robots.txt counts).
+Redirects are followed only to http(s) URLs the caller allows (the same site): a hostile
+home page cannot send the probe to an internal address."""
 
 from __future__ import annotations
 
@@ -7,16 +9,36 @@ import time
 import urllib.error
 import urllib.request
 import urllib.robotparser
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 MAX_BYTES = 5 * 1024 * 1024
 TIMEOUT = 30.0
 
 
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to an http(s) URL ``allow`` accepts."""
+
+    def __init__(self, allow: Callable[[str], bool]) -> None:
+        self.allow = allow
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
+        if urlsplit(newurl).scheme not in ("http", "https") or not self.allow(newurl):
+            raise urllib.error.HTTPError(newurl, code, f"redirect refused: {newurl}", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 class PoliteClient:
     """GET with the crawl's User-Agent, robots.txt, a delay and a request budget."""
 
-    def __init__(self, user_agent: str, delay: float, budget: int) -> None:
+    def __init__(
+        self,
+        user_agent: str,
+        delay: float,
+        budget: int,
+        allow: Callable[[str], bool] = lambda url: True,
+    ) -> None:
+        self.opener = urllib.request.build_opener(_Redirects(allow))
         self.user_agent = user_agent
         self.delay = delay
         self.budget = budget
@@ -31,7 +53,7 @@ class PoliteClient:
         self.used += 1
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            with self.opener.open(request, timeout=TIMEOUT) as response:
                 return response.status, response.read(MAX_BYTES), response.geturl()
         except urllib.error.HTTPError as error:
             return error.code, error.read(MAX_BYTES), url

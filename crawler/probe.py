@@ -55,8 +55,14 @@ FAMILY_MARKERS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
         (re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html"), "art_N_N.html documents"),
     ),
     "generic": (
-        (re.compile(r"/c\d{5,}/\d{6}/\d+\.shtml"), "Gansu 集约化 /cNNNNNN/YYYYMM/N.shtml documents"),
-        (re.compile(r"\bwebsiteId\s*=.*\bchannelId\s*=", re.S), "Jiangxi 集约化 websiteId/channelId"),
+        (
+            re.compile(r"/c\d{5,}/\d{6}/\d+\.shtml"),
+            "Gansu 集约化 /cNNNNNN/YYYYMM/N.shtml documents",
+        ),
+        (
+            re.compile(r"\bwebsiteId\s*=.*\bchannelId\s*=", re.S),
+            "Jiangxi 集约化 websiteId/channelId",
+        ),
     ),
     "trs": (
         (re.compile(r"createPageHTML"), "createPageHTML pager"),
@@ -184,7 +190,7 @@ def _list_items(body: bytes, url: str) -> list[ListItem]:
 
 def probe(url: str, user_agent: str, delay: float = 2.0, budget: int = MAX_REQUESTS) -> ProbeReport:
     """Read a site from ``url`` within ``budget`` requests; see the module docstring."""
-    client = PoliteClient(user_agent, delay, budget)
+    client = PoliteClient(user_agent, delay, budget, allow=lambda to: same_site(to, url))
     report = ProbeReport(url)
     first = client.get(url)
     if first is None or first[0] != 200:

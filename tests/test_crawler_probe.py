@@ -228,3 +228,11 @@ def test_a_gansu_platform_list_is_read_by_the_generic_family() -> None:
 
     text = (FIXTURES / "gs_jyt_list.html").read_text(encoding="utf-8", errors="replace")
     assert guess_family([("http://www.example.gov.cn/list.shtml", text)])[0] == "generic"
+
+
+def test_a_redirect_off_the_site_is_not_followed() -> None:
+    site = ReplicaSite({})
+    site.redirects["/"] = "http://10.255.255.1/admin/"
+    with ReplicaServer(site) as server:
+        done = run_cli("probe", f"{server.url}/", "--delay", "0", check=False, timeout=120)
+    assert (done.returncode, "did not answer: HTTP 301" in done.stdout) == (1, True)
