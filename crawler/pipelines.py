@@ -29,6 +29,7 @@ from crawler.items import (
 from crawler.middlewares import COOKIE_JAR_CLEARED
 from crawler.progress import archived
 from parsers import parse_page
+from spiders.responses import charset_of
 
 FLUSH_EVERY = 100
 # Missing answers of documents the listing still shows are not counted when they are at least
@@ -76,6 +77,7 @@ class ArchivePipeline:
         # Documents reached through a redirect, and their attachments, held until the end:
         # several documents redirected to one page is no move of any of them.
         self.held_moves: list[DocumentItem] = []
+        self.held_move_urls: set[str] = set()
         self.held_attachments: list[AttachmentItem] = []
         self.show_progress = crawler.settings.getbool("GOVARCHIVE_PROGRESS")
         self.archive: Archive | None = None
@@ -178,6 +180,7 @@ class ArchivePipeline:
         elif isinstance(item, DocumentItem):
             if item.moved_from and item.moved_via == "redirect":
                 self.held_moves.append(item)
+                self.held_move_urls.add(item.record.url)
             else:
                 self._document(item)
         elif isinstance(item, SeenItem):
@@ -201,7 +204,7 @@ class ArchivePipeline:
         elif isinstance(item, ListPageItem):
             self.count(list_pages=1, list_links=item.links)
         elif isinstance(item, AttachmentItem):
-            if any(held.record.url == item.document_url for held in self.held_moves):
+            if item.document_url in self.held_move_urls:
                 self.held_attachments.append(item)
                 return item
             self._attachment(item)
@@ -236,7 +239,10 @@ class ArchivePipeline:
             last_modified=item.last_modified,
             moved_from=item.moved_from,
             moved_via=item.moved_via,
-            parse_again=parse_page,
+            # The previous capture parsed as the crawl parses pages: with the charset the
+            # server declares (a page whose encoding only the header names must not read
+            # differently, and so look edited).
+            parse_again=lambda raw, url: parse_page(raw, url, charset_of(item.fetch.content_type)),
             at=self.now,
         )
         self.count(**{outcome: 1})
@@ -295,6 +301,7 @@ class ArchivePipeline:
         for attachment in self.held_attachments:
             self._attachment(attachment)
         self.held_moves.clear()
+        self.held_move_urls.clear()
         self.held_attachments.clear()
 
     def _missing(self, held: HeldMissing, counts: bool = True) -> None:

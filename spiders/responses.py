@@ -73,8 +73,12 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
 
 def charset(response: Response) -> str | None:
     """The charset the Content-Type header declares, if any."""
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-    for part in content_type.split(";"):
+    return charset_of(response.headers.get(b"Content-Type", b"").decode("latin-1"))
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset a Content-Type value declares, if any (as written)."""
+    for part in (content_type or "").split(";"):
         key, _, value = part.strip().partition("=")
         if key.lower() == "charset" and value:
             return value.strip("\"' ")
