@@ -50,6 +50,7 @@ class KnownDocument:
     missing_since: str | None = None
     delisted_at: str | None = None
     title: str | None = None
+    body_head: str | None = None  # the archived body's first characters
 
 
 @dataclass(slots=True)
@@ -77,7 +78,8 @@ class DocumentStore:
     def known_documents(self, site: str) -> dict[str, KnownDocument]:
         rows = self.conn.execute(
             "SELECT url, status, last_fetched, list_date, etag, last_modified, missing_since,"
-            " delisted_at, title FROM documents WHERE site = ?",
+            " delisted_at, title, substr(body_text, 1, 80) AS body_head FROM documents"
+            " WHERE site = ?",
             (site,),
         )
         return {row["url"]: KnownDocument(**dict(row)) for row in rows}

@@ -403,17 +403,28 @@ def visible_text(page: bytes | str, http_charset: str | None = None) -> str:
 LISTING_LINKS = 10
 # Titles less alike than this (difflib's ratio) are not one document's title edited.
 TITLE_LIKENESS = 0.5
+# The archived body's first characters: found in a new answer, it is still the document.
+BODY_HEAD_CHARS = 30
 
 
 def served_instead(
-    page: bytes | str, url: str, record: Record, archived_title: str | None, site_title: str
+    page: bytes | str,
+    url: str,
+    record: Record,
+    archived_title: str | None,
+    site_title: str,
+    archived_body_head: str | None = None,
 ) -> bool:
     """Whether a known document's URL answered with some other page: a catch-all home or
     column page served with 200 where the document was. Only when the title is unlike the
-    archived one (an edited title stays alike) and the page is a listing (many document
-    links) or names the site itself, never the document."""
+    archived one (an edited title stays alike), the archived text does not open the new
+    body (a redesign that loses the title keeps the text), and the page is a listing (many
+    document links) or names the site itself."""
     old, new = compact(archived_title or ""), compact(record.title or "")
     if not old or SequenceMatcher(None, old, new).ratio() >= TITLE_LIKENESS:
+        return False
+    head = compact(archived_body_head or "")[:BODY_HEAD_CHARS]
+    if len(head) >= BODY_HEAD_CHARS // 2 and head in compact(record.body_text):
         return False
     site_key = WEBSITE_SUFFIX.sub("", compact(site_title))
     if new and site_key and WEBSITE_SUFFIX.sub("", new) in (site_key, f"{site_key}门户"):

@@ -390,7 +390,7 @@ class GovSpider(scrapy.Spider):
         if state == EMPTY or (known is not None and not has_content(record)):
             return self.fetch_item(response, kind, error="empty-page", keep_raw=True)
         if known is not None and served_instead(
-            response.body, response.url, record, known.title, self.site.title
+            response.body, response.url, record, known.title, self.site.title, known.body_head
         ):
             return self.missing(response, kind, doc_url, "other-page-served")
         return None

@@ -311,3 +311,15 @@ def test_a_maintenance_page_in_a_documents_template_stays_transient() -> None:
         "http://www.example.gov.cn/tzgg/202505/t20250530_2.html",
     )
     assert page_state(record, None, ["关于开展执法检查的通知"]) == TRANSIENT
+
+
+def test_a_redesign_that_loses_the_title_keeps_the_document() -> None:
+    from parsers.page import served_instead
+    from parsers.record import Record
+
+    body = "为进一步规范行政执法行为，提高依法行政水平，现就有关事项通知如下。"
+    record = Record(title="某某县人民政府门户网站", body_text=body + "一、总体要求。")
+    assert not served_instead(
+        "<html></html>", "http://www.example.gov.cn/zwgk/a.html", record,
+        "关于开展2024年度行政执法检查的通知", "某某县人民政府", body,
+    )  # fmt: skip
