@@ -51,17 +51,18 @@ def json_fields(options: dict[str, Any]) -> JsonFields:
     )
 
 
+def declared_pages(page: ListPage, per_page: int | None) -> int | None:
+    """The column's page count: declared, or its records over the records per page."""
+    if page.total_pages is not None or page.total_records is None or not per_page:
+        return page.total_pages
+    return math.ceil(page.total_records / per_page)
+
+
 def next_page_urls(
-    page: ListPage, page_url: str | None, first_page: int, per_page: int | None, max_pages: int
+    pages: int | None, page_url: str | None, first_page: int, max_pages: int
 ) -> list[str]:
-    """Every page after the first, from the declared totals (none when they are unknown)."""
-    if not page_url:
-        return []
-    pages = page.total_pages
-    if pages is None and page.total_records is not None:
-        size = per_page or len(page.items)
-        pages = math.ceil(page.total_records / size) if size else None
-    if not pages:
+    """Every page after the first, up to ``pages`` (none when it is unknown)."""
+    if not page_url or not pages:
         return []
     last = first_page + min(pages, max_pages) - 1
     return [page_url.format(page=n) for n in range(first_page + 1, last + 1)]
@@ -106,16 +107,12 @@ class JsonListSpider(GovSpider):
         size = self.site.options.get("per_page") or self.page_sizes.setdefault(
             column, len(page.items)
         )
+        page.total_pages = declared_pages(page, size)
+        first_page = int(self.site.options.get("first_page", 1))
         page.page_urls = [
             urljoin(response.url, url)
             for url in next_page_urls(
-                page,
-                self.page_url(response),
-                int(self.site.options.get("first_page", 1)),
-                size,
-                self.site.max_pages,
+                page.total_pages, self.page_url(response), first_page, self.site.max_pages
             )
         ]
-        if page.total_pages is None and page.total_records is not None and size:
-            page.total_pages = math.ceil(page.total_records / size)
         return page

@@ -213,16 +213,14 @@ def test_json_totals_are_read_from_their_paths() -> None:
 
 def test_json_next_pages_from_the_record_total() -> None:
     from parsers.listing import ListPage
-    from spiders.jsonlist import next_page_urls
+    from spiders.jsonlist import declared_pages, next_page_urls
 
-    page = ListPage(total_records=145)
-    urls = next_page_urls(page, "/api?page={page}", first_page=1, per_page=100, max_pages=50)
+    pages = declared_pages(ListPage(total_records=145), per_page=100)
+    urls = next_page_urls(pages, "/api?page={page}", first_page=1, max_pages=50)
     assert urls == ["/api?page=2"]
 
 
 def test_json_next_pages_stop_at_max_pages() -> None:
-    from parsers.listing import ListPage
     from spiders.jsonlist import next_page_urls
 
-    page = ListPage(total_pages=100_000)
-    assert len(next_page_urls(page, "/api?page={page}", 0, None, max_pages=10)) == 9
+    assert len(next_page_urls(100_000, "/api?page={page}", 0, max_pages=10)) == 9
