@@ -118,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
         "serve",
         "Browse the archive in Datasette, with Chinese full-text search.",
         "govarchive serve --db archive.db --port 8001",
+        "govarchive serve --db archive.db --public   # 0.0.0.0, arbitrary SQL off",
     )
     _db_arg(serve)
     serve.add_argument("--port", type=_port, default=8001, help="port (default 8001)")
@@ -147,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
         " or a registry's with --sites.",
         "govarchive sites --db archive.db",
         "govarchive sites --sites my-sites.yaml --db archive.db",
+        "govarchive sites --check --sites my-sites.yaml --db archive.db   # exit 1: needs a look",
     )
     _sites_arg(sites)
     _db_arg(sites)

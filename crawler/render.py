@@ -20,8 +20,16 @@ from scrapy.http import Request
 CHROMIUM = os.environ.get("GOVARCHIVE_CHROMIUM", "/usr/bin/chromium")
 # How long a page may take to show text before it is a challenge that failed.
 SETTLE_MS = 20_000
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+# Flags for a headless Chromium on a machine without a display (or a network).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 # Kinds of request rendered in the browser (attachments are files: fetched as they are).
 RENDERED_KINDS = frozenset({"list", "detail", "check"})

@@ -5,7 +5,6 @@ Playwright) against `govarchive serve` on the demo archive. Screenshots go to
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -15,20 +14,10 @@ import pytest
 from conftest import ROOT, free_port, wait_until_answering
 
 from archive.store import connect
+from crawler.render import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = os.environ.get("GOVARCHIVE_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "tests" / "screenshots"
 ATOM = "{http://www.w3.org/2005/Atom}"
-# Flags for a headless Chromium on a machine without a network (or a display).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
