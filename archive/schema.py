@@ -10,10 +10,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from archive.tokenizer import TOKENIZER_NAME
+from archive.tokenizer import TOKENIZER_NAME, register
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+# The per-character tokenizer the index had until v6. Steps 1 and 4 create (and step 6
+# drops) an index under this name; it is registered (as the bigram tokenizer, which no
+# step ever queries or indexes text with under this name) only while migrating.
+LEGACY_TOKENIZER = "govarchive_chars"
 
 
 class SchemaError(RuntimeError):
@@ -171,7 +175,7 @@ CREATE TABLE IF NOT EXISTS attachments (
 );
 CREATE INDEX IF NOT EXISTS attachments_sha ON attachments(sha256);
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
-    title, body_text, content='documents', content_rowid='id', tokenize='{TOKENIZER_NAME}'
+    title, body_text, content='documents', content_rowid='id', tokenize='{LEGACY_TOKENIZER}'
 );
 CREATE TRIGGER IF NOT EXISTS documents_fts_ai AFTER INSERT ON documents BEGIN
     INSERT INTO documents_fts(rowid, title, body_text) VALUES (new.id, new.title, new.body_text);
@@ -279,7 +283,7 @@ ON documents BEGIN
     INSERT INTO documents_fts(rowid, title, body_text, attachment_text)
     VALUES (new.id, new.title, new.body_text, new.attachment_text);
 END;
-""".replace("{tokenizer}", TOKENIZER_NAME)
+""".replace("{tokenizer}", LEGACY_TOKENIZER)
 
 
 def _v4(conn: sqlite3.Connection) -> None:
@@ -299,6 +303,20 @@ ALTER TABLE documents ADD COLUMN source TEXT;
 """
 
 
+# v6: the search index tokenized by the C bigram tokenizer (archive/_bigrams.c): the same
+# rows as LIKE, as before, with a common two-character word one token instead of a phrase
+# of two very common characters. The index is rebuilt from the documents' own text.
+_V6 = _V4[_V4.index("DROP TRIGGER IF EXISTS documents_fts_ai;") :].replace(
+    f"tokenize='{LEGACY_TOKENIZER}'", f"tokenize='{TOKENIZER_NAME}'"
+)
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_V6):
+        conn.execute(statement)
+    conn.execute("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')")
+
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -307,6 +325,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     3: _V3,
     4: _v4,
     5: _V5,
+    6: _v6,
 }
 
 
@@ -351,6 +370,8 @@ def migrate(conn: sqlite3.Connection, adopt: bool = False) -> int:
     conn.execute("BEGIN IMMEDIATE")
     # Another process may have migrated between the read above and the lock: read again.
     found = schema_version(conn)
+    if found < 6:
+        register(conn, LEGACY_TOKENIZER)
     try:
         for version in range(found + 1, SCHEMA_VERSION + 1):
             step = MIGRATIONS[version]

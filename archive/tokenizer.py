@@ -1,35 +1,39 @@
-"""A per-character FTS5 tokenizer, so Chinese search finds exactly what LIKE finds.
+"""The FTS5 tokenizer behind Chinese search (``govarchive_bigrams``), and the one way a
+person's search words become an FTS5 query (``match_expression``), so a search finds exactly
+the rows LIKE finds, fast at a million documents.
 
-FTS5's default tokenizer treats a run of Chinese as one token and ``trigram`` cannot
-match queries of one or two characters (执法, 复议, 普法). Here every character is a
-token (ASCII letters folded to lower case, as LIKE folds them) and every run of
-whitespace is one token, so a query string is a phrase of characters that matches where
-the same characters stand side by side: the rows LIKE '%执法%' returns.
+FTS5's default tokenizer treats a run of Chinese as one token and ``trigram`` cannot match
+queries of one or two characters (执法, 复议, 普法). Here a text is a sequence of
+characters (ASCII letters folded to lower case, as LIKE folds them; a run of whitespace is
+one " "; a byte that is not UTF-8 is nothing; the text ends at a NUL). A document indexes
+the bigram at each position and its last character alone. A query of two or more
+characters is its bigrams as a phrase: 执法 is one token with one doclist, 法治政府 the
+phrase 法治 治政 政府. A one-character query is a prefix query (法*): every bigram that
+starts with 法, and 法 alone at a text's end. Without the ``*`` it is refused, never
+answered with only the texts that end in it; ``match_expression`` writes the ``*``.
 
-The tokenizer is registered per connection (``register(conn)``) by the archive and by
-the Datasette plugin. It is written against the FTS5 C API through cffi (via
-``sqlitefts``): the text is read once, and each token is a pointer into SQLite's own
-buffer, not a new Python bytes object.
+The tokenizer itself is C (``archive/_bigrams.c``, built by the install as
+``archive._bigrams``): the Python tokenizer before it cost 2.9 ms of every document's
+3.9 ms ingest. This module holds the same rules in Python (``char_spans``,
+``index_tokens``) for the tests and docs, and ``register(conn)``, which the archive and the
+Datasette plugin call on each connection through the FTS5 API (``sqlitefts``).
 """
 
 from __future__ import annotations
 
-import ctypes
 import re
 import sqlite3
 
 from sqlitefts.fts5 import fts5_api_from_db
 from sqlitefts.tokenizer import SQLITE_OK, ffi
 
-TOKENIZER_NAME = "govarchive_chars"
+from archive import _bigrams
+
+TOKENIZER_NAME = "govarchive_bigrams"
 # A search query longer than this is refused (SQLITE_TOOBIG) before it is tokenized: the
 # tokenizer runs inside one SQLite call, where Datasette's time limit cannot stop it.
+# The C tokenizer has the same constant (MAX_QUERY_BYTES in _bigrams.c).
 MAX_QUERY_BYTES = 4096
-_FTS5_TOKENIZE_QUERY = 0x0001
-_SQLITE_TOOBIG = 18
-_LOWER = ffi.new("char[]", bytes(range(256)).lower())
-_SPACE_TOKEN = ffi.new("char[]", b" ")
-_ASCII_SPACE = frozenset(c for c in range(0x80) if chr(c).isspace())
 
 
 def char_spans(data: bytes) -> list[tuple[int, int, int]]:
@@ -70,161 +74,73 @@ def char_spans(data: bytes) -> list[tuple[int, int, int]]:
     return spans
 
 
-def tokens(text: str) -> list[str]:
-    """The tokens of ``text`` as the index sees them (for tests and docs)."""
-    data = text.encode("utf-8")
+def characters(data: bytes) -> list[tuple[bytes, int, int]]:
+    """(token, start, end) of each character as the index reads it: ASCII letters lower
+    case, a whitespace run one b" "."""
     out = []
     for kind, start, end in char_spans(data):
-        piece = data[start:end].decode("utf-8")
-        out.append(" " if kind == 2 else piece.lower() if kind == 1 else piece)
+        token = b" " if kind == 2 else data[start:end].lower() if kind == 1 else data[start:end]
+        out.append((token, start, end))
     return out
 
 
-@ffi.callback("int(void*, const char **, int, Fts5Tokenizer **)")
-def _xcreate(ctx, argv, argc, pp_out):  # noqa: ANN001 - C signature
-    pp_out[0] = ffi.cast("Fts5Tokenizer *", 1)
-    return SQLITE_OK
-
-
-@ffi.callback("void(Fts5Tokenizer *)")
-def _xdelete(tokenizer):  # noqa: ANN001
-    return None
-
-
-# x_token called with the token as an address (an int), not a cdata pointer: no cdata
-# object is made per token.
-_X_TOKEN_ADDR = "int(*)(void*, int, intptr_t, int, int, int)"
-# Non-ASCII characters str.isspace() accepts (checked by code: cheaper than isspace()).
-_UNICODE_SPACES = frozenset(c for c in range(0x80, 0x3001) if chr(c).isspace())
-_LOWER_ADDR = int(ffi.cast("intptr_t", _LOWER))
-_SPACE_ADDR = int(ffi.cast("intptr_t", _SPACE_TOKEN))
-
-
-# Runs of non-space characters encoded in 3 UTF-8 bytes (U+0800–U+FFFF, not surrogates),
-# and anything else one character at a time.
-def _three_byte_class() -> str:
-    excluded = sorted({*range(0xD800, 0xE000), *(c for c in _UNICODE_SPACES if c >= 0x800)})
-    ranges, start = [], 0x800
-    for code in [*excluded, 0x10000]:
-        if code > start:
-            ranges.append(f"\\u{start:04x}-\\u{code - 1:04x}")
-        start = max(start, code + 1)
-    return "".join(ranges)
-
-
-_SEGMENT = re.compile(f"(?P<cjk>[{_three_byte_class()}]+)|(?P<other>[^{_three_byte_class()}]+)")
-
-
-# An exception inside the callback answers SQLITE_ERROR (1): the write fails loudly instead
-# of leaving a half-indexed row.
-@ffi.callback(
-    "int(Fts5Tokenizer *, void *, int, const char *, int, int(void*, int, const char *, int, int, int))",
-    error=1,
-)
-def _xtokenize(tokenizer, ctx, flags, p_text, n_text, x_token):  # noqa: ANN001
-    if n_text <= 0:
-        return SQLITE_OK
-    if flags & _FTS5_TOKENIZE_QUERY and n_text > MAX_QUERY_BYTES:
-        return _SQLITE_TOOBIG
-    data = ffi.buffer(p_text, n_text)[:]
+def index_tokens(
+    data: bytes, query: bool = False, prefix: bool = False
+) -> list[tuple[bytes, int, int]] | None:
+    """(token, start, end) in the order the C tokenizer emits them, for ``data`` (with a
+    NUL, the text before it) tokenized as a document or as a query (``prefix``: followed
+    by ``*``); None where the tokenizer refuses (one character, not a prefix)."""
     if b"\x00" in data:
-        # Text ends at a NUL for LIKE and for FTS5's own checks: the index ends there too.
         data = data[: data.index(b"\x00")]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _tokenize_spans(ctx, p_text, data, x_token)
-    emit = ffi.cast(_X_TOKEN_ADDR, x_token)
-    return _tokenize_text(emit, ctx, int(ffi.cast("intptr_t", p_text)), text)
+    chars = characters(data)
+    out = [
+        (token + following, start, next_end)
+        for (token, start, _), (following, _, next_end) in zip(chars, chars[1:], strict=False)
+    ]
+    if not chars or (query and len(chars) > 1):
+        return out
+    if query and not prefix:
+        return None
+    return [*out, chars[-1]]
 
 
-def _tokenize_text(emit, ctx, base: int, text: str) -> int:  # noqa: ANN001 - C callables
-    """Tokens of valid UTF-8 ``text`` whose bytes start at address ``base``."""
-    pos = 0
-    space_start = -1
-    # Runs of 3-byte characters that are not spaces (most Chinese text) take a tight loop;
-    # everything else goes character by character.
-    for run in _SEGMENT.finditer(text):
-        chunk = run.group()
-        if run.lastgroup != "cjk":
-            rc, pos, space_start = _emit_other(emit, ctx, base, pos, space_start, chunk)
-            if rc:
-                return rc
+def tokens(text: str, query: bool = False, prefix: bool = False) -> list[str] | None:
+    """The tokens of ``text`` as the index (or a query) sees them, for tests and docs."""
+    found = index_tokens(text.encode(), query, prefix)
+    return None if found is None else [token.decode("utf-8") for token, _, _ in found]
+
+
+def match_expression(query: str) -> str:
+    """A person's search words as an FTS5 query: each term (a run without whitespace, or a
+    "quoted phrase") must occur; a term of one character is a prefix query (法*), the way
+    this index finds a character wherever it stands. Quotes are balanced as Datasette's
+    ``escape_fts`` balances them."""
+    if query.count('"') % 2:
+        query += '"'
+    terms = [t for t in _TERM.split(query) if t and t != '""']
+    out = []
+    for term in terms:
+        inner = term[1:-1] if term.startswith('"') else term
+        if not inner.strip():
             continue
-        if space_start >= 0:
-            rc = emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
-            space_start = -1
-            if rc:
-                return rc
-        end = pos + 3 * len(chunk)
-        for offset in range(pos, end, 3):
-            rc = emit(ctx, 0, base + offset, 3, offset, offset + 3)
-            if rc:
-                return rc
-        pos = end
-    if space_start >= 0:
-        return emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
-    return SQLITE_OK
+        phrase = f'"{inner}"'
+        out.append(f"{phrase}*" if len(characters(inner.encode())) == 1 else phrase)
+    return " ".join(out)
 
 
-def _emit_other(  # noqa: ANN001 - C callables
-    emit, ctx, base: int, pos: int, space_start: int, chunk: str
-) -> tuple[int, int, int]:
-    """Tokens of a run that is not 3-byte text: (rc, position after, open space run)."""
-    for ch in chunk:
-        code = ord(ch)
-        if code < 0x80:
-            width = 1
-            is_space = code in _ASCII_SPACE
-        else:
-            width = 3 if 0x800 <= code < 0x10000 else 2 if code < 0x800 else 4
-            is_space = code in _UNICODE_SPACES
-        if is_space:
-            if space_start < 0:
-                space_start = pos
-            pos += width
-            continue
-        if space_start >= 0:
-            rc = emit(ctx, 0, _SPACE_ADDR, 1, space_start, pos)
-            space_start = -1
-            if rc:
-                return rc, pos, space_start
-        if 65 <= code <= 90:
-            rc = emit(ctx, 0, _LOWER_ADDR + code, 1, pos, pos + 1)
-        else:
-            rc = emit(ctx, 0, base + pos, width, pos, pos + width)
-        pos += width
-        if rc:
-            return rc, pos, space_start
-    return SQLITE_OK, pos, space_start
+# Datasette's escape_fts split: "quoted phrases" kept whole, otherwise runs of non-space.
+_TERM = re.compile(r'\s+|(".*?")')
 
 
-def _tokenize_spans(ctx, p_text, data: bytes, x_token) -> int:  # noqa: ANN001
-    for kind, start, end in char_spans(data):
-        if kind == 2:
-            rc = x_token(ctx, 0, _SPACE_TOKEN, 1, start, end)
-        elif kind == 1:
-            rc = x_token(ctx, 0, _LOWER + data[start], 1, start, end)
-        else:
-            rc = x_token(ctx, 0, p_text + start, end - start, start, end)
-        if rc != SQLITE_OK:
-            return rc
-    return SQLITE_OK
+_TOKENIZER = ffi.cast("fts5_tokenizer *", _bigrams.tokenizer_address())
 
 
-_TOKENIZER = ffi.new("fts5_tokenizer *", [_xcreate, _xdelete, _xtokenize])
-# SQLite may call these C callbacks while the interpreter shuts down (a connection
-# closed during module teardown); they must outlive every module, so they are never
-# freed: one extra reference each, for the life of the process.
-for _obj in (_xcreate, _xdelete, _xtokenize, _TOKENIZER, _LOWER, _SPACE_TOKEN):
-    ctypes.pythonapi.Py_IncRef(ctypes.py_object(_obj))
-
-
-def register(conn: sqlite3.Connection) -> None:
-    """Make ``govarchive_chars`` available on this connection (idempotent)."""
+def register(conn: sqlite3.Connection, name: str = TOKENIZER_NAME) -> None:
+    """Make ``govarchive_bigrams`` available on this connection (idempotent), under
+    ``name`` (another name only for archive.schema's migrations)."""
     api = fts5_api_from_db(conn)
     if api is None or api == ffi.NULL:
         raise RuntimeError("SQLite FTS5 API unavailable: cannot register the Chinese tokenizer")
-    rc = api.xCreateTokenizer(api, TOKENIZER_NAME.encode(), ffi.NULL, _TOKENIZER, ffi.NULL)
+    rc = api.xCreateTokenizer(api, name.encode(), ffi.NULL, _TOKENIZER, ffi.NULL)
     if rc != SQLITE_OK:
-        raise RuntimeError(f"could not register FTS5 tokenizer {TOKENIZER_NAME}: rc={rc}")
+        raise RuntimeError(f"could not register FTS5 tokenizer {name}: rc={rc}")

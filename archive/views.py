@@ -32,6 +32,7 @@ from datasette.utils.asgi import Response
 from archive.diff import diff_records
 from archive.files import safe_name, storage_dir
 from archive.lifecycle import EVENTS, PARSER_REASONS
+from archive.tokenizer import match_expression
 
 FEED_KINDS: dict[str, tuple[str, ...]] = {
     "new": ("new",),
@@ -228,12 +229,6 @@ async def raw_capture(datasette: Any, request: Any) -> Response:
 
 
 # --- search ------------------------------------------------------------------------------
-def match_expression(query: str) -> str:
-    """A user's words as an FTS5 query: each term a quoted phrase, all required."""
-    terms = [t.replace('"', "") for t in query.split()]
-    return " ".join(f'"{t}"' for t in terms if t)
-
-
 def _highlight(snippet: str | None) -> Any:
     from markupsafe import Markup
 

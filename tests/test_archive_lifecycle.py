@@ -119,12 +119,12 @@ def test_reparse_version_says_so(archive: Archive) -> None:
 def v3_archive(tmp_path):
     """A v3 archive as govarchive 0.1 wrote it: an edited, a gone and a delisted document,
     two spellings of one URL (with and without a fragment) and a session id."""
-    from archive.schema import MIGRATIONS, _statements
+    from archive.schema import LEGACY_TOKENIZER, MIGRATIONS, _statements
     from archive.tokenizer import register
 
     path = tmp_path / "v3.db"
     conn = sqlite3.connect(path)
-    register(conn)
+    register(conn, LEGACY_TOKENIZER)  # the name the index had before v6
     for version in (1, 2, 3):
         for statement in _statements(MIGRATIONS[version]):
             conn.execute(statement)
@@ -310,3 +310,30 @@ def test_an_uncounted_answer_still_starts_the_absence(archive: Archive) -> None:
     archive.record_missing(URL, at=DAY3)
     archive.record_missing(URL, at=DAY4)
     assert archive.events(URL) == ["new", "missing", "gone"]
+
+
+def test_v3_migration_search_finds_one_character(v3_archive) -> None:
+    from archive.tokenizer import match_expression
+
+    with Archive(v3_archive) as archive:
+        hits = archive.conn.execute(
+            "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?",
+            (match_expression("文"),),
+        ).fetchone()[0]
+    assert hits == 5
+
+
+def test_v3_migration_index_passes_integrity_check(v3_archive) -> None:
+    with Archive(v3_archive) as archive:
+        problems = archive.conn.execute(
+            "INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')"
+        ).fetchall()
+    assert problems == []
+
+
+def test_v3_migration_index_uses_the_bigram_tokenizer(v3_archive) -> None:
+    with Archive(v3_archive) as archive:
+        sql = archive.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'documents_fts'"
+        ).fetchone()[0]
+    assert "tokenize='govarchive_bigrams'" in sql

@@ -10,12 +10,14 @@ import pytest
 
 from archive import Archive
 from archive.datasette_meta import metadata
-from archive.tokenizer import tokens
+from archive.tokenizer import match_expression, tokens
 from crawler.demo.documents import day_one
 from parsers.record import Record
 
 QUERIES = [
     "法",
+    "府",
+    "a",
     "执法",
     "复议",
     "普法",
@@ -94,8 +96,24 @@ def test_search_box_shown_on_documents(db) -> None:
     assert re.search(r'<input[^>]+name="_search"', asyncio.run(go()))
 
 
-def test_tokens_are_single_characters() -> None:
-    assert tokens("执法AB 1") == ["执", "法", "a", "b", " ", "1"]
+def test_a_document_is_indexed_as_bigrams_and_its_last_character() -> None:
+    assert tokens("执法AB 1") == ["执法", "法a", "ab", "b ", " 1", "1"]
+
+
+def test_a_query_of_one_character_as_a_prefix_is_that_character() -> None:
+    assert tokens("法", query=True, prefix=True) == ["法"]
+
+
+def test_a_query_of_one_character_without_a_prefix_is_refused() -> None:
+    assert tokens("法", query=True) is None
+
+
+def test_a_one_character_term_is_written_as_a_prefix_query() -> None:
+    assert match_expression("法 执法") == '"法"* "执法"'
+
+
+def test_a_longer_query_is_its_bigrams() -> None:
+    assert tokens("法治政府", query=True) == ["法治", "治政", "政府"]
 
 
 @pytest.mark.parametrize(
@@ -111,15 +129,15 @@ def test_tokens_are_single_characters() -> None:
     ],
 )
 def test_index_tokens_equal_the_reference(text: str) -> None:
-    """The C-facing tokenizer yields exactly ``tokens()``, in order (fts5vocab shows it)."""
+    """The index holds exactly ``index_tokens()`` at their positions (fts5vocab shows it)."""
     import sqlite3
 
     from archive.tokenizer import register
 
     conn = sqlite3.connect(":memory:")
     register(conn)
-    conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='govarchive_chars')")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='govarchive_bigrams')")
     conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
     conn.execute("INSERT INTO t(x) VALUES (?)", (text,))
-    indexed = [row[0] for row in conn.execute("SELECT term FROM v ORDER BY offset")]
+    indexed = [row[0] for row in conn.execute('SELECT term FROM v ORDER BY "offset"')]
     assert indexed == tokens(text)

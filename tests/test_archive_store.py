@@ -311,12 +311,12 @@ def test_documents_facet_counts_read_only_an_index(archive: Archive, column: str
 
 
 def test_schema_v2_archive_gains_the_documents_page_indexes(tmp_path) -> None:
-    from archive.schema import MIGRATIONS, _statements
+    from archive.schema import LEGACY_TOKENIZER, MIGRATIONS, _statements
     from archive.tokenizer import register
 
     path = tmp_path / "v2.db"
     conn = sqlite3.connect(path)
-    register(conn)
+    register(conn, LEGACY_TOKENIZER)  # the name the index had before v6
     for version in (1, 2):
         for statement in _statements(MIGRATIONS[version]):
             conn.execute(statement)
@@ -370,3 +370,4 @@ def test_a_version_keeps_the_body_text(archive: Archive) -> None:
     archive.record_document(record(), site="s", run_id=None, at=DAY1)
     stored = archive.conn.execute("SELECT record FROM versions").fetchone()[0]
     assert json.loads(stored)["body_text"] == record().body_text
+

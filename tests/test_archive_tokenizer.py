@@ -1,8 +1,9 @@
 """archive.tokenizer under hostile input: random bytes, invalid UTF-8 and huge queries.
 
-The tokenizer is C-facing (pointers into SQLite's buffer), so a wrong offset reads memory
-that is not the text: a crash, or an index that no longer matches its rows. These tests
-fuzz it with seeded random inputs and check the index with FTS5's own integrity-check.
+The tokenizer is C (archive/_bigrams.c), reading SQLite's buffer, so a wrong offset reads
+memory that is not the text: a crash, or an index that no longer matches its rows. These
+tests hold its output to the Python reference (``index_tokens``) on seeded random inputs,
+and check the index with FTS5's own integrity-check.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import sys
 import textwrap
 
 import pytest
+from sqlitefts.tokenizer import ffi
 
-from archive.tokenizer import MAX_QUERY_BYTES, char_spans, register
+from archive.tokenizer import _TOKENIZER, MAX_QUERY_BYTES, char_spans, index_tokens, register
 
 # Pieces random inputs are built from: Chinese, ASCII, spaces (ASCII and U+3000), a
 # 4-byte character, and bytes that are never valid UTF-8 or only start a sequence.
@@ -52,10 +54,10 @@ def fts(external: bool = False) -> sqlite3.Connection:
         conn.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT)")
         conn.execute(
             "CREATE VIRTUAL TABLE t USING fts5(body, content='docs', content_rowid='id',"
-            " tokenize='govarchive_chars')"
+            " tokenize='govarchive_bigrams')"
         )
     else:
-        conn.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='govarchive_chars')")
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='govarchive_bigrams')")
     return conn
 
 
@@ -138,6 +140,59 @@ def test_an_oversized_query_is_refused() -> None:
         )
 
 
+_QUERY, _PREFIX, _DOCUMENT = 0x0001, 0x0002, 0x0004
+_SQLITE_ERROR = 1
+
+
+def c_tokens(data: bytes, flags: int) -> tuple[int, list[tuple[int, bytes, int, int]]]:
+    """(rc, tokens) of the C tokenizer called directly on ``data``, as FTS5 calls it."""
+    out: list[tuple[int, bytes, int, int]] = []
+
+    @ffi.callback("int(void *, int, const char *, int, int, int)")
+    def collect(ctx, token_flags, token, size, start, end):  # noqa: ANN001, ANN202 - C API
+        out.append((token_flags, ffi.buffer(token, size)[:], start, end))
+        return 0
+
+    text = ffi.new("char[]", data)
+    handle = ffi.cast("Fts5Tokenizer *", 1)
+    rc = _TOKENIZER.xTokenize(handle, ffi.NULL, flags, text, len(data), collect)
+    return rc, out
+
+
+def reference(data: bytes, flags: int) -> tuple[int, list[tuple[int, bytes, int, int]]]:
+    """What ``c_tokens`` must answer, from the Python rules."""
+    found = index_tokens(data, query=bool(flags & _QUERY), prefix=bool(flags & _PREFIX))
+    if found is None:
+        return _SQLITE_ERROR, []
+    return 0, [(0, token, start, end) for token, start, end in found]
+
+
+@pytest.mark.parametrize("flags", [_DOCUMENT, _QUERY, _QUERY | _PREFIX])
+def test_the_c_tokenizer_equals_the_reference_on_random_bytes(flags: int) -> None:
+    differ = [
+        data
+        for data in random_inputs(6 + flags, 3000)
+        if c_tokens(data, flags) != reference(data, flags)
+    ]
+    assert differ == []
+
+
+def test_the_c_tokenizer_equals_the_reference_on_every_code_point() -> None:
+    # Each character between two others: whitespace, letters, surrogates (invalid UTF-8
+    # as surrogatepass writes them), up to U+10FFFF.
+    text = "".join(f"执{chr(c)}a" for c in range(0x110000))
+    data = text.encode("utf-8", errors="surrogatepass")
+    assert c_tokens(data, _DOCUMENT) == reference(data, _DOCUMENT)
+
+
+@pytest.mark.parametrize("character", ["法", "A", " ", "\U0001f600"])
+def test_one_character_queries_equal_the_reference(character: str) -> None:
+    data = character.encode()
+    assert [c_tokens(data, f) for f in (_QUERY, _QUERY | _PREFIX)] == [
+        reference(data, f) for f in (_QUERY, _QUERY | _PREFIX)
+    ]
+
+
 def test_a_document_longer_than_the_query_cap_is_indexed() -> None:
     conn = fts()
     conn.execute("INSERT INTO t VALUES (?)", ("执法" * MAX_QUERY_BYTES,))
@@ -152,7 +207,7 @@ def test_a_20_megabyte_query_with_an_invalid_byte_does_not_crash_the_process() -
         from archive.tokenizer import register
         conn = sqlite3.connect(":memory:")
         register(conn)
-        conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='govarchive_chars')")
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='govarchive_bigrams')")
         conn.execute("INSERT INTO t VALUES ('执法')")
         half = "执".encode() * 3_500_000
         try:

@@ -386,9 +386,10 @@ def test_bad_cron_in_scheduler_is_one_message(tmp_path) -> None:
 def test_archive_from_schema_v1_migrates_without_losing_rows(tmp_path) -> None:
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db)
+    from archive.schema import LEGACY_TOKENIZER
     from archive.tokenizer import register
 
-    register(conn)
+    register(conn, LEGACY_TOKENIZER)  # the name the index had before v6
     for statement in _statements(MIGRATIONS[1]):
         conn.execute(statement)
     conn.execute("PRAGMA user_version = 1")

@@ -1,4 +1,5 @@
-"""Datasette plugin (entry point ``govarchive``): the Chinese tokenizer on every connection,
+"""Datasette plugin (entry point ``govarchive``): the Chinese tokenizer on every connection
+and the search box's words written for it (``escape_fts``),
 the archivist's pages (``archive.views``), document titles linking to them, the documents
 table opening on the columns a person reads, over-long searches refused, and templates (``templates/``) that fold the
 column glossary away and put the search box and feeds on the first screen.
@@ -19,7 +20,7 @@ from urllib.parse import parse_qsl
 from datasette import hookimpl
 
 from archive import views
-from archive.tokenizer import register
+from archive.tokenizer import match_expression, register
 
 # Datasette's connections read the archive through a memory map and a larger page cache:
 # a search's count and facets look up every matching row, and with mmap those lookups
@@ -28,9 +29,13 @@ MMAP_BYTES = 2 * 1024**3
 CACHE_KIB = 256 * 1024
 
 
-@hookimpl
+# Last, after Datasette's own prepare_connection: our escape_fts (the function Datasette's
+# search box wraps a search in) replaces Datasette's.
+@hookimpl(trylast=True)
 def prepare_connection(conn: sqlite3.Connection) -> None:
     register(conn)
+    # A one-character term becomes a prefix query, the way the bigram index finds it.
+    conn.create_function("escape_fts", 1, match_expression, deterministic=True)
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
 

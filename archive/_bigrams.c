@@ -1,0 +1,202 @@
+/*
+ * govarchive_bigrams: the FTS5 tokenizer behind the archive's Chinese search, in C.
+ *
+ * A text is read as a sequence of characters: each Unicode character is one, ASCII letters
+ * folded to lower case (as LIKE folds them), a run of whitespace (Python's str.isspace())
+ * is one " ", a byte that is not valid UTF-8 is nothing, and the text ends at a NUL.
+ * archive/tokenizer.py has the same rules in Python (char_spans, index_tokens), and the
+ * tests hold this file to them.
+ *
+ * Document text: at each character's position, the bigram of that character and the next
+ * one; at the last character, the character alone. Query text: two or more characters are
+ * their bigrams, a phrase at consecutive positions, so it matches exactly where those
+ * characters stand side by side; one character is itself and must be a prefix query (法*),
+ * which matches every bigram starting with it and the character alone at a text's end:
+ * everywhere the character is. One character without the prefix is refused (SQLITE_ERROR),
+ * never answered with only the texts ending in it. So every query finds the rows
+ * LIKE '%query%' returns, and a common two-character word is one token (one doclist), not
+ * a phrase of two very common characters. (A character colocated at every position would
+ * serve one-character queries without a prefix, and cost 2.4x the ingest time.)
+ *
+ * Built by the project's install (setup.py) as the extension module archive._bigrams,
+ * which only hands Python the address of the fts5_tokenizer struct below; archive.tokenizer
+ * registers it on each connection through the FTS5 API. No SQLite header is needed: the
+ * three FTS5 declarations used are copied from SQLite's public API (public domain).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+typedef struct Fts5Tokenizer Fts5Tokenizer;
+typedef struct fts5_tokenizer {
+    int (*xCreate)(void *, const char **azArg, int nArg, Fts5Tokenizer **ppOut);
+    void (*xDelete)(Fts5Tokenizer *);
+    int (*xTokenize)(Fts5Tokenizer *, void *pCtx, int flags, const char *pText, int nText,
+                     int (*xToken)(void *pCtx, int tflags, const char *pToken, int nToken,
+                                   int iStart, int iEnd));
+} fts5_tokenizer;
+
+#define SQLITE_OK 0
+#define SQLITE_ERROR 1
+#define SQLITE_TOOBIG 18
+#define FTS5_TOKENIZE_QUERY 0x0001
+#define FTS5_TOKENIZE_PREFIX 0x0002
+
+/* Keep equal to archive.tokenizer.MAX_QUERY_BYTES: a longer query is refused before it is
+ * tokenized (Datasette's time limit cannot interrupt a tokenizer). */
+#define MAX_QUERY_BYTES 4096
+
+typedef int (*TokenCallback)(void *, int, const char *, int, int, int);
+
+typedef struct {
+    char bytes[4];
+    int len;
+    int start;
+    int end;
+} Char;
+
+typedef struct {
+    void *ctx;
+    TokenCallback emit;
+    int count;
+    Char prev;
+} State;
+
+static int is_space(unsigned int code) {
+    if (code < 0x80) return (code >= 0x09 && code <= 0x0D) || (code >= 0x1C && code <= 0x20);
+    switch (code) {
+    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
+    case 0x3000:
+        return 1;
+    default:
+        return code >= 0x2000 && code <= 0x200A;
+    }
+}
+
+static int continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
+
+/* Width of the valid UTF-8 sequence at s[0] (n bytes left), its code point in *code; 0 when
+ * s[0] starts no valid sequence (the byte is then skipped alone, as surrogateescape does). */
+static int decode(const unsigned char *s, int n, unsigned int *code) {
+    unsigned char b = s[0];
+    if (b < 0x80) {
+        *code = b;
+        return 1;
+    }
+    if (b >= 0xC2 && b <= 0xDF) {
+        if (n < 2 || !continuation(s[1])) return 0;
+        *code = ((b & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+        return 2;
+    }
+    if (b >= 0xE0 && b <= 0xEF) {
+        unsigned char lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
+        if (n < 3 || s[1] < lo || s[1] > hi || !continuation(s[2])) return 0;
+        *code = ((b & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+        return 3;
+    }
+    if (b >= 0xF0 && b <= 0xF4) {
+        unsigned char lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
+        if (n < 4 || s[1] < lo || s[1] > hi || !continuation(s[2]) || !continuation(s[3]))
+            return 0;
+        *code = ((b & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) |
+                (s[3] & 0x3Fu);
+        return 4;
+    }
+    return 0;
+}
+
+/* The next character: the previous one's bigram with it. */
+static int push(State *st, const Char *c) {
+    int rc = SQLITE_OK;
+    if (st->count > 0) {
+        char pair[8];
+        memcpy(pair, st->prev.bytes, st->prev.len);
+        memcpy(pair + st->prev.len, c->bytes, c->len);
+        rc = st->emit(st->ctx, 0, pair, st->prev.len + c->len, st->prev.start, c->end);
+    }
+    st->prev = *c;
+    st->count++;
+    return rc;
+}
+
+static int push_space(State *st, int start, int end) {
+    Char space = {{' '}, 1, start, end};
+    return push(st, &space);
+}
+
+static int bigrams_tokenize(Fts5Tokenizer *unused, void *ctx, int flags, const char *text,
+                            int n_text, TokenCallback emit) {
+    (void)unused;
+    if (n_text <= 0) return SQLITE_OK;
+    if ((flags & FTS5_TOKENIZE_QUERY) && n_text > MAX_QUERY_BYTES) return SQLITE_TOOBIG;
+    const char *nul = memchr(text, 0, (size_t)n_text);
+    int n = nul ? (int)(nul - text) : n_text;
+    const unsigned char *s = (const unsigned char *)text;
+    State st = {ctx, emit, 0, {{0}, 0, 0, 0}};
+    int pos = 0, space_start = -1, rc = SQLITE_OK;
+    while (pos < n && rc == SQLITE_OK) {
+        unsigned int code = 0;
+        int width = decode(s + pos, n - pos, &code);
+        if (width == 0 || is_space(code)) {
+            if (width == 0 && space_start >= 0) {
+                rc = push_space(&st, space_start, pos);
+                space_start = -1;
+            } else if (width != 0 && space_start < 0) {
+                space_start = pos;
+            }
+            pos += width ? width : 1;
+            continue;
+        }
+        if (space_start >= 0) {
+            rc = push_space(&st, space_start, pos);
+            space_start = -1;
+            if (rc != SQLITE_OK) break;
+        }
+        Char c = {{0}, width, pos, pos + width};
+        memcpy(c.bytes, s + pos, (size_t)width);
+        if (code >= 'A' && code <= 'Z') c.bytes[0] = (char)(code + 32);
+        rc = push(&st, &c);
+        pos += width;
+    }
+    if (rc == SQLITE_OK && space_start >= 0) rc = push_space(&st, space_start, pos);
+    if (rc != SQLITE_OK || st.count == 0) return rc;
+    if (!(flags & FTS5_TOKENIZE_QUERY)) /* a document's last character, alone */
+        return emit(ctx, 0, st.prev.bytes, st.prev.len, st.prev.start, st.prev.end);
+    if (st.count > 1) return SQLITE_OK;
+    /* A one-character query: as a prefix it is every bigram starting with the character and
+     * the character alone; as a term it would find only the texts that end in it. */
+    if (!(flags & FTS5_TOKENIZE_PREFIX)) return SQLITE_ERROR;
+    return emit(ctx, 0, st.prev.bytes, st.prev.len, st.prev.start, st.prev.end);
+}
+
+static int bigrams_create(void *unused, const char **argv, int argc, Fts5Tokenizer **out) {
+    (void)unused;
+    (void)argv;
+    (void)argc;
+    /* Stateless: any non-NULL handle will do. */
+    *out = (Fts5Tokenizer *)&bigrams_create;
+    return SQLITE_OK;
+}
+
+static void bigrams_delete(Fts5Tokenizer *unused) { (void)unused; }
+
+static fts5_tokenizer BIGRAMS = {bigrams_create, bigrams_delete, bigrams_tokenize};
+
+static PyObject *tokenizer_address(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    return PyLong_FromVoidPtr(&BIGRAMS);
+}
+
+static PyMethodDef METHODS[] = {
+    {"tokenizer_address", tokenizer_address, METH_NOARGS,
+     "Address of the govarchive_bigrams fts5_tokenizer struct, for xCreateTokenizer."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {
+    PyModuleDef_HEAD_INIT, "_bigrams",
+    "The govarchive_bigrams FTS5 tokenizer (C); registered by archive.tokenizer.", -1, METHODS,
+};
+
+PyMODINIT_FUNC PyInit__bigrams(void) { return PyModule_Create(&MODULE); }
