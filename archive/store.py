@@ -1,9 +1,9 @@
 """``Archive``: the only code that writes the SQLite archive.
 
-One writer per archive (the crawl's pipeline); any number of readers (Datasette) thanks
-to WAL. Every write that belongs together is one transaction, and every upsert is
-idempotent, so a crawl killed at any instant leaves a consistent file and the next crawl
-simply carries on.
+One writer per archive (the crawl's writer thread, ``crawler.writer``); any number of
+readers (Datasette) thanks to WAL. Every write that belongs together is one transaction
+(a savepoint inside a batch, see ``Archive.batch``), and every upsert is idempotent, so a
+crawl killed at any instant leaves a consistent file and the next crawl simply carries on.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -99,8 +100,13 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
             raise
         self.db = sqlite_utils.Database(self.conn)
         self.files_dir = files.storage_dir(self.path)
+        # An open batch: (writes before it commits, seconds before it commits), or None.
+        self._batch: tuple[int, float] | None = None
+        self._batch_writes = 0
+        self._batch_started = 0.0
 
     def close(self) -> None:
+        self.commit_batch()
         self.conn.close()
 
     def __enter__(self) -> Archive:
@@ -111,7 +117,12 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error. Inside a batch, a savepoint
+        of the batch's transaction: an error rolls back this write alone."""
+        if self._batch is not None:
+            with self._savepoint():
+                yield self.conn
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
@@ -119,6 +130,52 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        assert self._batch is not None
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._batch_writes, self._batch_started = 0, time.monotonic()
+        self.conn.execute("SAVEPOINT write")
+        try:
+            yield
+        except BaseException:
+            # SQLite may have rolled the whole transaction back already (a full disk).
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK TO write")
+                self.conn.execute("RELEASE write")
+            raise
+        self.conn.execute("RELEASE write")
+        self._batch_writes += 1
+        max_writes, max_seconds = self._batch
+        if (
+            self._batch_writes >= max_writes
+            or time.monotonic() - self._batch_started >= max_seconds
+        ):
+            self.commit_batch()
+
+    @contextmanager
+    def batch(self, max_writes: int = 500, max_seconds: float = 2.0) -> Iterator[Archive]:
+        """Writes inside commit together, every ``max_writes`` writes or when a write comes
+        ``max_seconds`` after the batch began (and at the end, and on ``commit_batch``).
+
+        One COMMIT (and one flush of the search index) for many documents instead of one
+        each. A process killed mid-batch loses the writes of the open batch, all of them or
+        none of one (each is a savepoint): the next crawl fetches those documents again."""
+        outer = self._batch
+        self._batch = (max_writes, max_seconds)
+        try:
+            yield self
+        finally:
+            self._batch = outer
+            if outer is None:
+                self.commit_batch()
+
+    def commit_batch(self) -> None:
+        """Commit the open batch's writes, if any (never called inside a write)."""
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
 
     # --- fetches and raw pages ----------------------------------------------------------
     def record_fetch(

@@ -1,7 +1,10 @@
 """``ArchivePipeline``: a thin adapter from spider items to ``archive.Archive`` calls.
 
+The calls run on the process's archive writer thread (``crawler.writer``), one at a time in
+the order items arrive, committed in batches; the reactor thread only hands them over.
+Everything the pipeline keeps (counts, held answers) is touched on that thread alone.
 Counts per site and run are kept in memory and flushed every ``FLUSH_EVERY`` items and at
-the end, so a crawl killed mid-way still leaves every archived document in place.
+the end, so a crawl killed mid-way still leaves every committed document in place.
 
 Missing answers (404/410, not-found and withdrawal pages, redirects away) are held until
 the spider closes: they become lifecycle evidence only when the site's listing answered in
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scrapy.crawler import Crawler
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
 
 from archive import Archive
 from archive.store import FetchRef
@@ -28,6 +33,12 @@ from crawler.items import (
 )
 from crawler.middlewares import COOKIE_JAR_CLEARED
 from crawler.progress import archived
+from crawler.writer import (
+    DEFAULT_BATCH_SECONDS,
+    DEFAULT_BATCH_WRITES,
+    ArchiveWriter,
+    count_archive_error,
+)
 from parsers import parse_page
 from spiders.responses import charset_of
 
@@ -38,9 +49,6 @@ MASS_MISSING_MIN = 5
 MASS_MISSING_SHARE = 0.5
 # Why a document that redirects to the same page as another one is missing, not moved.
 SHARED_LANDING = "redirect-to-shared-page"
-# Writes to the archive that failed in this process (a full disk, a damaged file): the
-# crawl then ends with a non-zero exit and says so, never as an ordinary "finished".
-archive_errors = 0
 
 
 @dataclass(slots=True)
@@ -80,7 +88,12 @@ class ArchivePipeline:
         self.held_move_urls: set[str] = set()
         self.held_attachments: list[AttachmentItem] = []
         self.show_progress = crawler.settings.getbool("GOVARCHIVE_PROGRESS")
-        self.archive: Archive | None = None
+        self.batch_writes = crawler.settings.getint("GOVARCHIVE_BATCH_WRITES", DEFAULT_BATCH_WRITES)
+        self.batch_seconds = crawler.settings.getfloat(
+            "GOVARCHIVE_BATCH_SECONDS", DEFAULT_BATCH_SECONDS
+        )
+        self.writer: ArchiveWriter | None = None
+        self.archive: Archive | None = None  # the writer's, set on the writer thread
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -102,19 +115,35 @@ class ArchivePipeline:
     def site(self) -> str:
         return self.spider.site.name
 
-    def open_spider(self) -> None:
-        self.archive = Archive(self.db_path, gone_after_hours=self.gone_after_hours)
-        self.archive.upsert_sites([self.spider.site.as_row()], at=self.now)
+    def open_spider(self) -> Deferred[None]:
+        self.writer = ArchiveWriter.acquire(
+            self.db_path, self.gone_after_hours, self.batch_writes, self.batch_seconds
+        )
+        return self.writer.call(self._open)
+
+    def _open(self, archive: Archive) -> None:
+        self.archive = archive
+        archive.upsert_sites([self.spider.site.as_row()], at=self.now)
         if self.run_id is None:
-            self.run_id = self.archive.start_run(
+            self.run_id = archive.start_run(
                 f"scrapy crawl {self.spider.name}", [self.site], at=self.now
             )
+        # Other processes (the runner, the scheduler) see this site's run from the start.
+        archive.commit_batch()
 
-    def close_spider(self) -> None:
+    def close_spider(self) -> Deferred[None]:
+        assert self.writer is not None
+        writer = self.writer
+        done = writer.call(self._close_on_writer)
+        # The writer is released however the close went; its failure stays the result.
+        done.addBoth(lambda result: writer.release().addCallback(lambda _: result))
+        return done
+
+    def _close_on_writer(self, archive: Archive) -> None:
         try:
             self._close()
         except Exception:
-            _count_archive_error()
+            count_archive_error()
             raise
 
     def _close(self) -> None:
@@ -140,7 +169,7 @@ class ArchivePipeline:
         if self.own_run:
             reason = self.crawler.stats.get_value("finish_reason") if self.crawler.stats else None
             archive.finish_run(self.run_id or 0, reason or "finished", at=self.now)
-        archive.close()
+        self.archive = None
 
     def flush(self) -> None:
         if self.archive is not None and self.counts:
@@ -160,15 +189,22 @@ class ArchivePipeline:
         """Tell the progress display what an item became (no signal when it is off: this
         runs for every item)."""
         if self.show_progress:
-            self.crawler.signals.send_catch_log(archived, site=self.site, outcome=outcome)
+            # Signals are sent on the reactor thread; this runs on the writer's.
+            reactor.callFromThread(
+                self.crawler.signals.send_catch_log, archived, site=self.site, outcome=outcome
+            )
         if self.pending >= FLUSH_EVERY:
             self.flush()
 
-    def process_item(self, item: Any) -> Any:
+    def process_item(self, item: Any) -> Deferred[Any]:
+        assert self.writer is not None
+        return self.writer.call(self._process_on_writer, item)
+
+    def _process_on_writer(self, archive: Archive, item: Any) -> Any:
         try:
             return self._process(item)
         except Exception:
-            _count_archive_error()
+            count_archive_error()
             raise
 
     def _process(self, item: Any) -> Any:
@@ -336,8 +372,3 @@ class ArchivePipeline:
         )
         self.count(pages=1, errors=1 if item.error else 0)
         return ref
-
-
-def _count_archive_error() -> None:
-    global archive_errors
-    archive_errors += 1

@@ -141,10 +141,10 @@ def _run_locked(
     )
     if parse_pool.restarts:
         reason += f" (degraded: {parse_pool.restarts} parse worker restart(s))"
-    from crawler import pipelines
+    from crawler import writer
 
-    if pipelines.archive_errors:
-        reason = f"archive-error ({pipelines.archive_errors} failed write(s)); {reason}"
+    if writer.archive_errors:
+        reason = f"archive-error ({writer.archive_errors} failed write(s)); {reason}"
     with Archive(db_path) as archive:
         totals = archive.finish_run(run_id, reason, at=now)
         rows = archive.run_site_rows(run_id)
@@ -152,7 +152,7 @@ def _run_locked(
         run_id=run_id,
         finish_reason=reason,
         seconds=time.monotonic() - started,
-        archive_errors=pipelines.archive_errors,
+        archive_errors=writer.archive_errors,
         totals=totals,
         sites=rows,
         skipped=[f"{site.name} ({holder})" for site, holder in skipped],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -371,3 +373,69 @@ def test_a_version_keeps_the_body_text(archive: Archive) -> None:
     stored = archive.conn.execute("SELECT record FROM versions").fetchone()[0]
     assert json.loads(stored)["body_text"] == record().body_text
 
+
+# --- batched commits ------------------------------------------------------------------------
+def _batch_record(n: int) -> Record:
+    return Record(url=f"http://x.example.gov.cn/b/{n}.html", title=f"批量{n}", body_text="正文")
+
+
+def _committed(path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("max_writes", "committed"),
+    [(10, 0), (2, 2)],
+    ids=["below-its-size-nothing-shows", "at-its-size-it-commits"],
+)
+def test_a_batch_commits_only_at_its_size(tmp_path, max_writes: int, committed: int) -> None:
+    with Archive(tmp_path / "a.db") as archive, archive.batch(max_writes, max_seconds=3600):
+        for n in range(3):
+            archive.record_document(_batch_record(n), site="s", run_id=None)
+        seen = _committed(tmp_path / "a.db")
+    assert seen == committed
+
+
+def test_a_batch_commits_when_it_ends(tmp_path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        with archive.batch(max_writes=10, max_seconds=3600):
+            for n in range(3):
+                archive.record_document(_batch_record(n), site="s", run_id=None)
+        assert _committed(tmp_path / "a.db") == 3
+
+
+def test_a_failed_write_in_a_batch_loses_only_itself(tmp_path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        with archive.batch(max_writes=10, max_seconds=3600):
+            archive.record_document(_batch_record(1), site="s", run_id=None)
+            with pytest.raises(sqlite3.IntegrityError), archive.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO documents (url, site, title) VALUES ('http://x/2', 's', 't')"
+                )
+                conn.execute("INSERT INTO documents (id) VALUES (NULL)")
+            archive.record_document(_batch_record(3), site="s", run_id=None)
+        urls = [r[0] for r in archive.conn.execute("SELECT url FROM documents ORDER BY url")]
+    assert urls == [_batch_record(1).url, _batch_record(3).url]
+
+
+def test_a_batch_killed_before_commit_leaves_the_earlier_commits(tmp_path) -> None:
+    # A child process that commits 2 writes, leaves 1 in the open batch and is killed.
+    script = (
+        "import os, signal, sys\n"
+        "from archive import Archive\n"
+        "from parsers.record import Record\n"
+        "a = Archive(sys.argv[1])\n"
+        "with a.batch(max_writes=2, max_seconds=3600):\n"
+        "    for n in range(3):\n"
+        "        a.record_document(Record(url=f'http://x/{n}', title='t', body_text=str(n)),"
+        " site='s', run_id=None)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    from conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "a.db")], cwd=ROOT)
+    assert (done.returncode, _committed(tmp_path / "a.db")) == (-9, 2)
