@@ -1,8 +1,9 @@
 """Archive benchmark: ingest speed with Chinese search, and search latency in Datasette.
 
-Ingest: 10,000 documents of about 5 KB of Chinese text through ``Archive.record_document``
-(versions, hashing, the per-character FTS5 index), beside plain sqlite3 ``executemany``
-of the same rows with no index and beside FTS5 with its default tokenizer, in one run.
+Ingest: 10,000 documents of about 5 KB of Chinese text into FTS5 with the archive's bigram
+tokenizer, beside FTS5 with its default tokenizer (same rows, same bulk insert) and plain
+sqlite3 ``executemany`` with no index, in one run; and through ``Archive.record_document``
+(versions, hashing, lifecycle, the index) in batches, as the crawl's writer thread writes.
 
 Search: 100,000 documents; median and p95 latency of Datasette's table view with
 ``_search`` for rare, mid and common 2- and 4-character queries (in at most 4%, 25-30%
@@ -29,10 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive import Archive  # noqa: E402
 from archive.datasette_meta import DATASETTE_SETTINGS, metadata  # noqa: E402
+from archive.store import WRITER_CACHE_KIB  # noqa: E402
+from archive.tokenizer import TOKENIZER_NAME, register  # noqa: E402
 from benchmarks.corpus_gen import RARE_PHRASE, documents  # noqa: E402
 from parsers.record import Record  # noqa: E402
 
-INGEST_TARGET = 500  # documents/second
+INGEST_TARGET = 500  # documents/second through Archive.record_document, batched
+TOKENIZER_TARGET = 0.3  # bigram-tokenizer FTS5 bulk ingest vs the default tokenizer's
 SEARCH_SPEEDUP_TARGET = 10  # FTS median vs LIKE median
 # name -> query; the class (rare, mid, common) is how many rows contain it.
 QUERIES = {
@@ -45,7 +49,7 @@ QUERIES = {
 }
 
 
-def bench_ingest(count: int, tmp: Path) -> float:
+def bench_ingest(count: int, tmp: Path) -> bool:
     docs = documents(count, 1700)
     size = sum(len(body.encode()) for _, body in docs) / len(docs)
     rows = [(n, f"http://bench.example.gov.cn/{n}.html", t, b) for n, (t, b) in enumerate(docs)]
@@ -61,24 +65,11 @@ def bench_ingest(count: int, tmp: Path) -> float:
     plain_rate = count / (time.perf_counter() - started)
     plain.close()
 
-    default = sqlite3.connect(tmp / "default_fts.db")
-    default.execute(
-        "CREATE TABLE documents (id INTEGER PRIMARY KEY, url TEXT, title TEXT, body_text TEXT)"
-    )
-    default.execute(
-        "CREATE VIRTUAL TABLE documents_fts USING fts5(title, body_text, content='documents', content_rowid='id')"
-    )
-    started = time.perf_counter()
-    with default:
-        default.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)", rows)
-        default.execute(
-            "INSERT INTO documents_fts(rowid, title, body_text) SELECT id, title, body_text FROM documents"
-        )
-    default_rate = count / (time.perf_counter() - started)
-    default.close()
+    default_rate = _fts_bulk_rate(tmp / "default_fts.db", rows, "unicode61")
+    bigram_rate = _fts_bulk_rate(tmp / "bigram_fts.db", rows, TOKENIZER_NAME)
 
     started = time.perf_counter()
-    with Archive(tmp / "archive.db") as archive:
+    with Archive(tmp / "archive.db") as archive, archive.batch():
         for n, (title, body) in enumerate(docs):
             record = Record(url=f"http://bench.example.gov.cn/{n}.html", title=title, body_text=body,
                             doc_date="2024-01-01", issuer="某县人民政府")  # fmt: skip
@@ -86,13 +77,38 @@ def bench_ingest(count: int, tmp: Path) -> float:
     ours = count / (time.perf_counter() - started)
     print(f"  plain sqlite3 executemany, no index : {plain_rate:10.0f} docs/s")
     print(f"  FTS5 default tokenizer (bulk)       : {default_rate:10.0f} docs/s")
-    print(f"  govarchive Archive.record_document  : {ours:10.0f} docs/s  (versions, hash, per-character FTS5;"
-          f" one transaction per document)")  # fmt: skip
-    print(
-        f"  ratios: {ours / plain_rate:.3f} of plain, {ours / default_rate:.2f} of default FTS5;"
-        f" target >= {INGEST_TARGET} docs/s: {'met' if ours >= INGEST_TARGET else 'MISSED'}"
+    print(f"  FTS5 {TOKENIZER_NAME} (bulk)    : {bigram_rate:10.0f} docs/s")
+    print(f"  govarchive Archive.record_document  : {ours:10.0f} docs/s  (versions, hash, lifecycle, index;"
+          f" batches of 500 writes, as the crawl's writer commits)")  # fmt: skip
+    tokenizer_met = bigram_rate / default_rate >= TOKENIZER_TARGET
+    print(f"  ratios: bigram index {bigram_rate / default_rate:.2f} of default FTS5"
+          f" (target >= {TOKENIZER_TARGET}: {'met' if tokenizer_met else 'MISSED'});"
+          f" record_document {ours / default_rate:.2f} of default FTS5, {ours / plain_rate:.3f} of plain;"
+          f" target >= {INGEST_TARGET} docs/s: {'met' if ours >= INGEST_TARGET else 'MISSED'}")  # fmt: skip
+    return tokenizer_met and ours >= INGEST_TARGET
+
+
+def _fts_bulk_rate(path: Path, rows: list[tuple], tokenizer: str) -> float:
+    """Documents/second of one bulk insert into a table with an external-content FTS5 index."""
+    conn = sqlite3.connect(path)
+    register(conn)
+    conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")  # as the archive's writer has it
+    conn.execute(
+        "CREATE TABLE documents (id INTEGER PRIMARY KEY, url TEXT, title TEXT, body_text TEXT)"
     )
-    return ours
+    conn.execute(
+        "CREATE VIRTUAL TABLE documents_fts USING fts5(title, body_text, content='documents',"
+        f" content_rowid='id', tokenize='{tokenizer}')"
+    )
+    started = time.perf_counter()
+    with conn:
+        conn.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)", rows)
+        conn.execute(
+            "INSERT INTO documents_fts(rowid, title, body_text) SELECT id, title, body_text FROM documents"
+        )
+    rate = len(rows) / (time.perf_counter() - started)
+    conn.close()
+    return rate
 
 
 def build_search_db(count: int, path: Path) -> None:
@@ -112,14 +128,31 @@ def build_search_db(count: int, path: Path) -> None:
         conn.execute("COMMIT")
 
 
-def bench_search(count: int, tmp: Path, repeats: int) -> bool:
+def _built(path: Path, count: int) -> bool:
+    """Whether ``path`` is a finished search archive of ``count`` documents."""
+    if not path.exists():
+        return False
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT max(id) FROM documents").fetchone()[0] == count
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> bool:
     from datasette.app import Datasette
 
-    path = tmp / "search.db"
+    path = (cache or tmp) / f"search-{count}.db"
     started = time.perf_counter()
-    build_search_db(count, path)
-    print(f"\nsearch: {count} documents of about 600 characters (built in {time.perf_counter() - started:.0f}s),"
-          f" Datasette table view, {repeats} requests per query")  # fmt: skip
+    if not _built(path, count):
+        path.unlink(missing_ok=True)
+        build_search_db(count, path)
+    with Archive(path):  # brings a cached archive to this schema (its search index too)
+        pass
+    print(f"\nsearch: {count} documents of about 600 characters (ready in {time.perf_counter() - started:.0f}s"
+          f"{', cached in ' + str(cache) if cache else ''}), Datasette table view, {repeats} requests per query")  # fmt: skip
 
     async def timings(params: dict[str, str]) -> tuple[list[float], int]:
         ds = Datasette([str(path)], metadata=metadata("search"), settings=DATASETTE_SETTINGS)
@@ -149,11 +182,14 @@ def bench_search(count: int, tmp: Path, repeats: int) -> bool:
         f"  {'query':9} {'text':6} {'hits':>7} {'share':>6} {'FTS median':>11} {'FTS p95':>9} {'LIKE median':>12} {'LIKE p95':>9} {'speedup':>8} {'counted+faceted':>16}"
     )
     for name, text in QUERIES.items():
-        # The page as a person gets it: a search is neither counted nor faceted (the
-        # plugin's lean_search), and the LIKE page is asked for the same shape.
+        # The page as a person gets it: a search is neither counted nor faceted and lists
+        # the newest archived first (the plugin's lean_search); the LIKE page is asked for
+        # the same shape and order.
         where = f"title LIKE '%{text}%' OR body_text LIKE '%{text}%'"
         fts, _ = asyncio.run(timings({"_search": text}))
-        like, _ = asyncio.run(timings({"_where": where, "_nocount": "1", "_nofacet": "1"}))
+        like, _ = asyncio.run(
+            timings({"_where": where, "_nocount": "1", "_nofacet": "1", "_sort_desc": "id"})
+        )
         # The same search as Datasette answered it before: counted, with the four facets.
         full, _ = asyncio.run(timings({"_search": text, "_nocount": "", "_nofacet": ""}))
         # Index-only results equal LIKE's: both counted once, outside the timings.
@@ -181,10 +217,12 @@ def main() -> int:
     parser.add_argument("--ingest", type=int, default=10_000, help="documents to ingest")
     parser.add_argument("--search-docs", type=int, default=100_000, help="documents to search")
     parser.add_argument("--repeats", type=int, default=21, help="requests per query")
+    parser.add_argument("--search-cache", type=Path, default=None,
+                        help="keep the search archive in this folder and reuse it")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        ingest_met = bench_ingest(args.ingest, Path(tmp)) >= INGEST_TARGET
-        search_met = bench_search(args.search_docs, Path(tmp), args.repeats)
+        ingest_met = bench_ingest(args.ingest, Path(tmp))
+        search_met = bench_search(args.search_docs, Path(tmp), args.repeats, args.search_cache)
     return 0 if ingest_met and search_met else 1
 
 

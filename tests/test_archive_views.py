@@ -243,6 +243,16 @@ def test_a_table_search_can_ask_for_its_count(get) -> None:
     assert get(SEARCH + "&_nocount=&_nofacet=").json()["filtered_table_rows_count"] > 0
 
 
+def test_a_table_search_lists_the_newest_archived_first(get) -> None:
+    ids = [row["id"] for row in get(SEARCH + "&_shape=objects").json()["rows"]]
+    assert ids == sorted(ids, reverse=True)
+
+
+def test_a_table_search_keeps_an_order_it_asks_for(get) -> None:
+    ids = [row["id"] for row in get(SEARCH + "&_sort=id&_shape=objects").json()["rows"]]
+    assert ids == sorted(ids)
+
+
 def test_a_search_page_says_it_is_not_counted(get) -> None:
     assert "not counted" in get("/archive/documents?_search=%E6%B3%95%E6%B2%BB").text
 

@@ -75,20 +75,27 @@ MAX_SEARCH_CHARS = 1000
 _SEARCH_PARAM = re.compile(r"^(_search(_.+)?|q)$")
 # A table search answers its page of rows without facets or an exact count: on a large
 # archive they are most of a search's time (every matching row is looked up and counted).
+# Its rows come newest archived first (id descending) unless it asks for another order:
+# Datasette's search is ``id IN (matching rowids)``, and sorting every match by the
+# table's default column (last_changed) costs a sort of all of them (at 100,000 documents,
+# a common word: 211 ms against 36 ms).
 _TABLE_PATH = re.compile(r"^/[^/]+/[^/.]+(?:\.json)?$")
 _TABLE_SEARCH = re.compile(r"(?:^|&)_search(?:_[^=&]*)?=[^&]")
 _COUNT_OR_FACET = re.compile(r"(?:^|&)_no(?:count|facet)=")
+_SORT = re.compile(r"(?:^|&)_sort(?:_desc|_by_desc)?=")
 
 
 def lean_search(path: str, query_string: bytes) -> bytes | None:
-    """The query string of a table search with ``_nocount`` and ``_nofacet`` added (None
-    when it is not a search, or already says what it wants)."""
+    """The query string of a table search with ``_nocount`` and ``_nofacet`` added, and
+    ``_sort_desc=id`` when it names no order (None when it is not a search, or already says
+    all of that)."""
     text = query_string.decode("latin-1")
     if not _TABLE_PATH.match(path) or not _TABLE_SEARCH.search(text):
         return None
-    if _COUNT_OR_FACET.search(text):
-        return None
-    return f"{text}&_nocount=1&_nofacet=1".encode("latin-1")
+    added = "" if _COUNT_OR_FACET.search(text) else "&_nocount=1&_nofacet=1"
+    if path.split("/")[-1].removesuffix(".json") == "documents" and not _SORT.search(text):
+        added += "&_sort_desc=id"
+    return f"{text}{added}".encode("latin-1") if added else None
 
 
 def oversized_search(query_string: bytes) -> bool:
