@@ -1,0 +1,315 @@
+"""``SiteRecorder``: what one site's crawl items become in the archive, for one run.
+
+Fed by the crawl's own pipeline (``crawler.pipelines``, on the writer thread) or, for a
+crawl on another machine, by ``govarchive ingest`` from Redis (``crawler.queue``): the
+same calls either way. Nothing here knows Scrapy; the end of a site's crawl arrives as a
+``SiteReport`` (what the spider concluded about its listing).
+
+Counts per site and run are kept in memory and flushed every ``FLUSH_EVERY`` items and at
+the end, so a crawl killed mid-way still leaves every committed document in place.
+
+Missing answers (404/410, not-found and withdrawal pages, redirects away) are held until
+the site's crawl ends: they become lifecycle evidence only when the site's listing answered
+in this run. A site that 404s everything for a night says nothing about any one document.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from archive import Archive
+from archive.store import FetchRef, WalkRecord
+from crawler.items import (
+    AttachmentItem,
+    DocumentItem,
+    FetchItem,
+    ListPageItem,
+    MissingItem,
+    SeenItem,
+)
+from parsers import parse_page
+from spiders.responses import charset_of
+
+FLUSH_EVERY = 100
+# Missing answers of documents the listing still shows are not counted when they are at least
+# this many and more than this share of the night's document answers (see _count_missing).
+MASS_MISSING_MIN = 5
+MASS_MISSING_SHARE = 0.5
+# Why a document that redirects to the same page as another one is missing, not moved.
+SHARED_LANDING = "redirect-to-shared-page"
+
+
+@dataclass(slots=True)
+class HeldMissing:
+    """A missing answer waiting for the site's listing verdict."""
+
+    url: str
+    reason: str
+    fetch_id: int | None
+    http_status: int | None
+
+
+@dataclass(slots=True)
+class SiteReport:
+    """What a site's crawl concluded, handed over when it ends."""
+
+    listing_complete: bool
+    listing_answered: bool
+    listed: frozenset[str]
+    walks: list[WalkRecord] = field(default_factory=list)
+    cookie_jar_cleared: int = 0
+    finish_reason: str | None = None
+
+
+class SiteRecorder:
+    """Record one site's items of one run into an ``Archive`` the caller hands in."""
+
+    def __init__(
+        self,
+        site_row: dict[str, Any],
+        command: str,
+        run_id: int | None,
+        now: str | None,
+        on_outcome: Callable[[str], None] | None = None,
+    ) -> None:
+        self.site_row = site_row
+        self.site = str(site_row["name"])
+        self.command = command
+        self.run_id = run_id
+        self.own_run = run_id is None
+        self.now = now
+        self.on_outcome = on_outcome
+        self.counts: Counter[str] = Counter()  # since the last flush to run_sites
+        self.totals: Counter[str] = Counter()  # the whole crawl of the site
+        self.pending = 0
+        self.held: list[HeldMissing] = []
+        # Documents reached through a redirect, and their attachments, held until the end:
+        # several documents redirected to one page is no move of any of them.
+        self.held_moves: list[DocumentItem] = []
+        self.held_move_urls: set[str] = set()
+        self.held_attachments: list[AttachmentItem] = []
+        self.archive: Archive | None = None
+
+    def open(self, archive: Archive) -> None:
+        self.archive = archive
+        archive.upsert_sites([self.site_row], at=self.now)
+        if self.run_id is None:
+            self.run_id = archive.start_run(self.command, [self.site], at=self.now)
+        # Other processes (the runner, the scheduler) see this site's run from the start.
+        archive.commit_batch()
+
+    def close(self, archive: Archive, report: SiteReport) -> None:
+        self.archive = archive
+        self._settle_moves()
+        notes = self._count_missing(report)
+        if report.cookie_jar_cleared:
+            notes.append(
+                f"cookie jar emptied {report.cookie_jar_cleared} times: the site set too many"
+                " cookies"
+            )
+        self.flush()
+        archive.finish_site(
+            self.run_id or 0,
+            self.site,
+            report.listing_complete,
+            walks=report.walks,
+            notes=notes,
+            at=self.now,
+        )
+        if self.own_run:
+            archive.finish_run(self.run_id or 0, report.finish_reason or "finished", at=self.now)
+        self.archive = None
+
+    def process(self, archive: Archive, item: Any) -> Any:
+        self.archive = archive
+        return self._process(item)
+
+    def flush(self) -> None:
+        if self.archive is not None and self.counts:
+            self.archive.add_site_counts(self.run_id or 0, self.site, **self.counts)
+            self.counts.clear()
+        self.pending = 0
+
+    def count(self, **names: int) -> None:
+        self.counts.update(names)
+        self.totals.update(names)
+        self.pending += 1
+        for name, value in names.items():
+            if value:
+                self.progress(name)
+
+    def progress(self, outcome: str) -> None:
+        """Tell ``on_outcome`` (the progress display) what an item became."""
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        if self.pending >= FLUSH_EVERY:
+            self.flush()
+
+    def _process(self, item: Any) -> Any:
+        archive = self.archive
+        assert archive is not None
+        at = self.now
+        if isinstance(item, FetchItem):
+            self._fetch(item)
+        elif isinstance(item, DocumentItem):
+            if item.moved_from and item.moved_via == "redirect":
+                self.held_moves.append(item)
+                self.held_move_urls.add(item.record.url)
+            else:
+                self._document(item)
+        elif isinstance(item, SeenItem):
+            fetch_id = self._fetch(item.fetch).id if item.fetch else None
+            archive.touch_document(
+                item.url,
+                listed=item.listed,
+                fetched=item.fetched,
+                listing_url=item.listing_url,
+                run_id=self.run_id,
+                fetch_id=fetch_id,
+                at=at,
+            )
+            if item.fetched:
+                self.count(not_modified=1)
+        elif isinstance(item, MissingItem):
+            fetch_id = self._fetch(item.fetch).id if item.fetch else None
+            status = item.fetch.status if item.fetch else None
+            self.held.append(HeldMissing(item.url, item.reason, fetch_id, status))
+            self.progress("missing")
+        elif isinstance(item, ListPageItem):
+            self.count(list_pages=1, list_links=item.links)
+        elif isinstance(item, AttachmentItem):
+            if item.document_url in self.held_move_urls:
+                self.held_attachments.append(item)
+                return item
+            self._attachment(item)
+        return item
+
+    def _attachment(self, item: AttachmentItem) -> None:
+        assert self.archive is not None
+        sha = self.archive.record_attachment(
+            item.document_url,
+            item.url,
+            item.name,
+            item.data,
+            content_type=item.content_type,
+            error=item.error,
+            read=item.read,
+            at=self.now,
+        )
+        if sha:
+            self.count(attachments=1)
+
+    def _document(self, item: DocumentItem) -> None:
+        assert self.archive is not None
+        fetch = self._fetch(item.fetch)
+        outcome = self.archive.record_document(
+            item.record,
+            site=item.site,
+            run_id=self.run_id,
+            raw_sha256=fetch.sha256,
+            fetch_id=fetch.id,
+            list_date=item.list_date,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            moved_from=item.moved_from,
+            moved_via=item.moved_via,
+            # The previous capture parsed as the crawl parses pages: with the charset the
+            # server declares (a page whose encoding only the header names must not read
+            # differently, and so look edited).
+            parse_again=lambda raw, url: parse_page(raw, url, charset_of(item.fetch.content_type)),
+            at=self.now,
+        )
+        self.count(**{outcome: 1})
+        if item.delisted_evidence is not None and self.archive.mark_delisted(
+            item.record.url,
+            at=self.now,
+            run_id=self.run_id,
+            fetch_id=fetch.id,
+            evidence=item.delisted_evidence,
+        ):
+            self.count(delisted=1)
+
+    def _count_missing(self, report: SiteReport) -> list[str]:
+        """Record the held missing answers, unless the night contradicts them; the notes say
+        what was not counted and why.
+
+        Not recorded at all when the listing did not answer. Recorded but never counted
+        toward ``gone`` for the documents the listing still shows, when those answers are
+        most of the night's document answers (at least MASS_MISSING_MIN): a listing served
+        from a cache while the document server fails says the documents are there, and two
+        such nights would otherwise confirm them all gone."""
+        if not self.held:
+            return []
+        if not report.listing_answered:
+            return [f"{len(self.held)} missing answers not counted: the listing did not answer"]
+        listed = {held.url for held in self.held if held.url in report.listed}
+        answered = sum(self.totals[k] for k in ("new", "changed", "unchanged", "not_modified"))
+        suspect = len(listed) >= MASS_MISSING_MIN and len(listed) > MASS_MISSING_SHARE * (
+            len(listed) + answered
+        )
+        for held in self.held:
+            self._missing(held, counts=not (suspect and held.url in listed))
+        if not suspect:
+            return []
+        return [
+            f"{len(listed)} missing answers not counted toward gone: the listing still shows"
+            f" those documents while only {answered} documents answered"
+        ]
+
+    def _settle_moves(self) -> None:
+        """Archive the held redirected documents: a page that several documents redirect to
+        is a shared landing (a generic notice, a search page), so each of them is a missing
+        answer (``redirect-to-shared-page``), not a document that moved there."""
+        sources: dict[str, set[str]] = {}
+        for item in self.held_moves:
+            sources.setdefault(item.record.url, set()).add(item.moved_from or "")
+        for item in self.held_moves:
+            if len(sources[item.record.url]) < 2:
+                self._document(item)
+                continue
+            item.fetch.error = SHARED_LANDING
+            fetch = self._fetch(item.fetch)
+            self.held.append(
+                HeldMissing(item.moved_from or "", SHARED_LANDING, fetch.id, item.fetch.status)
+            )
+        for attachment in self.held_attachments:
+            self._attachment(attachment)
+        self.held_moves.clear()
+        self.held_move_urls.clear()
+        self.held_attachments.clear()
+
+    def _missing(self, held: HeldMissing, counts: bool = True) -> None:
+        assert self.archive is not None
+        outcome = self.archive.record_missing(
+            held.url,
+            at=self.now,
+            reason=held.reason,
+            run_id=self.run_id,
+            fetch_id=held.fetch_id,
+            http_status=held.http_status,
+            counts=counts,
+        )
+        if outcome == "gone":
+            self.count(gone=1)
+
+    def _fetch(self, item: FetchItem) -> FetchRef:
+        """Record a fetch (its raw body once, by hash)."""
+        assert self.archive is not None
+        ref = self.archive.record_fetch(
+            self.run_id,
+            item.url,
+            site=item.site,
+            kind=item.kind,
+            status=item.status,
+            body=item.body,
+            keep_raw=item.keep_raw,
+            content_type=item.content_type,
+            elapsed_ms=item.elapsed_ms,
+            error=item.error,
+            at=self.now,
+        )
+        self.count(pages=1, errors=1 if item.error else 0)
+        return ref
