@@ -8,8 +8,10 @@ STAMP := $(VENV)/.installed
 # CJK fonts so pages and screenshots show Chinese; installed here when missing (as root).
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+# The crawl-across-machines tests start their own Redis server from Debian's package.
+REDIS_SERVER := /usr/bin/redis-server
 
-.PHONY: demo test bench serve lint crawl clean browser
+.PHONY: demo test bench serve lint crawl clean browser redis
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +30,19 @@ $(CHROMIUM) $(CJK_FONT):
 
 browser: $(CHROMIUM) $(CJK_FONT)  ## Debian's Chromium and CJK fonts, for the browser tests
 
+$(REDIS_SERVER):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server
+
+redis: $(REDIS_SERVER)  ## Debian's Redis server, for the crawl-across-machines tests and bench
+
 # Two workers, one test file each at a time (module fixtures stay in one process): most
 # tests wait on crawls in child processes, so the suite runs in about half the time.
-test: $(STAMP) browser  ## run the whole test suite
+test: $(STAMP) browser redis  ## run the whole test suite
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Every benchmark runs; the target fails (exit 1) when any of them missed a target.
-bench: $(STAMP)  ## parser, archive and crawl benchmarks, with baselines from the same run
+bench: $(STAMP) redis  ## parser, archive and crawl benchmarks, with baselines from the same run
 	@status=0; \
 	for name in extract archive crawl; do \
 		$(BIN)/python benchmarks/$$name.py || status=1; \

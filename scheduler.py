@@ -11,6 +11,9 @@ One long-lived process (under systemd, supervisor or a container) for months:
   Twisted's reactor cannot be restarted, in a process group of its own (its parse workers
   too): a time limit or a shutdown stops the whole group. The scheduler opens the crawl's
   ``runs`` row and passes its id to the child, then records the exit and finish reason.
+* With ``--queue URL`` the jobs crawl nothing here: each queues its site for
+  ``govarchive worker`` processes on any machine (``crawler.queue``), and
+  ``govarchive ingest`` writes what they crawl into the archive.
 * Never two crawls of one site at once: ``max_instances=1`` and ``coalesce=True`` in this
   process, and a per-site file lock across processes (a manual ``govarchive crawl`` too).
   A second scheduler on the same archive refuses to start.
@@ -69,6 +72,7 @@ class CrawlJobConfig:
     sites_file: str | None
     timeout: float
     stop_timeout: float = 60.0
+    queue: str | None = None  # a Redis URL: queue the site's crawl instead of running it
 
 
 # Child processes of running crawls, so a shutdown can stop them.
@@ -148,6 +152,21 @@ def run_site_crawl(
         summary or "no output",
     )
     return code
+
+
+def enqueue_site_crawl(site: str, db: str, sites_file: str | None, queue: str) -> int:
+    """The job with ``--queue``: queue one crawl of ``site`` for the workers; return the
+    run it reports to (``govarchive ingest`` finishes it)."""
+    from crawler.queue import enqueue_sites
+    from spiders.registry import find_site, load_registry
+
+    if _stopping.is_set():
+        log.info("%s: not queued, the scheduler is stopping", site)
+        return -1
+    entry = find_site(load_registry(sites_file), site)
+    run_id = enqueue_sites(queue, db, [entry], command=f"govarchive schedule: enqueue {site}")
+    log.info("%s: crawl queued (run %d)", site, run_id)
+    return run_id
 
 
 def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
@@ -257,18 +276,32 @@ def add_jobs(scheduler: Any, sites: list[Any], config: CrawlJobConfig, every: fl
         if every:
             # A missed run in --every mode is still wanted once, however late.
             options["misfire_grace_time"] = None
-        scheduler.add_job(
+        func, kwargs = (
             "scheduler:run_site_crawl",
-            trigger=trigger,
-            id=job_id,
-            name=name,
-            kwargs={
+            {
                 "site": name,
                 "db": config.db,
                 "sites_file": config.sites_file,
                 "timeout": config.timeout,
                 "stop_timeout": config.stop_timeout,
             },
+        )
+        if config.queue:
+            func, kwargs = (
+                "scheduler:enqueue_site_crawl",
+                {
+                    "site": name,
+                    "db": config.db,
+                    "sites_file": config.sites_file,
+                    "queue": config.queue,
+                },
+            )
+        scheduler.add_job(
+            func,
+            trigger=trigger,
+            id=job_id,
+            name=name,
+            kwargs=kwargs,
             replace_existing=True,
             **options,
         )
@@ -335,7 +368,13 @@ def main(args: argparse.Namespace) -> int:
         Archive(db).close()  # create or migrate before any crawl starts
         sites_file = os.fspath(Path(args.sites).resolve()) if args.sites else None
         stop_timeout = getattr(args, "stop_timeout", None) or DEFAULT_STOP_TIMEOUT
-        config = CrawlJobConfig(db, sites_file, args.timeout or DEFAULT_CRAWL_TIMEOUT, stop_timeout)
+        config = CrawlJobConfig(
+            db,
+            sites_file,
+            args.timeout or DEFAULT_CRAWL_TIMEOUT,
+            stop_timeout,
+            queue=getattr(args, "queue", None),
+        )
         scheduler = build_scheduler(db, getattr(args, "max_parallel", None) or DEFAULT_MAX_PARALLEL)
         scheduler.add_listener(_on_event, EVENT_JOB_MISSED)
 

@@ -65,6 +65,20 @@ class RunStore:
                 )
         return run_id
 
+    def queue_run(self, command: str, sites: list[str], at: str | None = None) -> int:
+        """A run whose sites are crawled by queued jobs on other machines: no local process
+        owns it (pid NULL), so it is never closed as stale; ``govarchive ingest`` finishes it
+        when every site has reported."""
+        run_id = self.start_run(command, sites, at=at)
+        with self.transaction():
+            self.conn.execute("UPDATE runs SET pid = NULL WHERE id = ?", (run_id,))
+        return run_id
+
+    def run_sites(self, run_id: int) -> list[str]:
+        """The sites a run was started for."""
+        row = self.conn.execute("SELECT sites FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return list(json.loads(row["sites"])) if row and row["sites"] else []
+
     def add_site_counts(self, run_id: int, site: str, **counts: int) -> None:
         """Add to a site's counters for this run (pages=1, new=1, …)."""
         if not counts:
@@ -156,10 +170,11 @@ class RunStore:
 
     def close_stale_runs(self, at: str | None = None) -> list[int]:
         """Runs left open by a crawl that died (SIGKILL, power loss): their process is gone.
-        They are closed as ``killed``; return their ids."""
+        They are closed as ``killed``; return their ids. A queued run (no pid) is not a
+        local process's: ``govarchive ingest`` finishes it."""
         stale = []
         for row in self.conn.execute(
-            "SELECT id, pid FROM runs WHERE finished_at IS NULL"
+            "SELECT id, pid FROM runs WHERE finished_at IS NULL AND pid IS NOT NULL"
         ).fetchall():
             if not _alive(row["pid"]):
                 stale.append(int(row["id"]))

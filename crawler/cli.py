@@ -239,12 +239,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     probe.add_argument("--write", metavar="FILE", help="append the entry to this registry")
 
+    from crawler.cli_queue import add_commands
+
+    COMMANDS.update(add_commands(add, _db_arg, _sites_arg))
+
     schedule = add(
         "schedule",
         "Run the nightly scheduler (APScheduler) over the registry; see scheduler.py.",
         "govarchive schedule --db archive.db",
         "govarchive schedule --list",
         "govarchive schedule --every 3600   # try it out: crawl every hour",
+        "govarchive schedule --queue redis://queue:6379/0   # workers on other machines crawl",
     )
     _sites_arg(schedule)
     _db_arg(schedule)
@@ -266,6 +271,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long a crawl gets to stop, on SIGTERM/SIGINT or past --timeout, before"
         " it is killed (default 60)",
+    )
+    schedule.add_argument(
+        "--queue",
+        metavar="URL",
+        help="queue each crawl on this Redis for `govarchive worker`s instead of running it"
+        " here (`govarchive ingest` writes their items)",
     )
     schedule.add_argument(
         "--max-parallel",

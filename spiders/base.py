@@ -34,7 +34,6 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
-from archive import Archive
 from archive.store import ColumnHistory, KnownDocument, WalkRecord, now_iso, parse_iso
 from crawler.items import (
     AttachmentItem,
@@ -63,6 +62,7 @@ from parsers.urls import canonical_url, same_path_key
 from spiders.registry import Site, find_site, load_registry
 from spiders.responses import charset, failure_reason, header, looks_binary
 from spiders.revisit import revisit_due
+from spiders.site_state import SiteState
 from spiders.walk import (
     ColumnWalk,
     Verdict,
@@ -95,9 +95,13 @@ class GovSpider(scrapy.Spider):
         sites: str | None = None,
         full: str | bool = False,
         *args: Any,
+        site_state: SiteState | None = None,
         **kwargs: Any,
     ) -> None:
+        """``site_state``: what the archive knows of the site, when the crawl runs where the
+        archive is not (a queued job); otherwise it is read from ``GOVARCHIVE_DB``."""
         super().__init__(*args, **kwargs)
+        self.site_state = site_state
         self.site: Site = site if isinstance(site, Site) else self._registry_site(site, sites)
         if self.site.family != self.family:
             raise ValueError(
@@ -194,13 +198,15 @@ class GovSpider(scrapy.Spider):
             )
 
     def load_known(self) -> None:
-        if not self.db_path:
+        state = self.site_state
+        if state is None and self.db_path:
+            state = SiteState.read_file(self.db_path, self.site.name)
+        if state is None:
             return
-        with Archive(self.db_path) as archive:
-            self.known = archive.known_documents(self.site.name)
-            self.known_attachments = archive.known_attachment_urls(self.site.name)
-            self.history = archive.column_history(self.site.name)
-            self.former_urls = archive.former_urls(self.site.name)
+        self.known = state.known
+        self.known_attachments = state.known_attachments
+        self.history = state.history
+        self.former_urls = state.former_urls
         self.known_by_path = {same_path_key(url): doc for url, doc in self.known.items()}
 
     # --- list pages ----------------------------------------------------------------------

@@ -234,3 +234,23 @@ def test_list_prints_next_fire_times(site) -> None:
     _, registry, db = site
     out = run_cli("schedule", "--sites", str(registry), "--db", str(db), "--list").stdout
     assert "one" in out and "cron[hour='2', minute='0']" in out
+
+
+def test_with_a_queue_the_scheduler_queues_the_crawl_instead(site) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    from crawler.demo.redis_server import RedisServer
+    from crawler.queue import QUEUE_NAME
+
+    replica, registry, db = site
+    with RedisServer() as redis:
+        queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis.url))
+        process = start_scheduler(registry, db, "--every", "1", "--queue", redis.url)
+        try:
+            assert wait_for(lambda: queue.count >= 1, 60), db.with_suffix(".log").read_text()
+        finally:
+            stop(process)
+        queued = {job.args[0].name for job in queue.get_jobs()}
+    # Queued for the workers, and nothing crawled here.
+    assert (queued, replica.requests) == ({"one"}, [])

@@ -34,6 +34,8 @@ class ReplicaSite:
         self.pages = pages
         self.dataproxy = dataproxy
         self.requests: list[tuple[str, str]] = []
+        # (time.monotonic() on arrival, path) of every request: the crawl's pace.
+        self.request_times: list[tuple[float, str]] = []
         self.user_agents: list[str] = []
         # path -> seconds to wait before answering (a slow server, for tests).
         self.delays: dict[str, float] = {}
@@ -84,6 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
         site = self.server.site
         with site.lock:
             site.requests.append(("GET", self.path))
+            site.request_times.append((time.monotonic(), self.path))
             site.user_agents.append(self.headers.get("User-Agent", ""))
             path = self.path
             page = site.pages.get(path) or site.pages.get(urlsplit(path).path)
@@ -121,6 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         with site.lock:
             site.requests.append(("POST", self.path))
+            site.request_times.append((time.monotonic(), self.path))
             proxy = site.dataproxy
         if proxy is None or not parts.path.endswith("dataproxy.jsp"):
             self._send(404, None)

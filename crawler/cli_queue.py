@@ -1,0 +1,132 @@
+"""The command line of crawls across machines: ``govarchive enqueue``, ``worker``, ``ingest``.
+
+A thin layer over ``crawler.queue``, kept apart from ``crawler.cli`` (which registers
+these commands through ``add_commands``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+REDIS_ENV = "GOVARCHIVE_REDIS_URL"
+
+
+def _redis_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get(REDIS_ENV),
+        metavar="URL",
+        help=f"Redis of the crawl, e.g. redis://queue-host:6379/0 (default ${REDIS_ENV})",
+    )
+
+
+def add_commands(
+    add: Callable[..., argparse.ArgumentParser],
+    db_arg: Callable[[argparse.ArgumentParser], None],
+    sites_arg: Callable[[argparse.ArgumentParser], None],
+) -> dict[str, Callable[[argparse.Namespace], int]]:
+    """Register the three subcommands on the CLI's parser; return their functions."""
+    enqueue = add(
+        "enqueue",
+        "Queue one crawl job per site for workers on any machine (items come back through"
+        " Redis to `govarchive ingest`).",
+        "govarchive enqueue --redis redis://queue:6379/0 --db archive.db",
+        "govarchive enqueue --redis redis://queue:6379/0 --site wangcang --site kaizhou",
+    )
+    sites_arg(enqueue)
+    enqueue.add_argument(
+        "--site", action="append", metavar="NAME", help="only this site (repeatable)"
+    )
+    db_arg(enqueue)
+    _redis_arg(enqueue)
+    enqueue.add_argument("--full", action="store_true", help="walk every list page")
+    enqueue.add_argument("--now", metavar="ISO", help="pretend the crawl happens at this time")
+
+    worker = add(
+        "worker",
+        "Crawl queued sites, one at a time per worker process (run several, on any machine"
+        " that reaches Redis and the sites).",
+        "govarchive worker --redis redis://queue:6379/0",
+        "govarchive worker --redis redis://queue:6379/0 --burst   # stop when the queue is empty",
+    )
+    _redis_arg(worker)
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.add_argument("--name", help="worker name shown by `rq info` (default: RQ's)")
+
+    ingest = add(
+        "ingest",
+        "Write what the workers crawled into the archive (its one writer; keep it running).",
+        "govarchive ingest --redis redis://queue:6379/0 --db archive.db",
+        "govarchive ingest --redis redis://queue:6379/0 --db archive.db --run 12",
+    )
+    db_arg(ingest)
+    _redis_arg(ingest)
+    ingest.add_argument(
+        "--run", type=int, action="append", metavar="N", help="stop once run N is finished"
+    )
+    ingest.add_argument(
+        "--idle", type=float, metavar="SECONDS", help="stop after this long without a message"
+    )
+    return {"enqueue": cmd_enqueue, "worker": cmd_worker, "ingest": cmd_ingest}
+
+
+def _need_redis(args: argparse.Namespace) -> str:
+    from crawler.cli import UserError
+
+    if not args.redis:
+        raise UserError(f"say where Redis is: --redis URL or ${REDIS_ENV}")
+    return str(args.redis)
+
+
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    from crawler.cli import _check_db_dir, _check_now
+    from crawler.queue import enqueue_sites
+    from spiders.registry import find_site, load_registry
+
+    redis_url = _need_redis(args)
+    if args.now:
+        _check_now(args.now)
+    db = _check_db_dir(args.db)
+    registry = load_registry(args.sites)
+    chosen = [find_site(registry, name) for name in args.site] if args.site else registry
+    run_id = enqueue_sites(
+        redis_url, str(db), chosen, now=args.now, full_walk=args.full,
+        command="govarchive enqueue " + " ".join(sys.argv[2:]),
+    )  # fmt: skip
+    print(f"run {run_id}: {len(chosen)} site jobs queued on {redis_url}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from crawler.queue import QUEUE_NAME
+
+    redis = Redis.from_url(_need_redis(args))
+    options: dict[str, Any] = {"connection": redis}
+    if args.name:
+        options["name"] = args.name
+    worked = Worker([Queue(QUEUE_NAME, connection=redis)], **options).work(burst=args.burst)
+    return 0 if worked or args.burst else 1
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from crawler.cli import _check_db_dir, _open_archive
+    from crawler.queue import ingest
+
+    redis_url = _need_redis(args)
+    db = _check_db_dir(args.db)
+    _open_archive(db).close()
+    result = ingest(
+        str(db), redis_url, runs=set(args.run) if args.run else None, idle_seconds=args.idle
+    )
+    print(
+        f"ingested {result.items} items; {len(result.sites_closed)} site crawls closed;"
+        f" runs finished: {', '.join(map(str, result.runs_finished)) or 'none'}"
+    )
+    return 0

@@ -1,0 +1,193 @@
+"""Crawls across machines (crawler.queue): site jobs through RQ to two real `govarchive
+worker` processes, items back through a real Redis server (started here from Debian's
+redis-server) to `govarchive ingest`, the archive's one writer. Nothing is mocked: the
+commands a user runs are run, against the demo replica sites with a polite delay."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from conftest import ROOT
+
+from crawler.demo import DemoWorld
+from crawler.demo.redis_server import RedisServer
+
+DELAY = 0.3  # seconds between requests to one site (the registry's `delay`)
+NIGHT_1 = "2025-04-01T02:00:00+08:00"
+NIGHT_1_LATER = "2025-04-01T04:00:00+08:00"  # nothing is due for a revisit yet
+GOVARCHIVE = [sys.executable, "-m", "crawler.cli"]
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return [tuple(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def govarchive(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [*GOVARCHIVE, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def queued_night(redis_url: str, db: Path, registry: Path, now: str, workers: int) -> int:
+    """Queue every site, run ``workers`` workers until the queue is empty and ingest until
+    the run is finished; return the run id."""
+    queued = govarchive("enqueue", "--redis", redis_url, "--db", str(db), "--sites",
+                        str(registry), "--now", now)  # fmt: skip
+    run_id = int(queued.stdout.split()[1].rstrip(":"))
+    started = [
+        subprocess.Popen(
+            [*GOVARCHIVE, "worker", "--redis", redis_url, "--burst", "--name", f"worker{n}"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for n in range(workers)
+    ]
+    govarchive("ingest", "--redis", redis_url, "--db", str(db), "--run", str(run_id))
+    for worker in started:
+        assert worker.wait(timeout=300) == 0
+    return run_id
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def two_nights(tmp_path_factory, redis_server):
+    """Night 1 by two workers, then a second run two hours later by one worker."""
+    tmp = tmp_path_factory.mktemp("queue")
+    db = tmp / "archive.db"
+    with DemoWorld() as world:
+        registry = world.registry()
+        for site in registry["sites"]:
+            site["delay"] = DELAY
+        path = tmp / "sites.yaml"
+        path.write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
+        replicas = {"demo-wangcang": world.trs, "demo-yiyuan": world.hanweb}
+        first = queued_night(redis_server.url, db, path, NIGHT_1, workers=2)
+        night_1 = {name: list(site.request_times) for name, site in replicas.items()}
+        second = queued_night(redis_server.url, db, path, NIGHT_1_LATER, workers=1)
+        all_requests = {name: list(site.request_times) for name, site in replicas.items()}
+        yield {
+            "db": db,
+            "runs": (first, second),
+            "expected": len(world.documents),
+            "night_1": night_1,
+            "night_2": {n: all_requests[n][len(night_1[n]) :] for n in replicas},
+            "redis": redis_server.url,
+        }
+
+
+def document_paths(db: Path) -> set[str]:
+    return {urlsplit(url).path for (url,) in rows(db, "SELECT url FROM documents")}
+
+
+def test_every_document_is_archived(two_nights) -> None:
+    assert rows(two_nights["db"], "SELECT count(*) FROM documents")[0][0] == two_nights["expected"]
+
+
+def test_every_document_is_new_once(two_nights) -> None:
+    news = rows(
+        two_nights["db"], "SELECT count(*), count(DISTINCT document_id) FROM document_events"
+        " WHERE event = 'new'",
+    )  # fmt: skip
+    assert news[0] == (two_nights["expected"], two_nights["expected"])
+
+
+def test_no_document_has_a_second_version(two_nights) -> None:
+    assert rows(two_nights["db"], "SELECT max(version_count) FROM documents")[0][0] == 1
+
+
+def test_no_detail_page_is_fetched_twice_in_a_night(two_nights) -> None:
+    paths = document_paths(two_nights["db"])
+    counts = Counter(p for times in two_nights["night_1"].values() for _, p in times if p in paths)
+    assert [p for p, n in counts.items() if n > 1] == []
+
+
+def test_every_detail_page_was_fetched(two_nights) -> None:
+    paths = document_paths(two_nights["db"])
+    fetched = {p for times in two_nights["night_1"].values() for _, p in times}
+    assert paths - fetched == set()
+
+
+@pytest.mark.parametrize("site", ["demo-wangcang", "demo-yiyuan"])
+def test_each_site_keeps_its_delay(two_nights, site: str) -> None:
+    # Scrapy varies the delay by ±50%: no two requests to a site closer than half of it.
+    times = [t for t, _ in two_nights["night_1"][site]]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 0.5 * DELAY
+
+
+def test_the_queued_run_is_finished(two_nights) -> None:
+    first, _ = two_nights["runs"]
+    reason = rows(two_nights["db"], f"SELECT finish_reason FROM runs WHERE id = {first}")
+    assert reason == [("finished",)]
+
+
+def test_the_queued_run_records_both_sites_healthy(two_nights) -> None:
+    first, _ = two_nights["runs"]
+    health = rows(
+        two_nights["db"],
+        f"SELECT site, healthy FROM run_sites WHERE run_id = {first} ORDER BY site",
+    )
+    assert health == [("demo-wangcang", 1), ("demo-yiyuan", 1)]
+
+
+def test_the_queued_run_keeps_the_time_it_was_queued_for(two_nights) -> None:
+    first, _ = two_nights["runs"]
+    assert rows(two_nights["db"], f"SELECT finished_at FROM runs WHERE id = {first}") == [
+        (NIGHT_1,)
+    ]
+
+
+def test_a_worker_knows_what_the_archive_knows(two_nights) -> None:
+    # The second run's jobs carry the archive's known documents: none is due again, so no
+    # document page is fetched (a worker without them would fetch every one as new).
+    paths = document_paths(two_nights["db"])
+    again = [p for times in two_nights["night_2"].values() for _, p in times if p in paths]
+    assert again == []
+
+
+def test_the_second_run_sees_the_documents_still_listed(two_nights) -> None:
+    _, second = two_nights["runs"]
+    unchanged = rows(
+        two_nights["db"], f"SELECT sum(new), sum(changed) FROM run_sites WHERE run_id = {second}"
+    )
+    assert unchanged == [(0, 0)]
+
+
+def test_a_site_whose_job_ended_without_a_report_is_closed_as_lost(tmp_path, redis_server) -> None:
+    from redis import Redis
+    from rq.job import Job
+
+    from crawler.queue import enqueue_sites, ingest, job_id
+    from spiders.registry import Site
+
+    site = Site(name="lost-site", title="失联", family="trs", start_urls=["http://127.0.0.1:9/"])
+    db = tmp_path / "archive.db"
+    run_id = enqueue_sites(redis_server.url, str(db), [site], now=NIGHT_1)
+    Job.fetch(job_id(run_id, "lost-site"), connection=Redis.from_url(redis_server.url)).cancel()
+    result = ingest(str(db), redis_server.url, runs={run_id}, idle_seconds=120)
+    assert (
+        result.runs_finished,
+        rows(db, f"SELECT finish_reason FROM runs WHERE id = {run_id}"),
+    ) == (
+        [run_id],
+        [("worker-lost",)],
+    )
