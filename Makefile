@@ -44,7 +44,7 @@ test: $(STAMP) browser redis  ## run the whole test suite
 # Every benchmark runs; the target fails (exit 1) when any of them missed a target.
 bench: $(STAMP) redis  ## parser, archive and crawl benchmarks, with baselines from the same run
 	@status=0; \
-	for name in extract archive crawl; do \
+	for name in extract archive crawl distributed; do \
 		$(BIN)/python benchmarks/$$name.py || status=1; \
 	done; \
 	exit $$status
