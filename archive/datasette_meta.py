@@ -100,8 +100,9 @@ FACETS: dict[str, list[Any]] = {
 DATASETTE_SETTINGS: dict[str, Any] = {"suggest_facets": False, "sql_time_limit_ms": 5000}
 
 
-def metadata(database: str = "archive", public: bool = False) -> dict[str, Any]:
-    """Datasette metadata for an archive served under the name ``database``.
+def metadata(database: str | list[str] = "archive", public: bool = False) -> dict[str, Any]:
+    """Datasette metadata for archives served under the name ``database`` (or each name of
+    a list: several archives, say one per province, in one Datasette).
 
     ``public`` denies arbitrary SQL (the SQL box, ``?sql=`` and ``_where=``) to everyone:
     tables, search, the archivist's pages and the canned queries stay open.
@@ -121,7 +122,10 @@ def metadata(database: str = "archive", public: bool = False) -> dict[str, Any]:
         "title": "govarchive",
         "description": "Archive of Chinese government information-disclosure (政府信息公开) pages:"
         " every version kept, deletions detected.",
-        "databases": {database: {"tables": tables, "queries": CANNED_QUERIES}},
+        "databases": {
+            name: {"tables": tables, "queries": CANNED_QUERIES}
+            for name in ([database] if isinstance(database, str) else database)
+        },
     }
     if public:
         meta["allow_sql"] = False

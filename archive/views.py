@@ -73,6 +73,7 @@ def routes() -> list[tuple[str, Any]]:
         (r"^/(?P<db>[^/]+)/-/attachment/(?P<sha>[0-9a-f]{64})$", attachment_file),
         (r"^/(?P<db>[^/]+)/-/raw/(?P<sha>[0-9a-f]{64})$", raw_capture),
         (r"^/(?P<db>[^/]+)/-/search$", search_page),
+        (r"^/-/search$", search_all_page),
         (r"^/(?P<db>[^/]+)/-/feed/(?P<kind>[a-z]+)\.atom$", feed),
         (r"^/(?P<db>[^/]+)/-/feed/(?P<site>[a-z0-9_-]+)/(?P<kind>[a-z]+)\.atom$", feed),
     ]
@@ -236,24 +237,42 @@ def _highlight(snippet: str | None) -> Any:
     return Markup(text.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
 
 
+_SEARCH_SQL = (
+    "SELECT d.id, d.title, d.site, d.issuer, d.doc_date, d.status, rank,"
+    f" snippet(documents_fts, -1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS})"
+    " AS snippet FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid"
+    f" WHERE documents_fts MATCH ? ORDER BY rank LIMIT {SEARCH_RESULTS}"
+)
+
+
+async def _search(db: Any, query: str) -> list[dict[str, Any]]:
+    """The best ``SEARCH_RESULTS`` matches of one archive, each with its database's name."""
+    rows = (await db.execute(_SEARCH_SQL, [match_expression(query)])).rows
+    return [{**dict(r), "db": db.name, "snippet": _highlight(r["snippet"])} for r in rows]
+
+
 async def search_page(datasette: Any, request: Any) -> Response:
     db = _database(datasette, request)
     if db is None:
         return _not_found("no such database")
     query = (request.args.get("q") or "").strip()
+    results = await _search(db, query) if match_expression(query) else []
+    return _render("govarchive-search.html", db=db.name, query=query, results=results)
+
+
+async def search_all_page(datasette: Any, request: Any) -> Response:
+    """One search over every archive served (``govarchive serve --db A --add B …``): each
+    archive's best matches, merged by FTS5 rank (bm25 scores, comparable across archives
+    of the same kind of text), the best ``SEARCH_RESULTS`` kept."""
+    query = (request.args.get("q") or "").strip()
     results: list[dict[str, Any]] = []
     if match_expression(query):
-        rows = (
-            await db.execute(
-                "SELECT d.id, d.title, d.site, d.issuer, d.doc_date, d.status,"
-                f" snippet(documents_fts, -1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS})"
-                " AS snippet FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid"
-                f" WHERE documents_fts MATCH ? ORDER BY rank LIMIT {SEARCH_RESULTS}",
-                [match_expression(query)],
-            )
-        ).rows
-        results = [{**dict(r), "snippet": _highlight(r["snippet"])} for r in rows]
-    return _render("govarchive-search.html", db=db.name, query=query, results=results)
+        for db in datasette.databases.values():
+            if db.name.startswith("_") or not await db.table_exists("documents_fts"):
+                continue
+            results += await _search(db, query)
+    results = sorted(results, key=lambda r: r["rank"])[:SEARCH_RESULTS]
+    return _render("govarchive-search.html", db=None, query=query, results=results)
 
 
 # --- feeds -------------------------------------------------------------------------------

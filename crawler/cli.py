@@ -119,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
         "Browse the archive in Datasette, with Chinese full-text search.",
         "govarchive serve --db archive.db --port 8001",
         "govarchive serve --db archive.db --public   # 0.0.0.0, arbitrary SQL off",
+        "govarchive serve --db sichuan.db --add shandong.db   # /-/search searches both",
     )
     _db_arg(serve)
     serve.add_argument("--port", type=_port, default=8001, help="port (default 8001)")
@@ -131,6 +132,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve to other machines: arbitrary SQL is turned off (tables, search, document"
         " pages and the canned queries stay)",
+    )
+    serve.add_argument(
+        "--add",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="serve this archive too (repeatable; one archive per province, say):"
+        " /-/search searches them all",
     )
 
     parse = add(
@@ -440,16 +449,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from archive.datasette_meta import DATASETTE_SETTINGS, metadata
 
-    db = Path(args.db)
-    if not db.exists():
-        raise UserError(f"no archive at {db}: run `govarchive demo` or `govarchive crawl` first")
-    _open_archive(db).close()
+    dbs = [Path(args.db), *map(Path, args.add)]
+    for db in dbs:
+        if not db.exists():
+            raise UserError(
+                f"no archive at {db}: run `govarchive demo` or `govarchive crawl` first"
+            )
+        _open_archive(db).close()
+    names = [db.stem for db in dbs]
+    if len(set(names)) < len(names):
+        raise UserError(f"archives must have different file names to be served together: {names}")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
-        json.dump(metadata(db.stem, public=args.public), fh, ensure_ascii=False)
+        json.dump(metadata(names, public=args.public), fh, ensure_ascii=False)
         meta_path = fh.name
     host = args.host or ("0.0.0.0" if args.public else "127.0.0.1")
     command = [
-        "serve", str(db), "--metadata", meta_path, "--host", host, "--port", str(args.port),
+        "serve", *map(str, dbs), "--metadata", meta_path, "--host", host, "--port", str(args.port),
     ]  # fmt: skip
     for name, value in DATASETTE_SETTINGS.items():
         command += [
@@ -458,7 +473,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             str(value).lower() if isinstance(value, bool) else str(value),
         ]
     mode = "public, arbitrary SQL off" if args.public else "arbitrary SQL on"
-    print(f"serving {db} at http://{host}:{args.port}/ ({mode}; Ctrl-C to stop)", flush=True)
+    served = ", ".join(map(str, dbs))
+    print(f"serving {served} at http://{host}:{args.port}/ ({mode}; Ctrl-C to stop)", flush=True)
     # Datasette runs in this process (uvicorn stops cleanly on SIGTERM and SIGINT): no child
     # is left behind, and the metadata file goes with it.
     from datasette.cli import cli as datasette_cli

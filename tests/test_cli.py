@@ -296,6 +296,55 @@ def test_public_serve_keeps_tables_search_and_canned_queries(public_serve, path:
     assert http_status(public_serve + path) == 200
 
 
+@pytest.fixture(scope="module")
+def two_archives_served(demo_archive, tmp_path_factory):
+    """`govarchive serve --db A --add B`: the demo archive and a copy under another name."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    from conftest import ROOT, free_port, wait_until_answering
+
+    other = tmp_path_factory.mktemp("province") / "province2.db"
+    source, copy = sqlite3.connect(demo_archive), sqlite3.connect(other)
+    source.backup(copy)
+    source.close(), copy.close()
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "serve", "--db", str(demo_archive),
+         "--add", str(other), "--port", str(port)],
+        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_path_factory.mktemp("serve2"))},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    wait_until_answering(f"{base}/-/versions.json", process)
+    yield base
+    process.terminate()
+    process.wait(timeout=60)
+
+
+def _page(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read().decode("utf-8")
+
+
+@pytest.mark.parametrize("database", ["archive", "province2"])
+def test_a_search_across_archives_finds_documents_of_each(two_archives_served, database) -> None:
+    page = _page(two_archives_served + "/-/search?q=%E6%B3%95%E6%B2%BB")
+    assert f'href="/{database}/-/document/' in page
+
+
+def test_each_served_archive_keeps_its_own_search(two_archives_served) -> None:
+    page = _page(two_archives_served + "/province2/-/search?q=%E6%B3%95%E6%B2%BB")
+    assert ('href="/province2/-/document/' in page, 'href="/archive/-/document/' in page) == (
+        True,
+        False,
+    )
+
+
 def test_sites_check_of_a_healthy_archive_exits_0(demo_twice) -> None:
     db, _, _ = demo_twice
     done = run_cli("sites", "--check", "--db", str(db))
