@@ -10,8 +10,10 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 # The crawl-across-machines tests start their own Redis server from Debian's package.
 REDIS_SERVER := /usr/bin/redis-server
+# The crawl benchmark serves its replica from Debian's nginx (not a Python test server).
+NGINX := /usr/sbin/nginx
 
-.PHONY: demo test bench serve lint crawl clean browser redis
+.PHONY: demo test bench serve lint crawl clean browser redis nginx
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +38,19 @@ $(REDIS_SERVER):
 
 redis: $(REDIS_SERVER)  ## Debian's Redis server, for the crawl-across-machines tests and bench
 
+$(NGINX):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light
+
+nginx: $(NGINX)  ## Debian's nginx, which serves the crawl benchmark's replica
+
 # Two workers, one test file each at a time (module fixtures stay in one process): most
 # tests wait on crawls in child processes, so the suite runs in about half the time.
 test: $(STAMP) browser redis  ## run the whole test suite
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Every benchmark runs; the target fails (exit 1) when any of them missed a target.
-bench: $(STAMP) redis  ## parser, archive and crawl benchmarks, with baselines from the same run
+bench: $(STAMP) redis nginx  ## parser, archive and crawl benchmarks, with baselines from the same run
 	@status=0; \
 	for name in extract archive crawl distributed; do \
 		$(BIN)/python benchmarks/$$name.py || status=1; \

@@ -1,16 +1,19 @@
 """Crawl benchmark: end-to-end throughput, incremental re-crawl, peak memory.
 
-Serves a generated replica of at least 5,000 documents in the two demo families (TRS
-and Hanweb) on 127.0.0.1, then in one run:
+Serves a generated replica of at least 5,000 documents on 127.0.0.1, then in one run:
 
 1. a bare Scrapy spider that only fetches the same detail URLs (the baseline),
 2. a first `govarchive crawl` (fetch, parse, archive) with politeness off,
 3. a second, unchanged crawl,
 
-and prints pages/second of 1 and 2 with their ratio (target >= 0.6), the second crawl's
+and prints pages/second of 1 and 2 with their ratio (target >= 0.7), the second crawl's
 requests as a fraction of the first's (target < 0.1), and each process's peak memory.
 
-    python benchmarks/crawl.py [--documents 5000]
+``--server nginx`` (the default) serves a TRS replica as static files from nginx, so the
+server is not the bottleneck; ``--server python`` serves TRS and Hanweb (whose list pages
+are POSTs) from the demo's Python server, which is, and flatters the ratio.
+
+    python benchmarks/crawl.py [--documents 5000] [--server nginx|python]
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import yaml  # noqa: E402
 
 from benchmarks.corpus_gen import documents  # noqa: E402
+from benchmarks.nginx import NginxSite  # noqa: E402
 from crawler.demo.documents import DemoDocument  # noqa: E402
 from crawler.demo.server import ReplicaServer, ReplicaSite  # noqa: E402
 from crawler.demo.site import (  # noqa: E402
@@ -39,6 +43,8 @@ from crawler.demo.site import (  # noqa: E402
     hanweb_path,
     trs_path,
 )
+
+RATIO_TARGET = 0.7  # first crawl pages/s over a bare Scrapy fetch's
 
 BARE_SPIDER = """
 import sys, scrapy
@@ -60,14 +66,14 @@ process.start()
 """
 
 
-def generated(count: int) -> list[DemoDocument]:
+def generated(count: int, families: tuple[str, ...] = ("hanweb", "trs")) -> list[DemoDocument]:
     docs = []
     for n, (title, body) in enumerate(documents(count, 1500, seed=3)):
         day = f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}"
         docs.append(
             DemoDocument(
                 key=f"bench{n}",
-                site="trs" if n % 2 else "hanweb",
+                site=families[n % len(families)],
                 title=title,
                 issuer="某县人民政府",
                 doc_no=f"某府发〔2024〕{n}号",
@@ -109,17 +115,20 @@ def main() -> int:
     parser.add_argument(
         "--parse-workers", default=None, help="GOVARCHIVE_PARSE_WORKERS for the crawl"
     )
+    parser.add_argument("--server", choices=["nginx", "python"], default="nginx")
     args = parser.parse_args()
     if args.parse_workers is not None:
         os.environ["GOVARCHIVE_PARSE_WORKERS"] = args.parse_workers
-    docs = generated(args.documents)
+    nginx = args.server == "nginx"
+    docs = generated(args.documents, ("trs",) if nginx else ("hanweb", "trs"))
     started = time.perf_counter()
-    trs = ReplicaSite(build_trs(docs))
+    trs_pages = build_trs(docs)
     hanweb = ReplicaSite(build_hanweb(docs), lambda s, e: hanweb_dataproxy(docs, s, e))
     print(f"replica: {len(docs)} documents ({sum(d.site == 'trs' for d in docs)} TRS, "
-          f"{sum(d.site == 'hanweb' for d in docs)} Hanweb), built in {time.perf_counter() - started:.1f}s")  # fmt: skip
+          f"{sum(d.site == 'hanweb' for d in docs)} Hanweb), built in {time.perf_counter() - started:.1f}s,"
+          f" served by {'nginx' if nginx else 'the demo Python server'}")  # fmt: skip
     with (
-        ReplicaServer(trs) as trs_server,
+        NginxSite(trs_pages) if nginx else ReplicaServer(ReplicaSite(trs_pages)) as trs_server,
         ReplicaServer(hanweb) as hanweb_server,
         tempfile.TemporaryDirectory() as tmp,
     ):
@@ -136,7 +145,7 @@ def main() -> int:
              "start_urls": [f"{trs_server.url}{TRS_COLUMN}index.html"], **fast},
             {"name": "bench-hanweb", "title": "基准Hanweb", "family": "hanweb",
              "start_urls": [f"{hanweb_server.url}/col/col{HANWEB_COLUMN_ID}/index.html"], **fast},
-        ]}  # fmt: skip
+        ][: 1 if nginx else 2]}  # fmt: skip
         (tmp_path / "sites.yaml").write_text(
             yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8"
         )
@@ -164,12 +173,13 @@ def main() -> int:
     ratio = first_rate / bare_rate
     fraction = second_requests / first_requests
     print(
-        f"ratio first crawl / bare fetch: {ratio:.2f} (target >= 0.6: {'met' if ratio >= 0.6 else 'MISSED'})"
+        f"ratio first crawl / bare fetch: {ratio:.2f} (target >= {RATIO_TARGET}:"
+        f" {'met' if ratio >= RATIO_TARGET else 'MISSED'})"
     )
     print(
         f"second crawl requests / first: {fraction:.3f} (target < 0.1: {'met' if fraction < 0.1 else 'MISSED'})"
     )
-    return 0 if ratio >= 0.6 and fraction < 0.1 else 1
+    return 0 if ratio >= RATIO_TARGET and fraction < 0.1 else 1
 
 
 if __name__ == "__main__":

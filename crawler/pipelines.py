@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 
@@ -25,6 +26,12 @@ from crawler.writer import (
     ArchiveWriter,
     count_archive_error,
 )
+
+
+def _wait(deferred: Deferred[Any]) -> Any:
+    """A writer call's Deferred as something a coroutine awaits (the asyncio reactor's
+    future, or the Deferred itself under another reactor)."""
+    return maybe_deferred_to_future(deferred)
 
 
 def site_report(spider: Any, crawler: Crawler) -> SiteReport:
@@ -63,7 +70,7 @@ class ArchivePipeline:
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         return cls(crawler)
 
-    def open_spider(self) -> Deferred[None]:
+    async def open_spider(self) -> None:
         spider = self.crawler.spider
         self.recorder = SiteRecorder(
             spider.site.as_row(),
@@ -75,20 +82,20 @@ class ArchivePipeline:
         self.writer = ArchiveWriter.acquire(
             self.db_path, self.gone_after_hours, self.batch_writes, self.batch_seconds
         )
-        return self.writer.call(self._on_writer, self.recorder.open)
+        await _wait(self.writer.call(self._on_writer, self.recorder.open))
 
-    def process_item(self, item: Any) -> Deferred[Any]:
+    async def process_item(self, item: Any) -> Any:
         assert self.writer is not None and self.recorder is not None
-        return self.writer.call(self._on_writer, self.recorder.process, item)
+        return await _wait(self.writer.call(self._on_writer, self.recorder.process, item))
 
-    def close_spider(self) -> Deferred[None]:
+    async def close_spider(self) -> None:
         assert self.writer is not None and self.recorder is not None
-        writer = self.writer
         report = site_report(self.crawler.spider, self.crawler)
-        done = writer.call(self._on_writer, self.recorder.close, report)
-        # The writer is released however the close went; its failure stays the result.
-        done.addBoth(lambda result: writer.release().addCallback(lambda _: result))
-        return done
+        try:
+            await _wait(self.writer.call(self._on_writer, self.recorder.close, report))
+        finally:
+            # The writer is released however the close went.
+            await _wait(self.writer.release())
 
     @staticmethod
     def _on_writer(archive: Archive, write: Any, *args: Any) -> Any:
