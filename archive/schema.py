@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archive.tokenizer import TOKENIZER_NAME, register
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # The per-character tokenizer the index had until v6. Steps 1 and 4 create (and step 6
 # drops) an index under this name; it is registered (as the bigram tokenizer, which no
 # step ever queries or indexes text with under this name) only while migrating.
@@ -317,6 +317,53 @@ def _v6(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')")
 
 
+# v7: the search index is brought up to date when a transaction commits, not row by row.
+# The triggers only note which documents changed (and, for an update or a delete, the text
+# the index holds for them); ``INDEX_PENDING`` applies the notes once per commit. Inside a
+# batch every write is a savepoint, and FTS5 writes its pending terms out at each savepoint:
+# indexed row by row, a batch cost one index segment per document.
+_V7 = """
+CREATE TABLE documents_fts_pending (
+    seq INTEGER PRIMARY KEY,
+    doc_id INTEGER NOT NULL,
+    op TEXT NOT NULL,
+    title TEXT,
+    body_text TEXT,
+    attachment_text TEXT
+);
+CREATE INDEX documents_fts_pending_doc ON documents_fts_pending(doc_id, seq);
+DROP TRIGGER IF EXISTS documents_fts_ai;
+DROP TRIGGER IF EXISTS documents_fts_ad;
+DROP TRIGGER IF EXISTS documents_fts_au;
+CREATE TRIGGER documents_fts_ai AFTER INSERT ON documents BEGIN
+    INSERT INTO documents_fts_pending(doc_id, op) VALUES (new.id, 'insert');
+END;
+CREATE TRIGGER documents_fts_ad AFTER DELETE ON documents BEGIN
+    INSERT INTO documents_fts_pending(doc_id, op, title, body_text, attachment_text)
+    VALUES (old.id, 'delete', old.title, old.body_text, old.attachment_text);
+END;
+CREATE TRIGGER documents_fts_au AFTER UPDATE OF title, body_text, attachment_text
+ON documents BEGIN
+    INSERT INTO documents_fts_pending(doc_id, op, title, body_text, attachment_text)
+    VALUES (old.id, 'delete', old.title, old.body_text, old.attachment_text);
+END;
+"""
+
+# Applies the notes: a document's first note, when it is a 'delete', holds the text the
+# index has for it (taken out); every noted document that exists now goes in with its
+# current text. A document inserted and deleted within the same commit never reaches it.
+INDEX_PENDING: tuple[str, ...] = (
+    "INSERT INTO documents_fts(documents_fts, rowid, title, body_text, attachment_text)"
+    " SELECT 'delete', p.doc_id, p.title, p.body_text, p.attachment_text"
+    " FROM documents_fts_pending p WHERE p.op = 'delete' AND p.seq ="
+    " (SELECT min(q.seq) FROM documents_fts_pending q WHERE q.doc_id = p.doc_id)",
+    "INSERT INTO documents_fts(rowid, title, body_text, attachment_text)"
+    " SELECT d.id, d.title, d.body_text, d.attachment_text FROM documents d"
+    " WHERE d.id IN (SELECT doc_id FROM documents_fts_pending) ORDER BY d.id",
+    "DELETE FROM documents_fts_pending",
+)
+
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -326,6 +373,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     4: _v4,
     5: _V5,
     6: _v6,
+    7: _V7,
 }
 
 

@@ -27,7 +27,7 @@ from archive.attachments import AttachmentStore
 from archive.clock import TZ, now_iso, parse_iso
 from archive.documents import DocumentStore, KnownDocument
 from archive.runs import RunStore
-from archive.schema import migrate
+from archive.schema import INDEX_PENDING, migrate
 from archive.tokenizer import register
 from archive.walks import ColumnHistory, WalkRecord, WalkStore
 
@@ -130,10 +130,18 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
+            self.index_pending()
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def index_pending(self) -> None:
+        """Bring the search index up to date with the documents written since the last
+        commit (``schema.INDEX_PENDING``); every commit of the archive does this first."""
+        if self.conn.execute("SELECT 1 FROM documents_fts_pending LIMIT 1").fetchone():
+            for statement in INDEX_PENDING:
+                self.conn.execute(statement)
 
     @contextmanager
     def _savepoint(self) -> Iterator[None]:
@@ -179,6 +187,7 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
     def commit_batch(self) -> None:
         """Commit the open batch's writes, if any (never called inside a write)."""
         if self.conn.in_transaction:
+            self.index_pending()
             self.conn.execute("COMMIT")
 
     # --- fetches and raw pages ----------------------------------------------------------

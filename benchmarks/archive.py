@@ -125,6 +125,7 @@ def build_search_db(count: int, path: Path) -> None:
                 for n, (t, b) in enumerate(docs)
             ),
         )  # fmt: skip
+        archive.index_pending()
         conn.execute("COMMIT")
 
 

@@ -439,3 +439,71 @@ def test_a_batch_killed_before_commit_leaves_the_earlier_commits(tmp_path) -> No
 
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "a.db")], cwd=ROOT)
     assert (done.returncode, _committed(tmp_path / "a.db")) == (-9, 2)
+
+
+# --- the search index, brought up to date at each commit ----------------------------------
+def _matches(archive: Archive, text: str) -> list[str]:
+    from archive.tokenizer import match_expression
+
+    return [
+        r[0]
+        for r in archive.conn.execute(
+            "SELECT d.url FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid"
+            " WHERE documents_fts MATCH ? ORDER BY d.url",
+            (match_expression(text),),
+        )
+    ]
+
+
+def _edited(n: int, body: str) -> Record:
+    return Record(url=f"http://x.example.gov.cn/b/{n}.html", title=f"批量{n}", body_text=body)
+
+
+@pytest.fixture
+def edited_in_batches(tmp_path):
+    """Documents added, edited in the same batch, and edited again in a later one."""
+    archive = Archive(tmp_path / "a.db")
+    with archive.batch(max_writes=1000, max_seconds=3600):
+        for n in range(3):
+            archive.record_document(_edited(n, "原文执法检查"), site="s", run_id=None)
+        archive.record_document(_edited(1, "同批修改为行政复议"), site="s", run_id=None)
+    with archive.batch(max_writes=1000, max_seconds=3600):
+        archive.record_document(_edited(2, "下批修改为普法宣传"), site="s", run_id=None)
+    yield archive
+    archive.close()
+
+
+def test_the_index_finds_the_text_documents_have_now(edited_in_batches) -> None:
+    assert [_matches(edited_in_batches, q) for q in ("执法", "复议", "普法")] == [
+        [_edited(0, "").url],
+        [_edited(1, "").url],
+        [_edited(2, "").url],
+    ]
+
+
+def test_the_index_passes_its_integrity_check_after_batches(edited_in_batches) -> None:
+    check = edited_in_batches.conn.execute(
+        "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)"
+    ).fetchall()
+    assert check == []
+
+
+def test_nothing_is_left_to_index_after_a_commit(edited_in_batches) -> None:
+    left = edited_in_batches.conn.execute("SELECT count(*) FROM documents_fts_pending")
+    assert left.fetchone()[0] == 0
+
+
+def test_a_document_inserted_and_deleted_in_one_commit_never_reaches_the_index(tmp_path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        with archive.transaction() as conn:
+            conn.execute(
+                "INSERT INTO documents (url, site, title, body_text, content_hash, first_seen,"
+                " last_seen, last_changed) VALUES ('http://x/1', 's', '临时', '短暂存在的正文',"
+                " 'h', 't', 't', 't')"
+            )
+            conn.execute("DELETE FROM documents WHERE url = 'http://x/1'")
+        check = archive.conn.execute(
+            "INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)"
+        ).fetchall()
+        found = _matches(archive, "短暂")
+    assert (check, found) == ([], [])
