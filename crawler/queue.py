@@ -40,6 +40,8 @@ SITE_LOCK_KEY = "govarchive:site-lock:{site}"
 JOB_TIMEOUT_SECONDS = 5 * 3600
 # Job statuses after which no report will come from the job.
 _ENDED = {"failed", "stopped", "canceled"}
+# How often an idle ingest asks RQ whether a site's job ended without its report.
+LOST_CHECK_SECONDS = 30.0
 
 
 def _redis(url: str) -> Any:
@@ -209,6 +211,7 @@ class Ingest:
         self.result = IngestResult()
         self.last_message = time.monotonic()
         self.clock: dict[int, str | None] = {}  # run -> the time its crawl pretends (--now)
+        self.lost_checked = float("-inf")
 
     def run(self, until: Callable[[Ingest], bool], poll_seconds: float = 1.0) -> IngestResult:
         """Ingest until ``until(self)`` is true when the list is empty."""
@@ -218,7 +221,9 @@ class Ingest:
                 self.handle(pickle.loads(popped[1]))
                 continue
             self.archive.commit_batch()
-            self.close_lost_jobs()
+            if time.monotonic() - self.lost_checked >= LOST_CHECK_SECONDS:
+                self.lost_checked = time.monotonic()
+                self.close_lost_jobs()
             if until(self):
                 return self.result
 
