@@ -45,6 +45,13 @@ def add_commands(
     _redis_arg(enqueue)
     enqueue.add_argument("--full", action="store_true", help="walk every list page")
     enqueue.add_argument("--now", metavar="ISO", help="pretend the crawl happens at this time")
+    enqueue.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy/govarchive setting for the workers' crawls (repeatable)",
+    )
 
     worker = add(
         "worker",
@@ -83,18 +90,19 @@ def _need_redis(args: argparse.Namespace) -> str:
 
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
-    from crawler.cli import _check_db_dir, _check_now
+    from crawler.cli import _check_db_dir, _check_now, _setting
     from crawler.queue import enqueue_sites
     from spiders.registry import find_site, load_registry
 
     redis_url = _need_redis(args)
+    settings = dict(_setting(item) for item in args.set)
     if args.now:
         _check_now(args.now)
     db = _check_db_dir(args.db)
     registry = load_registry(args.sites)
     chosen = [find_site(registry, name) for name in args.site] if args.site else registry
     run_id = enqueue_sites(
-        redis_url, str(db), chosen, now=args.now, full_walk=args.full,
+        redis_url, str(db), chosen, now=args.now, full_walk=args.full, settings=settings,
         command="govarchive enqueue " + " ".join(sys.argv[2:]),
     )  # fmt: skip
     print(f"run {run_id}: {len(chosen)} site jobs queued on {redis_url}")
