@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -130,11 +131,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     redis_url = _need_redis(args)
     db = _check_db_dir(args.db)
     _open_archive(db).close()
+    # SIGTERM (systemd stopping the service) ends it like Ctrl-C: the open batch commits.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     result = ingest(
         str(db), redis_url, runs=set(args.run) if args.run else None, idle_seconds=args.idle
     )
     print(
         f"ingested {result.items} items; {len(result.sites_closed)} site crawls closed;"
-        f" runs finished: {', '.join(map(str, result.runs_finished)) or 'none'}"
+        f" runs finished: {', '.join(map(str, result.runs_finished)) or 'none'};"
+        f" {result.errors} messages could not be recorded"
     )
-    return 0
+    return 1 if result.errors else 0

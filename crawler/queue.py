@@ -22,10 +22,12 @@ Messages are pickled: Redis must be reachable only by the machines of the crawl.
 
 from __future__ import annotations
 
+import logging
 import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from archive import Archive
@@ -38,8 +40,10 @@ ITEMS_KEY = "govarchive:items"
 SITE_LOCK_KEY = "govarchive:site-lock:{site}"
 # A site's job may run this long (the crawl's own limit, CLOSESPIDER_TIMEOUT, is 4 h).
 JOB_TIMEOUT_SECONDS = 5 * 3600
-# Job statuses after which no report will come from the job.
-_ENDED = {"failed", "stopped", "canceled"}
+# Job statuses after which no report will come from the job (or, for "finished", after
+# which its report has long been on the list: a report lost with a stopped ingest).
+_ENDED = {"failed", "stopped", "canceled", "finished"}
+logger = logging.getLogger(__name__)
 # How often an idle ingest asks RQ whether a site's job ended without its report.
 LOST_CHECK_SECONDS = 30.0
 
@@ -195,6 +199,7 @@ class IngestResult:
 
     messages: int = 0
     items: int = 0
+    errors: int = 0  # messages that could not be recorded (logged; the ingest goes on)
     sites_closed: list[tuple[int, str]] = field(default_factory=list)
     runs_finished: list[int] = field(default_factory=list)
 
@@ -218,7 +223,13 @@ class Ingest:
         while True:
             popped = self.redis.blpop([ITEMS_KEY], timeout=poll_seconds)
             if popped is not None:
-                self.handle(pickle.loads(popped[1]))
+                try:
+                    self.handle(pickle.loads(popped[1]))
+                except Exception:
+                    # One bad message (an item the archive refuses) does not stop the
+                    # writer: it is logged and counted, like a failed write of a crawl.
+                    self.result.errors += 1
+                    logger.exception("ingest: a message could not be recorded")
                 continue
             self.archive.commit_batch()
             if time.monotonic() - self.lost_checked >= LOST_CHECK_SECONDS:
@@ -251,6 +262,8 @@ class Ingest:
             self.close_site(run_id, site, _failed_report(f"skipped: {payload}"))
 
     def close_site(self, run_id: int, site: str, report: SiteReport) -> None:
+        if site in self.closed.get(run_id, {}):
+            return  # closed already (as lost, before a late report)
         recorder = self.recorders.pop((run_id, site), None)
         if recorder is not None:
             recorder.close(self.archive, report)
@@ -272,19 +285,30 @@ class Ingest:
             self.result.runs_finished.append(run_id)
 
     def close_lost_jobs(self) -> None:
-        """A site whose job ended without its report (the worker died, the job failed or
-        was stopped) is closed as ``worker-lost``: nothing it sent counts toward gone."""
+        """A site whose job ended without its report reaching this ingest (the worker
+        died, the job failed or was stopped, the report was lost with a stopped ingest) is
+        closed as ``worker-lost``: nothing it sent counts toward gone. Called when the list
+        is empty; a job that ended less than ``LOST_CHECK_SECONDS`` ago is given time for
+        its report to arrive."""
         from rq.exceptions import NoSuchJobError
         from rq.job import Job
 
+        now = datetime.now(timezone.utc)
         for run_id, sites in self.open_sites().items():
             for site in sites:
                 try:
-                    status = Job.fetch(job_id(run_id, site), connection=self.redis).get_status()
+                    job = Job.fetch(job_id(run_id, site), connection=self.redis)
                 except NoSuchJobError:
                     continue
-                if status is not None and str(getattr(status, "value", status)) in _ENDED:
-                    self.close_site(run_id, site, _failed_report("worker-lost"))
+                status = job.get_status()
+                if status is None or str(getattr(status, "value", status)) not in _ENDED:
+                    continue
+                ended = job.ended_at
+                if ended is not None and ended.tzinfo is None:
+                    ended = ended.replace(tzinfo=timezone.utc)
+                if ended is not None and (now - ended).total_seconds() < LOST_CHECK_SECONDS:
+                    continue
+                self.close_site(run_id, site, _failed_report("worker-lost"))
 
     def open_sites(self) -> dict[int, list[str]]:
         """Sites of the queued runs still open in this archive that have not reported."""

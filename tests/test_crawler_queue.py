@@ -192,3 +192,24 @@ def test_a_site_whose_job_ended_without_a_report_is_closed_as_lost(tmp_path, red
         [run_id],
         [("worker-lost",)],
     )
+
+
+def test_a_message_that_cannot_be_recorded_is_counted_and_the_ingest_goes_on(
+    tmp_path, redis_server
+) -> None:
+    import pickle
+
+    from redis import Redis
+    from rq.job import Job
+
+    from crawler.queue import ITEMS_KEY, enqueue_sites, ingest, job_id
+    from spiders.registry import Site
+
+    site = Site(name="odd-site", title="异常", family="trs", start_urls=["http://127.0.0.1:9/"])
+    db = tmp_path / "archive.db"
+    redis = Redis.from_url(redis_server.url)
+    run_id = enqueue_sites(redis_server.url, str(db), [site], now=NIGHT_1)
+    redis.rpush(ITEMS_KEY, pickle.dumps("not a message"))
+    Job.fetch(job_id(run_id, "odd-site"), connection=redis).cancel()
+    result = ingest(str(db), redis_server.url, runs={run_id}, idle_seconds=120)
+    assert (result.errors, result.runs_finished) == (1, [run_id])
