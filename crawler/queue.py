@@ -38,7 +38,7 @@ from spiders.site_state import SiteState
 QUEUE_NAME = "govarchive"
 ITEMS_KEY = "govarchive:items"
 SITE_LOCK_KEY = "govarchive:site-lock:{site}"
-# A site's job may run this long (the crawl's own limit, CLOSESPIDER_TIMEOUT, is 4 h).
+# A site's job may run this long (the crawl's own limit, CLOSESPIDER_TIMEOUT, is 3.5 h).
 JOB_TIMEOUT_SECONDS = 5 * 3600
 # Job statuses after which no report will come from the job (or, for "finished", after
 # which its report has long been on the list: a report lost with a stopped ingest).

@@ -234,3 +234,51 @@ def test_site_with_empty_listing_is_unhealthy(demo_world, tmp_path) -> None:
     assert (
         rows(db, "SELECT healthy FROM run_sites")[0]["healthy"] == 0 and "unhealthy" in done.stdout
     )
+
+
+@pytest.fixture(scope="module")
+def cut_short(tmp_path_factory):
+    """A first crawl cut short by a crawl limit (as a long site's is by its time limit),
+    then the next night's crawl without the limit."""
+    from collections import Counter
+
+    from crawler.demo import DemoWorld
+
+    tmp = tmp_path_factory.mktemp("cut-short")
+    db = tmp / "archive.db"
+    with DemoWorld() as world:
+        registry = world.write_registry(tmp / "sites.yaml")
+        base = ("crawl", "--sites", str(registry), "--db", str(db))
+        run_cli(*base, "--now", T1, "--set", "CLOSESPIDER_PAGECOUNT=8", check=False)
+        first = rows(db, "SELECT count(*) FROM documents")[0][0]
+        reason = rows(db, "SELECT finish_reason FROM runs ORDER BY id DESC LIMIT 1")[0][0]
+        run_cli(*base, "--now", T1_LATER)
+        paths = {"/" + r["url"].split("/", 3)[3] for r in rows(db, "SELECT url FROM documents")}
+        fetched = Counter(
+            path for site in (world.trs, world.hanweb) for _, path in site.requests if path in paths
+        )
+        yield {
+            "first": first,
+            "reason": reason,
+            "after": rows(db, "SELECT count(*) FROM documents")[0][0],
+            "expected": len(world.documents),
+            "twice": [p for p, n in fetched.items() if n > 1],
+        }
+
+
+def test_a_crawl_cut_short_archives_part_of_the_site(cut_short) -> None:
+    assert (
+        0 < cut_short["first"] < cut_short["expected"],
+        "closespider" in cut_short["reason"],
+    ) == (
+        True,
+        True,
+    )
+
+
+def test_the_next_crawl_goes_on_where_it_stopped(cut_short) -> None:
+    assert cut_short["after"] == cut_short["expected"]
+
+
+def test_no_document_is_fetched_again_after_a_crawl_cut_short(cut_short) -> None:
+    assert cut_short["twice"] == []
