@@ -1,7 +1,7 @@
 """The command line of crawls across machines: ``govarchive enqueue``, ``worker``, ``ingest``.
 
-A thin layer over ``crawler.queue``, kept apart from ``crawler.cli`` (which registers
-these commands through ``add_commands``).
+A thin layer over ``crawler.queue``: their options (added to the parser by
+``crawler.cli_args``) and the commands (listed in ``crawler.cli.COMMANDS``).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ def _redis_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_commands(
+def add_arguments(
     add: Callable[..., argparse.ArgumentParser],
     db_arg: Callable[[argparse.ArgumentParser], None],
     sites_arg: Callable[[argparse.ArgumentParser], None],
-) -> dict[str, Callable[[argparse.Namespace], int]]:
-    """Register the three subcommands on the CLI's parser; return their functions."""
+) -> None:
+    """Add the three subcommands and their options to the CLI's parser."""
     enqueue = add(
         "enqueue",
         "Queue one crawl job per site for workers on any machine (items come back through"
@@ -79,7 +79,6 @@ def add_commands(
     ingest.add_argument(
         "--idle", type=float, metavar="SECONDS", help="stop after this long without a message"
     )
-    return {"enqueue": cmd_enqueue, "worker": cmd_worker, "ingest": cmd_ingest}
 
 
 def _need_redis(args: argparse.Namespace) -> str:
