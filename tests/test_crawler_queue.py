@@ -216,3 +216,30 @@ def test_a_message_that_cannot_be_recorded_is_counted_and_the_ingest_goes_on(
     Job.fetch(job_id(run_id, "odd-site"), connection=redis).cancel()
     result = ingest(str(db), redis_server.url, runs={run_id}, idle_seconds=120)
     assert (result.errors, result.runs_finished) == (1, [run_id])
+
+
+def test_a_site_another_worker_holds_is_skipped_and_says_so(tmp_path, redis_server) -> None:
+    from redis import Redis
+
+    from crawler.queue import SITE_LOCK_KEY, enqueue_sites, ingest
+    from spiders.registry import Site
+
+    site = Site(name="busy-site", title="占用", family="trs", start_urls=["http://127.0.0.1:9/"])
+    db = tmp_path / "archive.db"
+    redis = Redis.from_url(redis_server.url)
+    redis.set(SITE_LOCK_KEY.format(site="busy-site"), "another-job", ex=600)
+    try:
+        run_id = enqueue_sites(redis_server.url, str(db), [site], now=NIGHT_1)
+        worker = subprocess.run(
+            [*GOVARCHIVE, "worker", "--redis", redis_server.url, "--burst"],
+            cwd=ROOT, capture_output=True, timeout=300,
+        )  # fmt: skip
+        result = ingest(str(db), redis_server.url, runs={run_id}, idle_seconds=120)
+    finally:
+        redis.delete(SITE_LOCK_KEY.format(site="busy-site"))
+    note = rows(db, f"SELECT health_note FROM run_sites WHERE run_id = {run_id}")[0][0]
+    assert (worker.returncode, result.runs_finished, "another worker is crawling it" in note) == (
+        0,
+        [run_id],
+        True,
+    )
