@@ -41,8 +41,8 @@ def char_spans(data: bytes) -> list[tuple[int, int, int]]:
 
     Offsets are computed on ``data`` exactly as given: a byte that is not valid UTF-8
     (surrogateescape keeps it as one character of width one) yields no token, so no span
-    ever reaches past the bytes SQLite passed. Pure Python, shared by the C callback and
-    the tests.
+    ever reaches past the bytes SQLite passed. The Python statement of the rules the C
+    tokenizer (``_bigrams.c``) follows; the tests hold it to them.
     """
     spans: list[tuple[int, int, int]] = []
     text = data.decode("utf-8", errors="surrogateescape")

@@ -8,7 +8,6 @@ on a free port of 127.0.0.1: one worker process, no access log, nothing else.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,6 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from crawler.demo.server import free_port
 from crawler.demo.site import Page
 
 CONFIG = """
@@ -70,9 +70,7 @@ class NginxSite:
                 continue  # a folder: nginx answers it with its index.html
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(page.body)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
+        self.port = free_port()
         conf = prefix / "nginx.conf"
         conf.write_text(CONFIG.format(prefix=prefix, port=self.port), encoding="utf-8")
         self.process = subprocess.Popen(

@@ -128,12 +128,7 @@ def _crawl(
     full_walk: bool,
     settings: dict[str, Any],
 ) -> str:
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.misc import load_object
-
-    from crawler import parse_pool
-    from crawler.runner import project_settings
-    from spiders import FAMILY_SPIDERS
+    from crawler.runner import crawl_in_this_process
 
     overrides = {
         "GOVARCHIVE_DB": "",
@@ -144,15 +139,7 @@ def _crawl(
         "ITEM_PIPELINES": {"crawler.queue.RedisItemPipeline": 300},
         **settings,
     }
-    process = CrawlerProcess(project_settings(overrides))
-    crawler = process.create_crawler(load_object(FAMILY_SPIDERS[site.family]))
-    process.crawl(crawler, site=site, site_state=state)
-    try:
-        process.start()
-    finally:
-        parse_pool.shutdown()
-    reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
-    return str(reason or "finished")
+    return crawl_in_this_process([site], overrides, {site.name: state})
 
 
 def push(redis: Any, kind: str, run_id: int, site: str, payload: Any) -> None:

@@ -18,6 +18,7 @@ from archive import Archive
 from crawler.locks import Locked, site_lock
 from spiders import FAMILY_SPIDERS
 from spiders.registry import Site
+from spiders.site_state import SiteState
 
 
 @dataclass
@@ -99,9 +100,6 @@ def _run_locked(
     skipped: list[tuple[Site, str]],
     run_id: int | None,
 ) -> CrawlResult:
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.misc import load_object
-
     with Archive(db_path) as archive:
         archive.close_stale_runs(at=now)
         archive.upsert_sites([site.as_row() for site in sites], at=now)
@@ -116,31 +114,7 @@ def _run_locked(
         "GOVARCHIVE_FULL_WALK": full_walk,
         **(settings or {}),
     }
-    process = CrawlerProcess(project_settings(overrides))
-    reasons: list[str] = []
-    for site in sites:
-        spidercls = load_object(FAMILY_SPIDERS[site.family])
-        crawler = process.create_crawler(spidercls)
-
-        def closed(spider: Any, reason: str) -> None:
-            reasons.append(reason)
-
-        crawler.signals.connect(closed, signal=_spider_closed())
-        # The validated Site itself: the spider never re-reads the registry.
-        process.crawl(crawler, site=site)
-    from crawler import parse_pool
-
-    try:
-        process.start()
-    finally:
-        parse_pool.shutdown()
-    reason = (
-        "finished"
-        if reasons and all(r == "finished" for r in reasons)
-        else (",".join(sorted(set(reasons))) or "no-spider-ran")
-    )
-    if parse_pool.restarts:
-        reason += f" (degraded: {parse_pool.restarts} parse worker restart(s))"
+    reason = crawl_in_this_process(sites, overrides)
     from crawler import writer
 
     if writer.archive_errors:
@@ -157,6 +131,44 @@ def _run_locked(
         sites=rows,
         skipped=[f"{site.name} ({holder})" for site, holder in skipped],
     )
+
+
+def crawl_in_this_process(
+    sites: list[Site],
+    overrides: dict[str, Any],
+    states: dict[str, SiteState] | None = None,
+) -> str:
+    """One spider per site in this process's reactor (which runs once per process); return
+    the crawl's finish reason. ``states``: what the archive knows of each site, when the
+    crawl runs where the archive is not (a queued job)."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.misc import load_object
+
+    from crawler import parse_pool
+
+    process = CrawlerProcess(project_settings(overrides))
+    reasons: list[str] = []
+
+    def closed(spider: Any, reason: str) -> None:
+        reasons.append(reason)
+
+    for site in sites:
+        crawler = process.create_crawler(load_object(FAMILY_SPIDERS[site.family]))
+        crawler.signals.connect(closed, signal=_spider_closed())
+        # The validated Site itself: the spider never re-reads the registry.
+        process.crawl(crawler, site=site, site_state=(states or {}).get(site.name))
+    try:
+        process.start()
+    finally:
+        parse_pool.shutdown()
+    reason = (
+        "finished"
+        if reasons and all(r == "finished" for r in reasons)
+        else (",".join(sorted(set(reasons))) or "no-spider-ran")
+    )
+    if parse_pool.restarts:
+        reason += f" (degraded: {parse_pool.restarts} parse worker restart(s))"
+    return reason
 
 
 def _spider_closed() -> Any:

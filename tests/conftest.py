@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from crawler.demo.server import free_port  # noqa: F401 - tests import it from here
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -66,13 +67,6 @@ def demo_archive(tmp_path_factory) -> Path:
     output = run_cli("demo", "--db", str(db)).stdout
     (db.parent / "demo-output.txt").write_text(output, encoding="utf-8")
     return db
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 SERVER_START_SECONDS = 60

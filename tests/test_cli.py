@@ -242,9 +242,8 @@ def test_serve_stops_on_sigterm_and_leaves_no_temp_file(demo_twice, tmp_path) ->
     assert (code, list(tmp_path.iterdir())) == (0, [])
 
 
-@pytest.fixture(scope="module")
-def public_serve(demo_archive, tmp_path_factory):
-    """`govarchive serve --public` on the demo archive (bound to 127.0.0.1 for the test)."""
+def _serving(tmp_dir, *args: str):
+    """`govarchive serve ARGS` on a free port: yields its base URL once it answers."""
     import os
     import subprocess
     import sys
@@ -253,9 +252,8 @@ def public_serve(demo_archive, tmp_path_factory):
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "serve", "--public", "--host", "127.0.0.1",
-         "--db", str(demo_archive), "--port", str(port)],
-        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_path_factory.mktemp("serve"))},
+        [sys.executable, "-m", "crawler.cli", "serve", *args, "--port", str(port)],
+        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_dir)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -263,6 +261,13 @@ def public_serve(demo_archive, tmp_path_factory):
     yield base
     process.terminate()
     process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def public_serve(demo_archive, tmp_path_factory):
+    """`govarchive serve --public` on the demo archive (bound to 127.0.0.1 for the test)."""
+    yield from _serving(tmp_path_factory.mktemp("serve"), "--public", "--host", "127.0.0.1",
+                        "--db", str(demo_archive))  # fmt: skip
 
 
 def http_status(url: str) -> int:
@@ -299,29 +304,14 @@ def test_public_serve_keeps_tables_search_and_canned_queries(public_serve, path:
 @pytest.fixture(scope="module")
 def two_archives_served(demo_archive, tmp_path_factory):
     """`govarchive serve --db A --add B`: the demo archive and a copy under another name."""
-    import os
     import sqlite3
-    import subprocess
-    import sys
-
-    from conftest import ROOT, free_port, wait_until_answering
 
     other = tmp_path_factory.mktemp("province") / "province2.db"
     source, copy = sqlite3.connect(demo_archive), sqlite3.connect(other)
     source.backup(copy)
     source.close(), copy.close()
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "serve", "--db", str(demo_archive),
-         "--add", str(other), "--port", str(port)],
-        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_path_factory.mktemp("serve2"))},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    wait_until_answering(f"{base}/-/versions.json", process)
-    yield base
-    process.terminate()
-    process.wait(timeout=60)
+    yield from _serving(tmp_path_factory.mktemp("serve2"), "--db", str(demo_archive),
+                        "--add", str(other))  # fmt: skip
 
 
 def _page(url: str) -> str:

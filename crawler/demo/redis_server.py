@@ -7,10 +7,11 @@ nothing persisted, on a free port; ready once it answers PING.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
+
+from crawler.demo.server import free_port
 
 
 class RedisServer:
@@ -35,7 +36,7 @@ class RedisServer:
         from redis.exceptions import ConnectionError as RedisConnectionError
 
         self.workdir = tempfile.TemporaryDirectory(prefix="govarchive-redis-")
-        self.port = _free_port()
+        self.port = free_port()
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", self.workdir.name],
@@ -60,12 +61,3 @@ class RedisServer:
         if self.workdir is not None:
             self.workdir.cleanup()
             self.workdir = None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-__all__ = ["RedisServer"]

@@ -8,6 +8,7 @@ Last-Modified, answering 304 to conditional requests); POST serves Hanweb's
 from __future__ import annotations
 
 import hashlib
+import socket
 import ssl
 import threading
 import time
@@ -17,6 +18,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from crawler.demo.site import Page
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (for servers that cannot take 0)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
 
 NOT_FOUND = "<html><head><title>404</title></head><body><h1>404 页面不存在</h1></body></html>"
 # Last-Modified for every page of one day's state (stable across restarts).
