@@ -26,7 +26,7 @@ import logging
 import pickle
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -146,14 +146,32 @@ def push(redis: Any, kind: str, run_id: int, site: str, payload: Any) -> None:
     redis.rpush(ITEMS_KEY, pickle.dumps((kind, run_id, site, payload), protocol=5))
 
 
+def after_losses(report: SiteReport, lost: int) -> SiteReport:
+    """The report of a crawl ``lost`` of whose items never reached Redis: it claims
+    neither a complete nor an answering listing, so what did arrive proves no absence."""
+    if not lost:
+        return report
+    return replace(
+        report,
+        listing_complete=False,
+        listing_answered=False,
+        finish_reason=f"items-lost ({lost} not pushed to Redis)",
+    )
+
+
 class RedisItemPipeline:
-    """A worker's pipeline: each item, and the site's report at the end, onto Redis."""
+    """A worker's pipeline: each item, and the site's report at the end, onto Redis.
+
+    An item that could not be pushed (Redis unreachable for a moment) is counted; the
+    report then says so and claims neither a complete nor an answering listing, so what
+    did arrive can prove no absence."""
 
     def __init__(self, crawler: Any) -> None:
         settings = crawler.settings
         self.crawler = crawler
         self.redis = _redis(settings.get("GOVARCHIVE_REDIS_URL"))
         self.run_id = int(settings.get("GOVARCHIVE_RUN_ID"))
+        self.lost = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedisItemPipeline:
@@ -169,14 +187,18 @@ class RedisItemPipeline:
         push(self.redis, "open", self.run_id, self.site, (spider.site.as_row(), now))
 
     def process_item(self, item: Any) -> Any:
-        push(self.redis, "item", self.run_id, self.site, item)
+        try:
+            push(self.redis, "item", self.run_id, self.site, item)
+        except Exception:
+            self.lost += 1
+            raise
         return item
 
     def close_spider(self) -> None:
         from crawler.pipelines import site_report
 
         report = site_report(self.crawler.spider, self.crawler)
-        push(self.redis, "close", self.run_id, self.site, report)
+        push(self.redis, "close", self.run_id, self.site, after_losses(report, self.lost))
 
 
 # --- the archive's writer ------------------------------------------------------------------

@@ -243,3 +243,24 @@ def test_a_site_another_worker_holds_is_skipped_and_says_so(tmp_path, redis_serv
         [run_id],
         True,
     )
+
+
+def test_a_crawl_that_lost_items_on_the_way_to_redis_proves_no_absence() -> None:
+    from crawler.queue import after_losses
+    from crawler.recorder import SiteReport
+
+    report = SiteReport(listing_complete=True, listing_answered=True, listed=frozenset({"u"}))
+    lost = after_losses(report, 2)
+    assert (lost.listing_complete, lost.listing_answered, lost.finish_reason) == (
+        False,
+        False,
+        "items-lost (2 not pushed to Redis)",
+    )
+
+
+def test_a_crawl_that_lost_nothing_keeps_its_report() -> None:
+    from crawler.queue import after_losses
+    from crawler.recorder import SiteReport
+
+    report = SiteReport(listing_complete=True, listing_answered=True, listed=frozenset({"u"}))
+    assert after_losses(report, 0) == report
