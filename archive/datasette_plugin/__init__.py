@@ -1,6 +1,7 @@
 """Datasette plugin (entry point ``govarchive``): the Chinese tokenizer on every connection
 and the search box's words written for it (``escape_fts``),
-the archivist's pages (``archive.views``), document titles linking to them, the documents
+the archivist's pages (``archive.views``), a search page that reads only the matches
+it shows (``search_page``), document titles linking to them, the documents
 table opening on the columns a person reads, over-long searches refused, and templates (``templates/``) that fold the
 column glossary away and put the search box and feeds on the first screen.
 
@@ -20,6 +21,7 @@ from urllib.parse import parse_qsl
 from datasette import hookimpl
 
 from archive import views
+from archive.datasette_plugin import search_page
 from archive.tokenizer import match_expression, register
 
 # Datasette's connections read the archive through a memory map and a larger page cache:
@@ -38,6 +40,17 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("escape_fts", 1, match_expression, deterministic=True)
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+
+
+@hookimpl(hookwrapper=True)
+def filters_from_request(request, database, table, datasette):  # noqa: ANN001, ANN201 - Datasette's hook
+    """A search listed newest first reads only the matches its page shows
+    (``search_page``): every hook's filters, Datasette's search among them, pass
+    through one function that may bound the search clause below."""
+    outcome = yield
+    outcome.force_result(
+        search_page.wrap_results(outcome.get_result(), request, database, table, datasette)
+    )
 
 
 @hookimpl
