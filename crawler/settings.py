@@ -44,8 +44,10 @@ DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 # A body shorter than its Content-Length is an error ("truncated"), not a page.
 DOWNLOAD_FAIL_ON_DATALOSS = True
-# Follow at most this many redirects (loops end here).
+# Follow at most this many redirects (loops end here); crawler.redirects records each hop.
 REDIRECT_MAX_TIMES = 5
+# A meta refresh is page content, archived as the page says it, not followed.
+METAREFRESH_ENABLED = False
 # Retry transient failures twice; 404/410 are answers, not failures.
 RETRY_ENABLED = True
 RETRY_TIMES = 2
@@ -77,6 +79,9 @@ DOWNLOADER_MIDDLEWARES = {
     # A cookie jar a server floods is emptied (GOVARCHIVE_MAX_COOKIES / _BYTES below).
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.BoundedCookiesMiddleware": 700,
+    # Redirects followed as Scrapy follows them, each hop recorded, refusals named.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.redirects.RecordingRedirectMiddleware": 600,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,

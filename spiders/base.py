@@ -24,7 +24,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -32,7 +32,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
-from w3lib.url import safe_url_string
 
 from archive.store import ColumnHistory, KnownDocument, WalkRecord, now_iso, parse_iso
 from crawler.items import (
@@ -44,6 +43,7 @@ from crawler.items import (
     SeenItem,
 )
 from crawler.parse_pool import default_workers, parse_async, read_attachment_async
+from crawler.redirects import RedirectRefused, refusal
 from crawler.render import browser_settings, looks_like_challenge, render_in_browser
 from parsers.filenames import attachment_name
 from parsers.listing import ListItem, ListPage
@@ -76,7 +76,6 @@ from spiders.walk import (
 )
 
 MISSING_STATUSES = (404, 410)
-REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 # A site's root page, wherever a removed document's URL may be redirected to.
 HOME_PATH = re.compile(r"^/(?:(?:index|default|main|home)\.(?:s?html?|jsp|php|aspx?))?$", re.I)
 
@@ -85,9 +84,10 @@ class GovSpider(scrapy.Spider):
     """Base spider for one registry site; subclasses set ``name`` and ``family``."""
 
     family = ""
-    # 304 (conditional revisits) and redirects reach the callbacks: the spider follows
-    # redirects itself, so loops, limits and offsite targets are recorded as fetches.
-    handle_httpstatus_list = [304, *REDIRECT_STATUSES]
+    # 304 (conditional revisits) reaches the callbacks. Redirects are followed by
+    # crawler.redirects, which keeps each hop for the callback to record and ends a loop,
+    # a chain too long or an offsite target with a named reason (on_error).
+    handle_httpstatus_list = [304]
 
     def __init__(
         self,
@@ -123,7 +123,6 @@ class GovSpider(scrapy.Spider):
         self.checks_scheduled = False
         self.now = now_iso()
         self.parse_workers = 0
-        self.max_redirects = 5
         self.gone_after = timedelta(hours=24)
 
     def _registry_site(self, name: str | None, sites: str | None) -> Site:
@@ -157,7 +156,6 @@ class GovSpider(scrapy.Spider):
         self.revisit_days = settings.getfloat("GOVARCHIVE_REVISIT_DAYS", 0) or site.revisit_days
         self.gone_after = timedelta(hours=settings.getfloat("GOVARCHIVE_GONE_AFTER_HOURS", 24.0))
         self.attachment_maxsize = settings.getint("GOVARCHIVE_ATTACHMENT_MAXSIZE")
-        self.max_redirects = settings.getint("REDIRECT_MAX_TIMES", 5)
         workers = settings.get("GOVARCHIVE_PARSE_WORKERS")
         self.parse_workers = default_workers() if workers in (None, "") else int(workers)
         self.render_settle_ms = settings.getint("GOVARCHIVE_RENDER_SETTLE_MS", 20_000)
@@ -193,7 +191,7 @@ class GovSpider(scrapy.Spider):
                 url,
                 callback=self.parse_sitemap,
                 errback=self.on_error,
-                meta={"kind": "sitemap", "dont_redirect": True},
+                meta={"kind": "sitemap"},
                 dont_filter=True,
             )
 
@@ -211,7 +209,7 @@ class GovSpider(scrapy.Spider):
 
     # --- list pages ----------------------------------------------------------------------
     def list_request(self, url: str, column: str, **kwargs: Any) -> Request:
-        meta = {"kind": "list", "column": column, "dont_redirect": True, **kwargs.pop("meta", {})}
+        meta = {"kind": "list", "column": column, **kwargs.pop("meta", {})}
         return self.page_request(url, self.parse_list, meta, dont_filter=True, **kwargs)
 
     def list_page(self, response: Response) -> ListPage:  # pragma: no cover - abstract
@@ -230,9 +228,7 @@ class GovSpider(scrapy.Spider):
         return [] if url is None else [self.list_request(url, column=walk.start_url)]
 
     def parse_list(self, response: Response) -> Iterator[Any]:
-        if response.status in REDIRECT_STATUSES:
-            yield from self.redirect(response)
-            return
+        yield from self.redirect_fetches(response)
         walk = self.walks.setdefault(
             response.meta["column"], ColumnWalk(response.meta["column"], full=self.full_walk)
         )
@@ -335,17 +331,14 @@ class GovSpider(scrapy.Spider):
             "list_date": list_date,
             "list_title": list_title,
             "moved": moved,
-            "dont_redirect": True,
         }
         return self.page_request(url, self.parse_detail, meta, headers=headers)
 
     async def parse_detail(self, response: Response) -> AsyncIterator[Any]:
         kind = response.meta.get("kind", "detail")
         doc_url = response.meta.get("doc_url") or canonical_url(response.url)
-        if response.status in REDIRECT_STATUSES:
-            for item in self.redirect(response):
-                yield item
-            return
+        for item in self.redirect_fetches(response):
+            yield item
         if response.status == 304:
             fetch = self.fetch_item(response, kind)
             yield SeenItem(self.site.name, doc_url, fetched=True, fetch=fetch)
@@ -412,7 +405,7 @@ class GovSpider(scrapy.Spider):
         moved_from = moved_via = None
         if final_url != doc_url and doc_url in self.known:
             moved_from = doc_url
-            moved_via = "redirect" if response.meta.get("redirect_chain") else "same-path"
+            moved_via = "redirect" if response.meta.get("redirect_urls") else "same-path"
         record.url = final_url
         evidence = None
         if kind == "check" and doc_url not in self.listed:
@@ -437,7 +430,6 @@ class GovSpider(scrapy.Spider):
                 continue
             meta: dict[str, Any] = {
                 "kind": "attachment",
-                "dont_redirect": True,
                 "document_url": record.url,
                 "name": attachment.name,
             }
@@ -450,7 +442,7 @@ class GovSpider(scrapy.Spider):
     def redirect_landing(self, response: Response) -> str | None:
         """Where a redirected document request landed, when that is not a document: the
         site's home page or one of its column pages."""
-        if not response.meta.get("redirect_chain"):
+        if not response.meta.get("redirect_urls"):
             return None
         url = canonical_url(response.url)
         columns = {canonical_url(u) for u in self.site.start_urls}
@@ -476,10 +468,8 @@ class GovSpider(scrapy.Spider):
         }
 
     async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
-        if response.status in REDIRECT_STATUSES:
-            for item in self.redirect(response):
-                yield item
-            return
+        for item in self.redirect_fetches(response):
+            yield item
         yield self.fetch_item(response, "attachment")
         name = attachment_name(
             response.meta.get("name"), response.url, response.headers.get(b"Content-Disposition")
@@ -499,9 +489,7 @@ class GovSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         from scrapy.utils.sitemap import Sitemap
 
-        if response.status in REDIRECT_STATUSES:
-            yield from self.redirect(response)
-            return
+        yield from self.redirect_fetches(response)
         yield self.fetch_item(response, "sitemap")
         try:
             sitemap = Sitemap(response.body)
@@ -515,7 +503,7 @@ class GovSpider(scrapy.Spider):
                     url,
                     callback=self.parse_sitemap,
                     errback=self.on_error,
-                    meta={"kind": "sitemap", "dont_redirect": True},
+                    meta={"kind": "sitemap"},
                 )
             return
         items = [ListItem(url=u, title="", date=None) for u in urls if self.is_allowed(u)]
@@ -524,41 +512,12 @@ class GovSpider(scrapy.Spider):
             yield from self.follow(item, listing_url=response.url)
 
     # --- redirects ---------------------------------------------------------------------
-    def redirect(self, response: Response) -> Iterator[Any]:
-        """Follow a 3xx ourselves: a loop, too many hops or an offsite target is recorded
-        against the first URL of the chain, and nothing is followed."""
-        chain: list[str] = [*response.meta.get("redirect_chain", []), response.url]
-        kind = response.meta.get("kind", "detail")
-        location = response.headers.get(b"Location")
-        target = urljoin(response.url, location.decode("latin-1").strip()) if location else None
-        error = None
-        if target is None:
-            error = "redirect-without-location"
-        elif target in chain:
-            error = "redirect-loop"
-        elif len(chain) > self.max_redirects:
-            error = "redirect-limit"
-        elif (refused := refusal(target, self.allowed_domains, self.allowed_ports)) is not None:
-            error = refused
-        yield self.fetch_item(response, kind)
-        if error:
-            yield FetchItem(self.site.name, chain[0], kind, status=response.status, error=error)
-            if kind == "list":
-                record_failure(self._walk_of(response), chain[0], error)
-            return
-        meta = {**response.meta, "redirect_chain": chain}
-        headers = response.request.headers.copy()
-        # Validators belong to the URL that issued them: at the target, ask for the page.
-        for name in (b"If-None-Match", b"If-Modified-Since"):
-            headers.pop(name, None)
-        if response.status == 303 or (
-            response.status in (301, 302) and response.request.method == "POST"
-        ):
-            yield response.request.replace(
-                url=target, method="GET", body=b"", meta=meta, headers=headers, dont_filter=True
-            )
-        else:
-            yield response.request.replace(url=target, meta=meta, headers=headers, dont_filter=True)
+    def redirect_fetches(self, response_or_meta: Any) -> Iterator[FetchItem]:
+        """The 3xx hops that led to this response (kept by crawler.redirects), as fetches."""
+        meta = getattr(response_or_meta, "meta", response_or_meta)
+        kind = meta.get("kind", "detail")
+        for hop in meta.get("redirect_fetches", ()):
+            yield FetchItem(self.site.name, kind=kind, **hop)
 
     def _walk_of(self, response_or_request: Any) -> ColumnWalk:
         column = response_or_request.meta["column"]
@@ -569,7 +528,11 @@ class GovSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         kind = request.meta.get("kind", "detail")
         reason, status = failure_reason(failure)
-        chain = request.meta.get("redirect_chain") or []
+        if isinstance(failure.value, RedirectRefused):
+            yield from self.refused_redirect(failure.value, request)
+            return
+        yield from self.redirect_fetches(request)
+        chain = request.meta.get("redirect_urls") or []
         if kind == "list":
             record_failure(self._walk_of(request), request.url, reason)
         if kind in ("detail", "check") and status in MISSING_STATUSES:
@@ -588,6 +551,17 @@ class GovSpider(scrapy.Spider):
                 name=attachment_name(request.meta.get("name"), request.url),
                 error=reason,
             )
+
+    def refused_redirect(self, refused: RedirectRefused, request: Request) -> Iterator[Any]:
+        """A redirect not followed: every hop a fetch, and the reason recorded against the
+        chain's first URL (nothing is followed)."""
+        kind = request.meta.get("kind", "detail")
+        yield from self.redirect_fetches({"kind": kind, "redirect_fetches": refused.fetches})
+        yield FetchItem(
+            self.site.name, refused.first_url, kind, status=refused.status, error=refused.reason
+        )
+        if kind == "list":
+            record_failure(self._walk_of(request), refused.first_url, refused.reason)
 
     def fetch_item(
         self, response: Response, kind: str, error: str | None = None, keep_raw: bool = False
@@ -656,21 +630,3 @@ class GovSpider(scrapy.Spider):
                 yield self.detail_request(url, known=known, kind="check")
             elif self.is_due(known):
                 yield self.detail_request(url, known=known)
-
-
-def refusal(url: str, domains: list[str], ports: frozenset[int]) -> str | None:
-    """Why the crawl must not fetch ``url`` (None: it may), judged on the URL as the
-    downloader will parse it."""
-    try:
-        parts = urlsplit(safe_url_string(url))
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return "bad-url"
-    if parts.scheme not in ("http", "https"):
-        return "refused-scheme"
-    host = (parts.hostname or "").lower()
-    if not any(host == d or host.endswith("." + d) for d in domains):
-        return "offsite-redirect"
-    if port not in ports:
-        return "refused-port"
-    return None

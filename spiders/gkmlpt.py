@@ -71,12 +71,13 @@ class GkmlptSpider(JsonListSpider):
             column.split("#", 1)[0],
             callback=self.parse_index,
             errback=self.on_error,
-            meta={"kind": "list", "column": column, "dont_redirect": True},
+            meta={"kind": "list", "column": column},
             dont_filter=True,
         )
 
     def parse_index(self, response: Response) -> Iterator[Any]:
         """The platform's index page: its SID gives the column's API URL."""
+        yield from self.redirect_fetches(response)
         column = response.meta["column"]
         text, _ = decode_html(response.body)
         sid = SID.search(text)

@@ -84,7 +84,6 @@ class HanwebSpider(GovSpider):
             meta={
                 "kind": "list",
                 "column": column,
-                "dont_redirect": True,
                 "dataproxy": True,
                 "params": params,
                 "start": start,

@@ -51,6 +51,7 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
     from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
     from crawler.middlewares import ContentEncodingError
+    from crawler.redirects import RedirectRefused
 
     exc = failure.value
     if isinstance(exc, HttpError):
@@ -58,6 +59,8 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
         return f"http-{status}", status
     if isinstance(exc, ContentEncodingError):
         return exc.reason, None
+    if isinstance(exc, RedirectRefused):
+        return exc.reason, exc.status
     if type(exc).__name__ == "TimeoutError" and type(exc).__module__.startswith("playwright"):
         return "challenge-failed", None  # a page rendered in Chromium never showed text
     if isinstance(exc, IgnoreRequest):

@@ -10,7 +10,7 @@ from conftest import run_cli
 
 from crawler.demo.server import ReplicaServer, ReplicaSite
 from crawler.demo.site import Page
-from spiders.base import refusal
+from crawler.redirects import refusal
 
 DETAIL = (
     "<html><head><title>关于开展执法检查的通知</title></head><body><div class='content'>"
