@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
@@ -112,15 +113,15 @@ def page_urls(url: str, pagination: Pagination, max_pages: int | None = None) ->
     """Every page of a TRS column: ``index.html``, ``index_1.html``, …"""
     total = pagination.total if max_pages is None else min(pagination.total, max_pages)
     base = url if url.endswith("/") else url.rsplit("/", 1)[0] + "/"
-    out = []
-    for n in range(total):
-        name = (
-            f"{pagination.prefix}.{pagination.ext}"
-            if n == 0
-            else f"{pagination.prefix}_{n}.{pagination.ext}"
-        )
-        out.append(urljoin(base, name))
-    return out
+    return list(_column_pages(base, pagination.prefix, pagination.ext, total))
+
+
+@lru_cache(maxsize=256)
+def _column_pages(base: str, prefix: str, ext: str, total: int) -> tuple[str, ...]:
+    """The page URLs of one column, computed once: every list page of the column names
+    them all, so a column of N pages would otherwise join N x N URLs."""
+    names = (f"{prefix}.{ext}" if n == 0 else f"{prefix}_{n}.{ext}" for n in range(total))
+    return tuple(urljoin(base, name) for name in names)
 
 
 def looks_like_document(url: str) -> bool:

@@ -74,6 +74,18 @@ def test_page_urls_of_a_column_directory() -> None:
     ]
 
 
+def test_page_urls_of_every_page_of_a_column_are_the_same_list() -> None:
+    first = page_urls("http://example.gov.cn/zwgk/", Pagination(40, 0, "index", "html"))
+    later = page_urls("http://example.gov.cn/zwgk/index_7.html", Pagination(40, 7, "index", "html"))
+    assert later == first
+
+
+def test_page_urls_a_caller_changes_leave_the_next_callers_alone() -> None:
+    pagination = Pagination(3, 0, "index", "shtml")
+    page_urls("http://example.gov.cn/xxgk/", pagination).append("http://example.gov.cn/x.html")
+    assert len(page_urls("http://example.gov.cn/xxgk/", pagination)) == 3
+
+
 def test_dataproxy_record_count() -> None:
     assert len(JIANGSU.items) == 76
 
