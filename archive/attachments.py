@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from archive import files
-from archive.clock import now_iso
+from archive.clock import Clock
 from parsers.attachments import AttachmentText, read_attachment
 
 # Attachment text kept searchable per document (the rest stays in attachments.text).
@@ -20,6 +20,7 @@ class AttachmentStore:
     """Mixed into ``Archive`` (which owns the connection and the file store)."""
 
     conn: sqlite3.Connection
+    clock: Clock
     files_dir: Path
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
@@ -44,7 +45,7 @@ class AttachmentStore:
 
         ``read``: its type and text as the crawl's parse workers read them; without it they
         are read here (re-runs, tests)."""
-        stamp = at or now_iso()
+        stamp = at or self.clock()
         doc_id = self.document_id(document_url)
         if doc_id is None:
             return None

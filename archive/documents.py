@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from archive.clock import now_iso, parse_iso
+from archive.clock import Clock, parse_iso
 from archive.hashing import changed_fields, content_fields, content_hash
 from archive.lifecycle import (
     CHANGED,
@@ -66,6 +66,7 @@ class DocumentStore:
     """Document rows and their lifecycle; mixed into ``Archive`` (which owns the connection)."""
 
     conn: sqlite3.Connection
+    clock: Clock
     gone_after: timedelta
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
@@ -156,7 +157,7 @@ class DocumentStore:
         previous capture is parsed again; if that gives today's record, the parsers changed
         and the page did not, and the event says "parser-update", never an edit.
         """
-        stamp = at or now_iso()
+        stamp = at or self.clock()
         seen = Observation(run_id, fetch_id, 200)
         digest = content_hash(record)
         values = record_values(record)
@@ -258,7 +259,7 @@ class DocumentStore:
         at: str | None = None,
     ) -> None:
         """A known document seen in a listing, or answered 304: it is still there."""
-        stamp = at or now_iso()
+        stamp = at or self.clock()
         with self.transaction():
             row = self._row(url)
             if row is None:
@@ -305,7 +306,7 @@ class DocumentStore:
         ``counts=False``: an answer from a night that contradicts itself is recorded (the
         absence starts, its event is written) but never counts toward ``gone``.
         """
-        stamp = at or now_iso()
+        stamp = at or self.clock()
         with self.transaction():
             row = self._row(url)
             if row is None:
@@ -359,7 +360,7 @@ class DocumentStore:
         """Absent from a complete, plausible walk of its listing, yet its URL answers.
 
         Returns True when this is a new delisting (an event was written)."""
-        stamp = at or now_iso()
+        stamp = at or self.clock()
         with self.transaction():
             row = self._row(url)
             if row is None or row["delisted_at"]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
-from archive.clock import now_iso
+from archive.clock import Clock
 from archive.walks import WalkRecord
 
 
@@ -20,6 +20,7 @@ class RunStore:
     """Mixed into ``Archive`` (which owns the connection and the transaction)."""
 
     conn: sqlite3.Connection
+    clock: Clock
     db: sqlite_utils.Database
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
@@ -30,7 +31,7 @@ class RunStore:
 
     def upsert_sites(self, sites: Iterable[dict[str, Any]], at: str | None = None) -> None:
         """Registry entries as crawled (sqlite-utils' upsert: a plain row by its key)."""
-        stamp = at or now_iso()
+        stamp = at or self.clock()
         rows = [
             {
                 "name": site["name"],
@@ -56,7 +57,7 @@ class RunStore:
         with self.transaction():
             cur = self.conn.execute(
                 "INSERT INTO runs (started_at, command, sites, pid) VALUES (?,?,?,?)",
-                (at or now_iso(), command, json.dumps(sites, ensure_ascii=False), os.getpid()),
+                (at or self.clock(), command, json.dumps(sites, ensure_ascii=False), os.getpid()),
             )
             run_id = int(cur.lastrowid or 0)
             for site in sites:
@@ -153,7 +154,7 @@ class RunStore:
                 " changed = ?, unchanged = ?, gone = ?, delisted = ?, errors = ?, healthy = ?"
                 " WHERE id = ?",
                 (
-                    at or now_iso(),
+                    at or self.clock(),
                     reason,
                     values["pages"],
                     values["new"],
@@ -183,7 +184,7 @@ class RunStore:
                 self.conn.executemany(
                     "UPDATE runs SET finished_at = ?, finish_reason = 'killed' WHERE id = ?"
                     " AND finished_at IS NULL",
-                    [(at or now_iso(), run_id) for run_id in stale],
+                    [(at or self.clock(), run_id) for run_id in stale],
                 )
         return stale
 
@@ -213,7 +214,7 @@ class RunStore:
                 "UPDATE runs SET exit_code = ?,"
                 " finish_reason = coalesce(?, finish_reason, ?),"
                 " finished_at = coalesce(finished_at, ?) WHERE id = ?",
-                (exit_code, reason, fallback, now_iso(), run_id),
+                (exit_code, reason, fallback, self.clock(), run_id),
             )
 
     def run_site_rows(self, run_id: int) -> list[dict[str, Any]]:

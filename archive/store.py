@@ -24,7 +24,7 @@ import sqlite_utils
 
 from archive import files
 from archive.attachments import AttachmentStore
-from archive.clock import TZ, now_iso, parse_iso
+from archive.clock import TZ, Clock, now_iso, parse_iso
 from archive.documents import DocumentStore, KnownDocument
 from archive.runs import RunStore
 from archive.schema import INDEX_PENDING, migrate
@@ -92,9 +92,13 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
         path: str | os.PathLike[str],
         gone_after_hours: float = DEFAULT_GONE_AFTER_HOURS,
         adopt: bool = False,
+        clock: Clock = now_iso,
     ) -> None:
-        """``adopt``: add the archive's tables to a database that holds others (--init)."""
+        """``adopt``: add the archive's tables to a database that holds others (--init).
+        ``clock``: what every stamp written without an explicit ``at=`` reads (a replayed
+        crawl's fixed time, see ``archive.clock.clock_at``)."""
         self.path = Path(path)
+        self.clock = clock
         self.gone_after = timedelta(hours=gone_after_hours)
         self.conn = connect(self.path)
         try:
@@ -207,7 +211,7 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
         at: str | None = None,
     ) -> FetchRef:
         """Record one fetch (and its raw body once, by hash)."""
-        stamp = at or now_iso()
+        stamp = at or self.clock()
         sha = None
         with self.transaction():
             if body is not None and keep_raw:

@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from archive.clock import now_iso
+from archive.clock import Clock
 
 
 @dataclass(slots=True)
@@ -47,13 +47,14 @@ class WalkStore:
     """``column_walks`` rows; mixed into ``Archive`` (which owns the connection)."""
 
     conn: sqlite3.Connection
+    clock: Clock
 
     def record_walk(self, run_id: int | None, walk: WalkRecord, at: str | None = None) -> None:
         row: dict[str, Any] = {
             "run_id": run_id,
             "site": walk.site,
             "column_url": walk.column_url,
-            "walked_at": at or now_iso(),
+            "walked_at": at or self.clock(),
             "full_walk": int(walk.full_walk),
             "pages": walk.pages,
             "links": walk.links,

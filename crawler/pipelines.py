@@ -17,6 +17,7 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 
 from archive import Archive
+from archive.clock import clock_at
 from crawler.middlewares import COOKIE_JAR_CLEARED
 from crawler.progress import archived
 from crawler.recorder import SiteRecorder, SiteReport
@@ -80,7 +81,11 @@ class ArchivePipeline:
             on_outcome=self._progress if self.show_progress else None,
         )
         self.writer = ArchiveWriter.acquire(
-            self.db_path, self.gone_after_hours, self.batch_writes, self.batch_seconds
+            self.db_path,
+            self.gone_after_hours,
+            self.batch_writes,
+            self.batch_seconds,
+            clock_at(self.now),
         )
         await _wait(self.writer.call(self._on_writer, self.recorder.open))
 

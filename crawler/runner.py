@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import Archive
+from archive.clock import clock_at
 from crawler.locks import Locked, site_lock
 from spiders import FAMILY_SPIDERS
 from spiders.registry import Site
@@ -100,11 +101,12 @@ def _run_locked(
     skipped: list[tuple[Site, str]],
     run_id: int | None,
 ) -> CrawlResult:
-    with Archive(db_path) as archive:
-        archive.close_stale_runs(at=now)
-        archive.upsert_sites([site.as_row() for site in sites], at=now)
+    clock = clock_at(now)
+    with Archive(db_path, clock=clock) as archive:
+        archive.close_stale_runs()
+        archive.upsert_sites([site.as_row() for site in sites])
         if run_id is None:
-            run_id = archive.start_run(command, [site.name for site in sites], at=now)
+            run_id = archive.start_run(command, [site.name for site in sites])
         else:  # opened by the scheduler: this process now does the run
             archive.claim_run(run_id, [site.name for site in sites])
     overrides = {
@@ -119,8 +121,8 @@ def _run_locked(
 
     if writer.archive_errors:
         reason = f"archive-error ({writer.archive_errors} failed write(s)); {reason}"
-    with Archive(db_path) as archive:
-        totals = archive.finish_run(run_id, reason, at=now)
+    with Archive(db_path, clock=clock) as archive:
+        totals = archive.finish_run(run_id, reason)
         rows = archive.run_site_rows(run_id)
     return CrawlResult(
         run_id=run_id,

@@ -21,6 +21,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.threadpool import ThreadPool
 
 from archive import Archive
+from archive.clock import Clock, now_iso
 
 T = TypeVar("T")
 
@@ -49,9 +50,15 @@ class ArchiveWriter:
     _lock = threading.Lock()
 
     def __init__(
-        self, db_path: str, gone_after_hours: float, batch_writes: int, batch_seconds: float
+        self,
+        db_path: str,
+        gone_after_hours: float,
+        batch_writes: int,
+        batch_seconds: float,
+        clock: Clock = now_iso,
     ) -> None:
         self.db_path = db_path
+        self.clock = clock
         self.gone_after_hours = gone_after_hours
         self.batch_writes = batch_writes
         self.batch_seconds = batch_seconds
@@ -68,12 +75,14 @@ class ArchiveWriter:
         gone_after_hours: float,
         batch_writes: int = DEFAULT_BATCH_WRITES,
         batch_seconds: float = DEFAULT_BATCH_SECONDS,
+        clock: Clock = now_iso,
     ) -> ArchiveWriter:
-        """The process's writer for ``db_path`` (started on first use)."""
+        """The process's writer for ``db_path`` (started on first use; ``clock`` is the
+        archive's, see ``archive.clock.clock_at``)."""
         with cls._lock:
             writer = cls._open.get(db_path)
             if writer is None:
-                writer = cls(db_path, gone_after_hours, batch_writes, batch_seconds)
+                writer = cls(db_path, gone_after_hours, batch_writes, batch_seconds, clock)
                 cls._open[db_path] = writer
                 writer.pool.start()
                 writer.timer.start(batch_seconds, now=False)
@@ -102,7 +111,9 @@ class ArchiveWriter:
     # --- on the writer thread -----------------------------------------------------------
     def _run(self, write: Callable[..., T], *args: Any) -> T:
         if self.archive is None:
-            self.archive = Archive(self.db_path, gone_after_hours=self.gone_after_hours)
+            self.archive = Archive(
+                self.db_path, gone_after_hours=self.gone_after_hours, clock=self.clock
+            )
             self._batch = self.archive.batch(self.batch_writes, self.batch_seconds)
             self._batch.__enter__()
         return write(self.archive, *args)
