@@ -7,12 +7,16 @@ sqlite3 ``executemany`` with no index, in one run; and through ``Archive.record_
 
 Search: 100,000 documents; median and p95 latency of Datasette's table view with
 ``_search`` for rare, mid and common 2- and 4-character queries (in at most 4%, 25-30%
-and over 80% of the rows), as the plugin serves it (neither counted nor faceted), beside a
-LIKE scan of the same table through the same view and page shape (``_where``), in one
-run; the same search counted and faceted (as Datasette answered it before); and the
-unfiltered documents page, which every visit opens.
+and over 80% of the rows), as the plugin serves it (neither counted nor faceted, newest first, read from the page's
+floor), beside a LIKE scan of the same table through the same view (``_where``), as
+Datasette answers it (counted: the baseline the targets compare with) and asked not to
+count (it stops at its 21st match), in one run; the same search counted and faceted (as
+Datasette answered it before); and the unfiltered documents page, which every visit opens.
+Targets: search at least 10x the counted LIKE page at the median for every class, and
+every query's p95 at most 500 ms.
 
     python benchmarks/archive.py [--ingest 10000] [--search-docs 100000]
+        [--search-cache DIR]   # keep the search archive (a million documents: ~23 min, 6 GB)
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from parsers.record import Record  # noqa: E402
 
 INGEST_TARGET = 500  # documents/second through Archive.record_document, batched
 TOKENIZER_TARGET = 0.3  # bigram-tokenizer FTS5 bulk ingest vs the default tokenizer's
-SEARCH_SPEEDUP_TARGET = 10  # FTS median vs LIKE median
+SEARCH_SPEEDUP_TARGET = 10  # search page median vs the counted LIKE page's median
+SEARCH_P95_TARGET_MS = 500  # every query's search page, 95th percentile
 # name -> query; the class (rare, mid, common) is how many rows contain it.
 QUERIES = {
     "rare-2": RARE_PHRASE[:2],
@@ -203,15 +208,21 @@ def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> boo
     print(f"  unfiltered documents page (sorted by last_changed, 4 facets): median"
           f" {statistics.median(page):.1f}ms, p95 {statistics.quantiles(page, n=20)[-1]:.1f}ms")  # fmt: skip
     speedups: dict[str, list[float]] = {}
-    print(
-        f"  {'query':9} {'text':6} {'hits':>7} {'share':>6} {'FTS median':>11} {'FTS p95':>9} {'LIKE median':>12} {'LIKE p95':>9} {'speedup':>8} {'counted+faceted':>16}"
-    )
+    slowest: dict[str, float] = {}
+    print(f"  {'query':9} {'text':6} {'hits':>7} {'share':>6} {'FTS median':>11} {'FTS p95':>9}"
+          f" {'LIKE median':>12} {'LIKE p95':>9} {'LIKE counted':>13} {'speedup':>8} {'vs uncounted':>13}"
+          f" {'counted+faceted':>16}")  # fmt: skip
     for name, text in QUERIES.items():
         # The page as a person gets it: a search is neither counted nor faceted and lists
-        # the newest archived first (the plugin's lean_search); the LIKE page is asked for
-        # the same shape and order.
-        where = f"title LIKE '%{text}%' OR body_text LIKE '%{text}%'"
+        # the newest archived first (the plugin's lean_search and search_page).
         fts, _ = asyncio.run(timings({"_search": text}))
+        # LIKE as Datasette answers a filtered table page, counted (the baseline the
+        # issue measured: 3.0-4.2 s at a million documents), and the same page asked
+        # not to count, which stops at its 21st match.
+        where = f"title LIKE '%{text}%' OR body_text LIKE '%{text}%'"
+        like_counted, _ = asyncio.run(
+            timings({"_where": where, "_nofacet": "1", "_sort_desc": "id"})
+        )
         like, _ = asyncio.run(
             timings({"_where": where, "_nocount": "1", "_nofacet": "1", "_sort_desc": "id"})
         )
@@ -222,10 +233,12 @@ def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> boo
         assert hits == like_hits, (name, hits, like_hits)
         f50, f95 = statistics.median(fts), statistics.quantiles(fts, n=20)[-1]
         l50, l95 = statistics.median(like), statistics.quantiles(like, n=20)[-1]
-        speedups.setdefault(name.split("-")[0], []).append(l50 / f50)
-        print(
-            f"  {name:9} {text:6} {hits:>7} {hits / count:>6.1%} {f50:>9.1f}ms {f95:>7.1f}ms {l50:>10.1f}ms {l95:>7.1f}ms {l50 / f50:>7.1f}x {statistics.median(full):>14.1f}ms"
-        )
+        c50 = statistics.median(like_counted)
+        speedups.setdefault(name.split("-")[0], []).append(c50 / f50)
+        slowest[name] = f95
+        print(f"  {name:9} {text:6} {hits:>7} {hits / count:>6.1%} {f50:>9.1f}ms {f95:>7.1f}ms"
+              f" {l50:>10.1f}ms {l95:>7.1f}ms {c50:>11.1f}ms {c50 / f50:>7.1f}x {l50 / f50:>12.1f}x"
+              f" {statistics.median(full):>14.1f}ms")  # fmt: skip
     if timeouts:
         print(f"  {len(timeouts)} requests stopped at Datasette's {DATASETTE_SETTINGS['sql_time_limit_ms']} ms"
               f" limit, counted as that long: {sorted(set(timeouts))}")  # fmt: skip
@@ -234,21 +247,25 @@ def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> boo
         worst = min(ratios)
         verdict = "met" if worst >= SEARCH_SPEEDUP_TARGET else "MISSED"
         met = met and worst >= SEARCH_SPEEDUP_TARGET
-        print(f"  FTS vs LIKE at the median, {kind} queries: at least {worst:.1f}x;"
-              f" target >= {SEARCH_SPEEDUP_TARGET}x: {verdict}")  # fmt: skip
-    return met
+        print(f"  search vs LIKE as Datasette answers it (counted) at the median, {kind} queries:"
+              f" at least {worst:.1f}x; target >= {SEARCH_SPEEDUP_TARGET}x: {verdict}")  # fmt: skip
+    worst_name = max(slowest, key=slowest.__getitem__)
+    p95_met = slowest[worst_name] <= SEARCH_P95_TARGET_MS
+    print(f"  search p95, slowest query ({worst_name}): {slowest[worst_name]:.1f}ms;"
+          f" target <= {SEARCH_P95_TARGET_MS} ms: {'met' if p95_met else 'MISSED'}")  # fmt: skip
+    return met and p95_met
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ingest", type=int, default=10_000, help="documents to ingest")
+    parser.add_argument("--ingest", type=int, default=10_000, help="documents to ingest (0: skip)")
     parser.add_argument("--search-docs", type=int, default=100_000, help="documents to search")
     parser.add_argument("--repeats", type=int, default=21, help="requests per query")
     parser.add_argument("--search-cache", type=Path, default=None,
                         help="keep the search archive in this folder and reuse it")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        ingest_met = bench_ingest(args.ingest, Path(tmp))
+        ingest_met = bench_ingest(args.ingest, Path(tmp)) if args.ingest else True
         search_met = bench_search(args.search_docs, Path(tmp), args.repeats, args.search_cache)
     return 0 if ingest_met and search_met else 1
 
