@@ -33,7 +33,16 @@ CHROMIUM_ARGS = [
 HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 # Kinds of request rendered in the browser (attachments are files: fetched as they are).
 RENDERED_KINDS = frozenset({"list", "detail", "check"})
-_CHALLENGE_SCRIPT = re.compile(r"document\.cookie|location\.(?:reload|replace|href)|\$_ts", re.I)
+# A challenge page's script sets a cookie or reloads (any case); it shows fewer than
+# CHALLENGE_MAX_TEXT characters of text.
+_CHALLENGE_WORDS = (
+    b"document.cookie",
+    b"location.reload",
+    b"location.replace",
+    b"location.href",
+    b"$_ts",
+)
+CHALLENGE_MAX_TEXT = 40
 _TAGS = re.compile(rb"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.S | re.I)
 
 
@@ -71,8 +80,25 @@ def render_in_browser(request: Request, settle_ms: int = SETTLE_MS) -> None:
 
 
 def looks_like_challenge(body: bytes) -> bool:
-    """A short page with no text of its own whose script sets a cookie or reloads."""
-    if len(body) > 20_000 or not _CHALLENGE_SCRIPT.search(body.decode("latin-1")):
+    """A short page with no text of its own whose script sets a cookie or reloads.
+
+    Every document page passes here, on the crawl's reactor thread: the script words are
+    looked for without a regular expression, and the page's text is counted only until
+    it is enough to be a page of its own."""
+    if len(body) > 20_000:
         return False
-    visible = _TAGS.sub(b"", body).decode("utf-8", "replace")
-    return len("".join(visible.split())) < 40
+    lowered = body.lower()
+    if not any(word in lowered for word in _CHALLENGE_WORDS):
+        return False
+    visible, start = 0, 0
+    for markup in _TAGS.finditer(body):
+        visible += _visible_chars(body[start : markup.start()])
+        if visible >= CHALLENGE_MAX_TEXT:
+            return False
+        start = markup.end()
+    return visible + _visible_chars(body[start:]) < CHALLENGE_MAX_TEXT
+
+
+def _visible_chars(text: bytes) -> int:
+    """Characters of ``text`` that are not whitespace, read as UTF-8."""
+    return len("".join(text.decode("utf-8", "replace").split()))

@@ -138,11 +138,17 @@ LABEL_ONLY = re.compile(
     + f"){_SPACE}[】\\]]?{_SPACE}{COLON}?{_SPACE}$"
 )
 WHITESPACE = re.compile(f"[{SPACE_CHARS}]+")
+_NOT_WHITESPACE = re.compile(f"[^{SPACE_CHARS}]")
 
 
 def compact(text: str) -> str:
     """Text with every kind of whitespace removed."""
     return WHITESPACE.sub("", text)
+
+
+def has_text(text: str | None) -> bool:
+    """Whether ``compact(text)`` would be non-empty, read only up to its first character."""
+    return bool(text) and _NOT_WHITESPACE.search(text) is not None
 
 
 def label_field(label_text: str) -> str | None:

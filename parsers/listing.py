@@ -137,10 +137,25 @@ def _looks_like_detail(url: str, family: str) -> bool:
     )
 
 
-def _item_from_link(link: etree._Element, base_url: str) -> ListItem | None:
+def _link_url(link: etree._Element, base_url: str) -> str | None:
+    """The absolute URL a link points to, or None for a script, anchor or mail link."""
     href = (link.get("href") or "").strip()
     if not href or href.startswith(("javascript:", "#", "mailto:")):
         return None
+    return urljoin(base_url, href)
+
+
+# A date some lists give as an attribute of the link's row (Hanweb's readlabel).
+_READLABEL = etree.XPath(".//*[@readlabel]/@readlabel")
+
+
+def _item_from_link(link: etree._Element, base_url: str) -> ListItem | None:
+    url = _link_url(link, base_url)
+    return None if url is None else _item_at(link, url)
+
+
+def _item_at(link: etree._Element, url: str) -> ListItem:
+    """The list item of a link to ``url``: its title, and a date from its row."""
     title = clean_line(link.get("title") or " ".join(link.itertext()))
     if len(compact(title)) < MIN_LINK_TITLE_CHARS:
         title = clean_line(" ".join(link.itertext())) or title
@@ -150,13 +165,13 @@ def _item_from_link(link: etree._Element, base_url: str) -> ListItem | None:
         if holder is None:
             break
         date = parse_date(" ".join(t for t in holder.itertext() if t not in title))
-        label = holder.xpath(".//*[@readlabel]/@readlabel")
+        label = _READLABEL(holder)
         if label:
             date = parse_date(label[0]) or date
         if date:
             break
         holder = holder.getparent()
-    return ListItem(url=urljoin(base_url, href), title=title, date=date)
+    return ListItem(url=url, title=title, date=date)
 
 
 def extract_items(
@@ -165,7 +180,9 @@ def extract_items(
     family: str = "generic",
     item_xpath: str | None = None,
 ) -> list[ListItem]:
-    """Document links in a parsed list page, in page order, without duplicates."""
+    """Document links in a parsed list page, in page order, without duplicates. A link's
+    URL is judged before its title and date are read: most links of a page (navigation,
+    footers) are not documents."""
     links = root.xpath(item_xpath) if item_xpath else root.iter("a")
     seen: set[str] = set()
     items: list[ListItem] = []
@@ -175,15 +192,15 @@ def extract_items(
             if not nested:
                 continue
             link = nested[0]
-        item = _item_from_link(link, base_url)
-        if item is None or item.url in seen:
+        url = _link_url(link, base_url)
+        if url is None or url in seen:
             continue
-        if not item_xpath and (
-            not _looks_like_detail(item.url, family)
-            or len(compact(item.title)) < MIN_LINK_TITLE_CHARS
-        ):
+        if not item_xpath and not _looks_like_detail(url, family):
             continue
-        if urlsplit(item.url).scheme not in ("http", "https"):
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        item = _item_at(link, url)
+        if not item_xpath and len(compact(item.title)) < MIN_LINK_TITLE_CHARS:
             continue
         seen.add(item.url)
         items.append(item)

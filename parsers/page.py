@@ -17,7 +17,7 @@ from lxml import etree
 from parsers.content import ends_in_data_table, find_content, strip_chrome
 from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
 from parsers.decode import decode_html
-from parsers.labels import LABEL_WITH_COLON, SOURCE_LABELS, compact
+from parsers.labels import LABEL_WITH_COLON, SOURCE_LABELS, compact, has_text
 from parsers.listing import extract_items
 from parsers.metadata import (
     AFTER,
@@ -361,7 +361,7 @@ def _is_the_document(record: Record, expected_titles: Iterable[str | None]) -> b
 def has_content(record: Record) -> bool:
     """Text, an attachment or document metadata: more than a title."""
     metadata = (record.doc_date, record.issuer, record.index_no, record.doc_no)
-    return bool(compact(record.body_text) or record.attachments or any(metadata))
+    return has_text(record.body_text) or bool(record.attachments) or any(metadata)
 
 
 def page_state(

@@ -88,6 +88,10 @@ def charset_of(content_type: str | None) -> str | None:
     return None
 
 
+# Control bytes that no text page holds (tab, newlines, form feed and CR are text).
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
+
+
 def looks_binary(body: bytes) -> bool:
     """A file (PDF, image, archive) or other non-text body served where a page was expected."""
     head = body[:2048]
@@ -96,7 +100,7 @@ def looks_binary(body: bytes) -> bool:
     if head[:400].count(0) > 40:  # UTF-16 without BOM is mostly NUL on one side
         even, odd = head[0:400:2].count(0), head[1:400:2].count(0)
         return not (even > 150 or odd > 150)
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return head.startswith((b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8")) or (
         len(head) > 0 and controls > len(head) * 0.1
     )

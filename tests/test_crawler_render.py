@@ -6,6 +6,8 @@ carries that cookie (a 瑞数-style challenge, minus the obfuscation)."""
 
 from __future__ import annotations
 
+import random
+import re
 import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from conftest import run_cli
 
+from benchmarks.scoring import CORPUS
 from crawler.render import looks_like_challenge
 
 CHALLENGE = (
@@ -135,3 +138,57 @@ def test_a_challenge_page_is_recognised() -> None:
 
 def test_a_document_is_not_a_challenge() -> None:
     assert not looks_like_challenge(page("/zwgk/202506/t20250601_1.html") or b"")
+
+
+# --- looks_like_challenge against the plain definition it replaced ---------------------
+_REFERENCE_SCRIPT = re.compile(r"document\.cookie|location\.(?:reload|replace|href)|\$_ts", re.I)
+_REFERENCE_TAGS = re.compile(rb"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.S | re.I)
+
+
+def reference_challenge(body: bytes) -> bool:
+    """A short page with no text of its own whose script sets a cookie or reloads, as first
+    written: every tag stripped, then the text counted."""
+    if len(body) > 20_000 or not _REFERENCE_SCRIPT.search(body.decode("latin-1")):
+        return False
+    visible = _REFERENCE_TAGS.sub(b"", body).decode("utf-8", "replace")
+    return len("".join(visible.split())) < 40
+
+
+def challenge_inputs() -> list[bytes]:
+    """Pages around every edge of the rule: script words in any case, text of 38-42
+    characters (CJK, spaced, GBK bytes), bodies around the 20,000-byte limit, and the
+    corpus's real pages with a reload script added to their head."""
+    rng = random.Random(20261201)
+    scripts = [b"", b"<script>document.cookie='a=1'</script>", b"<SCRIPT>Location.HREF='/'</SCRIPT>",
+               b"<script>window.$_ts=1</script>", b"<script>location.replace('/x')</script>",
+               b"<style>p{}</style>"]  # fmt: skip
+    pieces = ["执法", " ", "\u3000", "a", "<b>", "</b>", "<br/>", "<!-- c -->", "\n"]
+    out = []
+    for script in scripts:
+        for length in (0, 20, 38, 39, 40, 41, 42, 200):
+            text = "".join(rng.choice(pieces) for _ in range(length))
+            for encoding in ("utf-8", "gbk"):
+                body = f"<html><head>{{}}</head><body><p>{text}</p></body></html>".encode(
+                    encoding, "ignore"
+                )
+                out.append(body.replace(b"{}", script))
+        out.append(
+            b"<html><head>" + script + b"</head><body>" + b"x" * (20_000 - 60) + b"</body></html>"
+        )
+    for count in (39, 40, 41):  # exactly at the limit, in characters, not bytes
+        for text in ("执" * count, " ".join("法" * count), "a" * count):
+            out.append(b"<script>location.reload()</script><p>" + text.encode() + b"</p>")
+    for path in sorted((CORPUS / "detail").glob("*.html")):
+        raw = path.read_bytes()
+        out.append(raw)
+        out.append(raw.replace(b"<head>", b"<head><script>location.reload()</script>", 1)[:20_000])
+    return out
+
+
+def test_looks_like_challenge_says_what_the_plain_definition_says() -> None:
+    inputs = challenge_inputs()
+    assert [looks_like_challenge(b) for b in inputs] == [reference_challenge(b) for b in inputs]
+
+
+def test_the_challenge_inputs_include_challenges() -> None:
+    assert sum(reference_challenge(b) for b in challenge_inputs()) >= 10
