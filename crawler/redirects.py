@@ -78,7 +78,7 @@ class RecordingRedirectMiddleware(RedirectMiddleware):
     """Scrapy's redirects, with every hop recorded and every refusal named."""
 
     def process_response(  # type: ignore[override]
-        self, request: Request, response: Response, spider: Any = None
+        self, request: Request, response: Response
     ) -> Request | Response:
         if (
             response.status not in REDIRECT_STATUSES
