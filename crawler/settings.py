@@ -86,6 +86,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.redirects.RecordingRedirectMiddleware": 600,
 }
+# Scrapy's depth middleware only counts link depth here (no DEPTH_LIMIT: columns are bounded
+# by max_pages and CLOSESPIDER limits), yet wraps every request and item a callback yields.
+SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.depth.DepthMiddleware": None}
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
