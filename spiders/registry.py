@@ -1,14 +1,16 @@
 """The site registry: government sites as data (YAML), validated on load.
 
-A site is a few lines: name, title, family and the column pages to walk. Errors name
-the site, the key and what was expected, so a typo never becomes a silent no-op crawl.
+A site is a few lines: name, title, family and the column pages to walk. What an entry may
+hold is one JSON Schema, ``spiders/sites.schema.json`` (editors that read JSON Schema check
+``sites.yaml`` with it too); errors name the site, the key and what was expected, so a typo
+never becomes a silent no-op crawl.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,7 +22,6 @@ import yaml
 from spiders import FAMILY_SPIDERS
 
 FAMILIES: tuple[str, ...] = tuple(FAMILY_SPIDERS)
-LEVELS: tuple[str, ...] = ("national", "province", "city", "county", "town")
 NAMED_SCHEDULES: dict[str, str] = {
     "nightly": "0 2 * * *",
     "daily": "0 2 * * *",
@@ -36,53 +37,6 @@ DEFAULT_FULL_WALK_DAYS = 7.0
 DEFAULT_MAX_PAGES = 5000
 # Share of the last complete walk's links a walk may lose and still be believed.
 DEFAULT_MAX_LISTING_DROP = 0.2
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_KNOWN_KEYS = frozenset(
-    {
-        "name",
-        "title",
-        "jurisdiction",
-        "level",
-        "family",
-        "start_urls",
-        "allowed_domains",
-        "schedule",
-        "delay",
-        "max_pages",
-        "verified",
-        "obey_robots",
-        "revisit_days",
-        "notes",
-        "home_url",
-        "sitemap_urls",
-        "options",
-        "concurrency",
-        "full_walk_days",
-        "max_listing_drop",
-        "allowed_origins",
-        "render",
-    }
-)
-FAMILY_OPTIONS: dict[str, frozenset[str]] = {
-    "trs": frozenset({"static_pages", "dynamic_page_url"}),
-    "hanweb": frozenset({"webid", "columnid", "appid", "unitid", "perpage", "webname", "path"}),
-    "generic": frozenset({"item_selector", "next_selector"}),
-    "json": frozenset(
-        {
-            "items",
-            "url",
-            "title",
-            "date",
-            "total_records",
-            "total_pages",
-            "page_url",
-            "first_page",
-            "per_page",
-            "data_url",
-        }
-    ),
-    "gkmlpt": frozenset({"sid"}),
-}
 
 
 class RegistryError(ValueError):
@@ -157,173 +111,134 @@ def _fail(site: str, key: str, expected: str, got: Any) -> RegistryError:
     return RegistryError(f"site {site!r}: key {key!r}: expected {expected}, got {got!r}")
 
 
-def _url_list(site: str, key: str, value: Any, required: bool) -> list[str]:
-    if value is None and not required:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or (required and not value):
-        raise _fail(site, key, "a non-empty list of http(s) URLs", value)
-    for url in value:
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-            raise _fail(site, key, "http(s) URLs", url)
-    return list(value)
+# --- the schema: spiders/sites.schema.json, the registry's one description ---------------
+SCHEMA_PATH = Path(__file__).with_name("sites.schema.json")
+SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+_SITE_SCHEMA: dict[str, Any] = SCHEMA["$defs"]["site"]
+_KNOWN_KEYS = frozenset(_SITE_SCHEMA["properties"])
+FAMILY_OPTIONS: dict[str, frozenset[str]] = {
+    family: frozenset(SCHEMA["$defs"][f"options_{family}"]["properties"]) for family in FAMILIES
+}
+# The order errors are reported in when an entry has several: who the site is first.
+_KEY_ORDER = ("name", "", "title", "family", "level", "start_urls", "allowed_domains",
+              *(key for key in _SITE_SCHEMA["properties"]))  # fmt: skip
 
 
-# Numeric keys: (key, default, whole numbers only, accepted range, what is expected).
-_NUMBERS: tuple[tuple[str, float | int, bool, Callable[[float], bool], str], ...] = (
-    ("delay", DEFAULT_DELAY, False, lambda v: v >= 0, "seconds between requests (a number >= 0)"),
-    ("max_pages", DEFAULT_MAX_PAGES, True, lambda v: v >= 1, "a whole number >= 1"),
-    ("revisit_days", DEFAULT_REVISIT_DAYS, False, lambda v: v >= 0,
-     "days between revisits (a number >= 0)"),
-    ("full_walk_days", DEFAULT_FULL_WALK_DAYS, False, lambda v: v >= 0,
-     "days between full walks (a number >= 0)"),
-    ("max_listing_drop", DEFAULT_MAX_LISTING_DROP, False, lambda v: 0 <= v < 1,
-     "a share from 0 to below 1, e.g. 0.2"),
-    ("concurrency", 1, True, lambda v: 1 <= v <= 16, "requests at once to this site (1 to 16)"),
-)  # fmt: skip
+def _http_url(value: object) -> bool:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _number(site: str, key: str, value: Any, whole: bool, ok: Callable[[float], bool],
-            expected: str) -> Any:  # fmt: skip
-    kinds: tuple[type, ...] = (int,) if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not ok(value):
-        raise _fail(site, key, expected, value)
-    return value
-
-
-def _schedule(site: str, schedule: Any) -> str | None:
-    if schedule is None:
-        return None
-    named = ", ".join(NAMED_SCHEDULES)
-    if not isinstance(schedule, str):
-        raise _fail(site, "schedule", f"a cron expression or one of {named}", schedule)
-    if not _valid_cron(NAMED_SCHEDULES.get(schedule, schedule)):
-        raise _fail(site, "schedule", f"a 5-field cron expression or one of {named}", schedule)
-    return schedule
-
-
-def _whole(minimum: int) -> Callable[[Any], bool]:
-    return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum
-
-
-def _template(value: Any) -> bool:
-    return isinstance(value, str) and "{page}" in value
-
-
-def _one_group_pattern(value: Any) -> bool:
+def _one_group_pattern(value: object) -> bool:
     try:
         return isinstance(value, str) and re.compile(value).groups >= 1
     except re.error:
         return False
 
 
-def _is_str(value: Any) -> bool:
-    return isinstance(value, str)
+def _schedule(value: object) -> bool:
+    return not isinstance(value, str) or _valid_cron(NAMED_SCHEDULES.get(value, value))
 
 
-_PATH = (_is_str, "a dotted path such as data.list")
-# Family option -> (check, what is expected). Which family takes which: FAMILY_OPTIONS.
-_OPTION_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "static_pages": (_whole(1), "a whole number >= 1"),
-    "dynamic_page_url": (_template, "a URL template containing {page}"),
-    "page_url": (_template, "a URL template containing {page}"),
-    "first_page": (_whole(0), "a whole number >= 0"),
-    "per_page": (_whole(1), "a whole number >= 1"),
-    "items": _PATH,
-    "url": _PATH,
-    "title": _PATH,
-    "date": _PATH,
-    "total_records": _PATH,
-    "total_pages": _PATH,
-    "data_url": (_one_group_pattern, "a regular expression with one group (the URL)"),
-    "sid": (lambda v: str(v).isdigit(), "the gkmlpt site id (digits)"),
-    "item_selector": (_is_str, "a CSS or XPath selector"),
-    "next_selector": (_is_str, "a CSS or XPath selector"),
-}
+def _validator() -> Any:
+    """The schema's validator: JSON Schema 2020-12, formats checked by the rules above, and
+    whole numbers that are ints (5.0 is no page count)."""
+    from jsonschema import Draft202012Validator, FormatChecker, validators
+
+    formats = FormatChecker(formats=())
+    formats.checks("http-url")(_http_url)
+    formats.checks("regex-with-group")(_one_group_pattern)
+    formats.checks("schedule")(_schedule)
+    types = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    strict = validators.extend(Draft202012Validator, type_checker=types)
+    site = {"$schema": SCHEMA["$schema"], "$defs": SCHEMA["$defs"], **_SITE_SCHEMA}
+    return strict(site, format_checker=formats)
 
 
-def _options(site: str, family: str, options: Any) -> dict[str, Any]:
-    options = options or {}
-    if not isinstance(options, dict):
-        raise _fail(site, "options", "a mapping of family options", options)
-    unknown = sorted(set(options) - FAMILY_OPTIONS[family])
-    if unknown:
-        known = ", ".join(sorted(FAMILY_OPTIONS[family])) or "none"
-        raise _fail(site, f"options.{unknown[0]}", f"an option of family {family} ({known})",
-                    unknown[0])  # fmt: skip
-    for key, value in options.items():
-        check, expected = _OPTION_CHECKS.get(key, (lambda v: True, ""))
-        if value is not None and not check(value):
-            raise _fail(site, f"options.{key}", expected, value)
-    return dict(options)
+_VALIDATOR = _validator()
 
 
-def _identity(raw: Any, index: int) -> tuple[str, str, str]:
-    """The entry's name, title and family, checked first (every later message names the site)."""
-    if not isinstance(raw, dict):
-        raise RegistryError(f"site #{index + 1}: expected a mapping of keys, got {raw!r}")
-    name = raw.get("name")
-    label = name if isinstance(name, str) else f"#{index + 1}"
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise _fail(label, "name", "a lower-case slug (a-z, 0-9, _ and -)", name)
-    unknown = sorted(set(raw) - _KNOWN_KEYS)
-    if unknown:
-        raise _fail(name, unknown[0], f"one of {', '.join(sorted(_KNOWN_KEYS))}", unknown[0])
-    title = raw.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise _fail(name, "title", "the site's name as shown, e.g. 旺苍县人民政府", title)
-    family = raw.get("family")
-    if family not in FAMILIES:
-        raise _fail(name, "family", f"one of {', '.join(FAMILIES)}", family)
-    return name, title.strip(), family
+def _error_key(error: Any) -> tuple[str, str, Any]:
+    """The dotted key an error is about, what was expected there, and what was given."""
+    path = [str(part) for part in error.absolute_path if not isinstance(part, int)]
+    schema = error.schema
+    if error.validator == "additionalProperties":
+        known = sorted(schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(known))[0]
+        family = schema.get("x-family")
+        expected = (
+            f"an option of family {family} ({', '.join(known) or 'none'})"
+            if family
+            else f"one of {', '.join(known)}"
+        )
+        return ".".join([*path, unknown]), expected, unknown
+    if error.validator == "required":
+        missing = next(key for key in error.validator_value if key not in error.instance)
+        return ".".join([*path, missing]), schema["properties"][missing]["x-expected"], None
+    expected = schema.get("x-expected")
+    if expected is None and "enum" in schema:
+        expected = "one of " + ", ".join(str(v) for v in schema["enum"] if v is not None)
+    return ".".join(path), expected or "a valid value", error.instance
+
+
+def _order(error: Any) -> tuple[int, str]:
+    key = _error_key(error)[0]
+    top = key.split(".")[0] if key.split(".")[0] in _KNOWN_KEYS else ""
+    return (_KEY_ORDER.index(top), key)
+
+
+def _as_lists(raw: dict[str, Any]) -> dict[str, Any]:
+    """An entry as the schema reads it: a URL given where a list of URLs is expected is that
+    list (start_urls: http://…), and an option given as nothing (sid: null) is no option."""
+    entry = {
+        key: [value] if key in _URL_LISTS and isinstance(value, str) else value
+        for key, value in raw.items()
+    }
+    if isinstance(entry.get("options"), dict):
+        entry["options"] = {k: v for k, v in entry["options"].items() if v is not None}
+    return entry
+
+
+_URL_LISTS = ("start_urls", "allowed_origins", "sitemap_urls")
 
 
 def validate_site(raw: Any, index: int) -> Site:
     """One registry entry as a ``Site``, or a ``RegistryError`` naming the site and key."""
-    name, title, family = _identity(raw, index)
-    level = raw.get("level")
-    if level is not None and level not in LEVELS:
-        raise _fail(name, "level", f"one of {', '.join(LEVELS)}", level)
-    start_urls = _url_list(name, "start_urls", raw.get("start_urls"), required=True)
+    if not isinstance(raw, dict):
+        raise RegistryError(f"site #{index + 1}: expected a mapping of keys, got {raw!r}")
+    raw = _as_lists(raw)
+    errors = sorted(_VALIDATOR.iter_errors(raw), key=_order)
+    if errors:
+        name = raw.get("name")
+        label = name if isinstance(name, str) else f"#{index + 1}"
+        raise _fail(label, *_error_key(errors[0]))
+    start_urls = list(raw["start_urls"])
     allowed = raw.get("allowed_domains")
     if allowed is None:
         allowed = sorted({urlsplit(u).hostname or "" for u in start_urls} - {""})
-    elif not isinstance(allowed, list) or not all(isinstance(d, str) and d for d in allowed):
-        raise _fail(name, "allowed_domains", "a list of host names", allowed)
-    numbers = {
-        key: _number(name, key, raw.get(key, default), whole, ok, expected)
-        for key, default, whole, ok, expected in _NUMBERS
-    }
-    for key in ("verified", "obey_robots"):
-        if key in raw and not isinstance(raw[key], bool):
-            raise _fail(name, key, "true or false", raw[key])
-    if raw.get("render") not in (None, "browser"):
-        raise _fail(name, "render", "browser (or no render key)", raw.get("render"))
     return Site(
-        name=name,
-        title=title,
-        family=family,
+        name=raw["name"],
+        title=raw["title"].strip(),
+        family=raw["family"],
         start_urls=start_urls,
         jurisdiction=raw.get("jurisdiction"),
-        level=level,
+        level=raw.get("level"),
         allowed_domains=list(allowed),
-        allowed_origins=_url_list(
-            name, "allowed_origins", raw.get("allowed_origins"), required=False
-        ),
-        schedule=_schedule(name, raw.get("schedule")),
-        delay=float(numbers["delay"]),
-        max_pages=numbers["max_pages"],
+        allowed_origins=list(raw.get("allowed_origins") or []),
+        schedule=raw.get("schedule"),
+        delay=float(raw.get("delay", DEFAULT_DELAY)),
+        max_pages=raw.get("max_pages", DEFAULT_MAX_PAGES),
         verified=bool(raw.get("verified", True)),
         obey_robots=bool(raw.get("obey_robots", True)),
-        revisit_days=float(numbers["revisit_days"]),
-        full_walk_days=float(numbers["full_walk_days"]),
-        max_listing_drop=float(numbers["max_listing_drop"]),
-        concurrency=numbers["concurrency"],
+        revisit_days=float(raw.get("revisit_days", DEFAULT_REVISIT_DAYS)),
+        full_walk_days=float(raw.get("full_walk_days", DEFAULT_FULL_WALK_DAYS)),
+        max_listing_drop=float(raw.get("max_listing_drop", DEFAULT_MAX_LISTING_DROP)),
+        concurrency=raw.get("concurrency", 1),
         home_url=raw.get("home_url"),
-        sitemap_urls=_url_list(name, "sitemap_urls", raw.get("sitemap_urls"), required=False),
-        options=_options(name, family, raw.get("options")),
+        sitemap_urls=list(raw.get("sitemap_urls") or []),
+        options=dict(raw.get("options") or {}),
         notes=raw.get("notes"),
         render=raw.get("render"),
     )

@@ -102,3 +102,68 @@ def test_invalid_entries_name_site_and_key(tmp_path, text: str, message: str) ->
 def test_missing_file(tmp_path) -> None:
     with pytest.raises(RegistryError, match="cannot read site registry"):
         load_registry(tmp_path / "nope.yaml")
+
+
+def test_the_schemas_families_are_the_spiders() -> None:
+    from spiders import FAMILY_SPIDERS
+    from spiders.registry import SCHEMA
+
+    assert SCHEMA["$defs"]["site"]["properties"]["family"]["enum"] == list(FAMILY_SPIDERS)
+
+
+def test_the_bundled_registry_is_valid_under_the_schema_file_as_editors_read_it() -> None:
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    from spiders.registry import SCHEMA, default_registry_path
+
+    data = yaml.safe_load(default_registry_path().read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(SCHEMA).iter_errors(data)) == []
+
+
+def test_the_schema_file_is_a_valid_json_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    from spiders.registry import SCHEMA
+
+    Draft202012Validator.check_schema(SCHEMA)
+
+
+def test_a_page_count_written_as_a_fraction_is_refused(tmp_path) -> None:
+    with pytest.raises(RegistryError, match="key 'max_pages': expected a whole number"):
+        load_registry(write(tmp_path, MINIMAL.replace("}", ", max_pages: 5.0}")))
+
+
+def test_a_start_url_given_alone_is_a_list_of_one(tmp_path) -> None:
+    text = MINIMAL.replace(
+        "[https://www.example.gov.cn/zwgk/gzbg/]", "https://www.example.gov.cn/a/"
+    )
+    assert load_registry(write(tmp_path, text))[0].start_urls == ["https://www.example.gov.cn/a/"]
+
+
+def test_a_bad_name_is_reported_before_anything_else(tmp_path) -> None:
+    text = MINIMAL.replace("name: example", "name: 'Bad Name'").replace(
+        "title: 某某县人民政府, ", ""
+    )
+    with pytest.raises(RegistryError, match="key 'name'"):
+        load_registry(write(tmp_path, text))
+
+
+def test_an_unknown_option_names_the_familys_options(tmp_path) -> None:
+    text = MINIMAL.replace("}", ", options: {webid: 3}}")
+    with pytest.raises(
+        RegistryError, match=r"an option of family trs \(dynamic_page_url, static_pages\)"
+    ):
+        load_registry(write(tmp_path, text))
+
+
+def test_an_option_given_as_nothing_is_no_option(tmp_path) -> None:
+    text = MINIMAL.replace("family: trs", "family: gkmlpt").replace("}", ", options: {sid: null}}")
+    assert load_registry(write(tmp_path, text))[0].options.get("sid") is None
+
+
+def test_the_schedule_message_names_every_named_schedule() -> None:
+    from spiders.registry import NAMED_SCHEDULES, SCHEMA
+
+    expected = SCHEMA["$defs"]["site"]["properties"]["schedule"]["x-expected"]
+    assert all(name in expected for name in NAMED_SCHEDULES)
