@@ -3,7 +3,9 @@
 ``RecordingRedirectMiddleware`` is Scrapy's ``RedirectMiddleware`` with three changes a
 public-record archive needs:
 
-* every 3xx hop is kept in the request's meta (``redirect_fetches``) so the spider records
+* every 3xx hop of the spider's requests (list, detail, attachment, sitemap and check pages;
+  other requests, such as robots.txt, are redirected as Scrapy redirects them) is kept in
+  the request's meta (``redirect_fetches``) so the spider records
   it as a fetch, and the chain's URLs are Scrapy's own ``redirect_urls``;
 * a redirect that must not be followed — no Location, a loop, more hops than
   ``REDIRECT_MAX_TIMES``, another host, port or scheme (``refusal``) — ends the request
@@ -86,6 +88,8 @@ class RecordingRedirectMiddleware(RedirectMiddleware):
             or response.status in request.meta.get("handle_httpstatus_list", ())
         ):
             return response
+        if "kind" not in request.meta:  # not a page of the site's (robots.txt): as Scrapy does
+            return super().process_response(request, response)
         chain = [*request.meta.get("redirect_urls", []), request.url]
         fetches = [*request.meta.get("redirect_fetches", []), hop_fetch(request, response)]
         reason = self.refused(response, chain)
