@@ -14,6 +14,7 @@ import pytest
 from archive import Archive
 from archive.datasette_meta import metadata
 from archive.datasette_plugin.search_page import (
+    FLOOR_MARGIN,
     FLOOR_PARAM,
     floor_applies,
     page_rows,
@@ -85,7 +86,13 @@ def test_pages_newest_first_list_exactly_the_like_matches(db, text: str) -> None
 
 def test_a_search_page_reads_from_its_floor(db) -> None:
     _, sqls = walk(db, {"_search": "法治", "_size": "7", "_col": "id"})
-    assert all(f":{FLOOR_PARAM}" in sql for sql in sqls[:-1])
+    assert f":{FLOOR_PARAM}" in sqls[0]
+
+
+def test_the_floor_is_the_margin_below_the_pages_last_row(db) -> None:
+    response = get(db, "/archive/documents.json", {"_search": "法治", "_size": "7"})
+    floor = response.json()["query"]["params"][FLOOR_PARAM]
+    assert floor == like_ids(db, "法治")[7 + FLOOR_MARGIN]
 
 
 def test_the_last_page_needs_no_floor(db) -> None:

@@ -5,10 +5,10 @@ SQLite builds the whole set of matching rowids before the first row is shown, so
 in most documents costs a set of a million rowids at a million documents. A search page
 listed newest first (``_sort_desc=id``, what ``lean_search`` asks for) shows only the
 ``page size + 1`` highest matching rowids below where the page starts. FTS5 walks its
-index in descending rowid order and stops there, in well under a millisecond; that
-rowid is the page's *floor*, and the search clause becomes
+index in descending rowid order and stops a few matches further (``FLOOR_MARGIN``), in well
+under a millisecond; that rowid is the page's *floor*, and the search clause becomes
 ``pk IN (SELECT rowid ... MATCH ... AND rowid >= floor)``: the same rows in the same
-order, from a set of at most ``page size + 1`` rowids.
+order, from a set of at most ``page size + 1 + FLOOR_MARGIN`` rowids.
 
 The floor is added only where it cannot change what the page says: a plain ``_search``,
 sorted by the primary key descending, neither counted nor faceted, with no other filter
@@ -45,6 +45,10 @@ PAGE_KEYS = frozenset(
     }
 )
 FLOOR_PARAM = "govarchive_floor"
+# The floor sits this many matches below the page's last row: a document whose text changes
+# between the floor's query and the page's (a crawl writing while someone searches) leaves
+# the page whole, its "next" link included.
+FLOOR_MARGIN = 10
 
 
 def page_rows(args: Any, table_size: Any, default_size: int, max_rows: int) -> int | None:
@@ -111,6 +115,8 @@ async def with_floor(
 ) -> FilterArguments:
     """``filters`` with the search clause bounded below by the page's floor, when that
     leaves the page unchanged (see the module docstring)."""
+    if not request.args.get("_search") or not request.args.get("_sort_desc"):
+        return filters  # not a search listed newest first: nothing to look up
     db = datasette.get_database(database)
     if table in await db.view_names():
         return filters
@@ -139,7 +145,7 @@ async def with_floor(
         f"select rowid from {fts} where {fts} match {'' if raw else 'escape_fts'}(:search)"
         f"{below} order by rowid desc limit 1 offset :offset"
     )
-    params = {"search": request.args["_search"], "start": start, "offset": rows - 1}
+    params = {"search": request.args["_search"], "start": start, "offset": rows - 1 + FLOOR_MARGIN}
     try:
         found = (await db.execute(sql, params)).first()
     except Exception:  # noqa: BLE001 - the page's own query reports a bad search
