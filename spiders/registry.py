@@ -166,14 +166,14 @@ def _error_key(error: Any) -> tuple[str, str, Any]:
     schema = error.schema
     if error.validator == "additionalProperties":
         known = sorted(schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(known))[0]
+        unknown = sorted(set(error.instance) - set(known), key=str)[0]
         family = schema.get("x-family")
         expected = (
             f"an option of family {family} ({', '.join(known) or 'none'})"
             if family
             else f"one of {', '.join(known)}"
         )
-        return ".".join([*path, unknown]), expected, unknown
+        return ".".join([*path, str(unknown)]), expected, unknown
     if error.validator == "required":
         missing = next(key for key in error.validator_value if key not in error.instance)
         return ".".join([*path, missing]), schema["properties"][missing]["x-expected"], None

@@ -167,3 +167,8 @@ def test_the_schedule_message_names_every_named_schedule() -> None:
 
     expected = SCHEMA["$defs"]["site"]["properties"]["schedule"]["x-expected"]
     assert all(name in expected for name in NAMED_SCHEDULES)
+
+
+def test_unknown_keys_that_are_not_strings_are_named(tmp_path) -> None:
+    with pytest.raises(RegistryError, match="key '1'"):
+        load_registry(write(tmp_path, MINIMAL.replace("}", ", 1: a, colour: red}")))
