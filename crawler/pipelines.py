@@ -3,7 +3,8 @@
 A thin Scrapy adapter: each site's items go to a ``SiteRecorder`` (``crawler.recorder``,
 which knows what every item means for the archive), called on the process's archive writer
 thread (``crawler.writer``), one at a time in the order items arrive, committed in batches;
-the reactor thread only hands them over. When the spider closes, what it concluded about
+the reactor thread only hands them over, and waits only when the writes it handed over hold
+more than ``MAX_BACKLOG`` items or ``MAX_BACKLOG_BYTES``. When the spider closes, what it concluded about
 its listing (``SiteReport``) is read on the reactor thread and handed over too.
 """
 
@@ -27,6 +28,19 @@ from crawler.writer import (
     ArchiveWriter,
     count_archive_error,
 )
+
+# Writes handed to the writer thread and not yet run, at most (then the pipeline waits for
+# them): a crawl reads ahead of its writes without holding more than this in memory.
+MAX_BACKLOG = 256
+MAX_BACKLOG_BYTES = 64 * 1024 * 1024
+
+
+def item_bytes(item: Any) -> int:
+    """The bytes of pages and files an item holds until it is written."""
+    fetch = getattr(item, "fetch", None) or item
+    body = getattr(fetch, "body", None) or b""
+    data = getattr(item, "data", None) or b""
+    return len(body) + len(data)
 
 
 def _wait(deferred: Deferred[Any]) -> Any:
@@ -90,8 +104,14 @@ class ArchivePipeline:
         await _wait(self.writer.call(self._on_writer, self.recorder.open))
 
     async def process_item(self, item: Any) -> Any:
+        """Hand the item to the writer thread; wait for it only when the writes not yet run
+        hold more than ``MAX_BACKLOG`` items or ``MAX_BACKLOG_BYTES`` of pages and files."""
         assert self.writer is not None and self.recorder is not None
-        return await _wait(self.writer.call(self._on_writer, self.recorder.process, item))
+        writer = self.writer
+        writer.submit(self._on_writer, self.recorder.process, item, size=item_bytes(item))
+        if writer.backlog > MAX_BACKLOG or writer.backlog_bytes > MAX_BACKLOG_BYTES:
+            await _wait(writer.barrier())
+        return item
 
     async def close_spider(self) -> None:
         assert self.writer is not None and self.recorder is not None

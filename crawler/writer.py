@@ -67,6 +67,10 @@ class ArchiveWriter:
         self._batch: Any = None
         self.pool = ThreadPool(minthreads=1, maxthreads=1, name="govarchive-writer")
         self.timer = task.LoopingCall(self._commit_now)
+        # Writes handed in with ``submit`` and not yet run, and the bytes they hold.
+        self.backlog = 0
+        self.backlog_bytes = 0
+        self._backlog_lock = threading.Lock()
 
     @classmethod
     def acquire(
@@ -93,6 +97,20 @@ class ArchiveWriter:
         """Run ``write(archive, *args)`` on the writer thread, after every earlier call."""
         return threads.deferToThreadPool(reactor, self.pool, self._run, write, *args)
 
+    def submit(self, write: Callable[..., Any], *args: Any, size: int = 0) -> None:
+        """Run ``write(archive, *args)`` on the writer thread, after every earlier call,
+        with no answer to the reactor thread (no wake-up per item): a failure is logged
+        where it happens (and counted by the caller's ``write``). ``size``: the bytes the
+        write holds until it runs (``backlog_bytes``), so callers can bound the backlog."""
+        with self._backlog_lock:
+            self.backlog += 1
+            self.backlog_bytes += size
+        self.pool.callInThread(self._run_submitted, size, write, *args)
+
+    def barrier(self) -> Deferred[None]:
+        """Fires once every write handed in before it has run."""
+        return self.call(lambda archive: None)
+
     def release(self) -> Deferred[None]:
         """One user done; the last one commits, closes the archive and stops the thread."""
         with self._lock:
@@ -117,6 +135,16 @@ class ArchiveWriter:
             self._batch = self.archive.batch(self.batch_writes, self.batch_seconds)
             self._batch.__enter__()
         return write(self.archive, *args)
+
+    def _run_submitted(self, size: int, write: Callable[..., Any], *args: Any) -> None:
+        try:
+            self._run(write, *args)
+        except Exception:  # noqa: BLE001 - a failed write is logged; the crawl goes on
+            logger.exception("an archive write failed")
+        finally:
+            with self._backlog_lock:
+                self.backlog -= 1
+                self.backlog_bytes -= size
 
     def _close(self) -> None:
         archive, batch = self.archive, self._batch

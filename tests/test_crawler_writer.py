@@ -123,3 +123,74 @@ def test_a_batch_commits_at_its_size(tmp_path) -> None:
     # Sizes of 3: 9 of the 10 writes are committed before the release, by count alone.
     result = run_writer(tmp_path, batch_writes=3, batch_seconds=3600)
     assert result["committed_before_release"] == 9
+
+
+SUBMIT_SCRIPT = textwrap.dedent(
+    """
+    import json, sys, threading
+    from twisted.internet import reactor
+    from crawler.writer import ArchiveWriter
+
+    db = sys.argv[1]
+    seen = {"reactor": threading.get_ident(), "writes": [], "at_barrier": None}
+
+    def write(archive, n):
+        seen["writes"].append((n, threading.get_ident()))
+        if n == 3:
+            raise OSError("disk full")
+
+    held = threading.Event()
+
+    def go():
+        writer = ArchiveWriter.acquire(db, 24.0, 1000, 3600)
+        writer.submit(lambda archive: held.wait(60))  # the writer thread waits for the count
+        for n in range(6):
+            writer.submit(write, n, size=1000)
+        seen["backlog_handed_in"] = [writer.backlog, writer.backlog_bytes]
+        held.set()
+        done = writer.barrier()
+        done.addCallback(lambda _: seen.__setitem__("at_barrier", [len(seen["writes"]), writer.backlog, writer.backlog_bytes]))
+        done.addCallback(lambda _: writer.call(write, 6))
+        done.addCallback(lambda _: writer.release())
+        done.addBoth(lambda _: reactor.stop())
+
+    reactor.callWhenRunning(go)
+    reactor.run()
+    print(json.dumps(seen))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def submitted(tmp_path_factory) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", SUBMIT_SCRIPT, str(tmp_path_factory.mktemp("submit") / "a.db")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "stderr": done.stderr}
+
+
+def test_submitted_writes_run_in_the_order_they_were_handed_in(submitted) -> None:
+    assert [n for n, _ in submitted["writes"]] == list(range(7))
+
+
+def test_submitted_writes_run_off_the_reactor_thread(submitted) -> None:
+    assert submitted["reactor"] not in {thread for _, thread in submitted["writes"]}
+
+
+def test_the_backlog_counts_writes_and_bytes_handed_in(submitted) -> None:
+    # Read while the writer thread is held: the holding write and the six behind it.
+    assert submitted["backlog_handed_in"] == [7, 6000]
+
+
+def test_a_barrier_fires_after_every_earlier_write(submitted) -> None:
+    assert submitted["at_barrier"] == [6, 0, 0]
+
+
+def test_a_failed_submitted_write_is_logged(submitted) -> None:
+    assert "an archive write failed" in submitted["stderr"]
+
+
+def test_writes_after_a_failed_one_still_run(submitted) -> None:
+    assert [n for n, _ in submitted["writes"]][4:] == [4, 5, 6]
