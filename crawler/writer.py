@@ -5,8 +5,9 @@ at a time, in the order they were handed in, on a thread that owns the archive's
 write connection, so the reactor thread goes on downloading and parsing while SQLite
 writes. Writes commit in batches (``Archive.batch``): every ``GOVARCHIVE_BATCH_WRITES``
 writes, and at least every ``GOVARCHIVE_BATCH_SECONDS`` (a timer on the reactor commits
-a batch the crawl stopped feeding). A process killed mid-batch loses at most that batch,
-which the next crawl fetches again.
+a batch the crawl stopped feeding). A process killed mid-batch loses at most that batch
+and the writes handed in but not yet run (``submit``: the pipeline bounds them), which the
+next crawl fetches again; a lost write only loses evidence, it never makes any.
 """
 
 from __future__ import annotations
