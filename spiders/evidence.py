@@ -1,0 +1,172 @@
+"""What a site's answer is evidence of: the part of the spider an archive of public record
+is judged by.
+
+``AnswerEvidence`` is mixed into ``spiders.base.GovSpider``. It turns each answer that is
+not simply the document into the item that says what it was: a not-found or withdrawal
+page, a redirect to the home page or a column, another page served at a known document's
+URL (``missing``, held by the pipeline until the listing's verdict); a maintenance or empty
+page (a failed fetch, never evidence of absence); every redirect hop and every failure, by
+its exception type, as a fetch with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from archive.store import KnownDocument
+from crawler.items import AttachmentItem, FetchItem, MissingItem
+from crawler.redirects import RedirectRefused
+from parsers.filenames import attachment_name
+from parsers.page import (
+    EMPTY,
+    MISSING,
+    TRANSIENT,
+    has_content,
+    page_state,
+    served_instead,
+    visible_text,
+)
+from parsers.urls import canonical_url
+from spiders.registry import Site
+from spiders.responses import charset, failure_reason, header
+from spiders.walk import ColumnWalk, record_failure
+
+MISSING_STATUSES = (404, 410)
+# A site's root page, wherever a removed document's URL may be redirected to.
+HOME_PATH = re.compile(r"^/(?:(?:index|default|main|home)\.(?:s?html?|jsp|php|aspx?))?$", re.I)
+
+
+class AnswerEvidence:
+    """The spider's answers as evidence (see the module docstring); needs the spider's
+    site, what the archive knows, and its column walks."""
+
+    site: Site
+    known: dict[str, KnownDocument]
+    listed: set[str]
+    walks: dict[str, ColumnWalk]
+    full_walk: bool
+
+    def _walk_of(self, response_or_request: Any) -> ColumnWalk:
+        column = response_or_request.meta["column"]
+        return self.walks.setdefault(column, ColumnWalk(column, full=self.full_walk))
+
+    def not_a_document(
+        self, response: Response, record: Any, kind: str, doc_url: str
+    ) -> FetchItem | MissingItem | None:
+        """What a parsed answer is when it is not the document: a not-found or withdrawal
+        page (missing), a maintenance page, an empty page, or another page served at a known
+        document's URL (missing); None for the document itself."""
+        known = self.known.get(doc_url)
+        expected = (response.meta.get("list_title"), known.title if known else None)
+        state = page_state(record, self._page_text(response, record), expected)
+        if state == MISSING:
+            return self.missing(response, kind, doc_url, "soft-404")
+        if state == TRANSIENT:
+            return self.fetch_item(response, kind, error="maintenance-page")
+        if state == EMPTY or (known is not None and not has_content(record)):
+            return self.fetch_item(response, kind, error="empty-page", keep_raw=True)
+        if known is not None and served_instead(
+            response.body, response.url, record, known.title, self.site.title, known.body_head
+        ):
+            return self.missing(response, kind, doc_url, "other-page-served")
+        return None
+
+    def _page_text(self, response: Response, record: Any) -> str | None:
+        """The page's visible text, read only for a record with no content of its own."""
+        return visible_text(response.body, charset(response)) if not has_content(record) else None
+
+    def redirect_landing(self, response: Response) -> str | None:
+        """Where a redirected document request landed, when that is not a document: the
+        site's home page or one of its column pages."""
+        if not response.meta.get("redirect_urls"):
+            return None
+        url = canonical_url(response.url)
+        columns = {canonical_url(u) for u in self.site.start_urls}
+        for walk in self.walks.values():
+            columns.update(canonical_url(u) for u in walk.visited)
+        if url in columns:
+            return "redirect-to-column"
+        home = canonical_url(self.site.home_url) if self.site.home_url else None
+        if url == home or HOME_PATH.match(urlsplit(url).path or "/"):
+            return "redirect-to-home"
+        return None
+
+    def missing(self, response: Response, kind: str, doc_url: str, reason: str) -> MissingItem:
+        fetch = self.fetch_item(response, kind, error=reason, keep_raw=True)
+        return MissingItem(self.site.name, doc_url, reason, fetch=fetch)
+
+    def delisting_evidence(self) -> dict[str, Any]:
+        return {
+            "columns": sorted(self.walks),
+            "links": sum(len(w.links) for w in self.walks.values()),
+            "list_pages": sum(w.pages for w in self.walks.values()),
+            "full_walk": self.full_walk,
+        }
+
+    def redirect_fetches(self, response_or_meta: Any) -> Iterator[FetchItem]:
+        """The 3xx hops that led to this response (kept by crawler.redirects), as fetches."""
+        meta = getattr(response_or_meta, "meta", response_or_meta)
+        kind = meta.get("kind", "detail")
+        for hop in meta.get("redirect_fetches", ()):
+            yield FetchItem(self.site.name, kind=kind, **hop)
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        kind = request.meta.get("kind", "detail")
+        reason, status = failure_reason(failure)
+        if isinstance(failure.value, RedirectRefused):
+            yield from self.refused_redirect(failure.value, request)
+            return
+        yield from self.redirect_fetches(request)
+        chain = request.meta.get("redirect_urls") or []
+        if kind == "list":
+            record_failure(self._walk_of(request), request.url, reason)
+        if kind in ("detail", "check") and status in MISSING_STATUSES:
+            doc_url = request.meta.get("doc_url") or canonical_url(request.url)
+            if chain:
+                reason = "redirect-to-404"
+            fetch = FetchItem(self.site.name, request.url, kind, status=status, error=reason)
+            yield MissingItem(self.site.name, doc_url, reason, fetch=fetch)
+            return
+        yield FetchItem(self.site.name, request.url, kind, status=status, error=reason)
+        if kind == "attachment":
+            yield AttachmentItem(
+                site=self.site.name,
+                document_url=request.meta["document_url"],
+                url=request.url,
+                name=attachment_name(request.meta.get("name"), request.url),
+                error=reason,
+            )
+
+    def refused_redirect(self, refused: RedirectRefused, request: Request) -> Iterator[Any]:
+        """A redirect not followed: every hop a fetch, and the reason recorded against the
+        chain's first URL (nothing is followed)."""
+        kind = request.meta.get("kind", "detail")
+        yield from self.redirect_fetches({"kind": kind, "redirect_fetches": refused.fetches})
+        yield FetchItem(
+            self.site.name, refused.first_url, kind, status=refused.status, error=refused.reason
+        )
+        if kind == "list":
+            record_failure(self._walk_of(request), refused.first_url, refused.reason)
+
+    def fetch_item(
+        self, response: Response, kind: str, error: str | None = None, keep_raw: bool = False
+    ) -> FetchItem:
+        latency = response.meta.get("download_latency")
+        return FetchItem(
+            site=self.site.name,
+            url=response.url,
+            kind=kind,
+            status=response.status,
+            body=response.body,
+            content_type=header(response, b"Content-Type"),
+            elapsed_ms=None if latency is None else int(latency * 1000),
+            error=error,
+            keep_raw=keep_raw,
+        )
