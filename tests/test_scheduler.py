@@ -116,7 +116,7 @@ def test_consecutive_crawls_recorded(site) -> None:
 
 def test_slow_crawl_never_overlapped(site) -> None:
     replica, registry, db = site
-    replica.delays["/zwgk/index.html"] = 4.0
+    replica.delays["/zwgk/index.html"] = 2.0  # a crawl outlasts the 1 s interval
     process = start_scheduler(registry, db, "--every", "1")
     try:
         assert wait_for(lambda: len(finished(db)) >= 2, 90), db.with_suffix(".log").read_text()
@@ -214,17 +214,18 @@ def test_timed_out_crawl_leaves_no_process(site) -> None:
 def test_sigterm_exits_cleanly_during_a_crawl(site) -> None:
     replica, registry, db = site
     replica.delays["/zwgk/index.html"] = 20.0
-    process = start_scheduler(registry, db, "--every", "1", "--stop-timeout", "10")
+    process = start_scheduler(registry, db, "--every", "1", "--stop-timeout", "3")
     assert wait_for(lambda: len(runs(db)) >= 1, 30)
     started = time.monotonic()
     code = stop(process)
-    assert (code, time.monotonic() - started < 30) == (0, True)
+    # Well before the stalled page would have answered (20 s): the stop timeout is kept.
+    assert (code, time.monotonic() - started < 15) == (0, True)
 
 
 def test_sigterm_records_the_interrupted_crawl(site) -> None:
     replica, registry, db = site
     replica.delays["/zwgk/index.html"] = 20.0
-    process = start_scheduler(registry, db, "--every", "1", "--stop-timeout", "10")
+    process = start_scheduler(registry, db, "--every", "1", "--stop-timeout", "3")
     assert wait_for(lambda: len(runs(db)) >= 1, 30)
     stop(process)
     assert runs(db)[0]["finish_reason"] in ("shutdown", "killed")
