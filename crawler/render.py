@@ -46,8 +46,9 @@ CHALLENGE_MAX_TEXT = 40
 _TAGS = re.compile(rb"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.S | re.I)
 
 
-def browser_settings() -> dict[str, Any]:
-    """The settings a ``render: browser`` site's crawl runs with."""
+def browser_settings(settle_ms: int = SETTLE_MS) -> dict[str, Any]:
+    """The settings a ``render: browser`` site's crawl runs with; ``settle_ms`` bounds a
+    page's navigation too (a challenge that reloads forever never finishes loading)."""
     return {
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
@@ -56,7 +57,7 @@ def browser_settings() -> dict[str, Any]:
             "headless": True,
             "args": CHROMIUM_ARGS,
         },
-        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": SETTLE_MS,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": settle_ms,
         # One browser page at a time, like the site's one request at a time.
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 1,
     }

@@ -146,7 +146,7 @@ class GovSpider(AnswerEvidence, scrapy.Spider):
         self.parse_workers = default_workers() if workers in (None, "") else int(workers)
         self.render_settle_ms = settings.getint("GOVARCHIVE_RENDER_SETTLE_MS", 20_000)
         if site.render == "browser":
-            for name, value in browser_settings().items():
+            for name, value in browser_settings(self.render_settle_ms).items():
                 settings.set(name, value, priority="spider")
 
     def page_request(self, url: str, callback: Any, meta: dict[str, Any], **kwargs: Any) -> Request:

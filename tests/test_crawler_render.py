@@ -192,3 +192,9 @@ def test_looks_like_challenge_says_what_the_plain_definition_says() -> None:
 
 def test_the_challenge_inputs_include_challenges() -> None:
     assert sum(reference_challenge(b) for b in challenge_inputs()) >= 10
+
+
+def test_the_settle_time_bounds_a_pages_navigation_too() -> None:
+    from crawler.render import browser_settings
+
+    assert browser_settings(3000)["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] == 3000
