@@ -436,6 +436,12 @@ def main(argv: list[str] | None = None) -> int:
     except sqlite3.OperationalError as exc:
         print(f"govarchive {args.command}: archive error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        # Redis unreachable or not answering (enqueue, worker, ingest): said in one line.
+        if not type(exc).__module__.startswith("redis"):
+            raise
+        print(f"govarchive {args.command}: Redis: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ ITEMS_KEY = "govarchive:items"
 SITE_LOCK_KEY = "govarchive:site-lock:{site}"
 # A site's job may run this long (the crawl's own limit, CLOSESPIDER_TIMEOUT, is 3.5 h).
 JOB_TIMEOUT_SECONDS = 5 * 3600
+# How long a worker's push of an item, or the ingest's read, may wait on Redis.
+REDIS_TIMEOUT_SECONDS = 30.0
 # Job statuses after which no report will come from the job (or, for "finished", after
 # which its report has long been on the list: a report lost with a stopped ingest).
 _ENDED = {"failed", "stopped", "canceled", "finished"}
@@ -48,10 +50,12 @@ logger = logging.getLogger(__name__)
 LOST_CHECK_SECONDS = 30.0
 
 
-def _redis(url: str) -> Any:
+def _redis(url: str, timeout: float | None = None) -> Any:
+    """A Redis client; ``timeout``: seconds a connection or a reply may take before the
+    call fails (None: wait as long as it takes, as RQ's own blocking reads must)."""
     from redis import Redis
 
-    return Redis.from_url(url)
+    return Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
 def job_id(run_id: int, site: str) -> str:
@@ -169,7 +173,10 @@ class RedisItemPipeline:
     def __init__(self, crawler: Any) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.redis = _redis(settings.get("GOVARCHIVE_REDIS_URL"))
+        # A push waits on the reactor thread: a Redis that stops answering fails it (the
+        # item is counted lost) instead of freezing the crawl.
+        timeout = settings.getfloat("GOVARCHIVE_REDIS_TIMEOUT", REDIS_TIMEOUT_SECONDS)
+        self.redis = _redis(settings.get("GOVARCHIVE_REDIS_URL"), timeout)
         self.run_id = int(settings.get("GOVARCHIVE_RUN_ID"))
         self.lost = 0
 
@@ -219,7 +226,7 @@ class Ingest:
     def __init__(self, archive: Archive, redis_url: str) -> None:
         self.archive = archive
         self.redis_url = redis_url
-        self.redis = _redis(redis_url)
+        self.redis = _redis(redis_url, REDIS_TIMEOUT_SECONDS)
         self.recorders: dict[tuple[int, str], SiteRecorder] = {}
         self.closed: dict[int, dict[str, str]] = {}  # run -> site -> finish reason
         self.result = IngestResult()

@@ -264,3 +264,53 @@ def test_a_crawl_that_lost_nothing_keeps_its_report() -> None:
 
     report = SiteReport(listing_complete=True, listing_answered=True, listed=frozenset({"u"}))
     assert after_losses(report, 0) == report
+
+
+def test_a_push_to_a_redis_that_stops_answering_fails_instead_of_hanging() -> None:
+    """A server that accepts the connection and never answers (a network black hole): the
+    worker's push fails within its timeout, and the item is then counted lost."""
+    import socket
+    import threading
+
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    from crawler.queue import _redis, push
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+    outcome: list[BaseException] = []
+
+    def try_push() -> None:
+        client = _redis(f"redis://127.0.0.1:{listener.getsockname()[1]}/0", timeout=0.5)
+        try:
+            push(client, "item", 1, "site", {"x": 1})
+        except BaseException as exc:  # noqa: BLE001 - what the push raised is the result
+            outcome.append(exc)
+
+    pusher = threading.Thread(target=try_push, daemon=True)
+    pusher.start()
+    pusher.join(60)  # a bound on a broken test, not a wait for the event: it ends at 0.5 s
+    try:
+        assert (pusher.is_alive(), [type(e) for e in outcome]) == (False, [RedisTimeout])
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()
+
+
+def test_ingest_with_no_redis_says_so_in_one_line(tmp_path) -> None:
+    from crawler.demo.server import free_port
+
+    done = subprocess.run(
+        [*GOVARCHIVE, "ingest", "--redis", f"redis://127.0.0.1:{free_port()}/0",
+         "--db", str(tmp_path / "a.db"), "--idle", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert (done.returncode, "Redis:" in done.stderr, "Traceback" in done.stderr) == (
+        2,
+        True,
+        False,
+    )
