@@ -61,10 +61,10 @@ def refusal(url: str, domains: list[str], ports: frozenset[int]) -> str | None:
     return None
 
 
-def hop_fetch(request: Request, response: Response) -> dict[str, Any]:
-    """A 3xx response as the fetch the spider records (``FetchItem`` fields). Its
-    latency is read from the request: a response reaches downloader middlewares before
-    Scrapy ties it to its request."""
+def fetch_fields(request: Request, response: Response) -> dict[str, Any]:
+    """A response as the fields of the fetch the spider records (``FetchItem``): URL,
+    status, body, content type, latency. The latency is read from the request: a response
+    reaches downloader middlewares before Scrapy ties it to its request."""
     latency = request.meta.get("download_latency")
     content_type = response.headers.get(b"Content-Type")
     return {
@@ -91,7 +91,7 @@ class RecordingRedirectMiddleware(RedirectMiddleware):
         if "kind" not in request.meta:  # not a page of the site's (robots.txt): as Scrapy does
             return super().process_response(request, response)
         chain = [*request.meta.get("redirect_urls", []), request.url]
-        fetches = [*request.meta.get("redirect_fetches", []), hop_fetch(request, response)]
+        fetches = [*request.meta.get("redirect_fetches", []), fetch_fields(request, response)]
         reason = self.refused(response, chain)
         if reason is not None:
             raise RedirectRefused(reason, chain[0], response.status, fetches)

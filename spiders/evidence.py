@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 
 from archive.store import KnownDocument
 from crawler.items import AttachmentItem, FetchItem, MissingItem
-from crawler.redirects import RedirectRefused
+from crawler.redirects import RedirectRefused, fetch_fields
 from parsers.filenames import attachment_name
 from parsers.page import (
     EMPTY,
@@ -34,7 +34,7 @@ from parsers.page import (
 )
 from parsers.urls import canonical_url
 from spiders.registry import Site
-from spiders.responses import charset, failure_reason, header
+from spiders.responses import charset, failure_reason
 from spiders.walk import ColumnWalk, record_failure
 
 MISSING_STATUSES = (404, 410)
@@ -158,15 +158,5 @@ class AnswerEvidence:
     def fetch_item(
         self, response: Response, kind: str, error: str | None = None, keep_raw: bool = False
     ) -> FetchItem:
-        latency = response.meta.get("download_latency")
-        return FetchItem(
-            site=self.site.name,
-            url=response.url,
-            kind=kind,
-            status=response.status,
-            body=response.body,
-            content_type=header(response, b"Content-Type"),
-            elapsed_ms=None if latency is None else int(latency * 1000),
-            error=error,
-            keep_raw=keep_raw,
-        )
+        fields = fetch_fields(response.request, response)
+        return FetchItem(self.site.name, kind=kind, error=error, keep_raw=keep_raw, **fields)
