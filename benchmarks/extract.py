@@ -12,6 +12,7 @@ back with their text.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 import warnings
@@ -30,6 +31,8 @@ from benchmarks.scoring import (  # noqa: E402
 from parsers import parse_page  # noqa: E402
 from parsers.decode import decode_html  # noqa: E402
 
+# Pages/second against trafilatura's, in the same run (issue: parsers round 2).
+SPEED_TARGET = 5.0
 CHECKS = ("title", "date", "issuer", "index_no", "doc_no", "body_start", "body_end")
 TARGETS = {"title": 0.97, "date": 0.95, "issuer": 0.90, "index_no": 1.0, "doc_no": 1.0,
            "body_start": 0.95, "body_end": 0.95}  # fmt: skip
@@ -100,20 +103,24 @@ def run(repeat: int) -> int:
         f"{'extractor':12}" + "".join(f"{c:>11}" for c in CHECKS) + f"{'chrome':>8}{'pages/s':>10}"
     )
     print(header)
-    speeds: dict[str, float] = {}
-    ours_rates: dict[str, float] = {}
-    chrome_pages: dict[str, list[str]] = {}
-    for name, extract in EXTRACTORS.items():
-        warnings.simplefilter("ignore")
-        results = [extract(data, url) for data, url, _ in inputs]  # warm-up and scoring pass
-        started = time.perf_counter()
-        for _ in range(repeat):
+    warnings.simplefilter("ignore")
+    # A warm-up and scoring pass each, then timed passes taken in turn (each extractor's
+    # median pass): a shared machine that slows down for a while slows them all.
+    results = {name: [extract(d, u) for d, u, _ in inputs] for name, extract in EXTRACTORS.items()}
+    passes: dict[str, list[float]] = {name: [] for name in EXTRACTORS}
+    for _ in range(repeat):
+        for name, extract in EXTRACTORS.items():
+            started = time.perf_counter()
             for data, url, _ in inputs:
                 extract(data, url)
-        speeds[name] = len(inputs) * repeat / (time.perf_counter() - started)
+            passes[name].append(time.perf_counter() - started)
+    speeds = {name: len(inputs) / statistics.median(times) for name, times in passes.items()}
+    ours_rates: dict[str, float] = {}
+    chrome_pages: dict[str, list[str]] = {}
+    for name in EXTRACTORS:
         totals: dict[str, list[int]] = {c: [0, 0] for c in CHECKS}
         chrome = []
-        for (_, _, entry), got in zip(inputs, results, strict=True):
+        for (_, _, entry), got in zip(inputs, results[name], strict=True):
             score = score_page(entry, got)
             for check, ok in score.checks.items():
                 totals[check][0] += int(ok)
@@ -132,12 +139,15 @@ def run(repeat: int) -> int:
         print(f"  govarchive chrome: {line}")
     ratio = speeds["govarchive"] / speeds["trafilatura"]
     print(f"\nspeed: govarchive {speeds['govarchive']:.1f} pages/s = {ratio:.1f}x trafilatura"
-          f" ({speeds['trafilatura']:.1f} pages/s), target >= 3x")  # fmt: skip
+          f" ({speeds['trafilatura']:.1f} pages/s; median of {repeat} passes each, taken in turn),"
+          f" target >= {SPEED_TARGET:g}x")  # fmt: skip
     missed = [
         f"{c} {ours_rates[c]:.0%} < {t:.0%}" for c, t in TARGETS.items() if ours_rates.get(c, 1) < t
     ]
     seeds_ok = check_seeds()
-    ok = not missed and not chrome_pages["govarchive"] and ratio >= 3 and seeds_ok
+    if ratio < SPEED_TARGET:
+        missed.append(f"speed {ratio:.1f}x < {SPEED_TARGET:g}x trafilatura")
+    ok = not missed and not chrome_pages["govarchive"] and seeds_ok
     print("targets: " + ("all met" if ok else "MISSED: " + "; ".join(missed or ["see above"])))
     return 0 if ok else 1
 
@@ -164,7 +174,9 @@ def check_seeds() -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="timed passes over the corpus")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="timed passes over the corpus, per extractor"
+    )
     return run(parser.parse_args().repeat)
 
 

@@ -8,6 +8,8 @@ copy wins.
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from parsers.labels import LABEL_ONLY, LABEL_WITH_COLON, compact
@@ -21,6 +23,7 @@ from parsers.selectors import (
     MIN_CONTAINER_CHARS,
     NAV_TAGS,
 )
+from parsers.text import node_text
 
 # A known container holding less than MIN_CONTAINER_CHARS is still the content when it
 # holds at least this much text that is not chrome and no container holds more.
@@ -33,10 +36,15 @@ CHROME_MAX_CHARS = 300
 DATA_CELL_MAX_CHARS = 80
 # Candidates within this fraction of the best score count as a tie; the deeper one wins.
 TIE_FRACTION = 0.9
+# display:none in a style, spaces anywhere, letters in any case (ASCII: no other
+# character lower-cases to one of these letters).
+_DISPLAY_NONE = re.compile(" *".join("display:none"), re.IGNORECASE | re.ASCII)
 # Elements that can be the content container.
 _SCORABLE = frozenset(
     {"div", "td", "article", "section", "main", "body", "center", "dd", "li", "tbody", "table"}
 )
+# Elements that can be a block of labelled values (a metadata table inside the content).
+_METADATA_SHAPES = frozenset({"table", "div", "ul", "dl"})
 # Share of a paragraph's length given to the node holding it, its parent, grandparent, …
 _WEIGHTS = (1.0, 1.0, 0.5, 0.25)
 
@@ -50,17 +58,33 @@ def _tag(node: etree._Element | None) -> str:
 
 
 def _chrome_attr(node: etree._Element) -> bool:
-    value = f"{node.get('class', '')} {node.get('id', '')}"
-    return bool(value.strip()) and bool(CHROME_CLASS.search(value))
+    node_class, node_id = node.get("class"), node.get("id")
+    if not node_class and not node_id:
+        return False
+    return bool(CHROME_CLASS.search(f"{node_class or ''} {node_id or ''}"))
 
 
 def _hidden(node: etree._Element) -> bool:
-    style = (node.get("style") or "").replace(" ", "").lower()
-    return "display:none" in style or node.get("hidden") is not None
+    """Hidden by the ``hidden`` attribute or an inline ``display: none``."""
+    if node.get("hidden") is not None:
+        return True
+    style = node.get("style")
+    return bool(style) and _DISPLAY_NONE.search(style) is not None
+
+
+# Elements that may be hidden: libxml2 finds the few with these attributes faster than a
+# Python loop asks every element (an XPath doing the whole test, with translate(), is
+# ten times slower than either).
+_MAY_BE_HIDDEN = etree.XPath("descendant-or-self::*[@hidden or @style]")
+
+
+def hidden_elements(root: etree._Element) -> set[etree._Element]:
+    """Every element in ``root`` (itself included) that ``_hidden`` finds hidden."""
+    return {node for node in _MAY_BE_HIDDEN(root) if _hidden(node)}
 
 
 def _link_chars(node: etree._Element) -> int:
-    return sum(len(compact("".join(a.itertext()))) for a in node.iter("a"))
+    return sum(len(compact(node_text(a))) for a in node.iter("a"))
 
 
 def _container_rank(node: etree._Element) -> int | None:
@@ -98,7 +122,7 @@ def known_container(root: etree._Element) -> tuple[str, etree._Element] | None:
     for rank, _, node in sorted(candidates, key=lambda c: (c[0], c[1])):
         if _hidden(node) or any(_hidden(a) for a in node.iterancestors()):
             continue
-        text = compact("".join(node.itertext()))
+        text = compact(node_text(node))
         if len(text) >= MIN_CONTAINER_CHARS and _link_chars(node) < len(text) * 0.5:
             return CONTENT_CONTAINERS[rank][0], node
         if _holds_attachment(node):
@@ -142,7 +166,7 @@ def _data_table_holder(node: etree._Element, tables: dict[etree._Element, bool])
         return node
     if table not in tables:
         tables[table] = len(table.xpath("./tr | ./tbody/tr")) >= 3
-    if not tables[table] or len(compact("".join(cell.itertext()))) > DATA_CELL_MAX_CHARS:
+    if not tables[table] or len(compact(node_text(cell))) > DATA_CELL_MAX_CHARS:
         return node
     holder = table.getparent()
     return holder if holder is not None else node
@@ -186,16 +210,20 @@ def _visible_chars(text: str) -> int:
     return sum(map(len, text.split()))
 
 
-def _is_excluded(node: etree._Element, tag: str, excluded: set[etree._Element]) -> bool:
+def _is_excluded(
+    node: etree._Element,
+    tag: str,
+    excluded: set[etree._Element],
+    hidden: set[etree._Element],
+) -> bool:
     """Navigation, hidden or chrome (or inside one): its text never counts."""
-    parent = node.getparent()
     # Pre-order walk: a node inside navigation, hidden or chrome is excluded with it.
-    if parent is not None and parent in excluded:
+    if excluded and node.getparent() in excluded:
         return True
     return tag not in ("body", "html") and (
         tag in NAV_TAGS
-        or _hidden(node)
-        or (_chrome_attr(node) and _visible_chars("".join(node.itertext())) < CHROME_MAX_CHARS)
+        or node in hidden
+        or (_chrome_attr(node) and _visible_chars(node_text(node)) < CHROME_MAX_CHARS)
     )
 
 
@@ -235,7 +263,7 @@ def _row_credit(
     cells = [c for c in row if _tag(c) in ("td", "th")]
     if len(cells) < 2:
         return None
-    texts = [compact("".join(c.itertext())) for c in cells]
+    texts = [compact(node_text(c)) for c in cells]
     longest = cells[max(range(len(cells)), key=lambda n: len(texts[n]))]
     holder = _data_table_holder(longest, tables)
     if holder is longest:
@@ -257,18 +285,27 @@ def _cell_row(node: etree._Element) -> etree._Element | None:
     return None
 
 
-def _paragraph_scores(root: etree._Element) -> dict[etree._Element, float]:
+def _own_text(node: etree._Element) -> str:
+    """Text that sits directly in ``node``: its text and its children's tails."""
+    if not len(node):
+        return node.text or ""
+    return (node.text or "") + "".join([child.tail or "" for child in node])
+
+
+def _paragraph_scores(
+    root: etree._Element, hidden: set[etree._Element] | None = None
+) -> dict[etree._Element, float]:
     """Each block's weighted sum of the text its paragraphs hold directly (a data table's
-    rows counted whole)."""
+    rows counted whole). ``hidden``: ``hidden_elements(root)``, if the caller has it."""
     scores: dict[etree._Element, float] = {}
     excluded: set[etree._Element] = set()
+    if hidden is None:
+        hidden = hidden_elements(root)
     tables: dict[etree._Element, bool] = {}
     credited_rows: set[etree._Element] = set()
-    for node in root.iter():
-        tag = _tag(node)
-        if not tag:
-            continue
-        if _is_excluded(node, tag, excluded):
+    for node in root.iter(etree.Element):
+        tag = node.tag
+        if _is_excluded(node, tag, excluded, hidden):
             excluded.add(node)
             continue
         if tag == "tr":
@@ -279,8 +316,9 @@ def _paragraph_scores(root: etree._Element) -> dict[etree._Element, float]:
             continue
         if tag == "a":
             continue
-        # Text that sits directly in this node (its text and its children's tails).
-        own = (node.text or "") + "".join(child.tail or "" for child in node)
+        own = _own_text(node)
+        if len(own) < MIN_PARAGRAPH_CHARS:
+            continue
         length = _visible_chars(own)
         if length < MIN_PARAGRAPH_CHARS:
             continue
@@ -294,18 +332,20 @@ def _paragraph_scores(root: etree._Element) -> dict[etree._Element, float]:
 
 
 def density_container(
-    root: etree._Element, order: dict[etree._Element, int] | None = None
+    root: etree._Element,
+    order: dict[etree._Element, int] | None = None,
+    hidden: set[etree._Element] | None = None,
 ) -> etree._Element | None:
     """The element whose paragraphs hold the most non-link text."""
     if order is None:
         order = {node: n for n, node in enumerate(root.iter())}
-    scores = _paragraph_scores(root)
+    scores = _paragraph_scores(root, hidden)
     if not scores:
         return None
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))[:12]
     adjusted: list[tuple[float, etree._Element]] = []
     for node, score in ranked:
-        text_chars = len(compact("".join(node.itertext()))) or 1
+        text_chars = len(compact(node_text(node))) or 1
         link_density = min(1.0, _link_chars(node) / text_chars)
         adjusted.append((score * (1 - link_density) ** 2, node))
     adjusted.sort(key=lambda item: (-item[0], order[item[1]]))
@@ -319,31 +359,36 @@ def density_container(
 
 
 def find_content(
-    root: etree._Element, order: dict[etree._Element, int] | None = None
+    root: etree._Element,
+    order: dict[etree._Element, int] | None = None,
+    hidden: set[etree._Element] | None = None,
 ) -> tuple[str, etree._Element | None]:
     """(template, container) for the page's main content."""
     known = known_container(root)
     if known:
         return known
-    return "generic", density_container(root, order)
+    return "generic", density_container(root, order, hidden)
 
 
-def strip_chrome(container: etree._Element) -> None:
+def strip_chrome(container: etree._Element, hidden: set[etree._Element] | None = None) -> None:
     """Remove chrome elements inside the content: share bars, print buttons, meta tables."""
-    for node in list(container.iter()):
+    if hidden is None:
+        hidden = hidden_elements(container)
+    for node in list(container.iter(etree.Element)):
         if node is container or node.getparent() is None:
             continue
-        tag = _tag(node)
-        if not tag:
-            continue
-        text = compact("".join(node.itertext()))
-        if _hidden(node) and tag not in ("br",):
+        tag = node.tag
+        if node in hidden and tag != "br":
             _drop(node)
             continue
-        if _chrome_attr(node) and len(text) < CHROME_MAX_CHARS:
+        chrome = _chrome_attr(node)
+        if not chrome and tag not in BLOCK_TAGS and tag not in _METADATA_SHAPES:
+            continue  # no rule below reads this element's text
+        text = compact(node_text(node))
+        if chrome and len(text) < CHROME_MAX_CHARS:
             _drop(node)
             continue
-        if tag in ("table", "div", "ul", "dl") and text and _is_metadata_block(node, text):
+        if tag in _METADATA_SHAPES and text and _is_metadata_block(node, text):
             _drop(node)
             continue
         if tag in BLOCK_TAGS and text and len(text) < 120 and CHROME_LINE.match(text):
@@ -352,9 +397,9 @@ def strip_chrome(container: etree._Element) -> None:
 
 def _is_metadata_block(node: etree._Element, text: str) -> bool:
     """A block made of labelled values (or a header row of labels) and little else."""
-    labels = len(LABEL_WITH_COLON.findall("".join(node.itertext())))
+    labels = len(LABEL_WITH_COLON.findall(node_text(node)))
     for row in node.iter("tr"):
-        cells = [compact("".join(c.itertext())) for c in row if _tag(c) in ("td", "th")]
+        cells = [compact(node_text(c)) for c in row if _tag(c) in ("td", "th")]
         if len(cells) >= 2 and all(LABEL_ONLY.match(c) for c in cells if c):
             labels += len(cells)
         break

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from parsers.content import ends_in_data_table, find_content, strip_chrome
+from parsers.content import ends_in_data_table, find_content, hidden_elements, strip_chrome
 from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
 from parsers.decode import decode_html
 from parsers.labels import LABEL_WITH_COLON, SOURCE_LABELS, compact, has_text
@@ -56,7 +56,6 @@ PUBDATE_META_NAMES: tuple[str, ...] = (
     "PublishDate",
     "article:published_time",
 )
-PUBDATE_META_XPATH = "//meta[@name or @property][@content]"
 # "附件：", "附件2：", "1." before an attachment's name on a download line.
 ATTACHMENT_LINE_PREFIX = re.compile(r"^(?:附件\d*[:：]?)?(?:\d+[.、．])?")
 # A soft-404 page says so in few words; a long document that mentions 页面不存在 is kept.
@@ -99,7 +98,7 @@ class PageLimitError(ValueError):
 def _pubdate_meta(root: etree._Element) -> str | None:
     """The content of the most trusted publish-date meta tag (``PUBDATE_META_NAMES``)."""
     found: dict[str, str] = {}
-    for meta in root.xpath(PUBDATE_META_XPATH):
+    for meta in root.iter("meta"):
         name = meta.get("name") or meta.get("property") or ""
         value = (meta.get("content") or "").strip()
         if name in PUBDATE_META_NAMES and value and name not in found:
@@ -449,12 +448,13 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     page_title, meta_titles = head_titles(root)
     _drop_non_content(root)
     order = {node: n for n, node in enumerate(root.iter())}
-    template, container = find_content(root, order)
+    hidden = hidden_elements(root)
+    template, container = find_content(root, order, hidden)
 
     page_lines = element_lines(root, skip=container, keep_empty_cells=True)
     before, after = _split_at_marker(page_lines)
     head_lines = (
-        element_lines(container, keep_empty_cells=True)[:CONTENT_HEAD_LINES]
+        element_lines(container, keep_empty_cells=True, limit=CONTENT_HEAD_LINES)
         if container is not None
         else []
     )
@@ -472,7 +472,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     body_html = ""
     doc_no = best(found, "doc_no")
     if container is not None:
-        strip_chrome(container)
+        strip_chrome(container, hidden)
         raw_lines = plain_lines(element_lines(container))
         if doc_no is None:
             doc_no = _doc_no_line(raw_lines) or _doc_no_near_title(before, title)

@@ -100,20 +100,28 @@ ALLOWED_ATTRS: dict[str, set[str]] = {
 URL_ATTRS: frozenset[str] = frozenset({"href", "src"})
 SAFE_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto", "ftp"})
 _SAFE_PREFIXES = ("http://", "https://", "mailto:", "ftp://")
+# Attributes nh3 would drop, removed by lxml before serialising: a Word-exported page
+# carries a style on every element, half the markup nh3 would otherwise read. (Never one
+# ALLOWED_ATTRS keeps: the set difference guarantees it.)
+_PRESENTATION_ATTRS = "style class id lang align valign width height border cellpadding cellspacing bgcolor face size color"
+_DROPPED_EARLY: tuple[str, ...] = tuple(
+    sorted(set(_PRESENTATION_ATTRS.split()) - set().union(*ALLOWED_ATTRS.values()))
+)
 
 
 def sanitize(container: etree._Element, base_url: str) -> str:
     """Serialise a copy of ``container`` with only safe markup."""
     root = copy.deepcopy(container)
     root.tail = None
-    for node in root.iter():
-        if isinstance(node.tag, str):
-            for name in URL_ATTRS & set(node.attrib):
-                url = urljoin(base_url, node.attrib[name].strip())
-                if url.lower().startswith(_SAFE_PREFIXES):
-                    node.attrib[name] = url
-                else:  # not an absolute http(s), mailto or ftp URL once resolved: dropped
-                    del node.attrib[name]
+    etree.strip_attributes(root, *_DROPPED_EARLY)
+    # Only <a href> and <img src> keep a URL (ALLOWED_ATTRS); nh3 drops the others.
+    for node in root.iter("a", "img"):
+        for name in URL_ATTRS & set(node.attrib):
+            url = urljoin(base_url, node.attrib[name].strip())
+            if url.lower().startswith(_SAFE_PREFIXES):
+                node.attrib[name] = url
+            else:  # not an absolute http(s), mailto or ftp URL once resolved: dropped
+                del node.attrib[name]
     if not isinstance(root.tag, str) or root.tag.lower() not in ALLOWED_TAGS:
         root.tag = "div"
     html = etree.tostring(root, encoding="unicode", method="html")
