@@ -61,6 +61,11 @@ TELNETCONSOLE_ENABLED = False
 # Scrapy's remote control (2.19+) runs Python sent to an HTTP server in the crawl process;
 # a nightly crawl of sites nobody vets opens no such door (nor spends 0.3 s importing it).
 REMOTE_CONTROL_ENABLED = False
+# Scrapy checks each response's callback for a generator that returns a value by reading
+# its source with ast; the check's cache is keyed by the bound method, new with every
+# request, so it parsed the spider's source once per response (7% of a crawl process's CPU).
+# tests/test_crawler_settings.py makes the same check once per callback instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 LOG_LEVEL = os.environ.get("GOVARCHIVE_LOG_LEVEL", "INFO")
 # A site's crawl stops after this many seconds or requests (a crawler trap, a site far
 # larger than expected); the run's finish reason says which limit was hit. The time limit
