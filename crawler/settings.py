@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from scrapy.settings import default_settings
+
 from crawler import __version__
 
 BOT_NAME = "govarchive"
@@ -78,6 +80,14 @@ CLOSESPIDER_PAGECOUNT = 200_000
 # Per-site progress lines on the terminal (`govarchive crawl` turns it on for a TTY).
 GOVARCHIVE_PROGRESS = False
 EXTENSIONS = {"crawler.progress.CrawlProgress": 500}
+# RemoteControl is off (above), but listed it is still imported, and with it aiohttp's web
+# server: a quarter of a second at the start of every crawl process (a None entry in
+# EXTENSIONS is imported too, to be named). So it is not listed at all.
+EXTENSIONS_BASE = {
+    path: order
+    for path, order in default_settings.EXTENSIONS_BASE.items()
+    if not path.endswith(".RemoteControl")
+}
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 560,

@@ -18,6 +18,7 @@ from parsers.labels import (
     NONE_VALUE_FIELDS,
     NONE_VALUES,
     WEAK_LABELS,
+    LazyPattern,
     compact,
     label_field,
 )
@@ -31,7 +32,7 @@ _LABEL_ALT = "|".join(
     "[ \u3000\u00a0\u2002\u2003]*".join(re.escape(c) for c in label) for label in ALL_LABELS
 )
 # A label with a colon: strong labels anywhere, weak ones only at a boundary.
-_LABEL_IN_LINE = re.compile(rf"(?P<label>{_LABEL_ALT})[ \u3000\u00a0\u2002\u2003]*{COLON}")
+_LABEL_IN_LINE = LazyPattern(rf"(?P<label>{_LABEL_ALT})[ \u3000\u00a0\u2002\u2003]*{COLON}")
 # What may stand before a weak label (时间, 来源, …) for it to count as a label: a
 # separator, or a letter or digit that ends the previous value, as when two <span>s print
 # "时间：2024-04-02来源：X". In prose a weak label follows a character of its own word

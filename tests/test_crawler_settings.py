@@ -46,7 +46,7 @@ def test_spider_callbacks_are_found() -> None:
     assert len(_callbacks()) >= len(FAMILY_NAMES)
 
 
-@pytest.mark.parametrize(("name", "callback"), _callbacks(), ids=lambda v: str(v))
+@pytest.mark.parametrize(("name", "callback"), [pytest.param(n, c, id=n) for n, c in _callbacks()])
 def test_no_spider_callback_returns_a_value_from_a_generator(name: str, callback: object) -> None:
     # What Scrapy's per-response check (off above) looked for, once per callback here.
     from scrapy.utils.misc import is_generator_with_return_value
@@ -76,3 +76,14 @@ def test_a_crawl_at_warning_still_logs_warnings(root_level: logging.Logger) -> N
 def test_a_crawl_at_debug_keeps_debug_records(root_level: logging.Logger) -> None:
     _drop_records_below("DEBUG")
     assert logging.getLogger("scrapy.core.engine").isEnabledFor(logging.DEBUG)
+
+
+def test_the_remote_control_extension_is_not_even_loaded() -> None:
+    # Listed (even as None) Scrapy imports it, and aiohttp's web server with it.
+    extensions = project_settings().getwithbase("EXTENSIONS")
+    assert not any(str(path).endswith("RemoteControl") for path in extensions)
+
+
+def test_scrapys_other_extensions_are_kept() -> None:
+    extensions = project_settings().getwithbase("EXTENSIONS")
+    assert "scrapy.extensions.closespider.CloseSpider" in extensions

@@ -1,12 +1,16 @@
-"""parsers.labels: whitespace of every kind (compact, has_text)."""
+"""parsers.labels: whitespace of every kind (compact, has_text); label patterns compiled on
+first use (LazyPattern)."""
 
 from __future__ import annotations
 
 import random
+import re
+import subprocess
+import sys
 
 import pytest
 
-from parsers.labels import SPACE_CHARS, compact, has_text
+from parsers.labels import LABEL_ONLY, LABEL_WITH_COLON, SPACE_CHARS, compact, has_text
 
 
 def texts() -> list[str]:
@@ -33,3 +37,36 @@ def test_whitespace_of_every_kind_is_no_text(text: str) -> None:
 
 def test_one_character_among_whitespace_is_text() -> None:
     assert has_text("\u3000 法 \n")
+
+
+LAZY_LINE = "索 引 号：ABC-2024 发布机构：某县人民政府 成文日期：2024-01-02"
+
+
+def test_label_patterns_are_not_compiled_by_importing_the_parsers() -> None:
+    code = (
+        "import parsers, parsers.labels as L, parsers.metadata as M;"
+        "print(L.LABEL_ONLY._compiled, L.LABEL_WITH_COLON._compiled, M._LABEL_IN_LINE._compiled)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == ["None", "None", "None"]
+
+
+def test_a_lazy_pattern_finds_what_the_compiled_pattern_finds() -> None:
+    compiled = re.compile(LABEL_WITH_COLON.pattern)
+    assert [m.span() for m in LABEL_WITH_COLON.finditer(LAZY_LINE)] == [
+        m.span() for m in compiled.finditer(LAZY_LINE)
+    ]
+
+
+def test_a_lazy_pattern_finds_labels() -> None:
+    assert len(LABEL_WITH_COLON.findall(LAZY_LINE)) == 3
+
+
+def test_a_lazy_pattern_matches_a_label_alone() -> None:
+    assert LABEL_ONLY.match("【发布机构】") is not None
+
+
+def test_a_lazy_pattern_does_not_match_prose() -> None:
+    assert LABEL_ONLY.match("发布机构负责解释") is None
