@@ -1,6 +1,6 @@
 """``Archive``: the only code that writes the SQLite archive.
 
-One writer per archive (the crawl's writer thread, ``crawler.writer``); any number of
+One writer per archive (the crawl's writer process, ``crawler.writer``); any number of
 readers (Datasette) thanks to WAL. Every write that belongs together is one transaction
 (a savepoint inside a batch, see ``Archive.batch``), and every upsert is idempotent, so a
 crawl killed at any instant leaves a consistent file and the next crawl simply carries on.

@@ -1,11 +1,12 @@
-"""``ArchivePipeline``: the crawl's items into the archive, through the writer thread.
+"""``ArchivePipeline``: the crawl's items into the archive, through the writer process.
 
-A thin Scrapy adapter: each site's items go to a ``SiteRecorder`` (``crawler.recorder``,
-which knows what every item means for the archive), called on the process's archive writer
-thread (``crawler.writer``), one at a time in the order items arrive, committed in batches;
-the reactor thread only hands them over, and waits only when the writes it handed over hold
-more than ``MAX_BACKLOG`` items or ``MAX_BACKLOG_BYTES``. When the spider closes, what it concluded about
-its listing (``SiteReport``) is read on the reactor thread and handed over too.
+A thin Scrapy adapter: each site's items go to its ``SiteRecorder`` (``crawler.recorder``,
+which knows what every item means for the archive) in the crawl's writer process
+(``crawler.writer``), one at a time in the order items arrive, committed in batches; the
+reactor thread only hands them over, and waits only when the items handed over and not yet
+written hold more than ``MAX_BACKLOG`` items or ``MAX_BACKLOG_BYTES``. When the spider
+closes, what it concluded about its listing (``SiteReport``) is read on the reactor thread
+and handed over too.
 """
 
 from __future__ import annotations
@@ -14,22 +15,14 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 
-from archive import Archive
-from archive.clock import clock_at
 from crawler.middlewares import COOKIE_JAR_CLEARED
 from crawler.progress import archived
-from crawler.recorder import SiteRecorder, SiteReport
-from crawler.writer import (
-    DEFAULT_BATCH_SECONDS,
-    DEFAULT_BATCH_WRITES,
-    ArchiveWriter,
-    count_archive_error,
-)
+from crawler.recorder import SiteReport
+from crawler.writer import DEFAULT_BATCH_SECONDS, DEFAULT_BATCH_WRITES, ArchiveWriter
 
-# Writes handed to the writer thread and not yet run, at most (then the pipeline waits for
+# Items handed to the writer and not yet written, at most (then the pipeline waits for
 # them): a crawl reads ahead of its writes without holding more than this in memory.
 MAX_BACKLOG = 256
 MAX_BACKLOG_BYTES = 64 * 1024 * 1024
@@ -79,7 +72,7 @@ class ArchivePipeline:
         self.batch_writes = settings.getint("GOVARCHIVE_BATCH_WRITES", DEFAULT_BATCH_WRITES)
         self.batch_seconds = settings.getfloat("GOVARCHIVE_BATCH_SECONDS", DEFAULT_BATCH_SECONDS)
         self.writer: ArchiveWriter | None = None
-        self.recorder: SiteRecorder | None = None
+        self.site = ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -87,53 +80,39 @@ class ArchivePipeline:
 
     async def open_spider(self) -> None:
         spider = self.crawler.spider
-        self.recorder = SiteRecorder(
-            spider.site.as_row(),
-            f"scrapy crawl {spider.name}",
-            self.run_id,
-            self.now,
-            on_outcome=self._progress if self.show_progress else None,
-        )
+        self.site = spider.site.name
         self.writer = ArchiveWriter.acquire(
-            self.db_path,
-            self.gone_after_hours,
-            self.batch_writes,
-            self.batch_seconds,
-            clock_at(self.now),
+            self.db_path, self.gone_after_hours, self.batch_writes, self.batch_seconds, self.now
         )
-        await _wait(self.writer.call(self._on_writer, self.recorder.open))
+        await _wait(
+            self.writer.open_site(
+                spider.site.as_row(),
+                f"scrapy crawl {spider.name}",
+                self.run_id,
+                self.now,
+                on_outcome=self._progress if self.show_progress else None,
+            )
+        )
 
     async def process_item(self, item: Any) -> Any:
-        """Hand the item to the writer thread; wait for it only when the writes not yet run
+        """Hand the item to the writer; wait for it only when the items not yet written
         hold more than ``MAX_BACKLOG`` items or ``MAX_BACKLOG_BYTES`` of pages and files."""
-        assert self.writer is not None and self.recorder is not None
+        assert self.writer is not None
         writer = self.writer
-        writer.submit(self._on_writer, self.recorder.process, item, size=item_bytes(item))
+        writer.submit(self.site, item, size=item_bytes(item))
         if writer.backlog > MAX_BACKLOG or writer.backlog_bytes > MAX_BACKLOG_BYTES:
             await _wait(writer.barrier())
         return item
 
     async def close_spider(self) -> None:
-        assert self.writer is not None and self.recorder is not None
+        assert self.writer is not None
         report = site_report(self.crawler.spider, self.crawler)
         try:
-            await _wait(self.writer.call(self._on_writer, self.recorder.close, report))
+            await _wait(self.writer.close_site(self.site, report))
         finally:
             # The writer is released however the close went.
             await _wait(self.writer.release())
 
-    @staticmethod
-    def _on_writer(archive: Archive, write: Any, *args: Any) -> Any:
-        """On the writer thread: a failed write is counted (the crawl then says so)."""
-        try:
-            return write(archive, *args)
-        except Exception:
-            count_archive_error()
-            raise
-
     def _progress(self, outcome: str) -> None:
-        # Signals are sent on the reactor thread; the recorder runs on the writer's.
-        assert self.recorder is not None
-        reactor.callFromThread(
-            self.crawler.signals.send_catch_log, archived, site=self.recorder.site, outcome=outcome
-        )
+        # Called on the reactor thread with each item's outcome, from the writer's answers.
+        self.crawler.signals.send_catch_log(archived, site=self.site, outcome=outcome)

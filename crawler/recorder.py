@@ -1,6 +1,6 @@
 """``SiteRecorder``: what one site's crawl items become in the archive, for one run.
 
-Fed by the crawl's own pipeline (``crawler.pipelines``, on the writer thread) or, for a
+Fed by the crawl's own pipeline (``crawler.pipelines``, in the crawl's writer process) or, for a
 crawl on another machine, by ``govarchive ingest`` from Redis (``crawler.queue``): the
 same calls either way. Nothing here knows Scrapy; the end of a site's crawl arrives as a
 ``SiteReport`` (what the spider concluded about its listing).

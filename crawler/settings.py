@@ -54,7 +54,7 @@ METAREFRESH_ENABLED = False
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-# Items of one response processed at once. One writer thread takes them in turn
+# Items of one response processed at once. One writer process takes them in turn
 # (crawler.writer), so more buys nothing, and Scrapy starts that many asyncio tasks per
 # response (100 by default: a quarter of the crawl's CPU time on a local replica).
 CONCURRENT_ITEMS = 4
@@ -111,7 +111,7 @@ ITEM_PIPELINES = {
 # --- govarchive ---------------------------------------------------------------------
 # The archive file the pipeline writes.
 GOVARCHIVE_DB = os.environ.get("GOVARCHIVE_DB", "archive.db")
-# The writer thread commits every this many writes, and at least this often (seconds): a
+# The writer process commits every this many writes, and at least this often (seconds): a
 # crawl killed mid-batch loses that batch's writes, which the next crawl fetches again.
 GOVARCHIVE_BATCH_WRITES = 500
 GOVARCHIVE_BATCH_SECONDS = 2.0

@@ -1,157 +1,246 @@
-"""crawler.writer: one thread writes the archive, in order, off the reactor thread, and
-commits in batches (by count, by time, and when the last user is done).
+"""crawler.writer and crawler.writer_process: one process writes the archive, in order,
+off the crawl process, and commits in batches (by count, by time, and when the last user is
+done); a writer that dies, or a crawl process that dies, loses at most the open batch, and
+the crawl says so.
 
 Each test runs a real Twisted reactor in a child process (a reactor runs once per process)
-and reads what it reports and what the archive holds."""
+with a real writer process under it, and reads what it reports and what the archive holds."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from conftest import ROOT
 
-SCRIPT = textwrap.dedent(
+PRELUDE = textwrap.dedent(
     """
-    import json, os, sqlite3, sys, threading
+    import json, os, signal, sqlite3, sys
     from twisted.internet import reactor
-    from twisted.internet.defer import DeferredList
+    from crawler import writer as writer_module
+    from crawler.items import DocumentItem, FetchItem
+    from crawler.recorder import SiteReport
     from crawler.writer import ArchiveWriter
     from parsers.record import Record
 
-    db, batch_writes, batch_seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-    seen = {"reactor": threading.get_ident(), "writes": [], "committed_before_release": None}
+    db = sys.argv[1]
+    SITE = {"name": "s", "title": "测试", "family": "trs", "start_urls": ["http://x.example.gov.cn/"]}
+    REPORT = SiteReport(listing_complete=False, listing_answered=True, listed=frozenset())
+    seen = {"crawl_pid": os.getpid()}
 
-    def write(archive, n):
-        seen["writes"].append((n, threading.get_ident()))
-        archive.record_document(
-            Record(url=f"http://x.example.gov.cn/{n}.html", title=f"文件{n}", body_text="正文"),
-            site="s", run_id=None,
-        )
+    def item(n, site="s"):
+        url = f"http://x.example.gov.cn/{n}.html"
+        body = f"<html><body>{n}</body></html>".encode()
+        fetch = FetchItem(site=site, url=url, kind="detail", status=200, body=body, keep_raw=True)
+        return DocumentItem(site=site, record=Record(url=url, title=f"文件{n}", body_text="正文"), fetch=fetch)
 
     def committed():
         conn = sqlite3.connect(db)
         try:
-            return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+            return [r[0] for r in conn.execute("SELECT url FROM documents ORDER BY id")]
         except sqlite3.OperationalError:
-            return 0
+            return []
         finally:
             conn.close()
 
-    def go():
-        first = ArchiveWriter.acquire(db, 24.0, batch_writes, batch_seconds)
-        second = ArchiveWriter.acquire(db, 24.0, batch_writes, batch_seconds)
-        calls = [(first if n % 2 else second).call(write, n) for n in range(10)]
-        done = DeferredList(calls, fireOnOneErrback=True)
-        done.addCallback(lambda _: seen.__setitem__("same_writer", first is second))
-        done.addCallback(lambda _: wait_for_timer() if batch_seconds < 60 else None)
-        done.addCallback(lambda _: seen.__setitem__("committed_before_release", committed()))
-        done.addCallback(lambda _: first.release())
-        done.addCallback(lambda _: second.release())
-        done.addErrback(lambda failure: (failure.printTraceback(), os._exit(3)))
-        done.addBoth(lambda _: reactor.stop())
-
-    def wait_for_timer():
-        # The timer commits an idle batch: poll the file (no fixed wait) until it shows.
+    def poll(condition):
+        # Wait for the event itself (no fixed wait): a Deferred fired once it holds.
         from twisted.internet import task
         def check():
-            if committed() == 10:
+            if condition():
                 loop.stop()
         loop = task.LoopingCall(check)
         return loop.start(0.05)
 
+    def fail(failure):
+        failure.printTraceback()
+        os._exit(3)
+    """
+)
+
+BATCHES = PRELUDE + textwrap.dedent(
+    """
+    batch_writes, batch_seconds = int(sys.argv[2]), float(sys.argv[3])
+
+    def go():
+        first = ArchiveWriter.acquire(db, 24.0, batch_writes, batch_seconds)
+        second = ArchiveWriter.acquire(db, 24.0, batch_writes, batch_seconds)
+        seen["same_writer"] = first is second
+        seen["writer_pid"] = first.process.pid
+        done = first.open_site(SITE, "test", None, None)
+        def feed(_):
+            for n in range(10):
+                first.submit("s", item(n), size=100)
+            return first.barrier()
+        done.addCallback(feed)
+        done.addCallback(lambda _: poll(lambda: len(committed()) == 10) if batch_seconds < 60 else None)
+        done.addCallback(lambda _: seen.__setitem__("committed_before_release", committed()))
+        done.addCallback(lambda _: first.close_site("s", REPORT))
+        done.addCallback(lambda _: first.release())
+        done.addCallback(lambda _: seen.__setitem__("alive_with_one_user", second.process.is_alive()))
+        done.addCallback(lambda _: second.release())
+        done.addCallback(lambda _: seen.__setitem__("writer_exit", first.process.exitcode))
+        done.addErrback(fail)
+        done.addBoth(lambda _: reactor.stop())
+
     reactor.callWhenRunning(go)
     reactor.run()
     seen["committed_after_release"] = committed()
-    seen["threads_left"] = [t.name for t in threading.enumerate() if t.name.startswith("govarchive-writer")]
     print(json.dumps(seen))
     """
 )
 
 
-def run_writer(tmp_path, batch_writes: int, batch_seconds: float) -> dict:
+def run_script(script: str, *args: str) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "a.db"), str(batch_writes), str(batch_seconds)],
+        [sys.executable, "-c", script, *args],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "stderr": done.stderr}
+
+
+URLS = [f"http://x.example.gov.cn/{n}.html" for n in range(10)]
 
 
 @pytest.fixture(scope="module")
 def large_batch(tmp_path_factory) -> dict:
-    return run_writer(tmp_path_factory.mktemp("writer"), batch_writes=1000, batch_seconds=3600)
+    return run_script(BATCHES, str(tmp_path_factory.mktemp("writer") / "a.db"), "1000", "3600")
 
 
-def test_every_write_runs_off_the_reactor_thread(large_batch) -> None:
-    assert large_batch["reactor"] not in {thread for _, thread in large_batch["writes"]}
+def test_the_writer_is_another_process(large_batch) -> None:
+    assert large_batch["writer_pid"] != large_batch["crawl_pid"]
 
 
-def test_every_write_runs_on_one_thread(large_batch) -> None:
-    assert len({thread for _, thread in large_batch["writes"]}) == 1
-
-
-def test_writes_run_in_the_order_they_were_handed_in(large_batch) -> None:
-    assert [n for n, _ in large_batch["writes"]] == list(range(10))
+def test_items_are_written_in_the_order_they_were_handed_in(large_batch) -> None:
+    assert large_batch["committed_after_release"] == URLS
 
 
 def test_pipelines_of_one_process_share_the_writer(large_batch) -> None:
     assert large_batch["same_writer"] is True
 
 
+def test_the_writer_stays_while_a_user_remains(large_batch) -> None:
+    assert large_batch["alive_with_one_user"] is True
+
+
+def test_the_writer_process_ends_with_its_last_user(large_batch) -> None:
+    assert large_batch["writer_exit"] == 0
+
+
 def test_a_batch_below_its_size_waits_for_the_release(large_batch) -> None:
-    assert (large_batch["committed_before_release"], large_batch["committed_after_release"]) == (
-        0,
-        10,
-    )
+    assert large_batch["committed_before_release"] == []
 
 
-def test_the_writer_thread_ends_with_its_last_user(large_batch) -> None:
-    assert large_batch["threads_left"] == []
-
-
-def test_the_timer_commits_an_idle_batch(tmp_path) -> None:
-    assert (
-        run_writer(tmp_path, batch_writes=1000, batch_seconds=0.2)["committed_before_release"] == 10
-    )
+def test_an_idle_batch_is_committed_in_time(tmp_path) -> None:
+    result = run_script(BATCHES, str(tmp_path / "a.db"), "1000", "0.2")
+    assert result["committed_before_release"] == URLS
 
 
 def test_a_batch_commits_at_its_size(tmp_path) -> None:
-    # Sizes of 3: 9 of the 10 writes are committed before the release, by count alone.
-    result = run_writer(tmp_path, batch_writes=3, batch_seconds=3600)
-    assert result["committed_before_release"] == 9
+    # Batches of 11 writes (an item is several): some of the items, the first ones, are
+    # committed before the release, by count alone.
+    before = run_script(BATCHES, str(tmp_path / "a.db"), "11", "3600")["committed_before_release"]
+    assert 0 < len(before) < len(URLS) and before == URLS[: len(before)]
 
 
-SUBMIT_SCRIPT = textwrap.dedent(
+BACKLOG = PRELUDE + textwrap.dedent(
     """
-    import json, sys, threading
-    from twisted.internet import reactor
-    from crawler.writer import ArchiveWriter
-
-    db = sys.argv[1]
-    seen = {"reactor": threading.get_ident(), "writes": [], "at_barrier": None}
-
-    def write(archive, n):
-        seen["writes"].append((n, threading.get_ident()))
-        if n == 3:
-            raise OSError("disk full")
-
-    held = threading.Event()
-
     def go():
         writer = ArchiveWriter.acquire(db, 24.0, 1000, 3600)
-        writer.submit(lambda archive: held.wait(60))  # the writer thread waits for the count
-        for n in range(6):
-            writer.submit(write, n, size=1000)
-        seen["backlog_handed_in"] = [writer.backlog, writer.backlog_bytes]
-        held.set()
-        done = writer.barrier()
-        done.addCallback(lambda _: seen.__setitem__("at_barrier", [len(seen["writes"]), writer.backlog, writer.backlog_bytes]))
-        done.addCallback(lambda _: writer.call(write, 6))
+        done = writer.open_site(SITE, "test", None, None)
+        def feed(_):
+            for n in range(3):
+                writer.submit("s", item(n), size=1000)
+            writer.submit("no-such-site", item(3, site="no-such-site"), size=1000)
+            for n in range(4, 6):
+                writer.submit("s", item(n), size=1000)
+            return writer.barrier()
+        done.addCallback(feed)
+        done.addCallback(lambda _: seen.__setitem__("at_barrier", [writer.backlog, writer.backlog_bytes]))
+        done.addCallback(lambda _: seen.__setitem__("errors", writer_module.archive_errors))
+        done.addCallback(lambda _: writer.close_site("s", REPORT))
         done.addCallback(lambda _: writer.release())
+        done.addErrback(fail)
+        done.addBoth(lambda _: reactor.stop())
+
+    reactor.callWhenRunning(go)
+    reactor.run()
+    seen["committed"] = committed()
+    print(json.dumps(seen))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def backlog(tmp_path_factory) -> dict:
+    return run_script(BACKLOG, str(tmp_path_factory.mktemp("backlog") / "a.db"))
+
+
+def test_a_barrier_fires_once_every_earlier_item_is_written(backlog) -> None:
+    assert backlog["at_barrier"] == [0, 0]
+
+
+def test_a_failed_write_is_logged(backlog) -> None:
+    assert "an archive write failed" in backlog["stderr"]
+
+
+def test_a_failed_write_is_counted(backlog) -> None:
+    assert backlog["errors"] == 1
+
+
+def test_items_after_a_failed_one_are_still_written(backlog) -> None:
+    assert backlog["committed"] == URLS[:3] + URLS[4:6]
+
+
+HANDED_IN = PRELUDE + textwrap.dedent(
+    """
+    def go():
+        writer = ArchiveWriter.acquire(db, 24.0, 1000, 3600)
+        writer.open_site(SITE, "test", None, None).addErrback(fail)
+        for n in range(6):
+            writer.submit("s", item(n), size=1000)
+        # Read at once: the writer process is still starting, nothing can be written yet.
+        seen["handed_in"] = [writer.backlog, writer.backlog_bytes]
+        done = writer.barrier()
+        done.addCallback(lambda _: writer.release())
+        done.addErrback(fail)
+        done.addBoth(lambda _: reactor.stop())
+
+    reactor.callWhenRunning(go)
+    reactor.run()
+    print(json.dumps(seen))
+    """
+)
+
+
+def test_the_backlog_counts_items_and_bytes_handed_in(tmp_path) -> None:
+    assert run_script(HANDED_IN, str(tmp_path / "a.db"))["handed_in"] == [6, 6000]
+
+
+WRITER_KILLED = PRELUDE + textwrap.dedent(
+    """
+    def go():
+        writer = ArchiveWriter.acquire(db, 24.0, 1000, 3600)
+        done = writer.open_site(SITE, "test", None, None)
+        def kill(_):
+            os.kill(writer.process.pid, signal.SIGKILL)
+            return poll(lambda: writer.dead)
+        def after(_):
+            writer.submit("s", item(0), size=1000)
+            answer = writer.barrier()
+            answer.addCallbacks(lambda _: seen.__setitem__("barrier", "fired"),
+                                lambda f: seen.__setitem__("barrier", f.getErrorMessage()))
+            return answer
+        done.addCallback(kill)
+        done.addCallback(after)
+        done.addCallback(lambda _: seen.__setitem__("errors", writer_module.archive_errors))
+        done.addErrback(fail)
         done.addBoth(lambda _: reactor.stop())
 
     reactor.callWhenRunning(go)
@@ -162,35 +251,55 @@ SUBMIT_SCRIPT = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def submitted(tmp_path_factory) -> dict:
+def writer_killed(tmp_path_factory) -> dict:
+    return run_script(WRITER_KILLED, str(tmp_path_factory.mktemp("killed") / "a.db"))
+
+
+def test_a_dead_writer_fails_what_waits_for_it(writer_killed) -> None:
+    assert writer_killed["barrier"] == "the archive writer process is gone"
+
+
+def test_items_handed_to_a_dead_writer_are_counted_as_failed(writer_killed) -> None:
+    assert writer_killed["errors"] >= 1
+
+
+CRAWL_KILLED = PRELUDE + textwrap.dedent(
+    """
+    def go():
+        writer = ArchiveWriter.acquire(db, 24.0, 1000, 3600)
+        done = writer.open_site(SITE, "test", None, None)
+        def die(_):
+            print(json.dumps({"writer_pid": writer.process.pid}), flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        done.addCallback(die)
+        done.addErrback(fail)
+
+    reactor.callWhenRunning(go)
+    reactor.run()
+    """
+)
+
+
+def test_a_writer_ends_when_its_crawl_process_is_killed(tmp_path) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", SUBMIT_SCRIPT, str(tmp_path_factory.mktemp("submit") / "a.db")],
+        [sys.executable, "-c", CRAWL_KILLED, str(tmp_path / "a.db")],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    return {**json.loads(done.stdout.strip().splitlines()[-1]), "stderr": done.stderr}
+    writer_pid = json.loads(done.stdout.strip().splitlines()[-1])["writer_pid"]
+    deadline = time.monotonic() + 60
+    while _alive(writer_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling for the event (the writer's exit), bounded by the deadline
+    assert not _alive(writer_pid)
 
 
-def test_submitted_writes_run_in_the_order_they_were_handed_in(submitted) -> None:
-    assert [n for n, _ in submitted["writes"]] == list(range(7))
-
-
-def test_submitted_writes_run_off_the_reactor_thread(submitted) -> None:
-    assert submitted["reactor"] not in {thread for _, thread in submitted["writes"]}
-
-
-def test_the_backlog_counts_writes_and_bytes_handed_in(submitted) -> None:
-    # Read while the writer thread is held: the holding write and the six behind it.
-    assert submitted["backlog_handed_in"] == [7, 6000]
-
-
-def test_a_barrier_fires_after_every_earlier_write(submitted) -> None:
-    assert submitted["at_barrier"] == [6, 0, 0]
-
-
-def test_a_failed_submitted_write_is_logged(submitted) -> None:
-    assert "an archive write failed" in submitted["stderr"]
-
-
-def test_writes_after_a_failed_one_still_run(submitted) -> None:
-    assert [n for n, _ in submitted["writes"]][4:] == [4, 5, 6]
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(") ")[-1][0] != "Z"
+    except FileNotFoundError:
+        return False
+    finally:
+        try:
+            os.waitpid(pid, os.WNOHANG)  # not our child: ChildProcessError
+        except ChildProcessError:
+            pass

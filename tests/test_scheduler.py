@@ -179,14 +179,15 @@ def test_restart_keeps_jobs_and_runs_the_missed_one(site) -> None:
 
 
 def group_members(pgid: int) -> list[int]:
-    """Processes whose process group is ``pgid`` (from /proc)."""
+    """Live processes whose process group is ``pgid`` (from /proc). A zombie has ended:
+    killed with its group, it waits only for its new parent (PID 1) to read its status."""
     members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == pgid:
+        if int(fields[2]) == pgid and fields[0] != "Z":
             members.append(int(stat.parent.name))
     return members
 
