@@ -30,7 +30,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+# scrapy-playwright's handler, each rendered page bounded in time (crawler.render_handler).
+HANDLER = "crawler.render_handler.BoundedPlaywrightHandler"
 # Kinds of request rendered in the browser (attachments are files: fetched as they are).
 RENDERED_KINDS = frozenset({"list", "detail", "check"})
 # A challenge page's script sets a cookie or reloads (any case); it shows fewer than

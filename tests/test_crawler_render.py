@@ -14,9 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import run_cli
+from twisted.python.failure import Failure
 
 from benchmarks.scoring import CORPUS
-from crawler.render import looks_like_challenge
+from crawler.render import browser_settings, looks_like_challenge
 
 CHALLENGE = (
     b"<html><head><script>document.cookie='govarchive_ok=1; path=/';"
@@ -198,3 +199,41 @@ def test_the_settle_time_bounds_a_pages_navigation_too() -> None:
     from crawler.render import browser_settings
 
     assert browser_settings(3000)["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] == 3000
+
+
+# --- the bound on a rendered download ---------------------------------------------------
+def test_browser_crawls_use_the_bounded_handler() -> None:
+    assert browser_settings()["DOWNLOAD_HANDLERS"]["http"].endswith("BoundedPlaywrightHandler")
+
+
+def test_a_rendered_download_that_never_ends_is_a_challenge_failed() -> None:
+    # scrapy-playwright's own call made to hang (a page reloading forever while its content
+    # is read): the bound ends it as Playwright's timeout, which the spider records.
+    import asyncio
+
+    from scrapy.http import Request
+    from scrapy.settings import Settings
+    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+    from crawler.render_handler import BoundedPlaywrightHandler
+    from spiders.responses import failure_reason
+
+    class Crawler:
+        settings = Settings({"PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 100})
+
+    async def never(self: object, request: object, spider: object = None) -> None:
+        await asyncio.Event().wait()
+
+    handler = BoundedPlaywrightHandler.__new__(BoundedPlaywrightHandler)
+    handler._crawler = Crawler()
+    original = ScrapyPlaywrightDownloadHandler._download_request
+    ScrapyPlaywrightDownloadHandler._download_request = never  # type: ignore[method-assign]
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("crawler.render_handler.RENDER_GRACE_SECONDS", 0.1)
+            coro = handler._download_request(Request("http://127.0.0.1/x"))
+            with pytest.raises(Exception) as raised:
+                asyncio.run(asyncio.wait_for(coro, 30))  # without the bound: not Playwright's
+    finally:
+        ScrapyPlaywrightDownloadHandler._download_request = original  # type: ignore[method-assign]
+    assert failure_reason(Failure(raised.value))[0] == "challenge-failed"
