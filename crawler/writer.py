@@ -73,7 +73,10 @@ class ArchiveWriter:
         self.backlog = 0
         self.backlog_bytes = 0
         self._counts = threading.Lock()
+        # Answers awaited, by token; with ``dead``, guarded by ``_answers_lock`` (the reactor
+        # thread adds, the reader thread takes): none is added once the writer is gone.
         self._answers: dict[int, Deferred[Any]] = {}
+        self._answers_lock = threading.Lock()
         self._outcomes: dict[str, Callable[[str], None]] = {}
         self._tokens = itertools.count(1)
         self.dead = False
@@ -166,11 +169,14 @@ class ArchiveWriter:
 
     def _ask(self, kind: str, *args: Any) -> Deferred[Any]:
         answer: Deferred[Any] = Deferred()
-        if self.dead:
+        with self._answers_lock:
+            dead = self.dead
+            if not dead:
+                token = next(self._tokens)
+                self._answers[token] = answer
+        if dead:
             answer.errback(ArchiveWriteError("the archive writer process is gone"))
             return answer
-        token = next(self._tokens)
-        self._answers[token] = answer
         self.requests.put((kind, token, *args))
         return answer
 
@@ -202,7 +208,8 @@ class ArchiveWriter:
                 if handler is not None:
                     reactor.callFromThread(handler, reply[2])
             else:  # "answer" or "error", for a token
-                answer = self._answers.pop(reply[1])
+                with self._answers_lock:
+                    answer = self._answers.pop(reply[1])
                 if kind == "answer":
                     reactor.callFromThread(answer.callback, reply[2])
                 else:
@@ -213,11 +220,12 @@ class ArchiveWriter:
     def _gone(self) -> None:
         """The writer's pipe closed: after ``stop`` that is the end; otherwise the writer
         died, and what it had not written is lost (counted, so the crawl says so)."""
-        self.dead = True
+        with self._answers_lock:
+            self.dead = True
+            pending, self._answers = self._answers, {}
         # Nothing reads the request queue any more: its feeder thread must not hold the
         # crawl process's exit waiting to write to it.
         self.requests.cancel_join_thread()
-        pending, self._answers = self._answers, {}
         with self._counts:
             lost = self.backlog
         if pending or lost:
