@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,17 @@ def run_cli(*args: str, timeout: float = 180, check: bool = True) -> subprocess.
             f"govarchive {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}"
         )
     return done
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.1) -> bool:
+    """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False): a test
+    waits for the event itself, with a deadline only for the failure case."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
 
 
 @pytest.fixture

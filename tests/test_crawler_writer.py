@@ -13,10 +13,9 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, wait_for
 
 PRELUDE = textwrap.dedent(
     """
@@ -286,10 +285,7 @@ def test_a_writer_ends_when_its_crawl_process_is_killed(tmp_path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     writer_pid = json.loads(done.stdout.strip().splitlines()[-1])["writer_pid"]
-    deadline = time.monotonic() + 60
-    while _alive(writer_pid) and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling for the event (the writer's exit), bounded by the deadline
-    assert not _alive(writer_pid)
+    assert wait_for(lambda: not _alive(writer_pid), 60)
 
 
 def _alive(pid: int) -> bool:

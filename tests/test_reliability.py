@@ -8,12 +8,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, wait_for
 from faults import FAULTS, FaultServer
 
 from archive import SCHEMA_VERSION, Archive
@@ -234,18 +233,12 @@ def sigkilled_crawl(tmp_path_factory):
             command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if db.exists() and _count(db) >= 5:
-                break
-            time.sleep(0.1)
+        wait_for(lambda: db.exists() and _count(db) >= 5, 60)
         child.send_signal(signal.SIGKILL)
         child.wait()
         # Survivors die as soon as the kernel tells them their parent is gone: wait for
         # that, with a deadline only for the failure case.
-        deadline = time.monotonic() + 30
-        while _group_alive(child.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: not _group_alive(child.pid), 30)
         survivors = _group_alive(child.pid)
         if survivors:
             os.killpg(child.pid, signal.SIGKILL)
@@ -445,7 +438,6 @@ def test_failed_archive_write_is_not_a_finished_crawl(tmp_path) -> None:
     with exit 1 and an archive-error run, never an ordinary "finished"."""
     import subprocess
     import sys
-    import time
 
     from conftest import ROOT
 
@@ -470,11 +462,7 @@ def test_failed_archive_write_is_not_a_finished_crawl(tmp_path) -> None:
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         # Once the list page is archived, the spider is running: damage the archive then.
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if db.exists() and _list_fetched(db):
-                break
-            time.sleep(0.05)
+        wait_for(lambda: db.exists() and _list_fetched(db), 120, interval=0.05)
         conn = sqlite3.connect(db, timeout=30)
         conn.execute("DROP TABLE column_walks")
         conn.commit()

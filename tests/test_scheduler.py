@@ -13,7 +13,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, wait_for
 
 from crawler.demo.server import ReplicaServer, ReplicaSite
 from crawler.demo.site import Page
@@ -79,15 +79,6 @@ def runs(db: Path) -> list[sqlite3.Row]:
         return []
     finally:
         conn.close()
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def stop(process: subprocess.Popen) -> int:
