@@ -34,7 +34,7 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 
 from crawler.recorder import SiteReport
-from crawler.writer_process import serve
+from crawler.writer_process import WriterConfig, serve
 
 DEFAULT_BATCH_WRITES = 500
 DEFAULT_BATCH_SECONDS = 2.0
@@ -85,8 +85,12 @@ class ArchiveWriter:
         self._replies, child_end = context.Pipe(duplex=False)
         self.process = context.Process(
             target=serve,
-            args=(self.requests, child_end, db_path, gone_after_hours, batch_writes),
-            kwargs={"batch_seconds": batch_seconds, "now": now, "parent": os.getpid()},
+            args=(
+                self.requests,
+                child_end,
+                WriterConfig(db_path, gone_after_hours, batch_writes, batch_seconds, now),
+                os.getpid(),
+            ),
             name="govarchive-writer",
             daemon=True,
         )

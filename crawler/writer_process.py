@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from crawler.recorder import SiteRecorder
@@ -25,17 +26,19 @@ PARENT_CHECK_SECONDS = 1.0
 logger = logging.getLogger(__name__)
 
 
-def serve(
-    requests: Any,
-    replies: Any,
-    db_path: str,
-    gone_after_hours: float,
-    batch_writes: int,
-    *,
-    batch_seconds: float,
-    now: str | None,
-    parent: int,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class WriterConfig:
+    """What a writer process is started with: the archive, its lifecycle setting, the
+    batch size (writes, seconds) and the crawl's replayed time (``--now``)."""
+
+    db_path: str
+    gone_after_hours: float
+    batch_writes: int
+    batch_seconds: float
+    now: str | None
+
+
+def serve(requests: Any, replies: Any, config: WriterConfig, parent: int) -> None:
     """The writer process: read requests until ``stop`` (or until the crawl process is
     gone), write them in order, commit in batches.
 
@@ -45,11 +48,11 @@ def serve(
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_without, args=(parent,), daemon=True).start()
-    writer = _Writer(replies, db_path, gone_after_hours, batch_writes, batch_seconds, now)
+    writer = _Writer(replies, config)
     try:
         while True:
             try:
-                request = requests.get(timeout=batch_seconds)
+                request = requests.get(timeout=config.batch_seconds)
             except queue.Empty:
                 writer.idle()
                 if os.getppid() != parent:
@@ -73,20 +76,9 @@ def _exit_without(parent: int) -> None:
 class _Writer:
     """The state of a writer process: the archive, its batch and each site's recorder."""
 
-    def __init__(
-        self,
-        replies: Any,
-        db_path: str,
-        gone_after_hours: float,
-        batch_writes: int,
-        batch_seconds: float,
-        now: str | None,
-    ) -> None:
+    def __init__(self, replies: Any, config: WriterConfig) -> None:
         self.replies = replies
-        self.db_path = db_path
-        self.gone_after_hours = gone_after_hours
-        self.batch_size = (batch_writes, batch_seconds)
-        self.now = now
+        self.config = config
         self.archive: Any = None
         self.batch: Any = None
         self.recorders: dict[str, SiteRecorder] = {}
@@ -140,10 +132,13 @@ class _Writer:
             from archive import Archive
             from archive.clock import clock_at
 
+            config = self.config
             self.archive = Archive(
-                self.db_path, gone_after_hours=self.gone_after_hours, clock=clock_at(self.now)
+                config.db_path,
+                gone_after_hours=config.gone_after_hours,
+                clock=clock_at(config.now),
             )
-            self.batch = self.archive.batch(*self.batch_size)
+            self.batch = self.archive.batch(config.batch_writes, config.batch_seconds)
             self.batch.__enter__()
         return self.archive
 
