@@ -31,7 +31,7 @@ from crawler.items import (
     SeenItem,
 )
 from parsers import parse_page
-from spiders.responses import charset_of
+from parsers.decode import charset_of
 
 FLUSH_EVERY = 100
 # Missing answers of documents the listing still shows are not counted when they are at least

@@ -38,6 +38,15 @@ HEAD_END = re.compile(rb"</head\s*>|<body[\s>]", re.I)
 HEAD_SCAN_BYTES = 4096
 
 
+def charset_of(content_type: str | None) -> str | None:
+    """The charset a Content-Type value declares, if any (as written)."""
+    for part in (content_type or "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip("\"' ")
+    return None
+
+
 def normalise_codec(name: str | None) -> str | None:
     """The Python codec to decode a declared charset with, or None if unknown."""
     if not name:

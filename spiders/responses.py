@@ -7,6 +7,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from parsers.decode import charset_of
+
 
 def _failure_types() -> tuple[tuple[type[BaseException], str], ...]:
     """Exception types -> reasons, as Scrapy's own RETRY_EXCEPTIONS names the failures."""
@@ -77,15 +79,6 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
 def charset(response: Response) -> str | None:
     """The charset the Content-Type header declares, if any."""
     return charset_of(response.headers.get(b"Content-Type", b"").decode("latin-1"))
-
-
-def charset_of(content_type: str | None) -> str | None:
-    """The charset a Content-Type value declares, if any (as written)."""
-    for part in (content_type or "").split(";"):
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip("\"' ")
-    return None
 
 
 # Control bytes that no text page holds (tab, newlines, form feed and CR are text).
