@@ -1,12 +1,15 @@
 """File locks beside the archive: one crawl per site, one scheduler per archive, across
 processes. Locks are advisory ``flock`` locks, released by the kernel when a process dies,
-so a crashed crawl never leaves a site locked."""
+so a crashed crawl never leaves a site locked. A process forked while holding locks (the
+crawl's writer process) closes its copies at once: the locks stay its parent's alone, and
+a killed crawl's sites are free when it dies, not when its children end."""
 
 from __future__ import annotations
 
 import fcntl
 import os
 import re
+import weakref
 from pathlib import Path
 from typing import IO
 
@@ -42,6 +45,7 @@ class FileLock:
         handle.write(f"pid {os.getpid()}")
         handle.flush()
         self._handle = handle
+        _held.add(self)
         return self
 
     def release(self) -> None:
@@ -49,12 +53,29 @@ class FileLock:
             fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
             self._handle.close()
             self._handle = None
+        _held.discard(self)
 
     def __enter__(self) -> FileLock:
         return self.acquire()
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+_held: weakref.WeakSet[FileLock] = weakref.WeakSet()
+
+
+def _close_inherited() -> None:
+    """In a forked child: close the copies of the parent's lock files without unlocking
+    (an flock belongs to the open file, which the parent still holds)."""
+    for lock in list(_held):
+        if lock._handle is not None:
+            lock._handle.close()
+            lock._handle = None
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited)
 
 
 def lock_dir(db_path: str | os.PathLike[str]) -> Path:

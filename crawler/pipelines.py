@@ -20,7 +20,7 @@ from twisted.internet.defer import Deferred
 from crawler.middlewares import COOKIE_JAR_CLEARED
 from crawler.progress import archived
 from crawler.recorder import SiteReport
-from crawler.writer import DEFAULT_BATCH_SECONDS, DEFAULT_BATCH_WRITES, ArchiveWriter
+from crawler.writer import ArchiveWriter, writer_config
 
 # Items handed to the writer and not yet written, at most (then the pipeline waits for
 # them): a crawl reads ahead of its writes without holding more than this in memory.
@@ -63,14 +63,11 @@ class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.db_path = settings.get("GOVARCHIVE_DB")
         run_id = settings.get("GOVARCHIVE_RUN_ID")
         self.run_id = int(run_id) if run_id not in (None, "") else None
         self.now = settings.get("GOVARCHIVE_NOW") or None
-        self.gone_after_hours = settings.getfloat("GOVARCHIVE_GONE_AFTER_HOURS", 24.0)
+        self.writer_config = writer_config(settings)
         self.show_progress = settings.getbool("GOVARCHIVE_PROGRESS")
-        self.batch_writes = settings.getint("GOVARCHIVE_BATCH_WRITES", DEFAULT_BATCH_WRITES)
-        self.batch_seconds = settings.getfloat("GOVARCHIVE_BATCH_SECONDS", DEFAULT_BATCH_SECONDS)
         self.writer: ArchiveWriter | None = None
         self.site = ""
 
@@ -81,9 +78,7 @@ class ArchivePipeline:
     async def open_spider(self) -> None:
         spider = self.crawler.spider
         self.site = spider.site.name
-        self.writer = ArchiveWriter.acquire(
-            self.db_path, self.gone_after_hours, self.batch_writes, self.batch_seconds, self.now
-        )
+        self.writer = ArchiveWriter.acquire(self.writer_config)
         await _wait(
             self.writer.open_site(
                 spider.site.as_row(),

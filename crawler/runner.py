@@ -116,8 +116,17 @@ def _run_locked(
         "GOVARCHIVE_FULL_WALK": full_walk,
         **(settings or {}),
     }
-    reason = crawl_in_this_process(sites, overrides)
     from crawler import writer
+
+    # Started before the crawl's reactor and threads, so it is forked (see start_for_crawl)
+    # and opens the archive while Scrapy starts up.
+    archive_writer = writer.ArchiveWriter.start_for_crawl(
+        writer.writer_config(project_settings(overrides))
+    )
+    try:
+        reason = crawl_in_this_process(sites, overrides)
+    finally:
+        archive_writer.finish()
 
     if writer.archive_errors:
         reason = f"archive-error ({writer.archive_errors} failed write(s)); {reason}"

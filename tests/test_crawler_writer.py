@@ -25,6 +25,7 @@ PRELUDE = textwrap.dedent(
     from crawler.items import DocumentItem, FetchItem
     from crawler.recorder import SiteReport
     from crawler.writer import ArchiveWriter
+    from crawler.writer_process import WriterConfig
     from parsers.record import Record
 
     db = sys.argv[1]
@@ -67,8 +68,8 @@ BATCHES = PRELUDE + textwrap.dedent(
     batch_writes, batch_seconds = int(sys.argv[2]), float(sys.argv[3])
 
     def go():
-        first = ArchiveWriter.acquire(db, 24.0, batch_writes, batch_seconds)
-        second = ArchiveWriter.acquire(db, 24.0, batch_writes, batch_seconds)
+        first = ArchiveWriter.acquire(WriterConfig(db, 24.0, batch_writes, batch_seconds, None))
+        second = ArchiveWriter.acquire(WriterConfig(db, 24.0, batch_writes, batch_seconds, None))
         seen["same_writer"] = first is second
         seen["writer_pid"] = first.process.pid
         done = first.open_site(SITE, "test", None, None)
@@ -151,7 +152,7 @@ def test_a_batch_commits_at_its_size(tmp_path) -> None:
 BACKLOG = PRELUDE + textwrap.dedent(
     """
     def go():
-        writer = ArchiveWriter.acquire(db, 24.0, 1000, 3600)
+        writer = ArchiveWriter.acquire(WriterConfig(db, 24.0, 1000, 3600, None))
         done = writer.open_site(SITE, "test", None, None)
         def feed(_):
             for n in range(3):
@@ -200,7 +201,7 @@ def test_items_after_a_failed_one_are_still_written(backlog) -> None:
 HANDED_IN = PRELUDE + textwrap.dedent(
     """
     def go():
-        writer = ArchiveWriter.acquire(db, 24.0, 1000, 3600)
+        writer = ArchiveWriter.acquire(WriterConfig(db, 24.0, 1000, 3600, None))
         writer.open_site(SITE, "test", None, None).addErrback(fail)
         for n in range(6):
             writer.submit("s", item(n), size=1000)
@@ -225,7 +226,7 @@ def test_the_backlog_counts_items_and_bytes_handed_in(tmp_path) -> None:
 WRITER_KILLED = PRELUDE + textwrap.dedent(
     """
     def go():
-        writer = ArchiveWriter.acquire(db, 24.0, 1000, 3600)
+        writer = ArchiveWriter.acquire(WriterConfig(db, 24.0, 1000, 3600, None))
         done = writer.open_site(SITE, "test", None, None)
         def kill(_):
             os.kill(writer.process.pid, signal.SIGKILL)
@@ -265,7 +266,7 @@ def test_items_handed_to_a_dead_writer_are_counted_as_failed(writer_killed) -> N
 CRAWL_KILLED = PRELUDE + textwrap.dedent(
     """
     def go():
-        writer = ArchiveWriter.acquire(db, 24.0, 1000, 3600)
+        writer = ArchiveWriter.acquire(WriterConfig(db, 24.0, 1000, 3600, None))
         done = writer.open_site(SITE, "test", None, None)
         def die(_):
             print(json.dumps({"writer_pid": writer.process.pid}), flush=True)
@@ -299,3 +300,95 @@ def _alive(pid: int) -> bool:
             os.waitpid(pid, os.WNOHANG)  # not our child: ChildProcessError
         except ChildProcessError:
             pass
+
+
+STARTED_FOR_A_CRAWL = textwrap.dedent(
+    """
+    import json, os, sqlite3, sys, threading
+    from crawler.writer import ArchiveWriter
+    from crawler.writer_process import WriterConfig
+
+    db, with_thread = sys.argv[1], sys.argv[2] == "thread"
+    if with_thread:
+        stop = threading.Event()
+        threading.Thread(target=stop.wait, daemon=True).start()
+    writer = ArchiveWriter.start_for_crawl(WriterConfig(db, 24.0, 1000, 3600, None))
+    seen = {"start_method": writer.start_method, "crawl_pid": os.getpid(),
+            "writer_pid": writer.process.pid,
+            "reactor_installed": "twisted.internet.reactor" in sys.modules}
+
+    from twisted.internet import asyncioreactor
+    asyncioreactor.install()
+    from twisted.internet import reactor
+    from crawler.items import DocumentItem, FetchItem
+    from crawler.recorder import SiteReport
+    from parsers.record import Record
+
+    SITE = {"name": "s", "title": "测试", "family": "trs", "start_urls": ["http://x.example.gov.cn/"]}
+    REPORT = SiteReport(listing_complete=False, listing_answered=True, listed=frozenset())
+
+    def item(n):
+        url = f"http://x.example.gov.cn/{n}.html"
+        fetch = FetchItem(site="s", url=url, kind="detail", status=200, body=b"<p>x</p>", keep_raw=True)
+        return DocumentItem(site="s", record=Record(url=url, title=f"文件{n}", body_text="正文"), fetch=fetch)
+
+    def go():
+        pipeline_writer = ArchiveWriter.acquire(WriterConfig(db, 24.0, 1000, 3600, None))
+        seen["pipelines_share_it"] = pipeline_writer is writer
+        done = writer.open_site(SITE, "test", None, None)
+        done.addCallback(lambda _: [writer.submit("s", item(n)) for n in range(3)])
+        done.addCallback(lambda _: writer.close_site("s", REPORT))
+        done.addCallback(lambda _: pipeline_writer.release())
+        done.addCallback(lambda _: seen.__setitem__("alive_after_the_pipelines", writer.process.is_alive()))
+        done.addErrback(lambda failure: (failure.printTraceback(), os._exit(3)))
+        done.addBoth(lambda _: reactor.stop())
+
+    reactor.callWhenRunning(go)
+    reactor.run()
+    writer.finish()
+    seen["writer_exit"] = writer.process.exitcode
+    conn = sqlite3.connect(db)
+    seen["committed"] = [r[0] for r in conn.execute("SELECT url FROM documents ORDER BY id")]
+    print(json.dumps(seen))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def started_for_a_crawl(tmp_path_factory) -> dict:
+    db = tmp_path_factory.mktemp("for-a-crawl") / "a.db"
+    return run_script(STARTED_FOR_A_CRAWL, str(db), "alone")
+
+
+def test_a_writer_started_before_the_crawl_is_forked(started_for_a_crawl) -> None:
+    assert started_for_a_crawl["start_method"] == "fork"
+
+
+def test_a_forked_writer_is_another_process(started_for_a_crawl) -> None:
+    assert started_for_a_crawl["writer_pid"] != started_for_a_crawl["crawl_pid"]
+
+
+def test_starting_the_writer_leaves_the_reactor_to_scrapy(started_for_a_crawl) -> None:
+    assert started_for_a_crawl["reactor_installed"] is False
+
+
+def test_the_crawls_pipelines_use_the_writer_started_for_it(started_for_a_crawl) -> None:
+    assert started_for_a_crawl["pipelines_share_it"] is True
+
+
+def test_the_writer_outlives_the_pipelines_until_finish(started_for_a_crawl) -> None:
+    assert started_for_a_crawl["alive_after_the_pipelines"] is True
+
+
+def test_finish_stops_the_writer(started_for_a_crawl) -> None:
+    assert started_for_a_crawl["writer_exit"] == 0
+
+
+def test_finish_leaves_every_item_committed(started_for_a_crawl) -> None:
+    assert started_for_a_crawl["committed"] == URLS[:3]
+
+
+def test_with_another_thread_running_the_writer_is_spawned(tmp_path) -> None:
+    # Forking a process with threads can copy a lock another thread holds.
+    result = run_script(STARTED_FOR_A_CRAWL, str(tmp_path / "a.db"), "thread")
+    assert result["start_method"] == "spawn"
