@@ -48,16 +48,18 @@ typedef struct fts5_tokenizer {
 
 typedef int (*TokenCallback)(void *, int, const char *, int, int, int);
 
+/* A character as indexed: as written in the text (bytes text[start:end]), or folded (a run
+ * of whitespace is " ", an ASCII capital its lower case letter: the one byte in `folded`). */
 typedef struct {
-    char bytes[4];
-    int len;
     int start;
     int end;
+    char folded; /* 0: as written */
 } Char;
 
 typedef struct {
     void *ctx;
     TokenCallback emit;
+    const char *text;
     int count;
     Char prev;
 } State;
@@ -105,14 +107,31 @@ static int decode(const unsigned char *s, int n, unsigned int *code) {
     return 0;
 }
 
-/* The next character: the previous one's bigram with it. */
+/* The bytes of character c as indexed, into out (at most 4); their count. */
+static int char_bytes(const State *st, const Char *c, char *out) {
+    if (c->folded) {
+        out[0] = c->folded;
+        return 1;
+    }
+    memcpy(out, st->text + c->start, (size_t)(c->end - c->start));
+    return c->end - c->start;
+}
+
+/* The next character: the previous one's bigram with it. Two characters as written and
+ * side by side are their bytes in the text, handed to FTS5 as they stand (it copies the
+ * token); others are put together here. */
 static int push(State *st, const Char *c) {
     int rc = SQLITE_OK;
     if (st->count > 0) {
-        char pair[8];
-        memcpy(pair, st->prev.bytes, st->prev.len);
-        memcpy(pair + st->prev.len, c->bytes, c->len);
-        rc = st->emit(st->ctx, 0, pair, st->prev.len + c->len, st->prev.start, c->end);
+        const Char *p = &st->prev;
+        if (!p->folded && !c->folded && p->end == c->start) {
+            rc = st->emit(st->ctx, 0, st->text + p->start, c->end - p->start, p->start, c->end);
+        } else {
+            char pair[8];
+            int len = char_bytes(st, p, pair);
+            len += char_bytes(st, c, pair + len);
+            rc = st->emit(st->ctx, 0, pair, len, p->start, c->end);
+        }
     }
     st->prev = *c;
     st->count++;
@@ -120,8 +139,15 @@ static int push(State *st, const Char *c) {
 }
 
 static int push_space(State *st, int start, int end) {
-    Char space = {{' '}, 1, start, end};
+    Char space = {start, end, ' '};
     return push(st, &space);
+}
+
+/* The last character pushed, alone. */
+static int emit_last(State *st) {
+    char bytes[4];
+    int len = char_bytes(st, &st->prev, bytes);
+    return st->emit(st->ctx, 0, bytes, len, st->prev.start, st->prev.end);
 }
 
 static int bigrams_tokenize(Fts5Tokenizer *unused, void *ctx, int flags, const char *text,
@@ -132,7 +158,7 @@ static int bigrams_tokenize(Fts5Tokenizer *unused, void *ctx, int flags, const c
     const char *nul = memchr(text, 0, (size_t)n_text);
     int n = nul ? (int)(nul - text) : n_text;
     const unsigned char *s = (const unsigned char *)text;
-    State st = {ctx, emit, 0, {{0}, 0, 0, 0}};
+    State st = {ctx, emit, text, 0, {0, 0, 0}};
     int pos = 0, space_start = -1, rc = SQLITE_OK;
     while (pos < n && rc == SQLITE_OK) {
         unsigned int code = 0;
@@ -152,21 +178,18 @@ static int bigrams_tokenize(Fts5Tokenizer *unused, void *ctx, int flags, const c
             space_start = -1;
             if (rc != SQLITE_OK) break;
         }
-        Char c = {{0}, width, pos, pos + width};
-        memcpy(c.bytes, s + pos, (size_t)width);
-        if (code >= 'A' && code <= 'Z') c.bytes[0] = (char)(code + 32);
+        Char c = {pos, pos + width, (code >= 'A' && code <= 'Z') ? (char)(code + 32) : 0};
         rc = push(&st, &c);
         pos += width;
     }
     if (rc == SQLITE_OK && space_start >= 0) rc = push_space(&st, space_start, pos);
     if (rc != SQLITE_OK || st.count == 0) return rc;
-    if (!(flags & FTS5_TOKENIZE_QUERY)) /* a document's last character, alone */
-        return emit(ctx, 0, st.prev.bytes, st.prev.len, st.prev.start, st.prev.end);
+    if (!(flags & FTS5_TOKENIZE_QUERY)) return emit_last(&st); /* a document's last character */
     if (st.count > 1) return SQLITE_OK;
     /* A one-character query: as a prefix it is every bigram starting with the character and
      * the character alone; as a term it would find only the texts that end in it. */
     if (!(flags & FTS5_TOKENIZE_PREFIX)) return SQLITE_ERROR;
-    return emit(ctx, 0, st.prev.bytes, st.prev.len, st.prev.start, st.prev.end);
+    return emit_last(&st);
 }
 
 static int bigrams_create(void *unused, const char **argv, int argc, Fts5Tokenizer **out) {
