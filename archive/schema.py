@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archive.tokenizer import TOKENIZER_NAME, register
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # The per-character tokenizer the index had until v6. Steps 1 and 4 create (and step 6
 # drops) an index under this name; it is registered (as the bigram tokenizer, which no
 # step ever queries or indexes text with under this name) only while migrating.
@@ -364,6 +364,18 @@ INDEX_PENDING: tuple[str, ...] = (
 )
 
 
+# v8: the search index gathers 32 MB of new terms in memory before it writes them out as a
+# segment (FTS5's default is 1 MB). A bigram index makes a token of nearly every character,
+# so at 1 MB a batch of documents was written as many small segments, merged again at once.
+# Bulk indexing 10,000 documents: 1.37-1.45x faster (16 MB: 1.3x; 64 MB: as 32); the
+# default tokenizer's rate (a token per run of Chinese) did not change beyond the noise. The
+# memory is held only until the writer's batch commits.
+INDEX_HASH_BYTES = 32 * 1024 * 1024
+_V8 = f"""
+INSERT INTO documents_fts(documents_fts, rank) VALUES ('hashsize', {INDEX_HASH_BYTES});
+"""
+
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -374,6 +386,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     5: _V5,
     6: _v6,
     7: _V7,
+    8: _V8,
 }
 
 

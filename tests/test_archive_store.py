@@ -330,6 +330,29 @@ def test_schema_v2_archive_gains_the_documents_page_indexes(tmp_path) -> None:
     assert {"documents_last_changed", "documents_issuer", "documents_year"} <= names
 
 
+def index_hash_bytes(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute("SELECT v FROM documents_fts_config WHERE k = 'hashsize'").fetchone()
+    return row[0] if row else None
+
+
+def test_the_search_index_gathers_terms_in_a_large_buffer(archive: Archive) -> None:
+    from archive.schema import INDEX_HASH_BYTES
+
+    assert index_hash_bytes(archive.conn) == INDEX_HASH_BYTES
+
+
+def test_a_v7_archive_gains_the_large_index_buffer(tmp_path) -> None:
+    from archive.schema import INDEX_HASH_BYTES
+
+    path = tmp_path / "v7.db"
+    with Archive(path) as archive:
+        archive.conn.execute("DELETE FROM documents_fts_config WHERE k = 'hashsize'")
+        archive.conn.execute("PRAGMA user_version = 7")
+        archive.conn.commit()
+    with Archive(path) as archive:
+        assert index_hash_bytes(archive.conn) == INDEX_HASH_BYTES
+
+
 def test_last_seen_update_does_not_reindex(archive: Archive) -> None:
     archive.record_document(record(), site="s", run_id=None, at=DAY1)
     before = archive.conn.execute("SELECT count(*) FROM documents_fts_data").fetchone()[0]
