@@ -165,9 +165,15 @@ def crawl_in_this_process(
     def closed(spider: Any, reason: str) -> None:
         reasons.append(reason)
 
+    def started() -> None:
+        # Each crawler's start re-installs Scrapy's root handler, which sets the root logger
+        # back to NOTSET: raise it again once the engine runs.
+        _drop_records_below(settings.get("LOG_LEVEL"))
+
     for site in sites:
         crawler = process.create_crawler(load_object(FAMILY_SPIDERS[site.family]))
         crawler.signals.connect(closed, signal=_spider_closed())
+        crawler.signals.connect(started, signal=_engine_started())
         # The validated Site itself: the spider never re-reads the registry.
         process.crawl(crawler, site=site, site_state=(states or {}).get(site.name))
     try:
@@ -185,18 +191,27 @@ def crawl_in_this_process(
 
 
 def _drop_records_below(level: str | int) -> None:
-    """Scrapy leaves the root logger at DEBUG and filters in its handler, so a crawl at
-    WARNING still built a log record for every request and item (2% of the reactor's
-    time). The same records are printed (and counted in log_count/*), none built in vain."""
+    """Scrapy sets its ``scrapy`` logger to DEBUG and the root logger to NOTSET, and filters
+    in its handler, so a crawl at WARNING still built a log record for every request and
+    item (12,145 in a 5,000-document crawl). Both loggers are raised to the crawl's level:
+    the same records are printed (and counted in log_count/*), none built in vain."""
     import logging
 
-    root = logging.getLogger()
     numeric = logging.getLevelName(level) if isinstance(level, str) else level
-    if isinstance(numeric, int) and numeric > root.level:
-        root.setLevel(numeric)
+    if not isinstance(numeric, int):
+        return
+    for logger in (logging.getLogger(), logging.getLogger("scrapy")):
+        if numeric > logger.level:
+            logger.setLevel(numeric)
 
 
 def _spider_closed() -> Any:
     from scrapy import signals
 
     return signals.spider_closed
+
+
+def _engine_started() -> Any:
+    from scrapy import signals
+
+    return signals.engine_started
