@@ -11,6 +11,7 @@ https is recognised as the same documents moved, not as mass deletion.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -24,8 +25,10 @@ SESSION_PATH_PARAM = re.compile(r";(?:jsessionid|phpsessid|sessionid)=[^/?#;]*",
 DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443}
 
 
+@lru_cache(maxsize=16384)
 def canonical_url(url: str) -> str:
-    """The archive's key for a document URL.
+    """The archive's key for a document URL (a crawl asks for one URL's key several
+    times: as a link, a request, a response and an item; the answers are cached).
 
     Fragment dropped, scheme and host lower-cased, default port removed, session ids
     removed from path and query, query arguments sorted and percent-encoding normalised
