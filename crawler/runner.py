@@ -116,14 +116,14 @@ def _run_locked(
         "GOVARCHIVE_FULL_WALK": full_walk,
         **(settings or {}),
     }
-    from crawler import writer
+    from crawler import parse_pool, writer
 
-    # Started before the crawl's reactor and threads, so it is forked (see start_for_crawl)
-    # and opens the archive while Scrapy starts up.
-    archive_writer = writer.ArchiveWriter.start_for_crawl(
-        writer.writer_config(project_settings(overrides))
-    )
+    # The writer and the parse workers are started before the crawl's reactor and before
+    # any thread, so they are forked (see start_for_crawl and parse_pool.prestart).
+    settings_now = project_settings(overrides)
+    archive_writer = writer.ArchiveWriter.start_for_crawl(writer.writer_config(settings_now))
     try:
+        parse_pool.prestart(parse_pool.workers_for(settings_now))
         reason = crawl_in_this_process(sites, overrides)
     finally:
         archive_writer.finish()

@@ -110,10 +110,10 @@ class ArchiveWriter:
         )
         self.process.start()
         child_end.close()
-        self._reader = threading.Thread(
-            target=self._read_replies, name="govarchive-writer-replies", daemon=True
-        )
-        self._reader.start()
+        # The thread that reads the replies starts with the first request: a writer started
+        # for a crawl leaves the process without a thread until the crawl's parse workers
+        # are forked too (crawler.runner).
+        self._reader: threading.Thread | None = None
 
     @classmethod
     def acquire(cls, config: WriterConfig) -> ArchiveWriter:
@@ -167,6 +167,8 @@ class ArchiveWriter:
         if self.dead:
             count_archive_error()
             return
+        if self._reader is None:
+            self._listen()
         with self._counts:
             self.backlog += 1
             self.backlog_bytes += size
@@ -209,7 +211,15 @@ class ArchiveWriter:
                 self._open.pop(self.db_path, None)
         return last
 
+    def _listen(self) -> None:
+        self._reader = threading.Thread(
+            target=self._read_replies, name="govarchive-writer-replies", daemon=True
+        )
+        self._reader.start()
+
     def _ask(self, kind: str, *args: Any) -> Deferred[Any]:
+        if self._reader is None:
+            self._listen()
         answer: Deferred[Any] = Deferred()
         with self._answers_lock:
             dead = self.dead

@@ -37,7 +37,7 @@ from crawler.items import (
     ListPageItem,
     SeenItem,
 )
-from crawler.parse_pool import default_workers, parse_async, read_attachment_async
+from crawler.parse_pool import parse_async, read_attachment_async, workers_for
 from crawler.redirects import refusal
 from crawler.render import browser_settings, looks_like_challenge, render_in_browser
 from parsers.filenames import attachment_name
@@ -142,8 +142,7 @@ class GovSpider(AnswerEvidence, scrapy.Spider):
         self.revisit_days = settings.getfloat("GOVARCHIVE_REVISIT_DAYS", 0) or site.revisit_days
         self.gone_after = timedelta(hours=settings.getfloat("GOVARCHIVE_GONE_AFTER_HOURS", 24.0))
         self.attachment_maxsize = settings.getint("GOVARCHIVE_ATTACHMENT_MAXSIZE")
-        workers = settings.get("GOVARCHIVE_PARSE_WORKERS")
-        self.parse_workers = default_workers() if workers in (None, "") else int(workers)
+        self.parse_workers = workers_for(settings)
         self.render_settle_ms = settings.getint("GOVARCHIVE_RENDER_SETTLE_MS", 20_000)
         if site.render == "browser":
             for name, value in browser_settings(self.render_settle_ms).items():

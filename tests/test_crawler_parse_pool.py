@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
+import sys
+import textwrap
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
+from conftest import ROOT
 
 from crawler import parse_pool
 
@@ -65,3 +70,64 @@ def test_worker_memory_is_bounded(pool) -> None:
     future = parse_pool._pool(pool).submit(bytearray, 3 * 1024**3)
     with pytest.raises(MemoryError):
         future.result(timeout=60)
+
+
+PRESTARTED = textwrap.dedent(
+    """
+    import asyncio, json, os, sys, threading
+    from crawler import parse_pool
+
+    if sys.argv[1] == "thread":
+        threading.Thread(target=threading.Event().wait, daemon=True).start()
+    seen = {"start_method": parse_pool.prestart(1)}
+    pool = parse_pool._pool(1)
+    seen["worker_is_another_process"] = pool.submit(os.getpid).result() != os.getpid()
+    record = asyncio.run(parse_pool.parse_async(sys.argv[2].encode(), "http://x.example.gov.cn/a.html", None, 1))
+    seen["title"] = record.title
+    try:
+        pool.submit(bytearray, 3 * 1024**3).result(timeout=60)
+        seen["memory_bounded"] = False
+    except MemoryError:
+        seen["memory_bounded"] = True
+    parse_pool.shutdown()
+    print(json.dumps(seen))
+    """
+)
+
+
+def prestarted(threads: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", PRESTARTED, threads, PAGE.decode()],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def prestarted_alone() -> dict:
+    return prestarted("alone")
+
+
+def test_workers_started_before_the_crawl_are_forked(prestarted_alone) -> None:
+    assert prestarted_alone["start_method"] == "fork"
+
+
+def test_a_forked_worker_is_another_process(prestarted_alone) -> None:
+    assert prestarted_alone["worker_is_another_process"] is True
+
+
+def test_a_forked_worker_parses(prestarted_alone) -> None:
+    assert prestarted_alone["title"] == "关于开展执法检查的通知"
+
+
+def test_a_forked_workers_memory_is_bounded(prestarted_alone) -> None:
+    assert prestarted_alone["memory_bounded"] is True
+
+
+def test_with_another_thread_running_the_workers_are_spawned() -> None:
+    assert prestarted("thread")["start_method"] == "spawn"
+
+
+def test_no_workers_means_no_pool() -> None:
+    assert parse_pool.prestart(0) is None
