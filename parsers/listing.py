@@ -154,6 +154,20 @@ def _item_from_link(link: etree._Element, base_url: str) -> ListItem | None:
     return None if url is None else _item_at(link, url)
 
 
+# A link's row holds its title link and perhaps a few attachments; an element holding more
+# links is the list itself (or a part of it), whose text holds other rows' dates.
+MAX_ROW_LINKS = 4
+
+
+def _holds_other_rows(element: etree._Element) -> bool:
+    """Whether ``element`` holds more links than one row does (it stops counting there, so
+    a list of 2,000 links costs as much as one row, not 2,000 for each link)."""
+    for count, _ in enumerate(element.iter("a"), start=1):
+        if count > MAX_ROW_LINKS:
+            return True
+    return False
+
+
 def _item_at(link: etree._Element, url: str) -> ListItem:
     """The list item of a link to ``url``: its title, and a date from its row."""
     title = clean_line(link.get("title") or " ".join(link.itertext()))
@@ -162,7 +176,7 @@ def _item_at(link: etree._Element, url: str) -> ListItem:
     holder = link.getparent()
     date = None
     for _ in range(2):
-        if holder is None:
+        if holder is None or _holds_other_rows(holder):
             break
         date = parse_date(" ".join(t for t in holder.itertext() if t not in title))
         label = _READLABEL(holder)

@@ -236,3 +236,38 @@ def test_json_next_pages_stop_at_max_pages() -> None:
     from spiders.jsonlist import next_page_urls
 
     assert len(next_page_urls(100_000, "/api?page={page}", 0, max_pages=10)) == 9
+
+
+ROWS_WITHOUT_DATES = (
+    "<html><body><ul class='list'>"
+    + "".join(
+        f"<li><a href='/zwgk/t2025030{n}_{n}.html'>关于做好第{n}批重点工作的通知</a></li>"
+        for n in range(1, 6)
+    )
+    + "<li><a href='/zwgk/t20250309_9.html'>关于做好第九批重点工作的通知</a><span>2025-03-09</span></li>"
+    + "</ul></body></html>"
+).encode()
+
+
+def dates_of_rows() -> dict[str, str | None]:
+    page = parse_list_page(ROWS_WITHOUT_DATES, "http://x.example.gov.cn/zwgk/", family="generic")
+    return {item.url.rsplit("/", 1)[1]: item.date for item in page.items}
+
+
+def test_a_row_without_a_date_does_not_take_another_rows() -> None:
+    # Read from the whole list, the first date in it (row 9's) became every row's date.
+    assert dates_of_rows()["t20250301_1.html"] is None
+
+
+def test_a_row_keeps_the_date_it_shows() -> None:
+    assert dates_of_rows()["t20250309_9.html"] == "2025-03-09"
+
+
+def test_a_date_in_the_cell_beside_the_links_cell_is_the_rows() -> None:
+    page = parse_list_page(
+        "<html><body><table><tr><td><a href='/zwgk/t20250301_1.html'>关于做好重点工作的通知</a>"
+        "</td><td>2025-03-01</td></tr></table></body></html>".encode(),
+        "http://x.example.gov.cn/zwgk/",
+        family="generic",
+    )
+    assert [item.date for item in page.items] == ["2025-03-01"]
