@@ -126,6 +126,7 @@ def _run_locked(
         parse_pool.prestart(parse_pool.workers_for(settings_now))
         reason = crawl_in_this_process(sites, overrides)
     finally:
+        parse_pool.shutdown()  # (done already unless the crawl never started)
         archive_writer.finish()
 
     if writer.archive_errors:
