@@ -133,9 +133,7 @@ class ArchiveWriter:
         ``finish``; the crawl's pipelines ``acquire`` this one. Started while the process
         has no other thread (before the reactor), it is forked: no interpreter to start and
         no modules to import again (about 0.6 s of CPU and of the crawl's start-up)."""
-        import threading as _threading
-
-        method = "fork" if _threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
+        method = "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
         with cls._lock:
             if config.db_path in cls._open:
                 raise RuntimeError(f"a writer for {config.db_path} is already running")
