@@ -10,7 +10,8 @@ bare Scrapy fetch's pages/s; with no writes at all, 0.96.
 
 The runner starts the writer before the crawl's reactor (``start_for_crawl``): with no
 other thread running it is forked, so it neither starts an interpreter nor imports the
-archive again. It stops after the reactor (``finish``). Pipelines used without the runner start one themselves (spawned).
+archive again. It stops after the reactor (``finish``). Pipelines used without the runner
+start one themselves (spawned).
 
 Items are written one at a time, in the order they were handed in, and committed in
 batches (``Archive.batch``): every ``GOVARCHIVE_BATCH_WRITES`` writes, and at least every
@@ -40,9 +41,9 @@ from crawler.recorder import SiteReport
 from crawler.writer_process import WriterConfig, serve
 
 DEFAULT_BATCH_WRITES = 500
+DEFAULT_BATCH_SECONDS = 2.0
 # The token of a request whose answer nobody awaits (``finish``'s stop).
 NO_ANSWER = 0
-DEFAULT_BATCH_SECONDS = 2.0
 # Writes to the archive that failed (a full disk, a damaged file, a writer that died): the
 # crawl then ends with a non-zero exit and says so, never as an ordinary "finished".
 archive_errors = 0
@@ -197,8 +198,11 @@ class ArchiveWriter:
             return
         if not self.dead:
             self.requests.put(("stop", NO_ANSWER))
-        self.process.join(timeout=timeout)
-        self.requests.close()
+        self._join(None, timeout)
+        # The writer's last replies (failed writes among them) are counted before the run
+        # is closed: nobody awaits this stop's answer, so wait for the reader to reach EOF.
+        if self._reader is not None:
+            self._reader.join(timeout=timeout)
 
     def _leave(self) -> bool:
         """One user fewer; True for the last (the writer is then no longer shared)."""
@@ -234,8 +238,8 @@ class ArchiveWriter:
         self._outcomes.pop(site, None)
         return result
 
-    def _join(self, result: Any) -> Any:
-        self.process.join(timeout=60)
+    def _join(self, result: Any, timeout: float = 60) -> Any:
+        self.process.join(timeout=timeout)
         self.requests.close()
         return result
 

@@ -345,7 +345,10 @@ STARTED_FOR_A_CRAWL = textwrap.dedent(
 
     reactor.callWhenRunning(go)
     reactor.run()
+    from crawler import writer as writer_module
+    writer.submit("no-such-site", item(9))  # a write that fails, answered by nobody
     writer.finish()
+    seen["errors_after_finish"] = writer_module.archive_errors
     seen["writer_exit"] = writer.process.exitcode
     conn = sqlite3.connect(db)
     seen["committed"] = [r[0] for r in conn.execute("SELECT url FROM documents ORDER BY id")]
@@ -386,6 +389,12 @@ def test_finish_stops_the_writer(started_for_a_crawl) -> None:
 
 def test_finish_leaves_every_item_committed(started_for_a_crawl) -> None:
     assert started_for_a_crawl["committed"] == URLS[:3]
+
+
+def test_a_write_failed_just_before_finish_is_counted_when_it_returns(started_for_a_crawl) -> None:
+    # The run is closed right after finish: a failure counted later (or never) would let
+    # it end as an ordinary "finished" with a document missing.
+    assert started_for_a_crawl["errors_after_finish"] == 1
 
 
 def test_with_another_thread_running_the_writer_is_spawned(tmp_path) -> None:
