@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from crawler.forking import start_method
 from parsers import Record, parse_page
 from parsers.attachments import AttachmentText, read_attachment, sniff_mime
 
@@ -86,15 +87,13 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def prestart(workers: int) -> str | None:
-    """Start the crawl's workers now, before its reactor (``crawler.runner``). With no other
-    thread running they are forked: no interpreter to start, no modules to import (about
-    0.5 s of CPU each, and the first page's wait). A pool started later, such as one
-    replacing a broken pool, is spawned. Returns the start method used (None: no pool)."""
-    import threading
-
+    """Start the crawl's workers now, before its reactor (``crawler.runner``), so they are
+    forked (``crawler.forking``) and the first page does not wait for them. A pool started
+    later, such as one replacing a broken pool, is spawned. Returns the start method used
+    (None: no pool)."""
     if workers <= 0 or workers in _POOLS:
         return None
-    method = "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
+    method = start_method()
     pool = _new_pool(workers, method)
     _POOLS[workers] = pool
     # A pool with fork starts every worker at the first task, before its own thread.

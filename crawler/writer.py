@@ -37,6 +37,7 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 
+from crawler.forking import start_method
 from crawler.recorder import SiteReport
 from crawler.writer_process import WriterConfig, serve
 
@@ -132,9 +133,8 @@ class ArchiveWriter:
     def start_for_crawl(cls, config: WriterConfig) -> ArchiveWriter:
         """The crawl's writer, started before the crawl (``crawler.runner``) and held until
         ``finish``; the crawl's pipelines ``acquire`` this one. Started while the process
-        has no other thread (before the reactor), it is forked: no interpreter to start and
-        no modules to import again (about 0.6 s of CPU and of the crawl's start-up)."""
-        method = "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
+        has no other thread (before the reactor), it is forked (``crawler.forking``)."""
+        method = start_method()
         with cls._lock:
             if config.db_path in cls._open:
                 raise RuntimeError(f"a writer for {config.db_path} is already running")
