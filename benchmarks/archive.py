@@ -2,8 +2,8 @@
 
 Ingest: 10,000 documents of about 5 KB of Chinese text into FTS5 with the archive's bigram
 tokenizer, beside FTS5 with its default tokenizer (same rows, same bulk insert, the same
-index settings as the archive's; each built five times in turn, medians compared) and plain sqlite3 ``executemany`` with no index, in
-one run; and through ``Archive.record_document``
+index settings as the archive's; each built five times in turn, medians compared) and
+plain sqlite3 ``executemany`` with no index, in one run; and through ``Archive.record_document``
 (versions, hashing, lifecycle, the index) in batches, as the crawl's writer thread writes.
 
 Search: 100,000 documents; median and p95 latency of Datasette's table view with

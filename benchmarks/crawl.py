@@ -7,7 +7,7 @@ Serves a generated replica of at least 5,000 documents on 127.0.0.1, then in one
    archive,
 
 1 and 2 in turn, three times (``--pairs``; on this 2-core machine one bare fetch of the same
-URLs ran anywhere from 181 to 313 pages/s), then
+URLs ran anywhere from 164 to 313 pages/s), then
 
 3. a second, unchanged crawl of the last archive,
 
