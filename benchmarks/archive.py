@@ -3,13 +3,14 @@
 Ingest: 10,000 documents of about 5 KB of Chinese text into FTS5 with the archive's bigram
 tokenizer, beside FTS5 with its default tokenizer (same rows, same bulk insert, the same
 index settings as the archive's; each built five times in turn, medians compared) and
-plain sqlite3 ``executemany`` with no index, in one run; and through ``Archive.record_document``
-(versions, hashing, lifecycle, the index) in batches, as the crawl's writer thread writes.
+plain sqlite3 ``executemany`` with no index, in one run; and through
+``Archive.record_document`` (versions, hashing, lifecycle, the index) in batches, as the
+crawl's writer process writes.
 
 Search: 100,000 documents; median and p95 latency of Datasette's table view with
 ``_search`` for rare, mid and common 2- and 4-character queries (in at most 4%, 25-30%
-and over 80% of the rows), as the plugin serves it (neither counted nor faceted, newest first, read from the page's
-floor), beside a LIKE scan of the same table through the same view (``_where``), as
+and over 80% of the rows), as the plugin serves it (neither counted nor faceted, newest
+first, read from the page's floor), beside a LIKE scan of the same table through the same view (``_where``), as
 Datasette answers it (counted: the baseline the targets compare with) and asked not to
 count (it stops at its 21st match), in one run; the same search counted and faceted (as
 Datasette answered it before); and the unfiltered documents page, which every visit opens.
