@@ -1,4 +1,4 @@
-"""crawler.pipelines: what an item holds while it waits for the writer thread."""
+"""crawler.pipelines: what an item holds while it waits for the writer process."""
 
 from __future__ import annotations
 
