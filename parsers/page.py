@@ -44,7 +44,7 @@ from parsers.selectors import (
     TRAILER_START,
     WEBSITE_SUFFIX,
 )
-from parsers.text import MARKER, element_lines, plain_lines
+from parsers.text import MARKER, element_lines, plain_lines, remove_internal_marks
 from parsers.title import find_title, head_titles
 
 # Meta tags naming the publish date, most trusted first. Hanweb's Maketime is when the page
@@ -107,7 +107,7 @@ def _pubdate_meta(root: etree._Element) -> str | None:
 
 
 def _parse_tree(text: str) -> etree._Element:
-    text = text.replace("\x00", "")
+    text = remove_internal_marks(text.replace("\x00", ""))
     # lxml refuses str input that carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     root = None

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lxml import etree
 
-from parsers.page import HTML_PARSER
-from parsers.text import element_lines, node_text
+from parsers.decode import decode_html
+from parsers.page import HTML_PARSER, _parse_tree
+from parsers.selectors import BLOCK_TAGS, CELL_TAGS
+from parsers.text import CELL_SEP, MARKER, clean_line, element_lines, node_text
+
+CORPUS_PAGES = Path(__file__).parent / "fixtures" / "corpus" / "detail"
 
 NESTED = (
     "<div id='d'>甲<p>第一段<span>内嵌</span>尾文</p>乙<!-- 注释 -->"
@@ -49,3 +55,97 @@ def test_limited_lines_stop_at_the_limit() -> None:
 def test_a_limit_past_the_end_gives_every_line() -> None:
     div = _div(PARAGRAPHS)
     assert element_lines(div, limit=100) == element_lines(div)
+
+
+def _reference_lines(root: etree._Element, skip: etree._Element | None = None) -> list[str]:
+    """The line rules written as a plain recursive walk, to hold the libxslt walk to."""
+    lines: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        line = clean_line("".join(buf))
+        buf.clear()
+        if line.strip(CELL_SEP):
+            lines.append(line)
+
+    def walk(node: etree._Element) -> None:
+        if node is skip:
+            flush()
+            lines.append(MARKER)
+        elif isinstance(node.tag, str):
+            if node.tag in BLOCK_TAGS - CELL_TAGS:
+                flush()
+            buf.append(node.text or "")
+            for child in node:
+                walk(child)
+            if node.tag in CELL_TAGS:
+                buf.append(CELL_SEP)
+            elif node.tag in BLOCK_TAGS:
+                flush()
+        if node is not root:
+            buf.append(node.tail or "")
+
+    walk(root)
+    flush()
+    return lines
+
+
+def _corpus_trees() -> list[etree._Element]:
+    return [
+        _parse_tree(decode_html(path.read_bytes())[0])
+        for path in sorted(CORPUS_PAGES.glob("*.htm*"))
+    ]
+
+
+def test_lines_of_every_corpus_page_follow_the_rules() -> None:
+    trees = _corpus_trees()
+    assert [element_lines(t, keep_empty_cells=True) for t in trees] == [
+        _reference_lines(t) for t in trees
+    ]
+
+
+def test_lines_with_a_skipped_block_follow_the_rules() -> None:
+    trees = _corpus_trees()
+    skips = [next(iter(t.iter("table", "ul")), None) for t in trees]
+    assert [
+        element_lines(t, s, keep_empty_cells=True) for t, s in zip(trees, skips, strict=True)
+    ] == [_reference_lines(t, s) for t, s in zip(trees, skips, strict=True)]
+
+
+def test_a_skipped_block_is_one_marker_line() -> None:
+    div = _div("<div><p>前</p><div id='skip'><p>跳过</p></div>后</div>")
+    assert element_lines(div, skip=div.find(".//div[@id='skip']")) == ["前", MARKER, "后"]
+
+
+def test_cells_are_separated_by_tabs() -> None:
+    div = _div("<div><table><tr><td>甲</td><td>乙</td></tr></table></div>")
+    assert element_lines(div) == ["甲\t乙\t"]
+
+
+def test_a_leading_empty_cell_is_kept_only_when_asked() -> None:
+    div = _div("<div><table><tr><td></td><td>乙</td></tr></table></div>")
+    assert (element_lines(div), element_lines(div, keep_empty_cells=True)) == (
+        ["乙\t"],
+        ["\t乙\t"],
+    )
+
+
+def test_a_comments_tail_is_text() -> None:
+    assert element_lines(_div("<div><p>甲<!-- 注释 -->乙</p></div>")) == ["甲乙"]
+
+
+def test_a_comment_is_not_text() -> None:
+    assert "注释" not in "".join(element_lines(_div("<div><p>甲<!-- 注释 -->乙</p></div>")))
+
+
+def test_the_walk_leaves_no_attribute_behind() -> None:
+    div = _div(NESTED)
+    element_lines(div, skip=div.find(".//table"))
+    assert [dict(node.attrib) for node in div.iter()] == [{"id": "d"}] + [{}] * (
+        len(list(div.iter())) - 1
+    )
+
+
+def test_a_page_carrying_the_internal_marks_reads_as_without_them() -> None:
+    marked = "<html><body><p>第一\ufdd0段\ufdd1落\ufdd2</p></body></html>"
+    assert element_lines(_parse_tree(marked)) == ["第一段落"]
