@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from parsers.labels import LABEL_ONLY, LABEL_WITH_COLON, compact
+from parsers.labels import LABEL_ONLY, LABEL_WITH_COLON, compact, compact_len
 from parsers.selectors import (
     ATTACHMENT_HREF,
     BLOCK_TAGS,
@@ -84,7 +84,7 @@ def hidden_elements(root: etree._Element) -> set[etree._Element]:
 
 
 def _link_chars(node: etree._Element) -> int:
-    return sum(len(compact(node_text(a))) for a in node.iter("a"))
+    return sum(compact_len(node_text(a)) for a in node.iter("a"))
 
 
 def _container_rank(node: etree._Element) -> int | None:
@@ -122,13 +122,14 @@ def known_container(root: etree._Element) -> tuple[str, etree._Element] | None:
     for rank, _, node in sorted(candidates, key=lambda c: (c[0], c[1])):
         if _hidden(node) or any(_hidden(a) for a in node.iterancestors()):
             continue
-        text = compact(node_text(node))
-        if len(text) >= MIN_CONTAINER_CHARS and _link_chars(node) < len(text) * 0.5:
+        text = node_text(node)
+        chars = compact_len(text)
+        if chars >= MIN_CONTAINER_CHARS and _link_chars(node) < chars * 0.5:
             return CONTENT_CONTAINERS[rank][0], node
         if _holds_attachment(node):
             # A document published as its file: the container holds only the link.
             return CONTENT_CONTAINERS[rank][0], node
-        if short is None and _short_content(text):
+        if short is None and _short_content(compact(text)):
             short = CONTENT_CONTAINERS[rank][0], node
     return short
 
@@ -166,7 +167,7 @@ def _data_table_holder(node: etree._Element, tables: dict[etree._Element, bool])
         return node
     if table not in tables:
         tables[table] = len(table.xpath("./tr | ./tbody/tr")) >= 3
-    if not tables[table] or len(compact(node_text(cell))) > DATA_CELL_MAX_CHARS:
+    if not tables[table] or compact_len(node_text(cell)) > DATA_CELL_MAX_CHARS:
         return node
     holder = table.getparent()
     return holder if holder is not None else node
@@ -345,7 +346,7 @@ def density_container(
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))[:12]
     adjusted: list[tuple[float, etree._Element]] = []
     for node, score in ranked:
-        text_chars = len(compact(node_text(node))) or 1
+        text_chars = compact_len(node_text(node)) or 1
         link_density = min(1.0, _link_chars(node) / text_chars)
         adjusted.append((score * (1 - link_density) ** 2, node))
     adjusted.sort(key=lambda item: (-item[0], order[item[1]]))
@@ -384,26 +385,28 @@ def strip_chrome(container: etree._Element, hidden: set[etree._Element] | None =
         chrome = _chrome_attr(node)
         if not chrome and tag not in BLOCK_TAGS and tag not in _METADATA_SHAPES:
             continue  # no rule below reads this element's text
-        text = compact(node_text(node))
-        if chrome and len(text) < CHROME_MAX_CHARS:
+        text = node_text(node)
+        chars = compact_len(text)
+        if chrome and chars < CHROME_MAX_CHARS:
             _drop(node)
             continue
-        if tag in _METADATA_SHAPES and text and _is_metadata_block(node, text):
+        if tag in _METADATA_SHAPES and chars and _is_metadata_block(node, text, chars):
             _drop(node)
             continue
-        if tag in BLOCK_TAGS and text and len(text) < 120 and CHROME_LINE.match(text):
+        if tag in BLOCK_TAGS and 0 < chars < 120 and CHROME_LINE.match(compact(text)):
             _drop(node)
 
 
-def _is_metadata_block(node: etree._Element, text: str) -> bool:
-    """A block made of labelled values (or a header row of labels) and little else."""
-    labels = len(LABEL_WITH_COLON.findall(node_text(node)))
+def _is_metadata_block(node: etree._Element, text: str, chars: int) -> bool:
+    """A block made of labelled values (or a header row of labels) and little else.
+    ``text``: the node's text; ``chars``: how many of its characters are not spaces."""
+    labels = len(LABEL_WITH_COLON.findall(text))
     for row in node.iter("tr"):
         cells = [compact(node_text(c)) for c in row if _tag(c) in ("td", "th")]
         if len(cells) >= 2 and all(LABEL_ONLY.match(c) for c in cells if c):
             labels += len(cells)
         break
-    return labels >= 3 and len(text) < 60 * labels
+    return labels >= 3 and chars < 60 * labels
 
 
 def _drop(node: etree._Element) -> None:

