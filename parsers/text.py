@@ -92,20 +92,20 @@ def element_lines(
         if skip is not None:
             del skip.attrib[_SKIP_ATTR]
     lines: list[str] = []
-    for part in walked.split(_LINE_MARK):
+    # Spaces collapsed in one pass over the whole text (no run crosses a mark).
+    for part in _SPACES.sub(" ", walked).split(_LINE_MARK):
         if limit is not None and len(lines) >= limit:
             break
-        if not part:
-            continue
         if part == _SKIP_MARK:
             lines.append(MARKER)
             continue
-        if _CELL_MARK in part:
+        if _CELL_MARK in part or CELL_SEP in part:  # (pages have tabs of their own)
             if not keep_empty_cells and part[0] == _CELL_MARK:
                 part = part[1:]
-            part = part.replace(_CELL_MARK, CELL_SEP)
-        line = clean_line(part)
-        if line.strip(CELL_SEP):
+            line = _TAB_RUNS.sub(CELL_SEP, part.replace(_CELL_MARK, CELL_SEP)).strip(" ")
+            if line.strip(CELL_SEP):
+                lines.append(line)
+        elif part != " " and (line := part.strip(" ")):
             lines.append(line)
     return lines[:limit]
 

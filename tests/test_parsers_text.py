@@ -149,3 +149,11 @@ def test_the_walk_leaves_no_attribute_behind() -> None:
 def test_a_page_carrying_the_internal_marks_reads_as_without_them() -> None:
     marked = "<html><body><p>第一\ufdd0段\ufdd1落\ufdd2</p></body></html>"
     assert element_lines(_parse_tree(marked)) == ["第一段落"]
+
+
+def test_a_tab_in_the_page_text_alone_is_no_line() -> None:
+    assert element_lines(_div("<div><p> \t </p><p>正文</p></div>")) == ["正文"]
+
+
+def test_spaces_around_a_tab_in_the_page_text_are_dropped() -> None:
+    assert element_lines(_div("<div><p>甲 \t 乙</p></div>")) == ["甲\t乙"]
