@@ -211,16 +211,8 @@ def _visible_chars(text: str) -> int:
     return sum(map(len, text.split()))
 
 
-def _is_excluded(
-    node: etree._Element,
-    tag: str,
-    excluded: set[etree._Element],
-    hidden: set[etree._Element],
-) -> bool:
-    """Navigation, hidden or chrome (or inside one): its text never counts."""
-    # Pre-order walk: a node inside navigation, hidden or chrome is excluded with it.
-    if excluded and node.getparent() in excluded:
-        return True
+def _is_excluded(node: etree._Element, tag: str, hidden: set[etree._Element]) -> bool:
+    """Navigation, hidden or chrome: its text, and all inside it, never counts."""
     return tag not in ("body", "html") and (
         tag in NAV_TAGS
         or node in hidden
@@ -304,10 +296,12 @@ def _paragraph_scores(
         hidden = hidden_elements(root)
     tables: dict[etree._Element, bool] = {}
     credited_rows: set[etree._Element] = set()
-    for node in root.iter(etree.Element):
+    walk = etree.iterwalk(root, events=("start",))
+    for _, node in walk:
         tag = node.tag
-        if _is_excluded(node, tag, excluded, hidden):
+        if _is_excluded(node, tag, hidden):
             excluded.add(node)
+            walk.skip_subtree()  # nothing inside it counts
             continue
         if tag == "tr":
             credit = _row_credit(node, tables)

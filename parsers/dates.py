@@ -62,7 +62,8 @@ def parse_datetime(text: str | None) -> str | None:
     """The first date (with its time, if written) in ``text`` as ISO, or None."""
     if not text:
         return None
-    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():  # (NFKC leaves ASCII as it is)
+        text = unicodedata.normalize("NFKC", text)
     for match in _DATE.finditer(text):
         y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
         if not _valid(y, m, d):

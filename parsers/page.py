@@ -14,7 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from parsers.content import ends_in_data_table, find_content, hidden_elements, strip_chrome
+from parsers.content import ends_in_data_table, find_content, strip_chrome
 from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
 from parsers.decode import decode_html
 from parsers.labels import LABEL_WITH_COLON, SOURCE_LABELS, compact, has_text
@@ -253,7 +253,7 @@ def _signer(lines: list[str]) -> str | None:
     """The signing organisation: the line before a trailing signature date."""
     tail = [compact(line) for line in lines[-4:]]
     for n in range(len(tail) - 1, 0, -1):
-        if parse_date(tail[n]) and len(tail[n]) <= 26 and _SIGNER.match(tail[n - 1]):
+        if len(tail[n]) <= 26 and parse_date(tail[n]) and _SIGNER.match(tail[n - 1]):
             return tail[n - 1]
     return None
 
@@ -448,8 +448,9 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     page_title, meta_titles = head_titles(root)
     _drop_non_content(root)
     order = {node: n for n, node in enumerate(root.iter())}
-    hidden = hidden_elements(root)
-    template, container = find_content(root, order, hidden)
+    # Hidden elements are found where they are read: the whole page only when no known
+    # container holds the content (text density), then the content's own.
+    template, container = find_content(root, order)
 
     page_lines = element_lines(root, skip=container, keep_empty_cells=True)
     before, after = _split_at_marker(page_lines)
@@ -472,7 +473,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     body_html = ""
     doc_no = best(found, "doc_no")
     if container is not None:
-        strip_chrome(container, hidden)
+        strip_chrome(container)
         raw_lines = plain_lines(element_lines(container))
         if doc_no is None:
             doc_no = _doc_no_line(raw_lines) or _doc_no_near_title(before, title)

@@ -87,3 +87,36 @@ def test_a_lazy_pattern_matches_a_label_alone() -> None:
 
 def test_a_lazy_pattern_does_not_match_prose() -> None:
     assert LABEL_ONLY.match("发布机构负责解释") is None
+
+
+def label_only_cases() -> list[str]:
+    """Cells as pages write them: labels spaced, bracketed and followed by colons or
+    values, and random strings of label characters, spaces, brackets and colons."""
+    rng = random.Random(1202)
+    labels = ["索引号", "发布机构", "文号", "成文日期", "来源", "主题分类", "日期"]
+    edges = ["", " ", "\u3000", "【", "】", "[", "]", ":", "：", "\t"]
+    alphabet = [*"".join(labels), *edges, "法", "a", "1"]
+    cases = []
+    for label in labels:
+        for _ in range(60):
+            spaced = rng.choice(["", " ", "\u3000"]).join(label)
+            before = "".join(rng.choice(edges) for _ in range(rng.randrange(3)))
+            after = "".join(rng.choice(edges) for _ in range(rng.randrange(4)))
+            value = rng.choice(["", "", "2024年1月1日", "法"])
+            cases.append(before + spaced + after + value)
+    cases += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 14))) for _ in range(3000)
+    ]
+    return cases
+
+
+def test_label_only_matches_exactly_where_its_pattern_does() -> None:
+    cases = label_only_cases()
+    assert [bool(LABEL_ONLY.match(c)) for c in cases] == [
+        bool(LABEL_ONLY.compiled.match(c)) for c in cases
+    ]
+
+
+def test_label_only_cases_hold_matches_and_misses() -> None:
+    found = [bool(LABEL_ONLY.compiled.match(c)) for c in label_only_cases()]
+    assert (found.count(True) > 50, found.count(False) > 50) == (True, True)
