@@ -8,8 +8,6 @@ copy wins.
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
 from parsers.labels import LABEL_ONLY, LABEL_WITH_COLON, compact, compact_len
@@ -36,9 +34,10 @@ CHROME_MAX_CHARS = 300
 DATA_CELL_MAX_CHARS = 80
 # Candidates within this fraction of the best score count as a tie; the deeper one wins.
 TIE_FRACTION = 0.9
-# display:none in a style, spaces anywhere, letters in any case (ASCII: no other
-# character lower-cases to one of these letters).
-_DISPLAY_NONE = re.compile(" *".join("display:none"), re.IGNORECASE | re.ASCII)
+# display:none in a style, spaces anywhere, letters in any case: looked for in the style
+# without its spaces, lower-cased (no character but these letters lower-cases to them
+# alone). A regular expression asked the same of every styled element, four times slower.
+_DISPLAY_NONE = "display:none"
 # Elements that can be the content container.
 _SCORABLE = frozenset(
     {"div", "td", "article", "section", "main", "body", "center", "dd", "li", "tbody", "table"}
@@ -69,7 +68,7 @@ def _hidden(node: etree._Element) -> bool:
     if node.get("hidden") is not None:
         return True
     style = node.get("style")
-    return bool(style) and _DISPLAY_NONE.search(style) is not None
+    return bool(style) and _DISPLAY_NONE in style.replace(" ", "").lower()
 
 
 # Elements that may be hidden: libxml2 finds the few with these attributes faster than a
@@ -87,22 +86,33 @@ def _link_chars(node: etree._Element) -> int:
     return sum(compact_len(node_text(a)) for a in node.iter("a"))
 
 
+def _first_ranks(how: str) -> dict[str, int]:
+    """CONTENT_CONTAINERS entries matched ``how``, by value: the first entry's rank."""
+    ranks: dict[str, int] = {}
+    for rank, (_, _, entry_how, value) in enumerate(CONTENT_CONTAINERS):
+        if entry_how == how:
+            ranks.setdefault(value, rank)
+    return ranks
+
+
+# CONTENT_CONTAINERS by how an element matches: its id equal, a class token equal, or
+# the class attribute containing the value.
+_ID_RANKS = _first_ranks("=")
+_TOKEN_RANKS = _first_ranks("token")
+_CLASS_PARTS = tuple(_first_ranks("~").items())
+
+
 def _container_rank(node: etree._Element) -> int | None:
     """Index of the first CONTENT_CONTAINERS entry this element matches, or None."""
     node_id = node.get("id")
     node_class = node.get("class")
-    if node_id is None and node_class is None:
-        return None
-    tokens = node_class.split() if node_class else ()
-    for rank, (_, attr, how, value) in enumerate(CONTENT_CONTAINERS):
-        if attr == "id":
-            if node_id == value:
-                return rank
-        elif node_class and (
-            (how == "token" and value in tokens) or (how == "~" and value in node_class)
-        ):
-            return rank
-    return None
+    if not node_class:
+        return _ID_RANKS.get(node_id) if node_id else None
+    ranks = [_TOKEN_RANKS[t] for t in node_class.split() if t in _TOKEN_RANKS]
+    ranks += [rank for part, rank in _CLASS_PARTS if part in node_class]
+    if node_id in _ID_RANKS:
+        ranks.append(_ID_RANKS[node_id])
+    return min(ranks, default=None)
 
 
 def known_container(root: etree._Element) -> tuple[str, etree._Element] | None:

@@ -44,7 +44,7 @@ from parsers.selectors import (
     TRAILER_START,
     WEBSITE_SUFFIX,
 )
-from parsers.text import MARKER, element_lines, plain_lines, remove_internal_marks
+from parsers.text import element_lines, lines_around, plain_lines, remove_internal_marks
 from parsers.title import find_title, head_titles
 
 # Meta tags naming the publish date, most trusted first. Hanweb's Maketime is when the page
@@ -125,13 +125,6 @@ def _drop_non_content(root: etree._Element) -> None:
     etree.strip_elements(
         root, *DROP_TAGS, etree.Comment, etree.ProcessingInstruction, with_tail=False
     )
-
-
-def _split_at_marker(lines: list[str]) -> tuple[list[str], list[str]]:
-    if MARKER in lines:
-        at = lines.index(MARKER)
-        return lines[:at], lines[at + 1 :]
-    return lines, []
 
 
 def _is_title_lines(lines: list[str], title_key: str) -> int:
@@ -452,13 +445,12 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     # container holds the content (text density), then the content's own.
     template, container = find_content(root, order)
 
-    page_lines = element_lines(root, skip=container, keep_empty_cells=True)
-    before, after = _split_at_marker(page_lines)
-    head_lines = (
-        element_lines(container, keep_empty_cells=True, limit=CONTENT_HEAD_LINES)
-        if container is not None
-        else []
-    )
+    if container is not None:
+        before, head_lines, after = lines_around(
+            root, container, keep_empty_cells=True, part_limit=CONTENT_HEAD_LINES
+        )
+    else:
+        before, head_lines, after = element_lines(root, keep_empty_cells=True), [], []
     found: list[Found] = [
         *find_labelled(before, BEFORE),
         *find_labelled(head_lines, CONTENT_HEAD),
@@ -499,7 +491,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     signer = _signer(body_lines)
     if issuer is None or (signer and _names_website_of(issuer, signer)):
         issuer = signer
-    elif signer and issuer == source and _names_the_portal(source, page_title, page_lines):
+    elif signer and issuer == source and _names_the_portal(source, page_title, [*before, *after]):
         # 来源 names the portal's operator (the same on every page of the site); the
         # document is signed by a department, which issued it. 来源 stays in ``source``.
         issuer = signer

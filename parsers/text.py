@@ -16,8 +16,6 @@ from parsers.selectors import BLOCK_TAGS, CELL_TAGS
 CELL_SEP = "\t"
 _SPACES = re.compile(r"[ \r\n\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff\x0b\x0c]+")
 _TAB_RUNS = re.compile(r" *\t *")
-# A marker line emitted where a skipped element stood.
-MARKER = "\x00"
 
 
 def node_text(node: etree._Element) -> str:
@@ -35,24 +33,31 @@ def clean_line(text: str) -> str:
     return text.strip(" ")
 
 
-# Marks the line walk writes between lines, after a table cell and where the skipped
-# element stood: Unicode noncharacters, reserved for a program's internal use. Pages may
-# still carry them; ``remove_internal_marks`` takes them out before a page is parsed.
-_LINE_MARK, _CELL_MARK, _SKIP_MARK = "\ufdd0", "\ufdd1", "\ufdd2"
-INTERNAL_MARKS = (_LINE_MARK, _CELL_MARK, _SKIP_MARK)
-# Attributes naming, for the duration of one walk, its root and the element it skips.
-_ROOT_ATTR, _SKIP_ATTR = "data-govarchive-lines-root", "data-govarchive-lines-skip"
+# Marks the line walk writes between lines, after a table cell and at the start and end
+# of the part ``lines_around`` sets apart: Unicode noncharacters, reserved for a
+# program's internal use. Pages may still carry them; ``remove_internal_marks`` takes
+# them out before a page is parsed.
+_LINE_MARK, _CELL_MARK, _PART_START, _PART_END = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
+INTERNAL_MARKS = (_LINE_MARK, _CELL_MARK, _PART_START, _PART_END)
+# Attributes naming, for the duration of one walk, its root and the part set apart.
+_ROOT_ATTR, _PART_ATTR = "data-govarchive-lines-root", "data-govarchive-lines-part"
+_BLOCKS = "|".join(sorted(BLOCK_TAGS - CELL_TAGS))
+_CELLS = "|".join(sorted(CELL_TAGS))
 # The walk, run by libxslt: the text of every node in document order, a line mark on
-# both sides of a block, a cell mark after a cell, the skipped element one skip mark. It
-# gives what a Python walk over start and end events gives, at twice its speed.
+# both sides of a block, a cell mark after a cell, the part between its two marks (its
+# own element read as anywhere else, in the mode "part"). It gives what a Python walk
+# over start and end events gives, at twice its speed.
 _LINES_XSLT = etree.XSLT(
     etree.fromstring(
         f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
 <xsl:output method="text" encoding="UTF-8"/>
 <xsl:template match="/"><xsl:apply-templates select="*[@{_ROOT_ATTR}]"/></xsl:template>
-<xsl:template match="*[@{_SKIP_ATTR}]" priority="2">{_LINE_MARK}{_SKIP_MARK}{_LINE_MARK}</xsl:template>
-<xsl:template match="{"|".join(sorted(BLOCK_TAGS - CELL_TAGS))}">{_LINE_MARK}<xsl:apply-templates/>{_LINE_MARK}</xsl:template>
-<xsl:template match="{"|".join(sorted(CELL_TAGS))}"><xsl:apply-templates/>{_CELL_MARK}</xsl:template>
+<xsl:template match="*[@{_PART_ATTR}]" priority="2">{_LINE_MARK}{_PART_START}{_LINE_MARK}<xsl:apply-templates select="." mode="part"/>{_LINE_MARK}{_PART_END}{_LINE_MARK}</xsl:template>
+<xsl:template match="{_BLOCKS}" mode="part">{_LINE_MARK}<xsl:apply-templates/>{_LINE_MARK}</xsl:template>
+<xsl:template match="{_CELLS}" mode="part"><xsl:apply-templates/>{_CELL_MARK}</xsl:template>
+<xsl:template match="*" mode="part"><xsl:apply-templates/></xsl:template>
+<xsl:template match="{_BLOCKS}">{_LINE_MARK}<xsl:apply-templates/>{_LINE_MARK}</xsl:template>
+<xsl:template match="{_CELLS}"><xsl:apply-templates/>{_CELL_MARK}</xsl:template>
 </xsl:stylesheet>"""
     )
 )
@@ -66,39 +71,25 @@ def remove_internal_marks(text: str) -> str:
     return text
 
 
-def element_lines(
-    root: etree._Element,
-    skip: etree._Element | None = None,
-    keep_empty_cells: bool = False,
-    limit: int | None = None,
-) -> list[str]:
-    """The text of ``root`` as lines: a block element (``BLOCK_TAGS``) starts and ends a
-    line, a table cell ends with a tab. Where ``skip`` (a descendant) stands, one MARKER
-    line is emitted. Without ``keep_empty_cells`` a line's leading empty cell leaves no
-    tab. ``limit``: only the first that many lines.
-
-    The tree must hold no ``INTERNAL_MARKS`` (pages are cleaned of them before parsing).
-    Comments and processing instructions give no text; their tails do.
-    """
-    if skip is not None and skip is root:
-        return [MARKER]
+def _walk(root: etree._Element, part: etree._Element | None = None) -> str:
     root.set(_ROOT_ATTR, "")
-    if skip is not None:
-        skip.set(_SKIP_ATTR, "")
+    if part is not None:
+        part.set(_PART_ATTR, "")
     try:
-        walked = str(_LINES_XSLT(root))
+        return str(_LINES_XSLT(root))
     finally:
         del root.attrib[_ROOT_ATTR]
-        if skip is not None:
-            del skip.attrib[_SKIP_ATTR]
+        if part is not None:
+            del part.attrib[_PART_ATTR]
+
+
+def _lines(walked: str, keep_empty_cells: bool, limit: int | None = None) -> list[str]:
+    """The walked text cut at its line marks, each line cleaned, empty ones left out."""
     lines: list[str] = []
     # Spaces collapsed in one pass over the whole text (no run crosses a mark).
     for part in _SPACES.sub(" ", walked).split(_LINE_MARK):
         if limit is not None and len(lines) >= limit:
             break
-        if part == _SKIP_MARK:
-            lines.append(MARKER)
-            continue
         if _CELL_MARK in part or CELL_SEP in part:  # (pages have tabs of their own)
             if not keep_empty_cells and part[0] == _CELL_MARK:
                 part = part[1:]
@@ -108,6 +99,37 @@ def element_lines(
         elif part != " " and (line := part.strip(" ")):
             lines.append(line)
     return lines[:limit]
+
+
+def element_lines(
+    root: etree._Element, keep_empty_cells: bool = False, limit: int | None = None
+) -> list[str]:
+    """The text of ``root`` as lines: a block element (``BLOCK_TAGS``) starts and ends a
+    line, a table cell ends with a tab. Without ``keep_empty_cells`` a line's leading
+    empty cell leaves no tab. ``limit``: only the first that many lines.
+
+    The tree must hold no ``INTERNAL_MARKS`` (pages are cleaned of them before parsing).
+    Comments and processing instructions give no text; their tails do.
+    """
+    return _lines(_walk(root), keep_empty_cells, limit)
+
+
+def lines_around(
+    root: etree._Element,
+    part: etree._Element,
+    keep_empty_cells: bool = False,
+    part_limit: int | None = None,
+) -> tuple[list[str], list[str], list[str]]:
+    """``root``'s lines before ``part`` (itself or a descendant), ``part``'s own lines (as
+    ``element_lines(part)`` gives them, the first ``part_limit``) and the lines after it,
+    from one walk."""
+    before, rest = _walk(root, part).split(_PART_START, 1)
+    inside, after = rest.split(_PART_END, 1)
+    return (
+        _lines(before, keep_empty_cells),
+        _lines(inside, keep_empty_cells, part_limit),
+        _lines(after, keep_empty_cells),
+    )
 
 
 def plain_lines(lines: Iterable[str]) -> list[str]:

@@ -19,6 +19,7 @@ STYLES = [
     "displaynone",
     "visibility:hidden",
     "font-family:仿宋; display : nOnE",
+    "DİSPLAY:NONE",  # a dotted capital I is no "i"
     "",
 ]
 

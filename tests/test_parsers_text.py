@@ -9,7 +9,10 @@ from lxml import etree
 from parsers.decode import decode_html
 from parsers.page import HTML_PARSER, _parse_tree
 from parsers.selectors import BLOCK_TAGS, CELL_TAGS
-from parsers.text import CELL_SEP, MARKER, clean_line, element_lines, node_text
+from parsers.text import CELL_SEP, clean_line, element_lines, lines_around, node_text
+
+# Where the reference walk sets a part apart.
+MARKER = "\x00"
 
 CORPUS_PAGES = Path(__file__).parent / "fixtures" / "corpus" / "detail"
 
@@ -104,17 +107,37 @@ def test_lines_of_every_corpus_page_follow_the_rules() -> None:
     ]
 
 
-def test_lines_with_a_skipped_block_follow_the_rules() -> None:
-    trees = _corpus_trees()
-    skips = [next(iter(t.iter("table", "ul")), None) for t in trees]
-    assert [
-        element_lines(t, s, keep_empty_cells=True) for t, s in zip(trees, skips, strict=True)
-    ] == [_reference_lines(t, s) for t, s in zip(trees, skips, strict=True)]
+def _reference_around(part: etree._Element) -> tuple[list[str], list[str], list[str]]:
+    """What ``lines_around`` must give: the page's lines on either side of the part, as
+    the reference walk sets it apart, and the part's own lines."""
+    root = part.getroottree().getroot()
+    page = _reference_lines(root, part)
+    at = page.index(MARKER)
+    return page[:at], _reference_lines(part), page[at + 1 :]
 
 
-def test_a_skipped_block_is_one_marker_line() -> None:
-    div = _div("<div><p>前</p><div id='skip'><p>跳过</p></div>后</div>")
-    assert element_lines(div, skip=div.find(".//div[@id='skip']")) == ["前", MARKER, "后"]
+def test_lines_around_a_part_follow_the_rules() -> None:
+    parts = [p for t in _corpus_trees() if (p := next(t.iter("table", "ul"), None)) is not None]
+    assert [lines_around(p.getroottree().getroot(), p, keep_empty_cells=True) for p in parts] == [
+        _reference_around(p) for p in parts
+    ]
+
+
+def test_a_parts_own_lines_stop_at_its_limit() -> None:
+    div = _div("<div><p>前</p><div id='part'>" + PARAGRAPHS + "</div>后</div>")
+    _, inside, _ = lines_around(div, div.find(".//div[@id='part']"), part_limit=3)
+    assert inside == ["第1段", "第2段", "第3段"]
+
+
+def test_the_lines_before_and_after_a_part() -> None:
+    div = _div("<div><p>前</p><div id='part'><p>中</p></div>后</div>")
+    before, _, after = lines_around(div, div.find(".//div[@id='part']"))
+    assert (before, after) == (["前"], ["后"])
+
+
+def test_a_part_that_is_a_cell_ends_with_its_tab() -> None:
+    div = _div("<div><table><tr><td>甲</td><td id='part'>乙</td></tr></table></div>")
+    assert lines_around(div, div.find(".//td[@id='part']")) == (["甲\t"], ["乙\t"], [])
 
 
 def test_cells_are_separated_by_tabs() -> None:
@@ -140,7 +163,7 @@ def test_a_comment_is_not_text() -> None:
 
 def test_the_walk_leaves_no_attribute_behind() -> None:
     div = _div(NESTED)
-    element_lines(div, skip=div.find(".//table"))
+    lines_around(div, div.find(".//table"))
     assert [dict(node.attrib) for node in div.iter()] == [{"id": "d"}] + [{}] * (
         len(list(div.iter())) - 1
     )
