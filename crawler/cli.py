@@ -414,11 +414,27 @@ COMMANDS = {
 }
 
 
-def main(argv: list[str] | None = None) -> int:
-    from archive import SchemaError
-    from crawler.runner import SitesBusy
-    from spiders.registry import RegistryError
+# Errors said in one line (no traceback): a bad argument, registry or archive, or sites
+# another crawl holds. Found among the modules the command loaded, so that ``--help`` or
+# ``diff`` need not import the crawl's (an error of a module never imported was never
+# raised).
+_ONE_LINE_ERRORS = (
+    ("archive.schema", "SchemaError"),
+    ("crawler.runner", "SitesBusy"),
+    ("spiders.registry", "RegistryError"),
+)
 
+
+def _said_in_one_line(exc: Exception) -> bool:
+    classes = [UserError]
+    for module_name, class_name in _ONE_LINE_ERRORS:
+        module = sys.modules.get(module_name)
+        if module is not None:
+            classes.append(getattr(module, class_name))
+    return isinstance(exc, tuple(classes))
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
@@ -431,13 +447,13 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except (UserError, RegistryError, SchemaError, SitesBusy) as exc:
-        print(f"govarchive {args.command}: {exc}", file=sys.stderr)
-        return 2
     except sqlite3.OperationalError as exc:
         print(f"govarchive {args.command}: archive error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:
+        if _said_in_one_line(exc):
+            print(f"govarchive {args.command}: {exc}", file=sys.stderr)
+            return 2
         # Redis unreachable or not answering (enqueue, worker, ingest): said in one line.
         if not type(exc).__module__.startswith("redis"):
             raise

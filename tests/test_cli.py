@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, ROOT, run_cli
 
 from crawler.cli import COMMANDS
 
@@ -17,6 +19,25 @@ def test_top_level_help_has_an_example() -> None:
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_each_command_help_has_an_example(command: str) -> None:
     assert "example:" in run_cli(command, "--help").stdout
+
+
+# Loads the CLI, asks for a command's help and prints which heavy packages it loaded.
+LOADED_BY_HELP = """
+import sys
+from crawler.cli import main
+try:
+    main(["diff", "--help"])
+except SystemExit:
+    pass
+print(sorted(name for name in ("archive", "scrapy", "spiders.registry") if name in sys.modules))
+"""
+
+
+def test_help_loads_neither_the_archive_nor_the_crawler() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED_BY_HELP], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.stdout.splitlines()[-1] == "[]"
 
 
 def test_parse_prints_the_record_as_json() -> None:
