@@ -364,15 +364,16 @@ def density_container(
 
 
 def find_content(
-    root: etree._Element,
-    order: dict[etree._Element, int] | None = None,
-    hidden: set[etree._Element] | None = None,
-) -> tuple[str, etree._Element | None]:
-    """(template, container) for the page's main content."""
+    root: etree._Element, order: dict[etree._Element, int] | None = None
+) -> tuple[str, etree._Element | None, set[etree._Element] | None]:
+    """(template, container, hidden) for the page's main content. ``hidden``: the page's
+    hidden elements when text density had to find them, for ``strip_chrome`` to reuse
+    (None when a known container holds the content: only its own are then looked for)."""
     known = known_container(root)
     if known:
-        return known
-    return "generic", density_container(root, order, hidden)
+        return (*known, None)
+    hidden = hidden_elements(root)
+    return "generic", density_container(root, order, hidden), hidden
 
 
 def strip_chrome(container: etree._Element, hidden: set[etree._Element] | None = None) -> None:

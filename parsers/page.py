@@ -441,9 +441,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     page_title, meta_titles = head_titles(root)
     _drop_non_content(root)
     order = {node: n for n, node in enumerate(root.iter())}
-    # Hidden elements are found where they are read: the whole page only when no known
-    # container holds the content (text density), then the content's own.
-    template, container = find_content(root, order)
+    template, container, hidden = find_content(root, order)
 
     if container is not None:
         before, head_lines, after = lines_around(
@@ -465,7 +463,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     body_html = ""
     doc_no = best(found, "doc_no")
     if container is not None:
-        strip_chrome(container)
+        strip_chrome(container, hidden)
         raw_lines = plain_lines(element_lines(container))
         if doc_no is None:
             doc_no = _doc_no_line(raw_lines) or _doc_no_near_title(before, title)
