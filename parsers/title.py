@@ -104,8 +104,10 @@ def _headings(
     for node in _heading_elements(root):
         if not isinstance(node.tag, str) or node.tag.lower() in ("title", "html", "body"):
             continue
+        if len(node) >= 12:
+            continue  # a block of many elements, not a heading: its text is not read
         text = _heading_text(node)
-        if _plausible(text) and len(node) < 12:
+        if _plausible(text):
             headings.append((order.get(node, 0), text))
     before = sorted((h for h in headings if h[0] <= content_at), key=lambda h: -h[0])
     inside = [h for h in headings if h[0] > content_at][:1]
