@@ -56,11 +56,35 @@ def _tag(node: etree._Element | None) -> str:
     return tag if isinstance(tag, str) else ""
 
 
-def _chrome_attr(node: etree._Element) -> bool:
-    node_class, node_id = node.get("class"), node.get("id")
-    if not node_class and not node_id:
-        return False
-    return bool(CHROME_CLASS.search(f"{node_class or ''} {node_id or ''}"))
+# Each element that has a class or an id: (class, id), "" for the one it lacks, in
+# document order. Read once per page: lxml builds a new string on every ``get``, and the
+# content finder, the chrome rules and the title finder each asked every element.
+ClassAndId = dict[etree._Element, tuple[str, str]]
+
+
+def class_and_id(root: etree._Element) -> ClassAndId:
+    """Every element in ``root`` with a non-empty class or id, and those values."""
+    found: ClassAndId = {}
+    for node in root.iter(etree.Element):
+        node_class, node_id = node.get("class"), node.get("id")
+        if node_class or node_id:
+            found[node] = (node_class or "", node_id or "")
+    return found
+
+
+def _chrome_attr(node: etree._Element, marked: ClassAndId | None = None) -> bool:
+    """Whether the element's class or id names chrome (``marked``: the page's
+    ``class_and_id``, if the caller has it)."""
+    if marked is None:
+        node_class, node_id = node.get("class") or "", node.get("id") or ""
+        if not node_class and not node_id:
+            return False
+    else:
+        attrs = marked.get(node)
+        if attrs is None:
+            return False
+        node_class, node_id = attrs
+    return bool(CHROME_CLASS.search(f"{node_class} {node_id}"))
 
 
 def _hidden(node: etree._Element) -> bool:
@@ -102,10 +126,9 @@ _TOKEN_RANKS = _first_ranks("token")
 _CLASS_PARTS = tuple(_first_ranks("~").items())
 
 
-def _container_rank(node: etree._Element) -> int | None:
-    """Index of the first CONTENT_CONTAINERS entry this element matches, or None."""
-    node_id = node.get("id")
-    node_class = node.get("class")
+def _container_rank(node_class: str, node_id: str) -> int | None:
+    """Index of the first CONTENT_CONTAINERS entry an element of this class and id
+    matches, or None."""
     if not node_class:
         return _ID_RANKS.get(node_id) if node_id else None
     ranks = [_TOKEN_RANKS[t] for t in node_class.split() if t in _TOKEN_RANKS]
@@ -115,7 +138,9 @@ def _container_rank(node: etree._Element) -> int | None:
     return min(ranks, default=None)
 
 
-def known_container(root: etree._Element) -> tuple[str, etree._Element] | None:
+def known_container(
+    root: etree._Element, marked: ClassAndId | None = None
+) -> tuple[str, etree._Element] | None:
     """The first visible known content container holding real text (one pass over the page).
 
     When none holds ``MIN_CONTAINER_CHARS`` of mostly non-link text, the first visible one
@@ -124,8 +149,10 @@ def known_container(root: etree._Element) -> tuple[str, etree._Element] | None:
     some other block (a metadata table, the site's footer) instead.
     """
     candidates: list[tuple[int, int, etree._Element]] = []
-    for n, node in enumerate(root.iter()):
-        rank = _container_rank(node)
+    if marked is None:
+        marked = class_and_id(root)
+    for n, (node, (node_class, node_id)) in enumerate(marked.items()):
+        rank = _container_rank(node_class, node_id)
         if rank is not None:
             candidates.append((rank, n, node))
     short: tuple[str, etree._Element] | None = None
@@ -221,12 +248,14 @@ def _visible_chars(text: str) -> int:
     return sum(map(len, text.split()))
 
 
-def _is_excluded(node: etree._Element, tag: str, hidden: set[etree._Element]) -> bool:
+def _is_excluded(
+    node: etree._Element, tag: str, hidden: set[etree._Element], marked: ClassAndId | None
+) -> bool:
     """Navigation, hidden or chrome: its text, and all inside it, never counts."""
     return tag not in ("body", "html") and (
         tag in NAV_TAGS
         or node in hidden
-        or (_chrome_attr(node) and _visible_chars(node_text(node)) < CHROME_MAX_CHARS)
+        or (_chrome_attr(node, marked) and _visible_chars(node_text(node)) < CHROME_MAX_CHARS)
     )
 
 
@@ -296,10 +325,13 @@ def _own_text(node: etree._Element) -> str:
 
 
 def _paragraph_scores(
-    root: etree._Element, hidden: set[etree._Element] | None = None
+    root: etree._Element,
+    hidden: set[etree._Element] | None = None,
+    marked: ClassAndId | None = None,
 ) -> dict[etree._Element, float]:
     """Each block's weighted sum of the text its paragraphs hold directly (a data table's
-    rows counted whole). ``hidden``: ``hidden_elements(root)``, if the caller has it."""
+    rows counted whole). ``hidden``: ``hidden_elements(root)``, ``marked``:
+    ``class_and_id(root)``, if the caller has them."""
     scores: dict[etree._Element, float] = {}
     excluded: set[etree._Element] = set()
     if hidden is None:
@@ -309,7 +341,7 @@ def _paragraph_scores(
     walk = etree.iterwalk(root, events=("start",))
     for _, node in walk:
         tag = node.tag
-        if _is_excluded(node, tag, hidden):
+        if _is_excluded(node, tag, hidden, marked):
             excluded.add(node)
             walk.skip_subtree()  # nothing inside it counts
             continue
@@ -340,11 +372,12 @@ def density_container(
     root: etree._Element,
     order: dict[etree._Element, int] | None = None,
     hidden: set[etree._Element] | None = None,
+    marked: ClassAndId | None = None,
 ) -> etree._Element | None:
     """The element whose paragraphs hold the most non-link text."""
     if order is None:
         order = {node: n for n, node in enumerate(root.iter())}
-    scores = _paragraph_scores(root, hidden)
+    scores = _paragraph_scores(root, hidden, marked)
     if not scores:
         return None
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))[:12]
@@ -364,20 +397,30 @@ def density_container(
 
 
 def find_content(
-    root: etree._Element, order: dict[etree._Element, int] | None = None
+    root: etree._Element,
+    order: dict[etree._Element, int] | None = None,
+    marked: ClassAndId | None = None,
 ) -> tuple[str, etree._Element | None, set[etree._Element] | None]:
     """(template, container, hidden) for the page's main content. ``hidden``: the page's
     hidden elements when text density had to find them, for ``strip_chrome`` to reuse
-    (None when a known container holds the content: only its own are then looked for)."""
-    known = known_container(root)
+    (None when a known container holds the content: only its own are then looked for).
+    ``marked``: ``class_and_id(root)``, if the caller has it."""
+    if marked is None:
+        marked = class_and_id(root)
+    known = known_container(root, marked)
     if known:
         return (*known, None)
     hidden = hidden_elements(root)
-    return "generic", density_container(root, order, hidden), hidden
+    return "generic", density_container(root, order, hidden, marked), hidden
 
 
-def strip_chrome(container: etree._Element, hidden: set[etree._Element] | None = None) -> None:
-    """Remove chrome elements inside the content: share bars, print buttons, meta tables."""
+def strip_chrome(
+    container: etree._Element,
+    hidden: set[etree._Element] | None = None,
+    marked: ClassAndId | None = None,
+) -> None:
+    """Remove chrome elements inside the content: share bars, print buttons, meta tables.
+    ``hidden`` and ``marked`` as the page's were found, if the caller has them."""
     if hidden is None:
         hidden = hidden_elements(container)
     for node in list(container.iter(etree.Element)):
@@ -387,7 +430,7 @@ def strip_chrome(container: etree._Element, hidden: set[etree._Element] | None =
         if node in hidden and tag != "br":
             _drop(node)
             continue
-        chrome = _chrome_attr(node)
+        chrome = _chrome_attr(node, marked)
         if not chrome and tag not in BLOCK_TAGS and tag not in _METADATA_SHAPES:
             continue  # no rule below reads this element's text
         text = node_text(node)

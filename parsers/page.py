@@ -14,7 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from parsers.content import ends_in_data_table, find_content, strip_chrome
+from parsers.content import class_and_id, ends_in_data_table, find_content, strip_chrome
 from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
 from parsers.decode import decode_html
 from parsers.labels import LABEL_WITH_COLON, SOURCE_LABELS, compact, has_text
@@ -441,7 +441,8 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     page_title, meta_titles = head_titles(root)
     _drop_non_content(root)
     order = {node: n for n, node in enumerate(root.iter())}
-    template, container, hidden = find_content(root, order)
+    marked = class_and_id(root)
+    template, container, hidden = find_content(root, order, marked)
 
     if container is not None:
         before, head_lines, after = lines_around(
@@ -454,16 +455,15 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
         *find_labelled(head_lines, CONTENT_HEAD),
         *find_labelled(after, AFTER),
     ]
-    title = find_title(
-        root, best(found, "title", allow_empty=False), container, order, page_title, meta_titles
-    )
+    labelled_title = best(found, "title", allow_empty=False)
+    title = find_title(root, labelled_title, container, order, page_title, meta_titles, marked)
     attachments = find_attachments(container, url)
 
     body_lines: list[str] = []
     body_html = ""
     doc_no = best(found, "doc_no")
     if container is not None:
-        strip_chrome(container, hidden)
+        strip_chrome(container, hidden, marked)
         raw_lines = plain_lines(element_lines(container))
         if doc_no is None:
             doc_no = _doc_no_line(raw_lines) or _doc_no_near_title(before, title)
