@@ -460,7 +460,6 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     attachments = find_attachments(container, url)
 
     body_lines: list[str] = []
-    body_html = ""
     doc_no = best(found, "doc_no")
     if container is not None:
         strip_chrome(container, hidden, marked)
@@ -468,7 +467,6 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
         if doc_no is None:
             doc_no = _doc_no_line(raw_lines) or _doc_no_near_title(before, title)
         body_lines = trim_body(raw_lines, title, doc_no, (a.name for a in attachments))
-        body_html = sanitize(container, url)
     body_text = "\n".join(body_lines)
 
     doc_date = parse_date(best(found, "doc_date", allow_empty=False))
@@ -493,6 +491,8 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
         # 来源 names the portal's operator (the same on every page of the site); the
         # document is signed by a department, which issued it. 来源 stays in ``source``.
         issuer = signer
+    # Last, as it rewrites the content's tree (no copy is made): nothing reads it after.
+    body_html = sanitize(container, url, in_place=True) if container is not None else ""
 
     return Record(
         url=url,

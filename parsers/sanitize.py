@@ -120,9 +120,10 @@ _CLEANER = nh3.Cleaner(
 )
 
 
-def sanitize(container: etree._Element, base_url: str) -> str:
-    """Serialise a copy of ``container`` with only safe markup."""
-    root = copy.deepcopy(container)
+def sanitize(container: etree._Element, base_url: str, in_place: bool = False) -> str:
+    """Serialise ``container`` with only safe markup: a copy of it, or with ``in_place``
+    the element itself, rewritten (for a caller done with the tree)."""
+    root = container if in_place else copy.deepcopy(container)
     root.tail = None
     etree.strip_attributes(root, *_DROPPED_EARLY)
     # Only <a href> and <img src> keep a URL (ALLOWED_ATTRS); nh3 drops the others.

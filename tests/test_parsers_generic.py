@@ -4,9 +4,11 @@ chrome removed by rule. Pages here are small constructed ones, each built around
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from parsers import parse_page
-from parsers.page import looks_missing
+from parsers.page import HTML_PARSER, looks_missing
+from parsers.sanitize import sanitize
 
 PARAGRAPHS = "".join(
     f"<p>第{n}条 为进一步规范行政执法行为，提高依法行政水平，结合本县实际，制定本办法，请认真贯彻执行。</p>"
@@ -668,3 +670,27 @@ def test_obfuscated_hostile_markup_never_survives(hostile: str) -> None:
 
 def test_a_plain_link_survives_sanitising() -> None:
     assert 'href="http://www.example.gov.cn/ok.html"' in OBFUSCATED.body_html
+
+
+SANITISED = (
+    "<div id='c'><p style='color:red' onclick='x()'>正文<a href='/a.html'>附</a></p>"
+    "<script>alert(1)</script></div>"
+)
+
+
+def _content(markup: str) -> etree._Element:
+    return etree.fromstring(f"<html><body>{markup}</body></html>", HTML_PARSER).find(".//div")
+
+
+def test_sanitising_in_place_gives_what_sanitising_a_copy_gives() -> None:
+    copied = sanitize(_content(SANITISED), "http://www.example.gov.cn/c/1.html")
+    assert sanitize(_content(SANITISED), "http://www.example.gov.cn/c/1.html", in_place=True) == (
+        copied
+    )
+
+
+def test_sanitising_a_copy_leaves_the_content_as_it_was() -> None:
+    content = _content(SANITISED)
+    before = etree.tostring(content)
+    sanitize(content, "http://www.example.gov.cn/c/1.html")
+    assert etree.tostring(content) == before
