@@ -36,7 +36,7 @@ DATA_CELL_MAX_CHARS = 80
 TIE_FRACTION = 0.9
 # display:none in a style, spaces anywhere, letters in any case: looked for in the style
 # without its spaces, lower-cased (no character but these letters lower-cases to them
-# alone). A regular expression asked the same of every styled element, four times slower.
+# alone). The regular expression this replaced was no faster on the corpus's styles.
 _DISPLAY_NONE = "display:none"
 # Elements that can be the content container.
 _SCORABLE = frozenset(
