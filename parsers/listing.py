@@ -282,7 +282,8 @@ def parse_dataproxy(page: bytes | str, url: str) -> ListPage:
 @dataclass(slots=True)
 class JsonFields:
     """Where a JSON list answer keeps its records and their fields (dotted paths; "" is the
-    answer itself). ``total_records`` and ``total_pages`` are optional."""
+    answer itself). ``total_records`` and ``total_pages`` are optional. ``date`` may name
+    several paths, "a|b": the first one present is read (platforms differ in it)."""
 
     items: str = ""
     url: str = "url"
@@ -305,6 +306,15 @@ def json_value(data: object, path: str | None) -> object:
         else:
             return None
     return value
+
+
+def _first_present(record: object, paths: str | None) -> object:
+    """The value at the first of ``paths`` ("a|b") that the record has."""
+    for path in (paths or "").split("|"):
+        value = json_value(record, path) if path else None
+        if value is not None:
+            return value
+    return None
 
 
 def _json_date(value: object) -> str | None:
@@ -357,7 +367,7 @@ def parse_json_list(page: bytes | str, url: str, fields: JsonFields) -> ListPage
             ListItem(
                 url=link,
                 title=clean_line(str(title)) if title is not None else "",
-                date=_json_date(json_value(record, fields.date)),
+                date=_json_date(_first_present(record, fields.date)),
             )
         )
         if len(result.items) >= MAX_ITEMS:

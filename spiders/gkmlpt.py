@@ -1,7 +1,8 @@
 """Guangdong's 政府信息公开目录 platform (gkmlpt), used by the province and its cities,
 districts and departments: a column is ``/gkmlpt/index#CATID`` in a browser, and its records
 come from ``/gkmlpt/api/all/CATID?page=N&sid=SID`` as JSON (``articles`` with ``url``,
-``title``, ``created_at``; ``total`` records, 100 a page). Details are server-rendered pages
+``title``, and ``created_at`` or, on some sites, ``create_time`` in epoch seconds, as public
+crawlers of the platform read it; ``total`` records, 100 a page). Details are server-rendered pages
 at ``/gkmlpt/content/…/post_NNN.html``.
 
 A start URL may be the API URL itself, or the column as a browser shows it
@@ -23,7 +24,7 @@ from parsers.listing import JsonFields
 from spiders.jsonlist import JsonListSpider
 from spiders.walk import ColumnWalk, record_failure
 
-FIELDS = JsonFields(items="articles", url="url", title="title", date="created_at",
+FIELDS = JsonFields(items="articles", url="url", title="title", date="created_at|create_time",
                     total_records="total")  # fmt: skip
 _INDEX = re.compile(r"/gkmlpt/index(?:\.html?)?$")
 SID = re.compile(r"""\bSID\s*[:=]\s*['"]?(\d+)""")

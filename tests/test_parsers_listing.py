@@ -271,3 +271,31 @@ def test_a_date_in_the_cell_beside_the_links_cell_is_the_rows() -> None:
         family="generic",
     )
     assert [item.date for item in page.items] == ["2025-03-01"]
+
+
+# gkmlpt answers as public crawlers of the platform read them: created_at on some sites,
+# create_time in epoch seconds on others.
+GKMLPT_RECORDS = {
+    "created_at": '{"url": "/gkmlpt/content/1/post_1.html", "title": "通知", "created_at": "2024-03-05 10:00:00"}',
+    "create_time": '{"url": "/gkmlpt/content/1/post_1.html", "title": "通知", "create_time": 1709604000}',
+    "both": '{"url": "/gkmlpt/content/1/post_1.html", "title": "通知", "created_at": "2024-03-05", "create_time": 1}',
+    "neither": '{"url": "/gkmlpt/content/1/post_1.html", "title": "通知"}',
+}  # fmt: skip
+
+
+def _gkmlpt_date(record: str) -> str | None:
+    from parsers.listing import parse_json_list
+    from spiders.gkmlpt import FIELDS
+
+    page = parse_json_list(f'{{"articles": [{record}], "total": 1}}', "http://www.gd.gov.cn/",
+                           FIELDS)  # fmt: skip
+    return page.items[0].date
+
+
+@pytest.mark.parametrize(
+    ("shape", "date"),
+    [("created_at", "2024-03-05"), ("create_time", "2024-03-05"), ("both", "2024-03-05"),
+     ("neither", None)],
+)  # fmt: skip
+def test_a_json_date_is_read_from_the_first_of_its_paths_present(shape: str, date: str) -> None:
+    assert _gkmlpt_date(GKMLPT_RECORDS[shape]) == date
