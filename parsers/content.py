@@ -333,7 +333,6 @@ def _paragraph_scores(
     rows counted whole). ``hidden``: ``hidden_elements(root)``, ``marked``:
     ``class_and_id(root)``, if the caller has them."""
     scores: dict[etree._Element, float] = {}
-    excluded: set[etree._Element] = set()
     if hidden is None:
         hidden = hidden_elements(root)
     tables: dict[etree._Element, bool] = {}
@@ -342,12 +341,13 @@ def _paragraph_scores(
     for _, node in walk:
         tag = node.tag
         if _is_excluded(node, tag, hidden, marked):
-            excluded.add(node)
-            walk.skip_subtree()  # nothing inside it counts
+            # Nothing inside it counts: a visited element's ancestors, which its text
+            # may be credited to, are never excluded.
+            walk.skip_subtree()
             continue
         if tag == "tr":
             credit = _row_credit(node, tables)
-            if credit is not None and credit[0] not in excluded:
+            if credit is not None:
                 credited_rows.add(node)
                 _add_score(scores, *credit)
             continue
@@ -362,7 +362,7 @@ def _paragraph_scores(
         if credited_rows and _cell_row(node) in credited_rows:
             continue  # counted with its row
         target = _score_target(node, tag, tables)
-        if target is None or target in excluded:
+        if target is None:
             continue
         _add_score(scores, target, length)
     return scores
