@@ -287,7 +287,7 @@ def _gkmlpt_date(record: str) -> str | None:
     from parsers.listing import parse_json_list
     from spiders.gkmlpt import FIELDS
 
-    page = parse_json_list(f'{{"articles": [{record}], "total": 1}}', "http://www.gd.gov.cn/",
+    page = parse_json_list(f'{{"articles": [{record}], "total": 1}}', "http://www.example.gov.cn/",
                            FIELDS)  # fmt: skip
     return page.items[0].date
 
