@@ -7,6 +7,7 @@ finder, the body and the benchmarks all see the same lines.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable
 
 from lxml import etree
@@ -39,23 +40,28 @@ def clean_line(text: str) -> str:
 # them out before a page is parsed.
 _LINE_MARK, _CELL_MARK, _PART_START, _PART_END = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
 INTERNAL_MARKS = (_LINE_MARK, _CELL_MARK, _PART_START, _PART_END)
-# Attributes naming, for the duration of one walk, its root and the part set apart.
-_ROOT_ATTR, _PART_ATTR = "data-govarchive-lines-root", "data-govarchive-lines-part"
+# For the duration of one walk, an attribute names its root and the part set apart takes
+# a tag of its own (a cell's, so its cell mark stays inside the part, or a block's).
+# libxslt tests a template's pattern against every element, and one with a predicate
+# (``*[@attr]``) costs time in proportion to the element's preceding siblings when the
+# walk starts below the document's root: 50,000 siblings took 15 s. Tag names only. The
+# part's tags end in a random suffix, so no page can carry them.
+_ROOT_ATTR = "data-govarchive-lines-root"
+_NONCE = secrets.token_hex(8)
+_PART_TAG, _PART_CELL_TAG = f"govarchive-part-{_NONCE}", f"govarchive-part-cell-{_NONCE}"
 _BLOCKS = "|".join(sorted(BLOCK_TAGS - CELL_TAGS))
 _CELLS = "|".join(sorted(CELL_TAGS))
 # The walk, run by libxslt: the text of every node in document order, a line mark on
 # both sides of a block, a cell mark after a cell, the part between its two marks (its
-# own element read as anywhere else, in the mode "part"). It gives what a Python walk
-# over start and end events gives, at twice its speed.
+# own tag stands for a cell's or a block's). It gives what a Python walk over start and
+# end events gives, at twice its speed.
 _LINES_XSLT = etree.XSLT(
     etree.fromstring(
         f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
 <xsl:output method="text" encoding="UTF-8"/>
 <xsl:template match="/"><xsl:apply-templates select="*[@{_ROOT_ATTR}]"/></xsl:template>
-<xsl:template match="*[@{_PART_ATTR}]" priority="2">{_LINE_MARK}{_PART_START}{_LINE_MARK}<xsl:apply-templates select="." mode="part"/>{_LINE_MARK}{_PART_END}{_LINE_MARK}</xsl:template>
-<xsl:template match="{_BLOCKS}" mode="part">{_LINE_MARK}<xsl:apply-templates/>{_LINE_MARK}</xsl:template>
-<xsl:template match="{_CELLS}" mode="part"><xsl:apply-templates/>{_CELL_MARK}</xsl:template>
-<xsl:template match="*" mode="part"><xsl:apply-templates/></xsl:template>
+<xsl:template match="{_PART_TAG}">{_LINE_MARK}{_PART_START}{_LINE_MARK}<xsl:apply-templates/>{_LINE_MARK}{_PART_END}{_LINE_MARK}</xsl:template>
+<xsl:template match="{_PART_CELL_TAG}">{_LINE_MARK}{_PART_START}{_LINE_MARK}<xsl:apply-templates/>{_CELL_MARK}{_LINE_MARK}{_PART_END}{_LINE_MARK}</xsl:template>
 <xsl:template match="{_BLOCKS}">{_LINE_MARK}<xsl:apply-templates/>{_LINE_MARK}</xsl:template>
 <xsl:template match="{_CELLS}"><xsl:apply-templates/>{_CELL_MARK}</xsl:template>
 </xsl:stylesheet>"""
@@ -73,14 +79,15 @@ def remove_internal_marks(text: str) -> str:
 
 def _walk(root: etree._Element, part: etree._Element | None = None) -> str:
     root.set(_ROOT_ATTR, "")
+    part_tag = None if part is None else part.tag
     if part is not None:
-        part.set(_PART_ATTR, "")
+        part.tag = _PART_CELL_TAG if part_tag in CELL_TAGS else _PART_TAG
     try:
         return str(_LINES_XSLT(root))
     finally:
         del root.attrib[_ROOT_ATTR]
         if part is not None:
-            del part.attrib[_PART_ATTR]
+            part.tag = part_tag
 
 
 def _lines(walked: str, keep_empty_cells: bool, limit: int | None = None) -> list[str]:

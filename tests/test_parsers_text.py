@@ -179,6 +179,17 @@ def test_the_walk_leaves_no_attribute_behind() -> None:
     )
 
 
+def test_the_walk_gives_the_part_its_tag_back() -> None:
+    div = _div(NESTED)
+    lines_around(div, div.find(".//table"))
+    assert [node.tag for node in div.iter()] == [node.tag for node in _div(NESTED).iter()]
+
+
+def test_a_page_element_named_like_the_walks_tag_is_read_as_any_other() -> None:
+    div = _div("<div><p>前</p><govarchive-part>中</govarchive-part><p id='part'>部</p></div>")
+    assert lines_around(div, div.find(".//p[@id='part']")) == (["前", "中"], ["部"], [])
+
+
 def test_a_page_carrying_the_internal_marks_reads_as_without_them() -> None:
     marked = "<html><body><p>第一\ufdd0段\ufdd1落\ufdd2\ufdd3</p></body></html>"
     assert element_lines(_parse_tree(marked)) == ["第一段落"]
