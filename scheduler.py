@@ -119,9 +119,17 @@ def run_site_crawl(
     )
     with _children_lock:
         _children[site] = child
+        # A stop that began while this crawl was starting found no child to stop (it
+        # reads _children after setting _stopping): this job stops its crawl itself.
+        stopped_while_starting = _stopping.is_set()
     reason = None
     try:
-        output, _ = child.communicate(timeout=timeout)
+        if stopped_while_starting:
+            reason = "shutdown"
+            log.info("%s: the scheduler is stopping, stopping the crawl just started", site)
+            output = _stop_child(child, stop_timeout)
+        else:
+            output, _ = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         reason = "timeout"
         log.warning("%s: crawl exceeded %.0fs, stopping it", site, timeout)

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from itertools import pairwise
 from pathlib import Path
@@ -221,6 +222,29 @@ def test_sigterm_records_the_interrupted_crawl(site) -> None:
     assert wait_for(lambda: len(runs(db)) >= 1, 30)
     stop(process)
     assert runs(db)[0]["finish_reason"] in ("shutdown", "killed")
+
+
+def test_a_stop_while_a_crawl_starts_stops_that_crawl(site, monkeypatch) -> None:
+    """SIGTERM may come after a job opened its run and before its crawl is registered: the
+    scheduler's stop then finds no crawl to stop, so the job must stop the crawl itself
+    (it used to run on to the end: 20 s here, hours on a real site)."""
+    import scheduler as govarchive_scheduler
+    from archive import Archive
+
+    replica, registry, db = site
+    replica.delays["/zwgk/index.html"] = 20.0
+    start_run = Archive.start_run
+
+    def start_run_then_stop(self: Archive, *args: object, **kwargs: object) -> int:
+        run_id = start_run(self, *args, **kwargs)
+        govarchive_scheduler._stopping.set()  # what the signal handler does
+        govarchive_scheduler._stop_all(0.1)  # the main thread's stop: nothing registered yet
+        return run_id
+
+    monkeypatch.setattr(govarchive_scheduler, "_stopping", threading.Event())
+    monkeypatch.setattr(Archive, "start_run", start_run_then_stop)
+    govarchive_scheduler.run_site_crawl("one", str(db), str(registry), timeout=120, stop_timeout=3)
+    assert runs(db)[0]["finish_reason"] == "shutdown"
 
 
 def test_list_prints_next_fire_times(site) -> None:
