@@ -1,12 +1,20 @@
 """Spider families against local replicas on 127.0.0.1: lists from ../shared/corpus/list
 (Gansu's createPageHTML list, Jiangsu's dataproxy.jsp XML), the generic family with
-selectors, sitemaps, robots.txt and attachment names."""
+selectors, sitemaps, robots.txt, TRS, JSON and gkmlpt columns, crawler traps.
+
+Every replica is a site of one registry, crawled in one night (one `govarchive crawl`, as
+the scheduler runs a registry); each test reads its own site's rows.
+"""
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from html import escape
+from typing import Any
 
 import pytest
 from conftest import fixture_bytes, run_cli
@@ -29,12 +37,29 @@ def detail_page(title: str, extra: str = "") -> Page:
     return Page(html.encode("utf-8"))
 
 
-def rows(db, sql: str, *params) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+@dataclass
+class Replica:
+    """One replica site of the night: its registry entry and what it saw."""
+
+    name: str
+    site: ReplicaSite
+    entry: str = ""
+    found: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[ExitStack]:
+    with ExitStack() as stack:
+        yield stack
+
+
+def serve(
+    servers: ExitStack, name: str, pages: dict[str, Page], **kwargs: Any
+) -> tuple[Replica, str]:
+    """A replica site started for the module; its URL."""
+    site = ReplicaSite(pages, **kwargs)
+    server = servers.enter_context(ReplicaServer(site))
+    return Replica(name, site), server.url
 
 
 def crawl(tmp_path, entry: str) -> str:
@@ -47,10 +72,31 @@ def crawl(tmp_path, entry: str) -> str:
     return str(db)
 
 
+SITES = [
+    "gansu", "jiangsu", "generic_site", "sitemap_site", "robots_obeyed", "robots_ignored",
+    "static_then_dynamic", "endless_chain", "text_pager", "json_column", "gkmlpt_sid_from_index",
+    "gkmlpt_sid_given", "data_url_column",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def night(request, tmp_path_factory) -> str:
+    """Every replica of this module crawled in one night; the archive's path."""
+    replicas = [request.getfixturevalue(name) for name in SITES]
+    return crawl(tmp_path_factory.mktemp("night"), "".join(r.entry for r in replicas))
+
+
+def rows(db, sql: str, *params) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
 # --- Gansu list page (createPageHTML, items inside comment markers) ------------------------
 @pytest.fixture(scope="module")
-def gansu(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("gansu")
+def gansu(servers) -> Replica:
     list_path = "/jyt/c110634/zwgklist.shtml"
     body = fixture_bytes("gs_jyt_list.html")
     items = parse_list_page(body, "http://h" + list_path).items
@@ -58,30 +104,28 @@ def gansu(tmp_path_factory):
     for item in items:
         path = re.sub(r"^http://h", "", item.url)
         pages[path] = detail_page(item.title)
-    with ReplicaServer(ReplicaSite(pages)) as server:
-        entry = (
-            f"- {{name: gs-jyt, title: 甘肃省教育厅, family: generic, delay: 0, max_pages: 1,"
-            f" start_urls: ['{server.url}{list_path}'], options: {{item_selector: 'ul.jytxxgklist li a'}}}}\n"
-        )
-        yield crawl(tmp_path, entry), items
-
-
-def test_gansu_replica_archives_every_listed_document(gansu) -> None:
-    db, items = gansu
-    assert rows(db, "SELECT count(*) FROM documents")[0][0] == len(items) == 20
-
-
-def test_gansu_replica_titles(gansu) -> None:
-    db, items = gansu
-    assert sorted(r[0] for r in rows(db, "SELECT title FROM documents")) == sorted(
-        i.title for i in items
+    replica, url = serve(servers, "gs-jyt", pages)
+    replica.entry = (
+        f"- {{name: gs-jyt, title: 甘肃省教育厅, family: generic, delay: 0, max_pages: 1,"
+        f" start_urls: ['{url}{list_path}'], options: {{item_selector: 'ul.jytxxgklist li a'}}}}\n"
     )
+    replica.found["items"] = items
+    return replica
+
+
+def test_gansu_replica_archives_every_listed_document(night, gansu) -> None:
+    count = rows(night, "SELECT count(*) FROM documents WHERE site = ?", gansu.name)[0][0]
+    assert count == len(gansu.found["items"]) == 20
+
+
+def test_gansu_replica_titles(night, gansu) -> None:
+    titles = rows(night, "SELECT title FROM documents WHERE site = ?", gansu.name)
+    assert sorted(r[0] for r in titles) == sorted(i.title for i in gansu.found["items"])
 
 
 # --- Jiangsu Hanweb column answered by dataproxy.jsp (the corpus XML) --------------------
 @pytest.fixture(scope="module")
-def jiangsu(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("jiangsu")
+def jiangsu(servers) -> Replica:
     batches = [fixture_bytes("js_gxt_dataproxy_p1.xml"), fixture_bytes("js_gxt_dataproxy_p2.xml")]
     items = {i.url: i for b in batches for i in parse_dataproxy(b, "http://h/").items}
     pages = {
@@ -104,36 +148,35 @@ def jiangsu(tmp_path_factory):
             "text/xml",
         )
 
-    with ReplicaServer(ReplicaSite(pages, dataproxy)) as server:
-        entry = (
-            f"- {{name: js-gxt, title: 江苏省工业和信息化厅, family: hanweb, delay: 0,"
-            f" start_urls: ['{server.url}/col/col80179/index.html']}}\n"
-        )
-        yield crawl(tmp_path, entry), items, calls
+    replica, url = serve(servers, "js-gxt", pages, dataproxy=dataproxy)
+    replica.entry = (
+        f"- {{name: js-gxt, title: 江苏省工业和信息化厅, family: hanweb, delay: 0,"
+        f" start_urls: ['{url}/col/col80179/index.html']}}\n"
+    )
+    replica.found.update(items=items, calls=calls)
+    return replica
 
 
-def test_jiangsu_replica_archives_both_batches(jiangsu) -> None:
-    db, items, _ = jiangsu
-    assert rows(db, "SELECT count(*) FROM documents")[0][0] == len(items)
+def test_jiangsu_replica_archives_both_batches(night, jiangsu) -> None:
+    count = rows(night, "SELECT count(*) FROM documents WHERE site = ?", jiangsu.name)[0][0]
+    assert count == len(jiangsu.found["items"])
 
 
-def test_jiangsu_dataproxy_paged_by_startrecord(jiangsu) -> None:
-    _, _, calls = jiangsu
-    assert calls[:2] == [1, 76]
+def test_jiangsu_dataproxy_paged_by_startrecord(night, jiangsu) -> None:
+    assert jiangsu.found["calls"][:2] == [1, 76]
 
 
-def test_jiangsu_dataproxy_posts_recorded_as_list_fetches(jiangsu) -> None:
-    db, _, calls = jiangsu
+def test_jiangsu_dataproxy_posts_recorded_as_list_fetches(night, jiangsu) -> None:
     assert rows(
-        db, "SELECT count(*) FROM fetches WHERE kind = 'list' AND url LIKE '%dataproxy.jsp%'"
-    )[0][0] == len(calls)
+        night,
+        "SELECT count(*) FROM fetches WHERE site = ? AND kind = 'list' AND url LIKE '%dataproxy.jsp%'",
+        jiangsu.name,
+    )[0][0] == len(jiangsu.found["calls"])
 
 
 # --- generic family: item and next-page selectors ----------------------------------------
 @pytest.fixture(scope="module")
-def generic_site(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("generic_site")
-
+def generic_site(servers) -> Replica:
     def listing(n: int, links: list[str], next_href: str | None) -> Page:
         lis = "".join(
             f"<li><a href='{h}'>通知{h[-6:-5]}关于规范执法的通知</a><span>2025-06-0{n}</span></li>"
@@ -150,41 +193,50 @@ def generic_site(tmp_path_factory):
     }
     for n in (1, 2, 3):
         pages[f"/show.php?id={n}"] = detail_page(f"关于规范执法的通知（{n}）")
-    with ReplicaServer(ReplicaSite(pages)) as server:
-        entry = (
-            f"- {{name: generic, title: 某县, family: generic, delay: 0, start_urls: ['{server.url}/list.php?page=1'],"
-            f" options: {{item_selector: 'ul.news li a', next_selector: 'a.next'}}}}\n"
-        )
-        yield crawl(tmp_path, entry)
+    replica, url = serve(servers, "generic", pages)
+    replica.entry = (
+        f"- {{name: generic, title: 某县, family: generic, delay: 0, start_urls: ['{url}/list.php?page=1'],"
+        f" options: {{item_selector: 'ul.news li a', next_selector: 'a.next'}}}}\n"
+    )
+    return replica
 
 
-def test_generic_follows_next_selector(generic_site) -> None:
-    assert rows(generic_site, "SELECT count(*) FROM documents")[0][0] == 3
+def test_generic_follows_next_selector(night, generic_site) -> None:
+    assert (
+        rows(night, "SELECT count(*) FROM documents WHERE site = ?", generic_site.name)[0][0] == 3
+    )
 
 
-def test_generic_listing_complete(generic_site) -> None:
-    assert rows(generic_site, "SELECT listing_complete FROM run_sites")[0][0] == 1
+def test_generic_listing_complete(night, generic_site) -> None:
+    complete = rows(
+        night, "SELECT listing_complete FROM run_sites WHERE site = ?", generic_site.name
+    )
+    assert complete[0][0] == 1
 
 
 # --- sitemaps ---------------------------------------------------------------------------
-def test_sitemap_documents_archived(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def sitemap_site(servers) -> Replica:
     pages = {"/zwgk/index.html": Page(b"<html><body>javascript list</body></html>")}
-    with ReplicaServer(ReplicaSite(pages)) as server:
-        locs = "".join(
-            f"<url><loc>{server.url}/zwgk/2025/t20250601_{n}.html</loc></url>" for n in (1, 2)
-        )
-        pages["/sitemap.xml"] = Page(
-            f'<?xml version="1.0"?><urlset>{locs}</urlset>'.encode(),
-            "application/xml",
-        )
-        for n in (1, 2):
-            pages[f"/zwgk/2025/t20250601_{n}.html"] = detail_page(f"关于开展第{n}次检查的通知")
-        entry = (
-            f"- {{name: sm, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/zwgk/index.html'],"
-            f" sitemap_urls: ['{server.url}/sitemap.xml']}}\n"
-        )
-        db = crawl(tmp_path, entry)
-    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 2
+    replica, url = serve(servers, "sm", pages)
+    locs = "".join(f"<url><loc>{url}/zwgk/2025/t20250601_{n}.html</loc></url>" for n in (1, 2))
+    pages["/sitemap.xml"] = Page(
+        f'<?xml version="1.0"?><urlset>{locs}</urlset>'.encode(),
+        "application/xml",
+    )
+    for n in (1, 2):
+        pages[f"/zwgk/2025/t20250601_{n}.html"] = detail_page(f"关于开展第{n}次检查的通知")
+    replica.entry = (
+        f"- {{name: sm, title: 某县, family: trs, delay: 0, start_urls: ['{url}/zwgk/index.html'],"
+        f" sitemap_urls: ['{url}/sitemap.xml']}}\n"
+    )
+    return replica
+
+
+def test_sitemap_documents_archived(night, sitemap_site) -> None:
+    assert (
+        rows(night, "SELECT count(*) FROM documents WHERE site = ?", sitemap_site.name)[0][0] == 2
+    )
 
 
 # --- robots.txt --------------------------------------------------------------------------
@@ -201,50 +253,49 @@ def robots_site() -> dict[str, Page]:
     }
 
 
-def test_robots_disallowed_page_not_fetched(tmp_path) -> None:
-    with ReplicaServer(ReplicaSite(robots_site())) as server:
-        db = crawl(
-            tmp_path,
-            f"- {{name: r, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/zwgk/index.html']}}\n",
-        )
-    assert [r[0] for r in rows(db, "SELECT title FROM documents")] == ["公开文件"]
+@pytest.fixture(scope="module")
+def robots_obeyed(servers) -> Replica:
+    replica, url = serve(servers, "r", robots_site())
+    replica.entry = f"- {{name: r, title: 某县, family: trs, delay: 0, start_urls: ['{url}/zwgk/index.html']}}\n"
+    return replica
 
 
-def test_robots_disallowed_recorded(tmp_path) -> None:
-    with ReplicaServer(ReplicaSite(robots_site())) as server:
-        db = crawl(
-            tmp_path,
-            f"- {{name: r, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/zwgk/index.html']}}\n",
-        )
-    assert rows(db, "SELECT error FROM fetches WHERE url LIKE '%/private/%'") == [
-        ("robots-disallowed",)
-    ]
+@pytest.fixture(scope="module")
+def robots_ignored(servers) -> Replica:
+    replica, url = serve(servers, "r-free", robots_site())
+    replica.entry = (
+        f"- {{name: r-free, title: 某县, family: trs, delay: 0, obey_robots: false,"
+        f" start_urls: ['{url}/zwgk/index.html']}}\n"
+    )
+    return replica
 
 
-def test_robots_override_per_site(tmp_path) -> None:
-    with ReplicaServer(ReplicaSite(robots_site())) as server:
-        db = crawl(
-            tmp_path,
-            f"- {{name: r, title: 某县, family: trs, delay: 0, obey_robots: false,"
-            f" start_urls: ['{server.url}/zwgk/index.html']}}\n",
-        )
-    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 2
+def test_robots_disallowed_page_not_fetched(night, robots_obeyed) -> None:
+    titles = rows(night, "SELECT title FROM documents WHERE site = ?", robots_obeyed.name)
+    assert [r[0] for r in titles] == ["公开文件"]
 
 
-def test_user_agent_names_the_project(tmp_path) -> None:
-    site = ReplicaSite(robots_site())
-    agents: list[str] = []
-    with ReplicaServer(site) as server:
-        crawl(
-            tmp_path,
-            f"- {{name: r, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/zwgk/index.html']}}\n",
-        )
-    agents = site.user_agents
+def test_robots_disallowed_recorded(night, robots_obeyed) -> None:
+    assert rows(
+        night, "SELECT error FROM fetches WHERE site = ? AND url LIKE '%/private/%'",
+        robots_obeyed.name,
+    ) == [("robots-disallowed",)]  # fmt: skip
+
+
+def test_robots_override_per_site(night, robots_ignored) -> None:
+    assert (
+        rows(night, "SELECT count(*) FROM documents WHERE site = ?", robots_ignored.name)[0][0] == 2
+    )
+
+
+def test_user_agent_names_the_project(night, robots_obeyed) -> None:
+    agents = robots_obeyed.site.user_agents
     assert agents and all(a.startswith("govarchive/") and "+http" in a for a in agents)
 
 
 # --- TRS "动静结合": static pages first, the rest from a dynamic endpoint -----------------
-def test_trs_static_then_dynamic_pages(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def static_then_dynamic(servers) -> Replica:
     def listing(n: int) -> Page:
         links = "".join(
             f"<li><a href='/zwgk/2025/t20250601_{n}{k}.html'>关于规范执法的第{n}{k}号通知</a></li>"
@@ -262,17 +313,22 @@ def test_trs_static_then_dynamic_pages(tmp_path) -> None:
             pages[f"/zwgk/2025/t20250601_{n}{k}.html"] = detail_page(
                 f"关于规范执法的第{n}{k}号通知"
             )
-    with ReplicaServer(ReplicaSite(pages)) as server:
-        entry = (
-            f"- {{name: dj, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/zwgk/index.html'],"
-            f" options: {{static_pages: 2, dynamic_page_url: '/search/column.jsp?page={{page}}'}}}}\n"
-        )
-        db = crawl(tmp_path, entry)
-    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 8
+    replica, url = serve(servers, "dj", pages)
+    replica.entry = (
+        f"- {{name: dj, title: 某县, family: trs, delay: 0, start_urls: ['{url}/zwgk/index.html'],"
+        f" options: {{static_pages: 2, dynamic_page_url: '/search/column.jsp?page={{page}}'}}}}\n"
+    )
+    return replica
+
+
+def test_trs_static_then_dynamic_pages(night, static_then_dynamic) -> None:
+    count = rows(night, "SELECT count(*) FROM documents WHERE site = ?", static_then_dynamic.name)
+    assert count[0][0] == 8
 
 
 # --- crawler traps ----------------------------------------------------------------------
-def test_endless_next_chain_stops_at_max_pages_and_says_so(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def endless_chain(servers) -> Replica:
     def chain_page(n: int) -> Page:
         return Page(
             f"<html><body><ul class='news'><li><a href='/show.php?id={n}'>关于规范执法的通知第{n}号</a>"
@@ -280,15 +336,18 @@ def test_endless_next_chain_stops_at_max_pages_and_says_so(tmp_path) -> None:
         )
 
     pages = {f"/list.php?page={n}": chain_page(n) for n in range(1, 41)}
-    with ReplicaServer(ReplicaSite(pages)) as server:
-        entry = (
-            f"- {{name: trap, title: 某县, family: generic, delay: 0, max_pages: 10,"
-            f" start_urls: ['{server.url}/list.php?page=1'],"
-            f" options: {{item_selector: 'ul.news li a', next_selector: 'a.next'}}}}\n"
-        )
-        db = crawl(tmp_path, entry)
-    walk = rows(db, "SELECT pages, note FROM column_walks")[0]
-    note = rows(db, "SELECT health_note FROM run_sites")[0][0]
+    replica, url = serve(servers, "trap", pages)
+    replica.entry = (
+        f"- {{name: trap, title: 某县, family: generic, delay: 0, max_pages: 10,"
+        f" start_urls: ['{url}/list.php?page=1'],"
+        f" options: {{item_selector: 'ul.news li a', next_selector: 'a.next'}}}}\n"
+    )
+    return replica
+
+
+def test_endless_next_chain_stops_at_max_pages_and_says_so(night, endless_chain) -> None:
+    walk = rows(night, "SELECT pages, note FROM column_walks WHERE site = ?", endless_chain.name)[0]
+    note = rows(night, "SELECT health_note FROM run_sites WHERE site = ?", endless_chain.name)[0][0]
     assert (walk[0], "max_pages" in walk[1], "max_pages" in note) == (10, True, True)
 
 
@@ -330,14 +389,20 @@ def text_pager_site() -> dict[str, Page]:
     return pages
 
 
-def test_a_text_pager_column_is_walked_to_its_last_page(tmp_path) -> None:
-    with ReplicaServer(ReplicaSite(text_pager_site())) as server:
-        db = crawl(
-            tmp_path,
-            f"- {{name: tp, title: 某县, family: trs, delay: 0, start_urls: ['{server.url}/xxgk/index.htm']}}\n",
-        )
-    walk = rows(db, "SELECT pages, declared_pages, complete FROM column_walks")
-    assert (rows(db, "SELECT count(*) FROM documents")[0][0], walk) == (6, [(3, 3, 1)])
+@pytest.fixture(scope="module")
+def text_pager(servers) -> Replica:
+    replica, url = serve(servers, "tp", text_pager_site())
+    replica.entry = f"- {{name: tp, title: 某县, family: trs, delay: 0, start_urls: ['{url}/xxgk/index.htm']}}\n"
+    return replica
+
+
+def test_a_text_pager_column_is_walked_to_its_last_page(night, text_pager) -> None:
+    walk = rows(
+        night, "SELECT pages, declared_pages, complete FROM column_walks WHERE site = ?",
+        text_pager.name,
+    )  # fmt: skip
+    count = rows(night, "SELECT count(*) FROM documents WHERE site = ?", text_pager.name)[0][0]
+    assert (count, walk) == (6, [(3, 3, 1)])
 
 
 # --- columns served as JSON -------------------------------------------------------------------
@@ -371,29 +436,32 @@ def hubei_style_site() -> dict[str, Page]:
 
 
 @pytest.fixture(scope="module")
-def json_column(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("json")
-    with ReplicaServer(ReplicaSite(hubei_style_site())) as server:
-        entry = (
-            f"- {{name: hb, title: 某县, family: json, delay: 0, start_urls: ['{server.url}/column/123.json'],"
-            " options: {items: data.list, url: link, title: name, date: pubDate,"
-            " total_records: data.total, page_url: '/column/123_{page}.json'}}\n"
-        )
-        yield crawl(tmp, entry)
+def json_column(servers) -> Replica:
+    replica, url = serve(servers, "hb", hubei_style_site())
+    replica.entry = (
+        f"- {{name: hb, title: 某县, family: json, delay: 0, start_urls: ['{url}/column/123.json'],"
+        " options: {items: data.list, url: link, title: name, date: pubDate,"
+        " total_records: data.total, page_url: '/column/123_{page}.json'}}\n"
+    )
+    return replica
 
 
-def test_a_json_column_archives_every_record(json_column) -> None:
-    assert rows(json_column, "SELECT count(*) FROM documents")[0][0] == 5
+def test_a_json_column_archives_every_record(night, json_column) -> None:
+    assert rows(night, "SELECT count(*) FROM documents WHERE site = ?", json_column.name)[0][0] == 5
 
 
-def test_a_json_column_walk_is_complete(json_column) -> None:
-    assert rows(json_column, "SELECT pages, declared_records, complete FROM column_walks") == [
-        (3, 5, 1)
-    ]
+def test_a_json_column_walk_is_complete(night, json_column) -> None:
+    assert rows(
+        night, "SELECT pages, declared_records, complete FROM column_walks WHERE site = ?",
+        json_column.name,
+    ) == [(3, 5, 1)]  # fmt: skip
 
 
-def test_a_json_columns_epoch_dates_are_list_dates(json_column) -> None:
-    dates = {r[0] for r in rows(json_column, "SELECT list_date FROM documents")}
+def test_a_json_columns_epoch_dates_are_list_dates(night, json_column) -> None:
+    dates = {
+        r[0]
+        for r in rows(night, "SELECT list_date FROM documents WHERE site = ?", json_column.name)
+    }
     assert dates == {"2025-01-02", "2025-01-03", "2025-01-04"}
 
 
@@ -422,18 +490,35 @@ def gkmlpt_site() -> dict[str, Page]:
     return pages
 
 
-@pytest.mark.parametrize("options", ["{}", "{sid: '755041'}"], ids=["sid-from-index", "sid-given"])
-def test_a_gkmlpt_column_archives_every_article(tmp_path, options: str) -> None:
-    with ReplicaServer(ReplicaSite(gkmlpt_site())) as server:
-        entry = (
-            f"- {{name: gd, title: 某市, family: gkmlpt, delay: 0,"
-            f" start_urls: ['{server.url}/gkmlpt/index#5'], options: {options}}}\n"
-        )
-        db = crawl(tmp_path, entry)
-    assert rows(db, "SELECT count(*) FROM documents")[0][0] == 5
+def gkmlpt_replica(servers: ExitStack, name: str, options: str) -> Replica:
+    replica, url = serve(servers, name, gkmlpt_site())
+    replica.entry = (
+        f"- {{name: {name}, title: 某市, family: gkmlpt, delay: 0,"
+        f" start_urls: ['{url}/gkmlpt/index#5'], options: {options}}}\n"
+    )
+    return replica
 
 
-def test_a_list_rendered_from_a_data_url_in_the_page_is_walked(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def gkmlpt_sid_from_index(servers) -> Replica:
+    return gkmlpt_replica(servers, "gd", "{}")
+
+
+@pytest.fixture(scope="module")
+def gkmlpt_sid_given(servers) -> Replica:
+    return gkmlpt_replica(servers, "gd-sid", "{sid: '755041'}")
+
+
+@pytest.mark.parametrize(
+    "site", ["gkmlpt_sid_from_index", "gkmlpt_sid_given"], ids=["sid-from-index", "sid-given"]
+)
+def test_a_gkmlpt_column_archives_every_article(request, night, site: str) -> None:
+    name = request.getfixturevalue(site).name
+    assert rows(night, "SELECT count(*) FROM documents WHERE site = ?", name)[0][0] == 5
+
+
+@pytest.fixture(scope="module")
+def data_url_column(servers) -> Replica:
     column = (
         "<html><body><div id='list'></div><script>var dataUrl = '/api/col42150/list.json';"
         "render(dataUrl);</script></body></html>"
@@ -448,12 +533,18 @@ def test_a_list_rendered_from_a_data_url_in_the_page_is_walked(tmp_path) -> None
     }
     for n in range(3):
         pages[f"/art/2025/6/1/art_1_{n}.html"] = detail_page(f"关于规范执法的第{n}号通知")
-    with ReplicaServer(ReplicaSite(pages)) as server:
-        entry = (
-            f"- {{name: jx, title: 某厅, family: json, delay: 0,"
-            f" start_urls: ['{server.url}/col/col42150/index.html'],"
-            " options: {items: rows, total_records: total, data_url: \"dataUrl = '([^']+)'\"}}\n"
-        )
-        db = crawl(tmp_path, entry)
-    walk = rows(db, "SELECT pages, complete FROM column_walks")
-    assert (rows(db, "SELECT count(*) FROM documents")[0][0], walk) == (3, [(2, 1)])
+    replica, url = serve(servers, "jx", pages)
+    replica.entry = (
+        f"- {{name: jx, title: 某厅, family: json, delay: 0,"
+        f" start_urls: ['{url}/col/col42150/index.html'],"
+        " options: {items: rows, total_records: total, data_url: \"dataUrl = '([^']+)'\"}}\n"
+    )
+    return replica
+
+
+def test_a_list_rendered_from_a_data_url_in_the_page_is_walked(night, data_url_column) -> None:
+    walk = rows(
+        night, "SELECT pages, complete FROM column_walks WHERE site = ?", data_url_column.name
+    )
+    count = rows(night, "SELECT count(*) FROM documents WHERE site = ?", data_url_column.name)[0][0]
+    assert (count, walk) == (3, [(2, 1)])
