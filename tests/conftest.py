@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -58,6 +60,23 @@ def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 
     return bool(predicate())
 
 
+def copy_archive(db: Path, folder: Path) -> Path:
+    """A copy of the archive ``db`` (its SQLite file, through SQLite's backup, and its
+    file store) in ``folder``; the copy's path."""
+    import sqlite3
+
+    copy = folder / db.name
+    source, target = sqlite3.connect(db), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    if Path(f"{db}.files").exists():
+        shutil.copytree(f"{db}.files", f"{copy}.files")
+    return copy
+
+
 @pytest.fixture
 def demo_world():
     """Both demo replica sites, served on 127.0.0.1 (day one)."""
@@ -73,11 +92,29 @@ def demo_registry(demo_world, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def demo_archive(tmp_path_factory) -> Path:
-    """An archive made by ``govarchive demo`` (three simulated days), shared read-only."""
-    db = tmp_path_factory.mktemp("demo-archive") / "archive.db"
+def demo_archive(tmp_path_factory, worker_id: str) -> Path:
+    """An archive made by ``govarchive demo`` (three simulated days), shared read-only.
+
+    Made once per test session: pytest-xdist's workers share the directory above their
+    own temporary ones, and the first to ask makes it there while the others wait."""
+    if worker_id == "master":  # not under xdist
+        return _demo_archive(tmp_path_factory.mktemp("demo-archive"))
+    shared = tmp_path_factory.getbasetemp().parent
+    with open(shared / "demo-archive.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        folder = shared / "demo-archive"
+        if (folder / "demo-output.txt").exists():
+            return folder / "archive.db"
+        shutil.rmtree(folder, ignore_errors=True)  # (what a failed attempt left)
+        folder.mkdir()
+        return _demo_archive(folder)
+
+
+def _demo_archive(folder: Path) -> Path:
+    db = folder / "archive.db"
     output = run_cli("demo", "--db", str(db)).stdout
-    (db.parent / "demo-output.txt").write_text(output, encoding="utf-8")
+    # Written last: its presence says the archive is whole.
+    (folder / "demo-output.txt").write_text(output, encoding="utf-8")
     return db
 
 

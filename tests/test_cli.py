@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, copy_archive, run_cli
 
 from crawler.cli import COMMANDS
 
@@ -106,12 +106,7 @@ def test_sites_lists_the_registry() -> None:
 def demo_twice(demo_archive, tmp_path_factory):
     """``govarchive demo`` run twice on one archive: (archive path, first and second output).
     The first run is the session's demo archive; the second runs on a copy of it."""
-    import shutil
-
-    folder = tmp_path_factory.mktemp("demo")
-    db = folder / "archive.db"
-    shutil.copyfile(demo_archive, db)
-    shutil.copytree(f"{demo_archive}.files", f"{db}.files")
+    db = copy_archive(demo_archive, tmp_path_factory.mktemp("demo"))
     first = (demo_archive.parent / "demo-output.txt").read_text(encoding="utf-8")
     second = run_cli("demo", "--db", str(db)).stdout
     return db, first, second

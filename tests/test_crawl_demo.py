@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import nows, run_cli
+from conftest import copy_archive, nows, run_cli
 
 from crawler.demo.documents import EDITED_KEY, NEW_DOC_TITLE, REMOVED_KEY
 
@@ -57,17 +57,20 @@ def first_crawl(served):
 
 
 @pytest.fixture(scope="module")
-def recrawled(served):
-    world, registry, db = served()
-    crawl(registry, db, T1)
+def recrawled(first_crawl, tmp_path_factory):
+    """The first crawl's archive (a copy), crawled again three hours later (run 2)."""
+    world, registry, first_db = first_crawl
+    db = copy_archive(first_db, tmp_path_factory.mktemp("recrawled"))
     crawl(registry, db, T1_LATER)
-    return world, db
+    return world, registry, db
 
 
 @pytest.fixture(scope="module")
-def revisited(served):
-    world, registry, db = served()
-    crawl(registry, db, T1)
+def revisited(recrawled, tmp_path_factory):
+    """That archive (a copy) crawled the next day, when its documents are due for a
+    revisit (run 3)."""
+    world, registry, recrawled_db = recrawled
+    db = copy_archive(recrawled_db, tmp_path_factory.mktemp("revisited"))
     crawl(registry, db, T2)
     return world, db
 
@@ -147,7 +150,7 @@ def test_listing_walked_to_the_end(first_crawl) -> None:
 
 
 def test_second_unchanged_crawl_fetches_no_detail_page(recrawled) -> None:
-    _, db = recrawled
+    _, _, db = recrawled
     details = rows(
         db, "SELECT count(*) n FROM fetches WHERE run_id = 2 AND kind IN ('detail', 'attachment')"
     )
@@ -155,13 +158,13 @@ def test_second_unchanged_crawl_fetches_no_detail_page(recrawled) -> None:
 
 
 def test_second_unchanged_crawl_writes_no_version(recrawled) -> None:
-    world, db = recrawled
+    world, _, db = recrawled
     assert rows(db, "SELECT count(*) n FROM versions")[0]["n"] == len(world.documents)
 
 
 def test_revisit_uses_conditional_requests(revisited) -> None:
     _, db = revisited
-    assert rows(db, "SELECT count(*) n FROM fetches WHERE run_id = 2 AND status = 304")[0]["n"] > 0
+    assert rows(db, "SELECT count(*) n FROM fetches WHERE run_id = 3 AND status = 304")[0]["n"] > 0
 
 
 @pytest.fixture(scope="module")

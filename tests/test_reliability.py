@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -61,10 +62,12 @@ def registry(tmp_path: Path, url: str) -> Path:
 
 
 def crawl(
-    tmp_path: Path, url: str, db: Path, now: str
+    tmp_path: Path, url: str, db: Path, now: str, sites: Path | None = None
 ) -> tuple[subprocess.CompletedProcess, float]:
-    """Run a crawl; return it and its peak RSS in MB."""
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(registry(tmp_path, url)),
+    """Run a crawl of the site at ``url`` (or of the registry ``sites``); return it and its
+    peak RSS in MB."""
+    sites = sites or registry(tmp_path, url)
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites),
                "--db", str(db), "--now", now, "--log-level", "WARNING", *SETTINGS]  # fmt: skip
     out, err = tmp_path / "crawl.out", tmp_path / "crawl.err"
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
@@ -83,17 +86,27 @@ def rows(db: Path, sql: str, *params) -> list[tuple]:
         conn.close()
 
 
+@dataclass
+class FaultyCrawl:
+    """One crawl of the fault server: its archive, process, folder and peak RSS."""
+
+    db: Path
+    done: subprocess.CompletedProcess
+    folder: Path
+    peak_mb: float
+
+
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
     with FaultServer(stall_seconds=6) as server:
         db = tmp / "archive.db"
-        done, _ = crawl(tmp, server.url, db, "2025-06-02T02:00:00+08:00")
-        yield server, db, done, tmp
+        done, peak_mb = crawl(tmp, server.url, db, "2025-06-02T02:00:00+08:00")
+        yield FaultyCrawl(db, done, tmp, peak_mb)
 
 
 def test_crawl_of_the_faulty_site_finishes(faulty) -> None:
-    _, db, done, _ = faulty
+    db, done = faulty.db, faulty.done
     assert (done.returncode, rows(db, "SELECT finish_reason FROM runs")) == (0, [("finished",)])
 
 
@@ -103,13 +116,13 @@ def test_crawl_of_the_faulty_site_finishes(faulty) -> None:
     ids=[FAULTS[n] for n in sorted(EXPECTED_ERRORS)],
 )
 def test_every_failure_is_a_fetch_row_with_a_reason(faulty, name: str, error: str) -> None:
-    _, db, _, _ = faulty
+    db = faulty.db
     errors = {r[0] for r in rows(db, "SELECT error FROM fetches WHERE url LIKE ?", f"%/{name}")}
     assert error in errors
 
 
 def test_a_page_over_the_element_limit_keeps_its_raw_page(faulty) -> None:
-    _, db, _, _ = faulty
+    db = faulty.db
     kept = rows(
         db, "SELECT raw_sha256 IS NOT NULL FROM fetches WHERE url LIKE '%/t20250601_1023.html'"
     )
@@ -120,25 +133,25 @@ def test_a_page_over_the_element_limit_keeps_its_raw_page(faulty) -> None:
     "name", ["t20250601_1009.html", "t20250601_1010.html", "t20250601_1011.html"]
 )
 def test_lying_encodings_archived_correctly(faulty, name: str) -> None:
-    _, db, _, _ = faulty
+    db = faulty.db
     title = rows(db, "SELECT title FROM documents WHERE url LIKE ?", f"%/{name}")
     assert title and title[0][0].startswith("关于规范执法的通知（编码")
 
 
 def test_soft_404_and_anti_bot_pages_never_archived(faulty) -> None:
-    _, db, _, _ = faulty
+    db = faulty.db
     bad = set(EXPECTED_ERRORS)
     urls = [r[0] for r in rows(db, "SELECT url FROM documents")]
     assert [u for u in urls if u.rsplit("/", 1)[-1] in bad] == []
 
 
 def test_good_pages_archived_despite_the_faults(faulty) -> None:
-    _, db, _, _ = faulty
+    db = faulty.db
     assert rows(db, "SELECT count(*) FROM documents WHERE url LIKE '%_1019.html'") == [(1,)]
 
 
 def test_hostile_attachment_names_stay_inside_storage(faulty) -> None:
-    _, db, _, tmp = faulty
+    db, tmp = faulty.db, faulty.folder
     stored = [p for p in Path(f"{db}.files").rglob("*") if p.is_file()]
     outside = [
         p for p in tmp.rglob("*")
@@ -148,18 +161,16 @@ def test_hostile_attachment_names_stay_inside_storage(faulty) -> None:
 
 
 def test_hostile_attachment_rows_have_safe_names(faulty) -> None:
-    _, db, _, _ = faulty
+    db = faulty.db
     names = [r[0] for r in rows(db, "SELECT name FROM attachments")]
     assert len(names) == 3 and all(
         "\x00" not in n and "/" not in n and len(n) <= 200 for n in names
     )
 
 
-def test_memory_stays_bounded(tmp_path) -> None:
-    with FaultServer(stall_seconds=3) as server:
-        _, peak = crawl(tmp_path, server.url, tmp_path / "a.db", "2025-06-02T02:00:00+08:00")
+def test_memory_stays_bounded(faulty) -> None:
     # A 30 MB page and a 200 MB gzip bomb are refused, not held.
-    assert 0 < peak < 400
+    assert 0 < faulty.peak_mb < 400
 
 
 def one_document_site():
@@ -178,31 +189,43 @@ def one_document_site():
     )
 
 
-def three_nights(tmp_path: Path, site, between) -> list[tuple]:
-    """Crawl on day 1, call ``between(site)``, crawl on days 2 and 4; the documents' status."""
+@pytest.fixture(scope="module")
+def three_nights(tmp_path_factory) -> dict[str, list[tuple]]:
+    """Two one-document sites crawled on day 1; then one answers its document with 503
+    (a transient error) and the other has removed it (404); both crawled on days 2 and 4.
+    The status of each site's documents."""
     from crawler.demo.server import ReplicaServer
 
-    with ReplicaServer(site) as server:
-        db = tmp_path / "a.db"
-        crawl(tmp_path, server.url, db, "2025-06-01T02:00:00+08:00")
-        between(site)
-        crawl(tmp_path, server.url, db, "2025-06-02T02:00:00+08:00")
-        crawl(tmp_path, server.url, db, "2025-06-04T02:00:00+08:00")
-    return rows(db, "SELECT status FROM documents")
+    tmp = tmp_path_factory.mktemp("three-nights")
+    flaky, removed = one_document_site(), one_document_site()
+    with ReplicaServer(flaky) as flaky_server, ReplicaServer(removed) as removed_server:
+        sites = tmp / "sites.yaml"
+        sites.write_text(
+            "".join(
+                f"- {{name: {name}, title: 某县, family: trs, delay: 0, revisit_days: 0,"
+                f" start_urls: ['{server.url}/zwgk/index.html']}}\n"
+                for name, server in (("flaky", flaky_server), ("removed", removed_server))
+            ),
+            encoding="utf-8",
+        )
+        db = tmp / "a.db"
+        crawl(tmp, "", db, "2025-06-01T02:00:00+08:00", sites=sites)
+        flaky.statuses["/zwgk/t20250601_1.html"] = 503
+        del removed.pages["/zwgk/t20250601_1.html"]
+        crawl(tmp, "", db, "2025-06-02T02:00:00+08:00", sites=sites)
+        crawl(tmp, "", db, "2025-06-04T02:00:00+08:00", sites=sites)
+    return {
+        name: rows(db, "SELECT status FROM documents WHERE site = ?", name)
+        for name in ("flaky", "removed")
+    }
 
 
-def test_transient_errors_never_make_a_document_gone(tmp_path) -> None:
-    def flaky(site) -> None:
-        site.statuses["/zwgk/t20250601_1.html"] = 503
-
-    assert three_nights(tmp_path, one_document_site(), flaky) == [("live",)]
+def test_transient_errors_never_make_a_document_gone(three_nights) -> None:
+    assert three_nights["flaky"] == [("live",)]
 
 
-def test_the_same_absence_as_404_does_make_it_gone(tmp_path) -> None:
-    def removed(site) -> None:
-        del site.pages["/zwgk/t20250601_1.html"]
-
-    assert three_nights(tmp_path, one_document_site(), removed) == [("gone",)]
+def test_the_same_absence_as_404_does_make_it_gone(three_nights) -> None:
+    assert three_nights["removed"] == [("gone",)]
 
 
 # --- crash safety --------------------------------------------------------------------

@@ -95,7 +95,7 @@ def finished(db: Path) -> list[sqlite3.Row]:
 
 def test_consecutive_crawls_recorded(site) -> None:
     _, registry, db = site
-    process = start_scheduler(registry, db, "--every", "2")
+    process = start_scheduler(registry, db, "--every", "1")
     try:
         assert wait_for(lambda: len(finished(db)) >= 2, 60), db.with_suffix(".log").read_text()
     finally:
@@ -108,7 +108,7 @@ def test_consecutive_crawls_recorded(site) -> None:
 
 def test_slow_crawl_never_overlapped(site) -> None:
     replica, registry, db = site
-    replica.delays["/zwgk/index.html"] = 2.0  # a crawl outlasts the 1 s interval
+    replica.delays["/zwgk/index.html"] = 1.0  # a crawl outlasts the 1 s interval
     process = start_scheduler(registry, db, "--every", "1")
     try:
         assert wait_for(lambda: len(finished(db)) >= 2, 90), db.with_suffix(".log").read_text()
