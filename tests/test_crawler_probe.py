@@ -9,6 +9,11 @@ TRS-style replica column."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -68,38 +73,98 @@ def generic_site() -> dict[str, Page]:
     return pages
 
 
-def documents(db) -> int:
+def documents(db: Path, site: str) -> int:
     conn = sqlite3.connect(db)
     try:
-        return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM documents WHERE site = ?", (site,)).fetchone()[0]
     finally:
         conn.close()
 
 
-@pytest.fixture(scope="module", params=["portal", "hanweb", "generic"])
-def probed(request, tmp_path_factory):
-    """Probe the replica, append the entry to a registry, crawl with it."""
-    tmp = tmp_path_factory.mktemp(request.param)
-    docs = day_one()
-    if request.param == "portal":
-        site = ReplicaSite(portal_site())
-    elif request.param == "generic":
-        site = ReplicaSite(generic_site())
-    else:
-        site = ReplicaSite(hanweb_site(), lambda s, e: hanweb_dataproxy(docs, s, e))
-    with ReplicaServer(site) as server:
-        registry = tmp / "sites.yaml"
-        out = run_cli("probe", f"{server.url}/", "--delay", "0", "--write", str(registry)).stdout
-        entry = yaml.safe_load(registry.read_text(encoding="utf-8"))[0]
-        db = tmp / "archive.db"
+def other_host_site(servers: ExitStack) -> ReplicaSite:
+    """The home page on 127.0.0.1 links its 政府信息公开 entry on localhost (another host of
+    the same site)."""
+    column_site = dict(build_trs(day_one()))
+    column_site["/xxgk/"] = Page(
+        f"<html><body><a href='{TRS_COLUMN}index.html'>通知公告</a></body></html>".encode()
+    )
+    xxgk = servers.enter_context(ReplicaServer(ReplicaSite(column_site)))
+    other = xxgk.url.replace("127.0.0.1", "localhost")
+    home = f"<html><head><title>旺苍县人民政府</title></head><body><a href='{other}/xxgk/'>政府信息公开</a></body></html>"
+    return ReplicaSite({"/": Page(home.encode())})
+
+
+def gkmlpt_portal_site() -> dict[str, Page]:
+    """A home page linking the platform's index, whose category tree names the columns."""
+    from test_spiders_families import gkmlpt_site
+
+    pages = gkmlpt_site()
+    index = (
+        pages["/gkmlpt/index"]
+        .body.decode()
+        .replace(
+            "TREE: []",
+            'TREE: [{"id": 1, "name": "机构信息", "children": [{"id": 5, "name": "政策文件", "children": []}]},'
+            ' {"id": 9, "name": "人事信息", "children": []}]',
+        )
+    )
+    pages["/gkmlpt/index"] = Page(index.encode())
+    pages["/"] = Page("<html><head><title>某市人民政府</title></head><body>"
+                      "<a href='/gkmlpt/index'>政府信息公开</a></body></html>".encode())  # fmt: skip
+    return pages
+
+
+@dataclass
+class Probed:
+    """A replica probed into the registry, then crawled with the others."""
+
+    out: str  # what `govarchive probe` printed
+    entry: dict[str, Any]  # the entry it appended
+    archived: int  # the site's documents in the archive after the crawl
+    listed: int  # the documents the replica lists
+    site: ReplicaSite
+
+
+@pytest.fixture(scope="module")
+def probed_sites(tmp_path_factory) -> Iterator[dict[str, Probed]]:
+    """Each replica probed with `govarchive probe --write` into one registry, as a user adds
+    sites one by one; then one crawl of that registry."""
+    tmp = tmp_path_factory.mktemp("probed")
+    registry, db = tmp / "sites.yaml", tmp / "archive.db"
+    docs = {kind: day_one() for kind in ("portal", "hanweb")}
+    sites = {
+        "portal": ReplicaSite(portal_site()),
+        "hanweb": ReplicaSite(hanweb_site(), lambda s, e: hanweb_dataproxy(docs["hanweb"], s, e)),
+        "generic": ReplicaSite(generic_site()),
+        "gkmlpt": ReplicaSite(gkmlpt_portal_site()),
+    }
+    listed = {
+        "portal": len([d for d in docs["portal"] if d.site == "trs"]),
+        "hanweb": len([d for d in docs["hanweb"] if d.site == "hanweb"]),
+        "generic": 5,
+        "other-host": len([d for d in day_one() if d.site == "trs"]),
+        "gkmlpt": 5,
+    }
+    with ExitStack() as servers:
+        sites["other-host"] = other_host_site(servers)
+        printed = {}
+        for kind, site in sites.items():
+            server = servers.enter_context(ReplicaServer(site))
+            printed[kind] = run_cli("probe", f"{server.url}/", "--name", kind, "--delay", "0",
+                                    "--write", str(registry)).stdout  # fmt: skip
         run_cli("crawl", "--sites", str(registry), "--db", str(db),
                 "--now", "2025-06-02T02:00:00+08:00")  # fmt: skip
-        if request.param == "generic":
-            listed = {f"g{n}" for n in range(1, 6)}
-        else:
-            family = "trs" if request.param == "portal" else "hanweb"
-            listed = {d.key for d in docs if d.site == family}
-        yield request.param, out, entry, documents(db), len(listed), site
+        entries = {e["name"]: e for e in yaml.safe_load(registry.read_text(encoding="utf-8"))}
+        yield {
+            kind: Probed(printed[kind], entries[kind], documents(db, kind), listed[kind], site)
+            for kind, site in sites.items()
+        }
+
+
+@pytest.fixture(params=["portal", "hanweb", "generic"])
+def probed(request, probed_sites) -> tuple[str, str, dict[str, Any], int, int, ReplicaSite]:
+    found = probed_sites[request.param]
+    return request.param, found.out, found.entry, found.archived, found.listed, found.site
 
 
 def test_probe_finds_the_family(probed) -> None:
@@ -147,24 +212,13 @@ def test_probe_reads_robots_txt_first(probed) -> None:
     )
 
 
-def test_a_column_on_another_host_is_allowed_in_the_entry(tmp_path) -> None:
-    """The home page on 127.0.0.1 links its 政府信息公开 entry on localhost (another host of
-    the same site); the entry names both hosts and the crawl archives the column."""
-    docs = [d for d in day_one() if d.site == "trs"]
-    column_site = dict(build_trs(day_one()))
-    column_site["/xxgk/"] = Page(
-        f"<html><body><a href='{TRS_COLUMN}index.html'>通知公告</a></body></html>".encode()
+def test_a_column_on_another_host_is_allowed_in_the_entry(probed_sites) -> None:
+    """The entry names both hosts and the crawl archives the column."""
+    found = probed_sites["other-host"]
+    assert (found.entry["allowed_domains"], found.archived) == (
+        ["127.0.0.1", "localhost"],
+        found.listed,
     )
-    with ReplicaServer(ReplicaSite(column_site)) as xxgk:
-        other = xxgk.url.replace("127.0.0.1", "localhost")
-        home = f"<html><head><title>旺苍县人民政府</title></head><body><a href='{other}/xxgk/'>政府信息公开</a></body></html>"
-        with ReplicaServer(ReplicaSite({"/": Page(home.encode())})) as portal:
-            registry = tmp_path / "sites.yaml"
-            run_cli("probe", f"{portal.url}/", "--delay", "0", "--write", str(registry))
-            entry = yaml.safe_load(registry.read_text(encoding="utf-8"))[0]
-            db = tmp_path / "archive.db"
-            run_cli("crawl", "--sites", str(registry), "--db", str(db))
-    assert (entry["allowed_domains"], documents(db)) == (["127.0.0.1", "localhost"], len(docs))
 
 
 @pytest.mark.parametrize(
@@ -184,31 +238,18 @@ def test_a_javascript_challenge_is_named(status: int, body: bytes) -> None:
     assert (done.returncode, "render: browser" in done.stdout) == (1, True)
 
 
-def test_a_gkmlpt_site_is_probed_through_its_platform(tmp_path) -> None:
-    """A home page linking the platform's index, whose category tree names the columns."""
-    from test_spiders_families import gkmlpt_site
-
-    pages = gkmlpt_site()
-    index = (
-        pages["/gkmlpt/index"]
-        .body.decode()
-        .replace(
-            "TREE: []",
-            'TREE: [{"id": 1, "name": "机构信息", "children": [{"id": 5, "name": "政策文件", "children": []}]},'
-            ' {"id": 9, "name": "人事信息", "children": []}]',
-        )
+def test_a_gkmlpt_site_is_probed_through_its_platform(probed_sites) -> None:
+    found = probed_sites["gkmlpt"]
+    entry = found.entry
+    assert (
+        entry["family"],
+        [u.rsplit("/", 1)[1] for u in entry["start_urls"]],
+        found.archived,
+    ) == (
+        "gkmlpt",
+        ["index#5"],
+        5,
     )
-    pages["/gkmlpt/index"] = Page(index.encode())
-    pages["/"] = Page("<html><head><title>某市人民政府</title></head><body>"
-                      "<a href='/gkmlpt/index'>政府信息公开</a></body></html>".encode())  # fmt: skip
-    with ReplicaServer(ReplicaSite(pages)) as server:
-        registry = tmp_path / "sites.yaml"
-        run_cli("probe", f"{server.url}/", "--delay", "0", "--write", str(registry))
-        entry = yaml.safe_load(registry.read_text(encoding="utf-8"))[0]
-        db = tmp_path / "archive.db"
-        run_cli("crawl", "--sites", str(registry), "--db", str(db))
-    found = (entry["family"], [u.rsplit("/", 1)[1] for u in entry["start_urls"]], documents(db))
-    assert found == ("gkmlpt", ["index#5"], 5)
 
 
 @pytest.mark.parametrize(
