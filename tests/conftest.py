@@ -22,6 +22,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 _WS = re.compile(r"[\s\u3000\u00a0\u200b]+")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules marked ``start_first`` come first, each in its own order. Under
+    ``--dist loadfile --no-loadscope-reorder`` the workers take modules in this order, and
+    the suite lasts as long as its busiest worker: a long module taken last would keep one
+    worker busy while the others sit idle."""
+    items.sort(key=lambda item: item.get_closest_marker("start_first") is None)
+
+
 def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 

@@ -11,6 +11,9 @@ from conftest import FIXTURES, ROOT, copy_archive, run_cli
 
 from crawler.cli import COMMANDS
 
+# Long (the demo archive made twice, Datasette servers started and stopped): started before the other modules.
+pytestmark = pytest.mark.start_first
+
 
 def test_top_level_help_has_an_example() -> None:
     assert "example:" in run_cli("--help").stdout

@@ -13,6 +13,9 @@ from conftest import copy_archive, nows, run_cli
 
 from crawler.demo.documents import EDITED_KEY, NEW_DOC_TITLE, REMOVED_KEY
 
+# Long (nine crawls of the demo sites over several simulated days): started before the other modules.
+pytestmark = pytest.mark.start_first
+
 T1 = "2025-04-01T02:00:00+08:00"
 T1_LATER = "2025-04-01T05:00:00+08:00"
 T2 = "2025-04-02T02:00:00+08:00"

@@ -19,6 +19,9 @@ from conftest import ROOT
 from crawler.demo import DemoWorld
 from crawler.demo.redis_server import RedisServer
 
+# Long (two queued nights through Redis with a polite delay between requests): started before the other modules.
+pytestmark = pytest.mark.start_first
+
 DELAY = 0.3  # seconds between requests to one site (the registry's `delay`)
 ARRIVAL_JITTER = 0.02  # seconds a request's arrival may vary from when it was sent
 NIGHT_1 = "2025-04-01T02:00:00+08:00"

@@ -16,6 +16,9 @@ from replica_column import MAINTENANCE_HTML, ColumnWorld
 
 from crawler.demo.site import TRS_COLUMN, Page, build_trs, trs_path
 
+# Long (fifteen nights of crawls against hostile replicas): started before the other modules.
+pytestmark = pytest.mark.start_first
+
 DECISIONS = ("delisted", "gone", "changed", "new")
 # Detail pages served with 200 on a revisit, by document index.
 ERROR_PAGES = {

@@ -19,6 +19,9 @@ from faults import FAULTS, FaultServer
 from archive import SCHEMA_VERSION, Archive
 from archive.schema import MIGRATIONS, _statements
 
+# Long (crawls of the fault server, which waits out its stalled pages): started before the other modules.
+pytestmark = pytest.mark.start_first
+
 # Short timeouts and one retry keep the test quick; Retry-After (tested on its own in
 # test_crawler_middlewares.py) is capped at 0 s so one 503 does not slow the whole site.
 SETTINGS = [

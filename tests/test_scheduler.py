@@ -19,6 +19,9 @@ from conftest import ROOT, run_cli, wait_for
 from crawler.demo.server import ReplicaServer, ReplicaSite
 from crawler.demo.site import Page
 
+# Long (schedulers waiting on their intervals and on slow crawls): started before the other modules.
+pytestmark = pytest.mark.start_first
+
 DETAIL = (
     "<html><head><title>关于开展执法检查的通知</title></head><body><h1>关于开展执法检查的通知</h1>"
     "<div class='content'><p>为进一步规范行政执法行为，提高依法行政水平，现就有关事项通知如下。</p>"
