@@ -10,6 +10,7 @@ import random
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -70,66 +71,84 @@ class UnsolvableHandler(ChallengeHandler):
     unsolvable = True
 
 
-def crawl(tmp_path, render: bool, handler: type = ChallengeHandler) -> str:
+def serve(handler: type) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+# The three sites of the night: (name, handler, rendered through Chromium).
+SITES = [
+    ("rendered", ChallengeHandler, True),
+    ("plain", ChallengeHandler, False),
+    ("never-settles", UnsolvableHandler, True),
+]
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory) -> Iterator[str]:
+    """The challenged site crawled through Chromium and without it, and a site whose
+    challenge never settles, as three sites of one registry crawled in one night."""
+    tmp = tmp_path_factory.mktemp("render")
+    servers = [serve(handler) for _, handler, _ in SITES]
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/zwgk/index.html"
-        extra = ", render: browser" if render else ""
-        registry = tmp_path / "sites.yaml"
+        registry = tmp / "sites.yaml"
         registry.write_text(
-            f"- {{name: js, title: 某县, family: trs, delay: 0, start_urls: ['{url}']{extra}}}\n",
+            "".join(
+                f"- {{name: {name}, title: 某县, family: trs, delay: 0,"
+                f" start_urls: ['http://127.0.0.1:{server.server_address[1]}/zwgk/index.html']"
+                f"{', render: browser' if render else ''}}}\n"
+                for (name, _, render), server in zip(SITES, servers, strict=True)
+            ),
             encoding="utf-8",
         )
-        db = tmp_path / "archive.db"
+        db = tmp / "archive.db"
         run_cli("crawl", "--sites", str(registry), "--db", str(db),
                 "--set", "GOVARCHIVE_RENDER_SETTLE_MS=3000", timeout=300)  # fmt: skip
-        return str(db)
+        yield str(db)
     finally:
-        server.shutdown()
-        server.server_close()
+        for server in servers:
+            server.shutdown()
+            server.server_close()
 
 
-def rows(db: str, sql: str) -> list[tuple]:
+def rows(db: str, sql: str, *params: object) -> list[tuple]:
     conn = sqlite3.connect(db)
     try:
-        return conn.execute(sql).fetchall()
+        return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    return crawl(tmp_path_factory.mktemp("rendered"), render=True)
+def test_a_challenged_site_is_archived_through_chromium(night) -> None:
+    assert rows(night, "SELECT count(*) FROM documents WHERE site = 'rendered'") == [(3,)]
 
 
-@pytest.fixture(scope="module")
-def plain(tmp_path_factory):
-    return crawl(tmp_path_factory.mktemp("plain"), render=False)
-
-
-def test_a_challenged_site_is_archived_through_chromium(rendered) -> None:
-    assert rows(rendered, "SELECT count(*) FROM documents") == [(3,)]
-
-
-def test_documents_read_through_chromium_keep_their_text(rendered) -> None:
-    bodies = [r[0] for r in rows(rendered, "SELECT body_text FROM documents")]
+def test_documents_read_through_chromium_keep_their_text(night) -> None:
+    bodies = [r[0] for r in rows(night, "SELECT body_text FROM documents WHERE site = 'rendered'")]
     assert all(BODY in body for body in bodies)
 
 
-def test_without_render_the_challenge_is_no_document(plain) -> None:
-    assert rows(plain, "SELECT count(*) FROM documents") == [(0,)]
+def test_without_render_the_challenge_is_no_document(night) -> None:
+    assert rows(night, "SELECT count(*) FROM documents WHERE site = 'plain'") == [(0,)]
 
 
-def test_without_render_the_challenge_is_recorded(plain) -> None:
-    errors = {r[0] for r in rows(plain, "SELECT error FROM fetches WHERE kind = 'list'")}
+def test_without_render_the_challenge_is_recorded(night) -> None:
+    errors = {
+        r[0]
+        for r in rows(night, "SELECT error FROM fetches WHERE site = 'plain' AND kind = 'list'")
+    }
     assert "js-challenge" in errors
 
 
-def test_a_page_that_never_settles_is_challenge_failed(tmp_path) -> None:
-    db = crawl(tmp_path, render=True, handler=UnsolvableHandler)
-    errors = {r[0] for r in rows(db, "SELECT error FROM fetches WHERE kind = 'list'")}
+def test_a_page_that_never_settles_is_challenge_failed(night) -> None:
+    errors = {
+        r[0]
+        for r in rows(
+            night, "SELECT error FROM fetches WHERE site = 'never-settles' AND kind = 'list'"
+        )
+    }
     assert "challenge-failed" in errors
 
 
