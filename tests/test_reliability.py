@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -479,7 +480,8 @@ def test_failed_archive_write_is_not_a_finished_crawl(tmp_path) -> None:
             "/zwgk/t20250601_1.html": Page(detail.encode()),
         }
     )
-    site.delays["/zwgk/t20250601_1.html"] = 5.0
+    # The document is answered only once the archive is damaged.
+    damaged = site.holds["/zwgk/t20250601_1.html"] = threading.Event()
     db = tmp_path / "archive.db"
     with ReplicaServer(site) as server:
         path = registry(tmp_path, server.url)
@@ -493,6 +495,7 @@ def test_failed_archive_write_is_not_a_finished_crawl(tmp_path) -> None:
         conn.execute("DROP TABLE column_walks")
         conn.commit()
         conn.close()
+        damaged.set()
         _, stderr = crawl_process.communicate(timeout=180)
     reason = _first_run_reason(db)
     assert (

@@ -28,6 +28,9 @@ def free_port() -> int:
 
 
 NOT_FOUND = "<html><head><title>404</title></head><body><h1>404 页面不存在</h1></body></html>"
+# The longest a held request waits for its test (a test that fails before releasing it
+# leaves no server thread waiting for ever).
+HOLD_SECONDS = 120.0
 # Last-Modified for every page of one day's state (stable across restarts).
 _LAST_MODIFIED = formatdate(1743465600, usegmt=True)
 
@@ -48,6 +51,9 @@ class ReplicaSite:
         self.user_agents: list[str] = []
         # path -> seconds to wait before answering (a slow server, for tests).
         self.delays: dict[str, float] = {}
+        # path -> an event the answer waits for (at most HOLD_SECONDS): a test answers a
+        # request once it has done what must happen while the crawl waits.
+        self.holds: dict[str, threading.Event] = {}
         # path -> an error status to answer with instead of the page (a flaky server).
         self.statuses: dict[str, int] = {}
         # path -> where a 301 sends it (a moved or removed document).
@@ -102,12 +108,15 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/robots.txt" and page is None:
                 page = Page(b"User-agent: *\nAllow: /\n", "text/plain")
             delay = site.delays.get(path, 0.0)
+            hold = site.holds.get(path)
             status = site.statuses.get(path) or (
                 site.down_status if path != "/robots.txt" else None
             )
             location = site.redirects.get(path)
         if delay:
             time.sleep(delay)
+        if hold is not None:
+            hold.wait(HOLD_SECONDS)
         if status:
             self._send(status, None)
             return
