@@ -17,6 +17,7 @@ from html import escape
 from typing import Any
 
 import pytest
+import yaml
 from conftest import fixture_bytes, run_cli
 
 from crawler.demo.server import ReplicaServer, ReplicaSite
@@ -43,8 +44,15 @@ class Replica:
 
     name: str
     site: ReplicaSite
-    entry: str = ""
+    url: str
+    entry: dict[str, Any] = field(default_factory=dict)
     found: dict[str, Any] = field(default_factory=dict)
+
+    def register(self, family: str, start: str, title: str = "某县", **keys: Any) -> Replica:
+        """Its registry entry: the family, the path its column starts at, more keys."""
+        self.entry = {"name": self.name, "title": title, "family": family, "delay": 0,
+                      "start_urls": [self.url + start], **keys}  # fmt: skip
+        return self
 
 
 @pytest.fixture(scope="module")
@@ -53,24 +61,25 @@ def servers() -> Iterator[ExitStack]:
         yield stack
 
 
-def serve(
-    servers: ExitStack, name: str, pages: dict[str, Page], **kwargs: Any
-) -> tuple[Replica, str]:
-    """A replica site started for the module; its URL."""
+def serve(servers: ExitStack, name: str, pages: dict[str, Page], **kwargs: Any) -> Replica:
+    """A replica site started for the module."""
     site = ReplicaSite(pages, **kwargs)
-    server = servers.enter_context(ReplicaServer(site))
-    return Replica(name, site), server.url
+    return Replica(name, site, servers.enter_context(ReplicaServer(site)).url)
 
 
-def crawl(tmp_path, entry: str) -> str:
+def crawl(tmp_path, entries: list[dict[str, Any]]) -> str:
     registry = tmp_path / "sites.yaml"
-    registry.write_text("sites:\n" + entry, encoding="utf-8")
+    registry.write_text(yaml.safe_dump({"sites": entries}, allow_unicode=True), encoding="utf-8")
     db = tmp_path / "archive.db"
     run_cli(
         "crawl", "--sites", str(registry), "--db", str(db), "--now", "2025-06-02T02:00:00+08:00"
     )
     return str(db)
 
+
+# The generic family's selectors for a <ul class="news"> list with an a.next pager (copied
+# where used: the registry refuses the YAML aliases a shared dict would dump as).
+NEWS_SELECTORS = {"item_selector": "ul.news li a", "next_selector": "a.next"}
 
 SITES = [
     "gansu", "jiangsu", "generic_site", "sitemap_site", "robots_obeyed", "robots_ignored",
@@ -83,7 +92,12 @@ SITES = [
 def night(request, tmp_path_factory) -> str:
     """Every replica of this module crawled in one night; the archive's path."""
     replicas = [request.getfixturevalue(name) for name in SITES]
-    return crawl(tmp_path_factory.mktemp("night"), "".join(r.entry for r in replicas))
+    return crawl(tmp_path_factory.mktemp("night"), [r.entry for r in replicas])
+
+
+def documents(db: str, replica: Replica) -> int:
+    """How many documents of the replica's site the archive holds."""
+    return rows(db, "SELECT count(*) FROM documents WHERE site = ?", replica.name)[0][0]
 
 
 def rows(db, sql: str, *params) -> list[tuple]:
@@ -104,17 +118,16 @@ def gansu(servers) -> Replica:
     for item in items:
         path = re.sub(r"^http://h", "", item.url)
         pages[path] = detail_page(item.title)
-    replica, url = serve(servers, "gs-jyt", pages)
-    replica.entry = (
-        f"- {{name: gs-jyt, title: 甘肃省教育厅, family: generic, delay: 0, max_pages: 1,"
-        f" start_urls: ['{url}{list_path}'], options: {{item_selector: 'ul.jytxxgklist li a'}}}}\n"
-    )
+    replica = serve(servers, "gs-jyt", pages).register(
+        "generic", list_path, title="甘肃省教育厅", max_pages=1,
+        options={"item_selector": "ul.jytxxgklist li a"},
+    )  # fmt: skip
     replica.found["items"] = items
     return replica
 
 
 def test_gansu_replica_archives_every_listed_document(night, gansu) -> None:
-    count = rows(night, "SELECT count(*) FROM documents WHERE site = ?", gansu.name)[0][0]
+    count = documents(night, gansu)
     assert count == len(gansu.found["items"]) == 20
 
 
@@ -148,17 +161,15 @@ def jiangsu(servers) -> Replica:
             "text/xml",
         )
 
-    replica, url = serve(servers, "js-gxt", pages, dataproxy=dataproxy)
-    replica.entry = (
-        f"- {{name: js-gxt, title: 江苏省工业和信息化厅, family: hanweb, delay: 0,"
-        f" start_urls: ['{url}/col/col80179/index.html']}}\n"
+    replica = serve(servers, "js-gxt", pages, dataproxy=dataproxy).register(
+        "hanweb", "/col/col80179/index.html", title="江苏省工业和信息化厅"
     )
     replica.found.update(items=items, calls=calls)
     return replica
 
 
 def test_jiangsu_replica_archives_both_batches(night, jiangsu) -> None:
-    count = rows(night, "SELECT count(*) FROM documents WHERE site = ?", jiangsu.name)[0][0]
+    count = documents(night, jiangsu)
     assert count == len(jiangsu.found["items"])
 
 
@@ -193,18 +204,13 @@ def generic_site(servers) -> Replica:
     }
     for n in (1, 2, 3):
         pages[f"/show.php?id={n}"] = detail_page(f"关于规范执法的通知（{n}）")
-    replica, url = serve(servers, "generic", pages)
-    replica.entry = (
-        f"- {{name: generic, title: 某县, family: generic, delay: 0, start_urls: ['{url}/list.php?page=1'],"
-        f" options: {{item_selector: 'ul.news li a', next_selector: 'a.next'}}}}\n"
+    return serve(servers, "generic", pages).register(
+        "generic", "/list.php?page=1", options=dict(NEWS_SELECTORS)
     )
-    return replica
 
 
 def test_generic_follows_next_selector(night, generic_site) -> None:
-    assert (
-        rows(night, "SELECT count(*) FROM documents WHERE site = ?", generic_site.name)[0][0] == 3
-    )
+    assert documents(night, generic_site) == 3
 
 
 def test_generic_listing_complete(night, generic_site) -> None:
@@ -218,7 +224,8 @@ def test_generic_listing_complete(night, generic_site) -> None:
 @pytest.fixture(scope="module")
 def sitemap_site(servers) -> Replica:
     pages = {"/zwgk/index.html": Page(b"<html><body>javascript list</body></html>")}
-    replica, url = serve(servers, "sm", pages)
+    replica = serve(servers, "sm", pages)
+    url = replica.url
     locs = "".join(f"<url><loc>{url}/zwgk/2025/t20250601_{n}.html</loc></url>" for n in (1, 2))
     pages["/sitemap.xml"] = Page(
         f'<?xml version="1.0"?><urlset>{locs}</urlset>'.encode(),
@@ -226,17 +233,11 @@ def sitemap_site(servers) -> Replica:
     )
     for n in (1, 2):
         pages[f"/zwgk/2025/t20250601_{n}.html"] = detail_page(f"关于开展第{n}次检查的通知")
-    replica.entry = (
-        f"- {{name: sm, title: 某县, family: trs, delay: 0, start_urls: ['{url}/zwgk/index.html'],"
-        f" sitemap_urls: ['{url}/sitemap.xml']}}\n"
-    )
-    return replica
+    return replica.register("trs", "/zwgk/index.html", sitemap_urls=[f"{url}/sitemap.xml"])
 
 
 def test_sitemap_documents_archived(night, sitemap_site) -> None:
-    assert (
-        rows(night, "SELECT count(*) FROM documents WHERE site = ?", sitemap_site.name)[0][0] == 2
-    )
+    assert documents(night, sitemap_site) == 2
 
 
 # --- robots.txt --------------------------------------------------------------------------
@@ -255,19 +256,14 @@ def robots_site() -> dict[str, Page]:
 
 @pytest.fixture(scope="module")
 def robots_obeyed(servers) -> Replica:
-    replica, url = serve(servers, "r", robots_site())
-    replica.entry = f"- {{name: r, title: 某县, family: trs, delay: 0, start_urls: ['{url}/zwgk/index.html']}}\n"
-    return replica
+    return serve(servers, "r", robots_site()).register("trs", "/zwgk/index.html")
 
 
 @pytest.fixture(scope="module")
 def robots_ignored(servers) -> Replica:
-    replica, url = serve(servers, "r-free", robots_site())
-    replica.entry = (
-        f"- {{name: r-free, title: 某县, family: trs, delay: 0, obey_robots: false,"
-        f" start_urls: ['{url}/zwgk/index.html']}}\n"
+    return serve(servers, "r-free", robots_site()).register(
+        "trs", "/zwgk/index.html", obey_robots=False
     )
-    return replica
 
 
 def test_robots_disallowed_page_not_fetched(night, robots_obeyed) -> None:
@@ -283,9 +279,7 @@ def test_robots_disallowed_recorded(night, robots_obeyed) -> None:
 
 
 def test_robots_override_per_site(night, robots_ignored) -> None:
-    assert (
-        rows(night, "SELECT count(*) FROM documents WHERE site = ?", robots_ignored.name)[0][0] == 2
-    )
+    assert documents(night, robots_ignored) == 2
 
 
 def test_user_agent_names_the_project(night, robots_obeyed) -> None:
@@ -313,17 +307,14 @@ def static_then_dynamic(servers) -> Replica:
             pages[f"/zwgk/2025/t20250601_{n}{k}.html"] = detail_page(
                 f"关于规范执法的第{n}{k}号通知"
             )
-    replica, url = serve(servers, "dj", pages)
-    replica.entry = (
-        f"- {{name: dj, title: 某县, family: trs, delay: 0, start_urls: ['{url}/zwgk/index.html'],"
-        f" options: {{static_pages: 2, dynamic_page_url: '/search/column.jsp?page={{page}}'}}}}\n"
-    )
-    return replica
+    return serve(servers, "dj", pages).register(
+        "trs", "/zwgk/index.html",
+        options={"static_pages": 2, "dynamic_page_url": "/search/column.jsp?page={page}"},
+    )  # fmt: skip
 
 
 def test_trs_static_then_dynamic_pages(night, static_then_dynamic) -> None:
-    count = rows(night, "SELECT count(*) FROM documents WHERE site = ?", static_then_dynamic.name)
-    assert count[0][0] == 8
+    assert documents(night, static_then_dynamic) == 8
 
 
 # --- crawler traps ----------------------------------------------------------------------
@@ -336,13 +327,9 @@ def endless_chain(servers) -> Replica:
         )
 
     pages = {f"/list.php?page={n}": chain_page(n) for n in range(1, 41)}
-    replica, url = serve(servers, "trap", pages)
-    replica.entry = (
-        f"- {{name: trap, title: 某县, family: generic, delay: 0, max_pages: 10,"
-        f" start_urls: ['{url}/list.php?page=1'],"
-        f" options: {{item_selector: 'ul.news li a', next_selector: 'a.next'}}}}\n"
+    return serve(servers, "trap", pages).register(
+        "generic", "/list.php?page=1", max_pages=10, options=dict(NEWS_SELECTORS)
     )
-    return replica
 
 
 def test_endless_next_chain_stops_at_max_pages_and_says_so(night, endless_chain) -> None:
@@ -391,9 +378,7 @@ def text_pager_site() -> dict[str, Page]:
 
 @pytest.fixture(scope="module")
 def text_pager(servers) -> Replica:
-    replica, url = serve(servers, "tp", text_pager_site())
-    replica.entry = f"- {{name: tp, title: 某县, family: trs, delay: 0, start_urls: ['{url}/xxgk/index.htm']}}\n"
-    return replica
+    return serve(servers, "tp", text_pager_site()).register("trs", "/xxgk/index.htm")
 
 
 def test_a_text_pager_column_is_walked_to_its_last_page(night, text_pager) -> None:
@@ -401,7 +386,7 @@ def test_a_text_pager_column_is_walked_to_its_last_page(night, text_pager) -> No
         night, "SELECT pages, declared_pages, complete FROM column_walks WHERE site = ?",
         text_pager.name,
     )  # fmt: skip
-    count = rows(night, "SELECT count(*) FROM documents WHERE site = ?", text_pager.name)[0][0]
+    count = documents(night, text_pager)
     assert (count, walk) == (6, [(3, 3, 1)])
 
 
@@ -437,17 +422,15 @@ def hubei_style_site() -> dict[str, Page]:
 
 @pytest.fixture(scope="module")
 def json_column(servers) -> Replica:
-    replica, url = serve(servers, "hb", hubei_style_site())
-    replica.entry = (
-        f"- {{name: hb, title: 某县, family: json, delay: 0, start_urls: ['{url}/column/123.json'],"
-        " options: {items: data.list, url: link, title: name, date: pubDate,"
-        " total_records: data.total, page_url: '/column/123_{page}.json'}}\n"
-    )
-    return replica
+    return serve(servers, "hb", hubei_style_site()).register(
+        "json", "/column/123.json",
+        options={"items": "data.list", "url": "link", "title": "name", "date": "pubDate",
+                 "total_records": "data.total", "page_url": "/column/123_{page}.json"},
+    )  # fmt: skip
 
 
 def test_a_json_column_archives_every_record(night, json_column) -> None:
-    assert rows(night, "SELECT count(*) FROM documents WHERE site = ?", json_column.name)[0][0] == 5
+    assert documents(night, json_column) == 5
 
 
 def test_a_json_column_walk_is_complete(night, json_column) -> None:
@@ -490,31 +473,27 @@ def gkmlpt_site() -> dict[str, Page]:
     return pages
 
 
-def gkmlpt_replica(servers: ExitStack, name: str, options: str) -> Replica:
-    replica, url = serve(servers, name, gkmlpt_site())
-    replica.entry = (
-        f"- {{name: {name}, title: 某市, family: gkmlpt, delay: 0,"
-        f" start_urls: ['{url}/gkmlpt/index#5'], options: {options}}}\n"
+def gkmlpt_replica(servers: ExitStack, name: str, options: dict[str, str]) -> Replica:
+    return serve(servers, name, gkmlpt_site()).register(
+        "gkmlpt", "/gkmlpt/index#5", title="某市", options=options
     )
-    return replica
 
 
 @pytest.fixture(scope="module")
 def gkmlpt_sid_from_index(servers) -> Replica:
-    return gkmlpt_replica(servers, "gd", "{}")
+    return gkmlpt_replica(servers, "gd", {})
 
 
 @pytest.fixture(scope="module")
 def gkmlpt_sid_given(servers) -> Replica:
-    return gkmlpt_replica(servers, "gd-sid", "{sid: '755041'}")
+    return gkmlpt_replica(servers, "gd-sid", {"sid": "755041"})
 
 
 @pytest.mark.parametrize(
     "site", ["gkmlpt_sid_from_index", "gkmlpt_sid_given"], ids=["sid-from-index", "sid-given"]
 )
 def test_a_gkmlpt_column_archives_every_article(request, night, site: str) -> None:
-    name = request.getfixturevalue(site).name
-    assert rows(night, "SELECT count(*) FROM documents WHERE site = ?", name)[0][0] == 5
+    assert documents(night, request.getfixturevalue(site)) == 5
 
 
 @pytest.fixture(scope="module")
@@ -533,18 +512,15 @@ def data_url_column(servers) -> Replica:
     }
     for n in range(3):
         pages[f"/art/2025/6/1/art_1_{n}.html"] = detail_page(f"关于规范执法的第{n}号通知")
-    replica, url = serve(servers, "jx", pages)
-    replica.entry = (
-        f"- {{name: jx, title: 某厅, family: json, delay: 0,"
-        f" start_urls: ['{url}/col/col42150/index.html'],"
-        " options: {items: rows, total_records: total, data_url: \"dataUrl = '([^']+)'\"}}\n"
-    )
-    return replica
+    return serve(servers, "jx", pages).register(
+        "json", "/col/col42150/index.html", title="某厅",
+        options={"items": "rows", "total_records": "total", "data_url": "dataUrl = '([^']+)'"},
+    )  # fmt: skip
 
 
 def test_a_list_rendered_from_a_data_url_in_the_page_is_walked(night, data_url_column) -> None:
     walk = rows(
         night, "SELECT pages, complete FROM column_walks WHERE site = ?", data_url_column.name
     )
-    count = rows(night, "SELECT count(*) FROM documents WHERE site = ?", data_url_column.name)[0][0]
+    count = documents(night, data_url_column)
     assert (count, walk) == (3, [(2, 1)])
