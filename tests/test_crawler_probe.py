@@ -118,6 +118,7 @@ def gkmlpt_portal_site() -> dict[str, Page]:
 class Probed:
     """A replica probed into the registry, then crawled with the others."""
 
+    kind: str  # which replica
     out: str  # what `govarchive probe` printed
     entry: dict[str, Any]  # the entry it appended
     archived: int  # the site's documents in the archive after the crawl
@@ -131,18 +132,19 @@ def probed_sites(tmp_path_factory) -> Iterator[dict[str, Probed]]:
     sites one by one; then one crawl of that registry."""
     tmp = tmp_path_factory.mktemp("probed")
     registry, db = tmp / "sites.yaml", tmp / "archive.db"
-    docs = {kind: day_one() for kind in ("portal", "hanweb")}
+    docs = day_one()
     sites = {
         "portal": ReplicaSite(portal_site()),
-        "hanweb": ReplicaSite(hanweb_site(), lambda s, e: hanweb_dataproxy(docs["hanweb"], s, e)),
+        "hanweb": ReplicaSite(hanweb_site(), lambda s, e: hanweb_dataproxy(docs, s, e)),
         "generic": ReplicaSite(generic_site()),
         "gkmlpt": ReplicaSite(gkmlpt_portal_site()),
     }
+    trs_documents = len([d for d in docs if d.site == "trs"])
     listed = {
-        "portal": len([d for d in docs["portal"] if d.site == "trs"]),
-        "hanweb": len([d for d in docs["hanweb"] if d.site == "hanweb"]),
+        "portal": trs_documents,
+        "hanweb": len([d for d in docs if d.site == "hanweb"]),
         "generic": 5,
-        "other-host": len([d for d in day_one() if d.site == "trs"]),
+        "other-host": trs_documents,
         "gkmlpt": 5,
     }
     with ExitStack() as servers:
@@ -156,24 +158,25 @@ def probed_sites(tmp_path_factory) -> Iterator[dict[str, Probed]]:
                 "--now", "2025-06-02T02:00:00+08:00")  # fmt: skip
         entries = {e["name"]: e for e in yaml.safe_load(registry.read_text(encoding="utf-8"))}
         yield {
-            kind: Probed(printed[kind], entries[kind], documents(db, kind), listed[kind], site)
+            kind: Probed(
+                kind, printed[kind], entries[kind], documents(db, kind), listed[kind], site
+            )
             for kind, site in sites.items()
         }
 
 
 @pytest.fixture(params=["portal", "hanweb", "generic"])
-def probed(request, probed_sites) -> tuple[str, str, dict[str, Any], int, int, ReplicaSite]:
-    found = probed_sites[request.param]
-    return request.param, found.out, found.entry, found.archived, found.listed, found.site
+def probed(request, probed_sites) -> Probed:
+    return probed_sites[request.param]
 
 
 def test_probe_finds_the_family(probed) -> None:
-    kind, _, entry, _, _, _ = probed
+    kind, entry = probed.kind, probed.entry
     assert entry["family"] == {"portal": "trs", "hanweb": "hanweb", "generic": "generic"}[kind]
 
 
 def test_probe_names_the_column(probed) -> None:
-    kind, _, entry, _, _, _ = probed
+    kind, entry = probed.kind, probed.entry
     expected = {
         "portal": PORTAL_COLUMN + "xxgk_lists.shtml",
         "hanweb": f"/col/col{HANWEB_COLUMN_ID}/",
@@ -183,28 +186,28 @@ def test_probe_names_the_column(probed) -> None:
 
 
 def test_probe_leaves_external_links_out(probed) -> None:
-    _, _, entry, _, _, _ = probed
+    entry = probed.entry
     assert [u for u in entry["start_urls"] if "127.0.0.1" not in u] == []
 
 
 def test_probe_reports_the_first_document(probed) -> None:
-    _, out, _, _, _, _ = probed
+    out = probed.out
     assert "#   first: " in out
 
 
 def test_the_probed_entry_archives_every_linked_document(probed) -> None:
-    _, _, _, archived, listed, _ = probed
+    archived, listed = probed.archived, probed.listed
     assert archived == listed
 
 
 def test_probe_stays_within_its_request_budget(probed) -> None:
-    _, out, _, _, _, _ = probed
+    out = probed.out
     used = int(out.split("(", 1)[1].split(" requests", 1)[0])
     assert used <= 30
 
 
 def test_probe_reads_robots_txt_first(probed) -> None:
-    *_, site = probed
+    site = probed.site
     assert (
         site.requests[0][1] == "/robots.txt"
         if site.requests and isinstance(site.requests[0], tuple)
