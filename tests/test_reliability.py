@@ -55,22 +55,26 @@ EXPECTED_ERRORS = {
 }
 
 
-def registry(tmp_path: Path, url: str) -> Path:
+def registry(tmp_path: Path, urls: dict[str, str]) -> Path:
+    """A registry of the sites ``urls`` names (name -> URL), each a TRS column at
+    /zwgk/index.html."""
     path = tmp_path / "sites.yaml"
     path.write_text(
-        f"- {{name: faults, title: 故障站点, family: trs, delay: 0, revisit_days: 0,"
-        f" start_urls: ['{url}/zwgk/index.html']}}\n",
+        "".join(
+            f"- {{name: {name}, title: 故障站点, family: trs, delay: 0, revisit_days: 0,"
+            f" start_urls: ['{url}/zwgk/index.html']}}\n"
+            for name, url in urls.items()
+        ),
         encoding="utf-8",
     )
     return path
 
 
 def crawl(
-    tmp_path: Path, url: str, db: Path, now: str, sites: Path | None = None
+    tmp_path: Path, urls: dict[str, str], db: Path, now: str
 ) -> tuple[subprocess.CompletedProcess, float]:
-    """Run a crawl of the site at ``url`` (or of the registry ``sites``); return it and its
-    peak RSS in MB."""
-    sites = sites or registry(tmp_path, url)
+    """Run a crawl of ``registry(tmp_path, urls)``; return it and its peak RSS in MB."""
+    sites = registry(tmp_path, urls)
     command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites),
                "--db", str(db), "--now", now, "--log-level", "WARNING", *SETTINGS]  # fmt: skip
     out, err = tmp_path / "crawl.out", tmp_path / "crawl.err"
@@ -105,7 +109,7 @@ def faulty(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
     with FaultServer(stall_seconds=6) as server:
         db = tmp / "archive.db"
-        done, peak_mb = crawl(tmp, server.url, db, "2025-06-02T02:00:00+08:00")
+        done, peak_mb = crawl(tmp, {"faults": server.url}, db, "2025-06-02T02:00:00+08:00")
         yield FaultyCrawl(db, done, tmp, peak_mb)
 
 
@@ -203,21 +207,13 @@ def three_nights(tmp_path_factory) -> dict[str, list[tuple]]:
     tmp = tmp_path_factory.mktemp("three-nights")
     flaky, removed = one_document_site(), one_document_site()
     with ReplicaServer(flaky) as flaky_server, ReplicaServer(removed) as removed_server:
-        sites = tmp / "sites.yaml"
-        sites.write_text(
-            "".join(
-                f"- {{name: {name}, title: 某县, family: trs, delay: 0, revisit_days: 0,"
-                f" start_urls: ['{server.url}/zwgk/index.html']}}\n"
-                for name, server in (("flaky", flaky_server), ("removed", removed_server))
-            ),
-            encoding="utf-8",
-        )
+        urls = {"flaky": flaky_server.url, "removed": removed_server.url}
         db = tmp / "a.db"
-        crawl(tmp, "", db, "2025-06-01T02:00:00+08:00", sites=sites)
+        crawl(tmp, urls, db, "2025-06-01T02:00:00+08:00")
         flaky.statuses["/zwgk/t20250601_1.html"] = 503
         del removed.pages["/zwgk/t20250601_1.html"]
-        crawl(tmp, "", db, "2025-06-02T02:00:00+08:00", sites=sites)
-        crawl(tmp, "", db, "2025-06-04T02:00:00+08:00", sites=sites)
+        crawl(tmp, urls, db, "2025-06-02T02:00:00+08:00")
+        crawl(tmp, urls, db, "2025-06-04T02:00:00+08:00")
     return {
         name: rows(db, "SELECT status FROM documents WHERE site = ?", name)
         for name in ("flaky", "removed")
@@ -484,7 +480,7 @@ def test_failed_archive_write_is_not_a_finished_crawl(tmp_path) -> None:
     damaged = site.holds["/zwgk/t20250601_1.html"] = threading.Event()
     db = tmp_path / "archive.db"
     with ReplicaServer(site) as server:
-        path = registry(tmp_path, server.url)
+        path = registry(tmp_path, {"faults": server.url})
         crawl_process = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(path), "--db", str(db)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -518,7 +514,7 @@ def test_crawl_that_cannot_start_exits_1(tmp_path) -> None:
     conn.execute("DROP TABLE column_walks")  # a damaged archive: the spider cannot start
     conn.commit()
     conn.close()
-    path = registry(tmp_path, "http://127.0.0.1:9")
+    path = registry(tmp_path, {"faults": "http://127.0.0.1:9"})
     done = run_cli("crawl", "--sites", str(path), "--db", str(db), check=False)
     assert (done.returncode, "did not start" in done.stderr) == (1, True)
 
@@ -583,7 +579,8 @@ def cookie_flood(tmp_path_factory):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         db = tmp / "archive.db"
-        crawl(tmp, f"http://127.0.0.1:{server.server_address[1]}", db, "2025-06-02T02:00:00+08:00")
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        crawl(tmp, {"faults": url}, db, "2025-06-02T02:00:00+08:00")
         yield db
     finally:
         server.shutdown()
