@@ -40,8 +40,8 @@ def clean_line(text: str) -> str:
 # them out before a page is parsed.
 _LINE_MARK, _CELL_MARK, _PART_START, _PART_END = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
 INTERNAL_MARKS = (_LINE_MARK, _CELL_MARK, _PART_START, _PART_END)
-# For the duration of one walk, an attribute names its root and the part set apart takes
-# a tag of its own (a cell's, so its cell mark stays inside the part, or a block's).
+# For the duration of one walk, an attribute names its root (libxslt is handed the root's
+# whole document) and the part set apart takes a tag of its own (a cell's, so its cell mark stays inside the part, or a block's).
 # libxslt tests a template's pattern against every element, and one with a predicate
 # (``*[@attr]``) costs time in proportion to the element's preceding siblings when the
 # walk starts below the document's root: 50,000 siblings took 15 s. Tag names only. The
