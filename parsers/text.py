@@ -41,11 +41,12 @@ def clean_line(text: str) -> str:
 _LINE_MARK, _CELL_MARK, _PART_START, _PART_END = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
 INTERNAL_MARKS = (_LINE_MARK, _CELL_MARK, _PART_START, _PART_END)
 # For the duration of one walk, an attribute names its root (libxslt is handed the root's
-# whole document) and the part set apart takes a tag of its own (a cell's, so its cell mark stays inside the part, or a block's).
-# libxslt tests a template's pattern against every element, and one with a predicate
-# (``*[@attr]``) costs time in proportion to the element's preceding siblings when the
-# walk starts below the document's root: 50,000 siblings took 15 s. Tag names only. The
-# part's tags end in a random suffix, so no page can carry them.
+# whole document) and the part set apart takes a tag of its own (a cell's, so its cell
+# mark stays inside the part, or a block's). libxslt tests a template's pattern against
+# every element, and one with a predicate (``*[@attr]``) costs time in proportion to the
+# element's preceding siblings when the walk starts below the document's root: 50,000
+# siblings took 15 s. So the templates match tag names only. The part's tags end in a
+# random suffix, so no page can carry them.
 _ROOT_ATTR = "data-govarchive-lines-root"
 _NONCE = secrets.token_hex(8)
 _PART_TAG, _PART_CELL_TAG = f"govarchive-part-{_NONCE}", f"govarchive-part-cell-{_NONCE}"
