@@ -6,6 +6,7 @@ import fcntl
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -71,8 +72,6 @@ def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 
 def copy_archive(db: Path, folder: Path) -> Path:
     """A copy of the archive ``db`` (its SQLite file, through SQLite's backup, and its
     file store) in ``folder``; the copy's path."""
-    import sqlite3
-
     copy = folder / db.name
     source, target = sqlite3.connect(db), sqlite3.connect(copy)
     try:
