@@ -8,12 +8,39 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
-from archive.clock import Clock
+from archive.clock import Clock, parse_iso
+from archive.ledger import seal
 from archive.walks import WalkRecord
+
+
+class ClockBehind(ValueError):
+    """A run's time is earlier than a run the archive already holds."""
+
+
+def latest_run(conn: sqlite3.Connection) -> tuple[datetime, str, int] | None:
+    """The latest time a run of the archive started or finished: (time, stamp, run id)."""
+    latest: tuple[datetime, str, int] | None = None
+    for row in conn.execute("SELECT id, started_at, finished_at FROM runs"):
+        for value in (row["started_at"], row["finished_at"]):
+            if value and (latest is None or parse_iso(value) > latest[0]):
+                latest = (parse_iso(value), value, int(row["id"]))
+    return latest
+
+
+def check_time_forward(conn: sqlite3.Connection, stamp: str) -> None:
+    """Refuse a run at ``stamp`` when the archive holds a later run (``ClockBehind``)."""
+    latest = latest_run(conn)
+    if latest is not None and parse_iso(stamp) < latest[0]:
+        raise ClockBehind(
+            f"the crawl's time {stamp} is earlier than run {latest[2]} ({latest[1]}) in this"
+            " archive; time only moves forward in an archive: crawl a replay into an archive"
+            " of its own"
+        )
 
 
 class RunStore:
@@ -48,16 +75,33 @@ class RunStore:
         ]
         self.db["sites"].upsert_all(rows, pk="name")
 
+    def latest_run_time(self) -> datetime | None:
+        """When the archive's latest run started or finished (None: no run yet)."""
+        latest = latest_run(self.conn)
+        return latest[0] if latest else None
+
     def site_start_urls(self) -> dict[str, list[str]]:
         """Each recorded site's start URLs."""
         rows = self.conn.execute("SELECT name, start_urls FROM sites").fetchall()
         return {row["name"]: json.loads(row["start_urls"] or "[]") for row in rows}
 
     def start_run(self, command: str, sites: list[str], at: str | None = None) -> int:
+        """Open a run at ``at`` (the clock's time). Refused (``ClockBehind``) when that is
+        earlier than a run the archive already holds: its events would be written out of
+        order. Rows a killed run left unsealed are sealed first."""
+        stamp = at or self.clock()
         with self.transaction():
+            check_time_forward(self.conn, stamp)
+            seal(
+                self.conn,
+                at=stamp,
+                run_id=None,
+                note="rows left unsealed (by a run that was killed, or written outside a"
+                " run), sealed before the next run started",
+            )
             cur = self.conn.execute(
                 "INSERT INTO runs (started_at, command, sites, pid) VALUES (?,?,?,?)",
-                (at or self.clock(), command, json.dumps(sites, ensure_ascii=False), os.getpid()),
+                (stamp, command, json.dumps(sites, ensure_ascii=False), os.getpid()),
             )
             run_id = int(cur.lastrowid or 0)
             for site in sites:
@@ -148,13 +192,18 @@ class RunStore:
             (run_id,),
         ).fetchone()
         values = dict(totals)
+        stamp = at or self.clock()
         with self.transaction():
+            checkpoint = seal(
+                self.conn, at=stamp, run_id=run_id, note=f"end of run {run_id}", always=True
+            )
+            values["checkpoint"] = checkpoint
             self.conn.execute(
                 "UPDATE runs SET finished_at = ?, finish_reason = ?, pages = ?, new = ?,"
                 " changed = ?, unchanged = ?, gone = ?, delisted = ?, errors = ?, healthy = ?"
                 " WHERE id = ?",
                 (
-                    at or self.clock(),
+                    stamp,
                     reason,
                     values["pages"],
                     values["new"],

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archive.tokenizer import TOKENIZER_NAME, register
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # The per-character tokenizer the index had until v6. Steps 1 and 4 create (and step 6
 # drops) an index under this name; it is registered (as the bigram tokenizer, which no
 # step ever queries or indexes text with under this name) only while migrating.
@@ -376,6 +376,65 @@ INSERT INTO documents_fts(documents_fts, rank) VALUES ('hashsize', {INDEX_HASH_B
 """
 
 
+# v9: evidence that holds outside the archive.
+# - ``fetches`` keep the exchange: the request's head as sent and the response's status line
+#   and headers as received (``archive.captures``: packed text), and the server's address;
+# - ``chain`` and ``checkpoints``, the tamper-evident log (``archive.ledger``): every fetch,
+#   version and event row is sealed into a hash chain, each run ends with a checkpoint;
+# - fetches, versions, the chain and checkpoints are append-only, as events already were.
+# Rows written before the migration are sealed by it, as found (its checkpoint says so).
+_V9 = """
+ALTER TABLE fetches ADD COLUMN request_head BLOB;
+ALTER TABLE fetches ADD COLUMN response_head BLOB;
+ALTER TABLE fetches ADD COLUMN peer TEXT;
+CREATE TABLE chain (
+    seq INTEGER PRIMARY KEY,
+    tbl TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    hash BLOB NOT NULL
+);
+CREATE TABLE checkpoints (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER,
+    at TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    head TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    marks TEXT NOT NULL,
+    note TEXT
+);
+"""
+APPEND_ONLY: tuple[str, ...] = ("fetches", "versions", "chain", "checkpoints")
+
+
+def append_only(table: str) -> list[str]:
+    """Triggers that refuse UPDATE and DELETE on ``table``."""
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} BEGIN"
+        f" SELECT RAISE(ABORT, '{table} is append-only'); END"
+        for verb in ("UPDATE", "DELETE")
+    ]
+
+
+def _v9(conn: sqlite3.Connection) -> None:
+    from archive.clock import now_iso
+    from archive.ledger import seal
+
+    for statement in _statements(_V9):
+        conn.execute(statement)
+    for table in APPEND_ONLY:
+        for statement in append_only(table):
+            conn.execute(statement)
+    seal(
+        conn,
+        at=now_iso(),
+        run_id=None,
+        note="chain started at the migration to schema 9: rows written before it are sealed"
+        " as they were found",
+        always=True,
+    )
+
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -387,6 +446,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     6: _v6,
     7: _V7,
     8: _V8,
+    9: _v9,
 }
 
 
@@ -435,18 +495,24 @@ def migrate(conn: sqlite3.Connection, adopt: bool = False) -> int:
         register(conn, LEGACY_TOKENIZER)
     try:
         for version in range(found + 1, SCHEMA_VERSION + 1):
-            step = MIGRATIONS[version]
-            if callable(step):
-                step(conn)
-            else:
-                for statement in _statements(step):
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {version}")
+            apply_step(conn, version)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return found
+
+
+def apply_step(conn: sqlite3.Connection, version: int) -> None:
+    """Run the migration that reaches ``version`` and record that version (inside the
+    caller's transaction)."""
+    step = MIGRATIONS[version]
+    if callable(step):
+        step(conn)
+    else:
+        for statement in _statements(step):
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
 
 
 def _statements(script: str) -> list[str]:

@@ -24,8 +24,10 @@ import sqlite_utils
 
 from archive import files
 from archive.attachments import AttachmentStore
+from archive.captures import pack_head
 from archive.clock import TZ, Clock, now_iso, parse_iso
 from archive.documents import DocumentStore, KnownDocument
+from archive.ledger import seal
 from archive.runs import RunStore
 from archive.schema import INDEX_PENDING, migrate
 from archive.tokenizer import register
@@ -93,12 +95,16 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
         gone_after_hours: float = DEFAULT_GONE_AFTER_HOURS,
         adopt: bool = False,
         clock: Clock = now_iso,
+        keep_captures: bool = True,
     ) -> None:
         """``adopt``: add the archive's tables to a database that holds others (--init).
         ``clock``: what every stamp written without an explicit ``at=`` reads (a replayed
-        crawl's fixed time, see ``archive.clock.clock_at``)."""
+        crawl's fixed time, see ``archive.clock.clock_at``). ``keep_captures``: keep every
+        fetch's body and HTTP heads (listing pages, error answers, redirect hops and
+        attachment fetches too); off, only the bodies a fetch asks to keep (``keep_raw``)."""
         self.path = Path(path)
         self.clock = clock
+        self.keep_captures = keep_captures
         self.gone_after = timedelta(hours=gone_after_hours)
         self.conn = connect(self.path)
         try:
@@ -208,17 +214,27 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
         elapsed_ms: int | None = None,
         error: str | None = None,
         keep_raw: bool = True,
+        request_head: str | None = None,
+        response_head: str | None = None,
+        peer: str | None = None,
         at: str | None = None,
     ) -> FetchRef:
-        """Record one fetch (and its raw body once, by hash)."""
+        """Record one fetch: its body once, by hash (an attachment's in the file store, a
+        page's in ``raw_pages``), and, while captures are kept, the request's and the
+        response's heads (``archive.captures``) and the server's address."""
         stamp = at or self.clock()
         sha = None
+        captured = self.keep_captures
         with self.transaction():
-            if body is not None and keep_raw:
-                sha = self._store_raw(url, body, content_type, stamp)
+            if body is not None and (keep_raw or captured):
+                if kind == "attachment":
+                    sha, _ = files.store_bytes(self.files_dir, body)
+                else:
+                    sha = self._store_raw(url, body, content_type, stamp)
             cur = self.conn.execute(
                 "INSERT INTO fetches (run_id, site, url, kind, fetched_at, status, bytes,"
-                " elapsed_ms, error, raw_sha256, content_type) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " elapsed_ms, error, raw_sha256, content_type, request_head, response_head,"
+                " peer) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     run_id,
                     site,
@@ -231,9 +247,20 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
                     error,
                     sha,
                     content_type,
+                    pack_head(request_head) if captured and request_head else None,
+                    pack_head(response_head) if captured and response_head else None,
+                    peer if captured else None,
                 ),
             )
         return FetchRef(int(cur.lastrowid or 0), sha)
+
+    def capture_body(self, sha: str) -> bytes | None:
+        """A kept body by its SHA-256: a raw page, or a file of the file store."""
+        body = self.raw_page(sha)
+        if body is not None:
+            return body
+        path = self.files_dir / sha[:2] / sha
+        return path.read_bytes() if path.is_file() else None
 
     def _store_raw(self, url: str, body: bytes, content_type: str | None, stamp: str) -> str:
         sha = hashlib.sha256(body).hexdigest()
@@ -254,6 +281,14 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
         if row is None:
             return None
         return zlib.decompress(row["content"]) if row["compression"] == "zlib" else row["content"]
+
+    # --- the tamper-evident log -----------------------------------------------------------
+    def seal(self, note: str, run_id: int | None = None) -> dict[str, Any] | None:
+        """Chain the rows written since the last checkpoint and write a checkpoint
+        (``archive.ledger.seal``); None when there was nothing to seal. Runs seal
+        themselves; this is for writes outside a run (``govarchive reparse``)."""
+        with self.transaction():
+            return seal(self.conn, at=self.clock(), run_id=run_id, note=note)
 
     # --- re-running parsers ---------------------------------------------------------------
     def reparse(
@@ -290,6 +325,7 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
                 at=at,
             )
             outcome[result] = outcome.get(result, 0) + 1
+        self.seal("after re-running the parsers (govarchive reparse)")
         return outcome
 
     # --- reading -------------------------------------------------------------------------

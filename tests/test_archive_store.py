@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -341,16 +342,56 @@ def test_the_search_index_gathers_terms_in_a_large_buffer(archive: Archive) -> N
     assert index_hash_bytes(archive.conn) == INDEX_HASH_BYTES
 
 
+def archive_at_version(path: Path, version: int) -> Path:
+    """A new archive as govarchive wrote it at schema ``version`` (its migrations run)."""
+    from archive.schema import LEGACY_TOKENIZER, apply_step
+    from archive.tokenizer import register
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    register(conn, LEGACY_TOKENIZER)
+    register(conn)
+    for number in range(1, version + 1):
+        apply_step(conn, number)
+    conn.close()
+    return path
+
+
 def test_a_v7_archive_gains_the_large_index_buffer(tmp_path) -> None:
     from archive.schema import INDEX_HASH_BYTES
 
-    path = tmp_path / "v7.db"
-    with Archive(path) as archive:
-        archive.conn.execute("DELETE FROM documents_fts_config WHERE k = 'hashsize'")
-        archive.conn.execute("PRAGMA user_version = 7")
-        archive.conn.commit()
+    path = archive_at_version(tmp_path / "v7.db", 7)
     with Archive(path) as archive:
         assert index_hash_bytes(archive.conn) == INDEX_HASH_BYTES
+
+
+def v8_archive_with_rows(path: Path) -> Path:
+    archive_at_version(path, 8)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(
+        "INSERT INTO fetches (url, fetched_at, status) VALUES ('http://a.gov.cn/1.html',"
+        " '2026-11-01T02:00:00+08:00', 200)"
+    )
+    conn.close()
+    return path
+
+
+def test_a_v8_archives_rows_are_sealed_by_the_migration(tmp_path) -> None:
+    with Archive(v8_archive_with_rows(tmp_path / "v8.db")) as archive:
+        rows = archive.conn.execute("SELECT tbl, row_id FROM chain").fetchall()
+    assert [tuple(row) for row in rows] == [("f", 1)]
+
+
+def test_the_migrations_checkpoint_says_the_chain_started_there(tmp_path) -> None:
+    with Archive(v8_archive_with_rows(tmp_path / "v8.db")) as archive:
+        note = archive.conn.execute("SELECT note FROM checkpoints").fetchone()[0]
+    assert note.startswith("chain started at the migration to schema 9")
+
+
+def test_a_migrated_archive_verifies(tmp_path) -> None:
+    from archive.ledger import verify
+
+    with Archive(v8_archive_with_rows(tmp_path / "v8.db")) as archive:
+        assert verify(archive.conn, archive.files_dir).ok
 
 
 def test_last_seen_update_does_not_reindex(archive: Archive) -> None:
