@@ -22,6 +22,11 @@ class FetchItem:
     elapsed_ms: int | None = None
     error: str | None = None
     keep_raw: bool = False
+    # The exchange as evidence (``archive.captures``): the request's head as sent, the
+    # response's status line and headers as received, and the server's address.
+    request_head: str | None = None
+    response_head: str | None = None
+    peer: str | None = None
 
 
 @dataclass

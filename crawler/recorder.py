@@ -309,6 +309,9 @@ class SiteRecorder:
             content_type=item.content_type,
             elapsed_ms=item.elapsed_ms,
             error=item.error,
+            request_head=item.request_head,
+            response_head=item.response_head,
+            peer=item.peer,
             at=self.now,
         )
         self.count(pages=1, errors=1 if item.error else 0)

@@ -27,6 +27,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from w3lib.url import safe_url_string
 
+from archive.captures import request_head, response_head
+
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 VALIDATORS = (b"If-None-Match", b"If-Modified-Since")
 
@@ -63,17 +65,37 @@ def refusal(url: str, domains: list[str], ports: frozenset[int]) -> str | None:
 
 def fetch_fields(request: Request, response: Response) -> dict[str, Any]:
     """A response as the fields of the fetch the spider records (``FetchItem``): URL,
-    status, body, content type, latency. The latency is read from the request: a response
-    reaches downloader middlewares before Scrapy ties it to its request."""
+    status, body, content type, latency, and the exchange's heads and peer address. The
+    latency is read from the request: a response reaches downloader middlewares before
+    Scrapy ties it to its request.
+
+    The request head is what Scrapy's downloader sends (the request's headers once every
+    middleware has set them, and Host from the URL); header names are as Scrapy normalises
+    them (``Content-Type``), values as sent and received, in order."""
     latency = request.meta.get("download_latency")
     content_type = response.headers.get(b"Content-Type")
+    ip_address = getattr(response, "ip_address", None)
     return {
         "url": response.url,
         "status": response.status,
         "body": response.body,
         "content_type": content_type.decode("latin-1") if content_type else None,
         "elapsed_ms": None if latency is None else int(latency * 1000),
+        "request_head": request_head(request.method, request.url, header_pairs(request.headers)),
+        "response_head": response_head(
+            getattr(response, "protocol", None), response.status, header_pairs(response.headers)
+        ),
+        "peer": str(ip_address) if ip_address is not None else None,
     }
+
+
+def header_pairs(headers: Any) -> list[tuple[str, str]]:
+    """Scrapy ``Headers`` as (name, value) pairs, one per value, in order."""
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in values
+    ]
 
 
 class RecordingRedirectMiddleware(RedirectMiddleware):

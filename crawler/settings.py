@@ -126,6 +126,10 @@ GOVARCHIVE_REVISIT_DAYS = 0
 GOVARCHIVE_GONE_AFTER_HOURS = 24.0
 # Walk every list page even when the newest pages hold only known documents.
 GOVARCHIVE_FULL_WALK = False
+# Keep every fetch as evidence: each answer's body (listing pages, error answers, redirect
+# hops, attachment fetches), the request's and response's HTTP heads and the server's
+# address. Off: only document pages and the bodies of missing answers are kept.
+GOVARCHIVE_KEEP_CAPTURES = True
 # Largest attachment downloaded, in bytes.
 GOVARCHIVE_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
 # Worker processes that parse pages beside the crawl (None: one per spare core, at most

@@ -73,6 +73,7 @@ def writer_config(settings: Any) -> WriterConfig:
         batch_writes=settings.getint("GOVARCHIVE_BATCH_WRITES", DEFAULT_BATCH_WRITES),
         batch_seconds=settings.getfloat("GOVARCHIVE_BATCH_SECONDS", DEFAULT_BATCH_SECONDS),
         now=settings.get("GOVARCHIVE_NOW") or None,
+        keep_captures=settings.getbool("GOVARCHIVE_KEEP_CAPTURES", True),
     )
 
 

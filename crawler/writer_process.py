@@ -29,13 +29,15 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class WriterConfig:
     """What a writer process is started with: the archive, its lifecycle setting, the
-    batch size (writes, seconds) and the crawl's replayed time (``--now``)."""
+    batch size (writes, seconds), the crawl's replayed time (``--now``) and whether every
+    capture is kept (``GOVARCHIVE_KEEP_CAPTURES``)."""
 
     db_path: str
     gone_after_hours: float
     batch_writes: int
     batch_seconds: float
     now: str | None
+    keep_captures: bool = True
 
 
 def serve(requests: Any, replies: Any, config: WriterConfig, parent: int) -> None:
@@ -137,6 +139,7 @@ class _Writer:
                 config.db_path,
                 gone_after_hours=config.gone_after_hours,
                 clock=clock_at(config.now),
+                keep_captures=config.keep_captures,
             )
             self.batch = self.archive.batch(config.batch_writes, config.batch_seconds)
             self.batch.__enter__()

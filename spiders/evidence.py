@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.store import KnownDocument
@@ -131,10 +132,10 @@ class AnswerEvidence:
             doc_url = request.meta.get("doc_url") or canonical_url(request.url)
             if chain:
                 reason = "redirect-to-404"
-            fetch = FetchItem(self.site.name, request.url, kind, status=status, error=reason)
+            fetch = self.failed_fetch(failure, request, kind, status, reason)
             yield MissingItem(self.site.name, doc_url, reason, fetch=fetch)
             return
-        yield FetchItem(self.site.name, request.url, kind, status=status, error=reason)
+        yield self.failed_fetch(failure, request, kind, status, reason)
         if kind == "attachment":
             yield AttachmentItem(
                 site=self.site.name,
@@ -143,6 +144,18 @@ class AnswerEvidence:
                 name=attachment_name(request.meta.get("name"), request.url),
                 error=reason,
             )
+
+    def failed_fetch(
+        self, failure: Failure, request: Request, kind: str, status: int | None, reason: str
+    ) -> FetchItem:
+        """A failed request as a fetch: an HTTP error answer (404, 410, 5xx) with its status
+        line, headers and body, kept as evidence of what the server said; a failure with no
+        answer (a timeout, a refused connection) with its reason alone."""
+        answer = getattr(failure.value, "response", None)
+        if isinstance(failure.value, HttpError) and answer is not None:
+            fields = fetch_fields(request, answer)
+            return FetchItem(self.site.name, kind=kind, error=reason, keep_raw=True, **fields)
+        return FetchItem(self.site.name, request.url, kind, status=status, error=reason)
 
     def refused_redirect(self, refused: RedirectRefused, request: Request) -> Iterator[Any]:
         """A redirect not followed: every hop a fetch, and the reason recorded against the

@@ -69,8 +69,17 @@ def test_every_hop_is_kept_as_a_fetch(middleware) -> None:
             "body": b"moved",
             "content_type": None,
             "elapsed_ms": 250,
+            "request_head": "GET /a.html HTTP/1.1\r\nHost: www.example.gov.cn",
+            "response_head": "HTTP/1.1 301 Moved Permanently\r\nLocation: /b.html",
+            "peer": None,
         }
     ]
+
+
+def test_a_hop_keeps_the_headers_it_was_asked_with(middleware) -> None:
+    request = page(f"{SITE}/a.html", headers={"Accept-Language": "zh-CN"})
+    followed = follow(middleware, request, "/b.html", status=301)
+    assert "Accept-Language: zh-CN" in followed.meta["redirect_fetches"][0]["request_head"]
 
 
 def test_a_redirect_target_is_never_filtered_as_a_duplicate(middleware) -> None:
