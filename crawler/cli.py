@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from crawler.cli_args import build_parser
+from crawler.cli_evidence import cmd_verify
 from crawler.cli_queue import cmd_enqueue, cmd_ingest, cmd_worker
 
 
@@ -80,6 +81,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         f" {t['new']} new, {t['changed']} changed, {t['gone']} gone, {t['delisted']} delisted,"
         f" {t['errors']} errors"
     )
+    checkpoint = t.get("checkpoint")
+    if checkpoint:
+        print(f"  sealed: checkpoint {checkpoint['id']}, head {checkpoint['head']}")
     for name in result.skipped:
         print(f"  skipped, already being crawled: {name}")
     for row in result.sites:
@@ -290,7 +294,8 @@ def cmd_reparse(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from archive.export import CSV_ENCODING, check_since, export_rows, write_export, write_warc
+    from archive.export import CSV_ENCODING, check_since, export_rows, write_export
+    from archive.warc import write_warc
 
     db = Path(args.db)
     if not db.exists():
@@ -411,6 +416,7 @@ COMMANDS = {
     "enqueue": cmd_enqueue,
     "worker": cmd_worker,
     "ingest": cmd_ingest,
+    "verify": cmd_verify,
 }
 
 
@@ -420,6 +426,7 @@ COMMANDS = {
 # raised).
 _ONE_LINE_ERRORS = (
     ("archive.schema", "SchemaError"),
+    ("archive.runs", "ClockBehind"),
     ("crawler.runner", "SitesBusy"),
     ("spiders.registry", "RegistryError"),
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from crawler.cli_evidence import add_arguments as add_evidence_arguments
 from crawler.cli_queue import add_arguments as add_queue_arguments
 
 DEFAULT_DB = "archive.db"
@@ -240,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--write", metavar="FILE", help="append the entry to this registry")
 
     add_queue_arguments(add, _db_arg, _sites_arg)
+    add_evidence_arguments(add, _db_arg)
 
     schedule = add(
         "schedule",

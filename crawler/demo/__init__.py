@@ -107,11 +107,16 @@ def run_demo(db: Path, out: TextIO = sys.stdout) -> int:
     from archive.store import TZ
 
     started = time.monotonic()
-    today = datetime.now(TZ).replace(microsecond=0)
     # Serve where an earlier demo run into this archive did, so the documents keep their
     # URLs and a re-run adds nothing new (the ports are in the archive's sites table).
     with Archive(db) as archive:
         previous = archive.site_start_urls()
+        latest = archive.latest_run_time()
+    # The three simulated days end today; a demo run into an archive that already holds
+    # runs goes on after them (time only moves forward in an archive).
+    today = datetime.now(TZ).replace(microsecond=0) - timedelta(days=2)
+    if latest is not None and latest + timedelta(hours=1) > today:
+        today = latest + timedelta(hours=1)
     ports = tuple(
         urlsplit(previous[name][0]).port or 0 if previous.get(name) else 0
         for name in ("demo-wangcang", "demo-yiyuan")
