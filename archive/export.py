@@ -1,5 +1,5 @@
 """The archive out, for downstream tools: documents, versions, events or attachments as
-JSON Lines or CSV, and the raw captures as WARC.
+JSON Lines or CSV (the captures as WARC: ``archive.warc``).
 
 ``--since`` means "anything happened since": a document is exported when any lifecycle
 event (new, changed, delisted, relisted, missing, recovered, gone, restored, moved) is at
@@ -11,15 +11,11 @@ which Excel on a Chinese Windows machine needs to read it as UTF-8.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator
-from datetime import datetime, timezone
-from http import HTTPStatus
-from typing import Any, BinaryIO, TextIO
+from typing import Any, TextIO
 
 from archive.clock import parse_iso
-from archive.files import storage_dir
 from archive.store import Archive
 
 DOCUMENT_COLUMNS: tuple[str, ...] = (
@@ -135,80 +131,3 @@ def write_export(
             count += 1
         return count
     raise ValueError(f"unknown export format {fmt!r} (jsonl or csv)")
-
-
-# --- WARC --------------------------------------------------------------------------------
-def write_warc(
-    archive: Archive, out: BinaryIO, since: str | None = None, sites: list[str] | None = None
-) -> int:
-    """Every kept raw capture and stored attachment as a WARC/1.1 ``response`` record, with
-    its original URL, fetch time and the status and Content-Type that were kept."""
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    writer = WARCWriter(out, gzip=True, warc_version="1.1")
-    count = 0
-    for url, at, status, content_type, body in _captures(archive, since, sites):
-        reason = _reason(status)
-        headers = [("Content-Type", content_type or "application/octet-stream")]
-        headers.append(("Content-Length", str(len(body))))
-        http = StatusAndHeaders(f"{status} {reason}", headers, protocol="HTTP/1.1")
-        record = writer.create_warc_record(
-            url,
-            "response",
-            payload=io.BytesIO(body),
-            http_headers=http,
-            warc_headers_dict={"WARC-Date": _warc_date(at)},
-        )
-        writer.write_record(record)
-        count += 1
-    return count
-
-
-def _captures(
-    archive: Archive, since: str | None, sites: list[str] | None
-) -> Iterator[tuple[str, str, int, str | None, bytes]]:
-    where, params = ["f.raw_sha256 IS NOT NULL"], []
-    if since:
-        where.append("f.fetched_at >= ?")
-        params.append(check_since(since))
-    if sites:
-        where.append(f"f.site IN ({', '.join('?' * len(sites))})")
-        params.extend(sites)
-    rows = archive.conn.execute(
-        "SELECT f.url, f.fetched_at, f.status, f.content_type, f.raw_sha256 FROM fetches f"
-        f" WHERE {' AND '.join(where)} ORDER BY f.id",
-        params,
-    ).fetchall()
-    for row in rows:
-        body = archive.raw_page(row["raw_sha256"])
-        if body is not None:
-            yield row["url"], row["fetched_at"], row["status"] or 200, row["content_type"], body
-    attachment_sql = (
-        "SELECT a.url, a.first_seen, a.mime_type, a.stored_path FROM attachments a"
-        " JOIN documents d ON d.id = a.document_id WHERE a.stored_path IS NOT NULL"
-    )
-    attachment_params: list[Any] = []
-    if since:
-        attachment_sql += " AND a.first_seen >= ?"
-        attachment_params.append(since)
-    if sites:
-        attachment_sql += f" AND d.site IN ({', '.join('?' * len(sites))})"
-        attachment_params.extend(sites)
-    root = storage_dir(archive.path)
-    for row in archive.conn.execute(attachment_sql + " ORDER BY a.id", attachment_params):
-        path = root / row["stored_path"]
-        if path.is_file():
-            yield row["url"], row["first_seen"], 200, row["mime_type"], path.read_bytes()
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
-
-
-def _warc_date(stamp: str) -> str:
-    moment = parse_iso(stamp).astimezone(timezone.utc)
-    return datetime.strftime(moment, "%Y-%m-%dT%H:%M:%SZ")

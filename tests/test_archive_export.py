@@ -4,7 +4,6 @@ for Excel, and WARC records read back byte for byte."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 
@@ -70,65 +69,3 @@ def test_events_export_has_every_event(demo_archive) -> None:
     with Archive(demo_archive) as archive:
         total = archive.conn.execute("SELECT count(*) FROM document_events").fetchone()[0]
     assert len(jsonl(export(demo_archive, "--what", "events").stdout)) == total
-
-
-@pytest.fixture(scope="module")
-def warc(demo_archive, tmp_path_factory):
-    out = tmp_path_factory.mktemp("warc") / "archive.warc.gz"
-    export(demo_archive, "--format", "warc", "--output", str(out))
-    return out
-
-
-def read_warc(path) -> list[tuple[str, str, bytes]]:
-    from warcio.archiveiterator import ArchiveIterator
-
-    with open(path, "rb") as stream:
-        return [
-            (
-                record.rec_headers.get_header("WARC-Target-URI"),
-                record.rec_headers.get_header("WARC-Date"),
-                record.content_stream().read(),
-            )
-            for record in ArchiveIterator(stream)
-            if record.rec_type == "response"
-        ]
-
-
-def test_warc_holds_every_kept_capture(demo_archive, warc) -> None:
-    with Archive(demo_archive) as archive:
-        kept = archive.conn.execute(
-            "SELECT count(*) FROM fetches WHERE raw_sha256 IS NOT NULL"
-        ).fetchone()[0]
-        files = archive.conn.execute(
-            "SELECT count(*) FROM attachments WHERE stored_path IS NOT NULL"
-        ).fetchone()[0]
-    assert len(read_warc(warc)) == kept + files
-
-
-def test_warc_records_are_byte_identical(demo_archive, warc) -> None:
-    with Archive(demo_archive) as archive:
-        rows = archive.conn.execute(
-            "SELECT url, raw_sha256 FROM fetches WHERE raw_sha256 IS NOT NULL ORDER BY id"
-        ).fetchall()
-    records = read_warc(warc)[: len(rows)]
-    assert [(u, hashlib.sha256(b).hexdigest()) for u, _, b in records] == [
-        (r["url"], r["raw_sha256"]) for r in rows
-    ]
-
-
-def test_warc_records_carry_their_fetch_time(warc) -> None:
-    assert all(date.endswith("Z") and date[:2] == "20" for _, date, _ in read_warc(warc))
-
-
-def test_warc_attachment_records_are_byte_identical(demo_archive, warc) -> None:
-    with Archive(demo_archive) as archive:
-        kept = archive.conn.execute(
-            "SELECT count(*) FROM fetches WHERE raw_sha256 IS NOT NULL"
-        ).fetchone()[0]
-        files = archive.conn.execute(
-            "SELECT url, sha256 FROM attachments WHERE stored_path IS NOT NULL ORDER BY id"
-        ).fetchall()
-    records = read_warc(warc)[kept:]
-    assert [(u, hashlib.sha256(b).hexdigest()) for u, _, b in records] == [
-        (r["url"], r["sha256"]) for r in files
-    ]
