@@ -19,6 +19,8 @@ import pytest
 from crawler.demo.server import free_port  # noqa: F401 - tests import it from here
 
 ROOT = Path(__file__).resolve().parents[1]
+# Screenshots the browser tests leave for a person to look at (git-ignored).
+SHOTS = ROOT / "tests" / "screenshots"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 _WS = re.compile(r"[\s\u3000\u00a0\u200b]+")
 
@@ -82,6 +84,51 @@ def copy_archive(db: Path, folder: Path) -> Path:
     if Path(f"{db}.files").exists():
         shutil.copytree(f"{db}.files", f"{copy}.files")
     return copy
+
+
+@pytest.fixture(scope="module")
+def get(demo_archive):
+    """GET a path of a real Datasette (with the plugin) serving the demo archive as
+    ``archive``; ``follow`` follows redirects."""
+    import asyncio
+
+    from datasette.app import Datasette
+
+    from archive.datasette_meta import metadata
+
+    datasette = Datasette(files=[str(demo_archive)], metadata=metadata("archive"))
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(datasette.invoke_startup())
+
+    def fetch(path: str, follow: bool = False):
+        return loop.run_until_complete(datasette.client.get(path, follow_redirects=follow))
+
+    yield fetch
+    loop.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright (``make test`` installs it)."""
+    from playwright.sync_api import sync_playwright
+
+    from crawler.render import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        raise AssertionError(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    yield tab
+    context.close()
 
 
 @pytest.fixture

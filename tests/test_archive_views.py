@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import xml.etree.ElementTree as ET
 
@@ -16,23 +15,6 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 @pytest.fixture(scope="module")
 def demo_db(demo_archive):
     return demo_archive
-
-
-@pytest.fixture(scope="module")
-def get(demo_db):
-    from datasette.app import Datasette
-
-    from archive.datasette_meta import metadata
-
-    datasette = Datasette(files=[str(demo_db)], metadata=metadata("archive"))
-    loop = asyncio.new_event_loop()
-    loop.run_until_complete(datasette.invoke_startup())
-
-    def fetch(path: str, follow: bool = False):
-        return loop.run_until_complete(datasette.client.get(path, follow_redirects=follow))
-
-    yield fetch
-    loop.close()
 
 
 def one(db, sql: str, *params):

@@ -11,12 +11,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port, wait_until_answering
+from conftest import ROOT, SHOTS, free_port, wait_until_answering
 
 from archive.store import connect
-from crawler.render import CHROMIUM, CHROMIUM_ARGS
 
-SHOTS = ROOT / "tests" / "screenshots"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -35,27 +33,6 @@ def site(demo_archive):
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        raise AssertionError(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def db_name(db: Path) -> str:
@@ -139,10 +116,30 @@ def test_raw_capture_opens_without_scripts(site, page) -> None:
     page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
     with page.expect_navigation():
         page.click("a.raw")
-    page.screenshot(path=SHOTS / "raw-capture.png")
+    capture = page.frame_locator("iframe.capture")
     # The capture's view counter is written by a script: sandboxed, it stays empty.
-    counter = page.locator("span", has_text="浏览次数").first.inner_text()
-    assert (counter, "旺苍" in page.content()) == ("浏览次数：", True)
+    counter = capture.locator("span", has_text="浏览次数").first.inner_text()
+    page.screenshot(path=SHOTS / "raw-capture.png")
+    assert (counter, "旺苍" in capture.locator("body").inner_text()) == ("浏览次数：", True)
+
+
+def test_raw_capture_shows_its_provenance_outside_the_capture(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE site = 'demo-wangcang' ORDER BY id")[0]
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
+    with page.expect_navigation():
+        page.click("a.raw")
+    assert page.locator("#provenance").inner_text().startswith("存档副本 Archived copy")
+
+
+def test_version_page_shows_its_citation(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE version_count > 1")[0]
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
+    with page.expect_navigation():
+        page.click("#version-2 a.permalink")
+    page.screenshot(path=SHOTS / "version-citable.png", full_page=True)
+    assert page.locator("#cite-text").inner_text().endswith(f"/-/document/{doc_id}/v/2")
 
 
 def test_gone_document_shows_its_events(site, page) -> None:

@@ -1,0 +1,113 @@
+"""Citable pages inside Datasette (plugin routes, beside ``archive.views``):
+
+* ``/DB/-/document/ID/v/N`` (and ``.json``) — one version, citable: its clean text, capture
+  time (China time and UTC), URL, HTTP status, the capture's SHA-256, the checkpoint that
+  sealed it, and a "cite this" block (plain text and CSL-JSON, ``archive.citation``);
+* ``/DB/-/capture/SHA256`` — an archived capture with a provenance banner (where and when
+  it was captured, its SHA-256, the versions parsed from it) outside the capture, which is
+  shown sandboxed in a frame (``/DB/-/raw/SHA256``): a printout shows it is an archived copy.
+
+Both pages load nothing from outside the archive (Content-Security-Policy).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from datasette.utils.asgi import Response
+
+from archive.citation import csl_json, plain_citation, utc, version_facts
+from archive.views import _ENV, _database, _not_found
+
+# The pages show the archive's own text and styles, and frame its own captures; nothing else.
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-src 'self';"
+    " base-uri 'none'; form-action 'none'"
+)
+
+
+def routes() -> list[tuple[str, Any]]:
+    return [
+        (r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)/v/(?P<n>\d+)(?P<json>\.json)?$", version_page),
+        (r"^/(?P<db>[^/]+)/-/capture/(?P<sha>[0-9a-f]{64})$", capture_page),
+    ]
+
+
+def _page(template: str, **context: Any) -> Response:
+    return Response.html(
+        _ENV.get_template(template).render(**context),
+        headers={"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+async def version_page(datasette: Any, request: Any) -> Response:
+    db = _database(datasette, request)
+    if db is None:
+        return _not_found("no such database")
+    doc_id, number = int(request.url_vars["id"]), int(request.url_vars["n"])
+    facts = await db.execute_fn(lambda conn: version_facts(conn, doc_id, number))
+    if facts is None:
+        return _not_found(f"no version {number} of document {doc_id}")
+    permalink = f"{request.scheme}://{request.host}/{db.name}/-/document/{doc_id}/v/{number}"
+    cite = {
+        "text": plain_citation(facts, permalink, db.name),
+        "csl": csl_json(facts, permalink, db.name),
+    }
+    if request.url_vars.get("json"):
+        body = json.dumps({**facts, "permalink": permalink, "cite": cite}, ensure_ascii=False)
+        return Response(
+            body,
+            content_type="application/json; charset=utf-8",
+            headers={"Access-Control-Allow-Origin": "*"},
+        )
+    return _page(
+        "govarchive-version.html",
+        db=db.name,
+        v=facts,
+        permalink=permalink,
+        cite_text=cite["text"],
+        cite_csl=json.dumps(cite["csl"], ensure_ascii=False, indent=2),
+        paragraphs=[p for p in facts["body_text"].split("\n") if p.strip()],
+    )
+
+
+async def capture_page(datasette: Any, request: Any) -> Response:
+    db = _database(datasette, request)
+    if db is None:
+        return _not_found("no such database")
+    sha = request.url_vars["sha"]
+    fetches = [
+        {**dict(r), "at_utc": utc(r["fetched_at"])}
+        for r in (
+            await db.execute(
+                "SELECT id, url, fetched_at, status, kind FROM fetches WHERE raw_sha256 = ?"
+                " ORDER BY id",
+                [sha],
+            )
+        ).rows
+    ]
+    stored = (
+        await db.execute("SELECT size, content_type FROM raw_pages WHERE sha256 = ?", [sha])
+    ).rows
+    if not stored:
+        return _not_found("no such capture")
+    versions = [
+        dict(r)
+        for r in (
+            await db.execute(
+                "SELECT document_id, version, fetched_at FROM versions WHERE raw_sha256 = ?"
+                " ORDER BY id",
+                [sha],
+            )
+        ).rows
+    ]
+    return _page(
+        "govarchive-capture.html",
+        db=db.name,
+        sha=sha,
+        size=stored[0]["size"],
+        content_type=stored[0]["content_type"],
+        fetches=fetches,
+        versions=versions,
+    )
