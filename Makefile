@@ -12,8 +12,12 @@ CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 REDIS_SERVER := /usr/bin/redis-server
 # The crawl benchmark serves its replica from Debian's nginx (not a Python test server).
 NGINX := /usr/sbin/nginx
+# Webrecorder's pywb (replay) and wacz (the WACZ validator), which the replay tests run as a
+# user would. They live in a venv of their own: pywb pins redis<3, which rq cannot use.
+REPLAY_VENV := .venv-replay
+WAYBACK := $(REPLAY_VENV)/bin/wayback
 
-.PHONY: demo test bench serve lint crawl clean browser redis nginx
+.PHONY: demo test bench serve lint crawl clean browser redis nginx replay
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +48,12 @@ $(NGINX):
 
 nginx: $(NGINX)  ## Debian's nginx, which serves the crawl benchmark's replica
 
+$(WAYBACK):
+	$(PYTHON) -m venv $(REPLAY_VENV)
+	$(REPLAY_VENV)/bin/python -m pip install --quiet "pywb==2.10.0" "wacz==0.6.0"
+
+replay: $(WAYBACK)  ## pywb and the wacz validator, for the replay tests
+
 # Three workers, one test file each at a time (module fixtures stay in one process). Much
 # of the suite waits (on replica servers, polite delays, schedulers, Chromium), so a third
 # worker keeps two cores busy. Files marked start_first (the long ones) are taken first,
@@ -51,7 +61,7 @@ nginx: $(NGINX)  ## Debian's nginx, which serves the crawl benchmark's replica
 # Where PYTHONDONTWRITEBYTECODE is set (as on this project's machines), every Python process
 # the tests start (about 200) compiled the project's modules again (0.1 s each): they are
 # compiled once first, as pip compiles the packages it installs.
-test: $(STAMP) browser redis  ## run the whole test suite
+test: $(STAMP) browser redis replay  ## run the whole test suite
 	$(BIN)/python -m compileall -q crawler parsers archive spiders scheduler.py benchmarks
 	$(BIN)/python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder
 
@@ -74,4 +84,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) build *.egg-info archive.db archive.db-* archive.files archive/*.so
+	rm -rf $(VENV) $(REPLAY_VENV) build *.egg-info archive.db archive.db-* archive.files archive/*.so

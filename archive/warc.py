@@ -25,7 +25,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any, BinaryIO
 
@@ -45,60 +45,94 @@ def write_warc(
 ) -> int:
     """Write the archive's captures and verdicts (see the module docstring); return the
     number of records written."""
-    from warcio.warcwriter import WARCWriter
-
-    from crawler import __version__
-
-    writer = WARCWriter(out, gzip=True, warc_version="1.1")
-    checkpoint = archive.conn.execute(
-        "SELECT id, head, at FROM checkpoints ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    info = {
-        "software": f"govarchive/{__version__}",
-        "format": "WARC File Format 1.1",
-        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-        "isPartOf": archive.path.name,
-        "exported": now_iso(),
-        "description": "Captures of Chinese government information-disclosure pages, with the"
-        " archive's lifecycle verdicts as metadata records",
-    }
-    if checkpoint is not None:
-        info["chain-checkpoint"] = f"{checkpoint['id']} {checkpoint['head']} {checkpoint['at']}"
-    writer.write_record(writer.create_warcinfo_record(archive.path.name + ".warc.gz", info))
-    count = 1
-    responses: dict[int, str] = {}  # fetch id -> its response record's id
-    first: dict[str, tuple[str, str, str]] = {}  # body sha -> (uri, WARC-Date, digest)
-    for row in _fetches(archive.conn, since, sites):
-        body = archive.capture_body(row["raw_sha256"])
-        if body is None:
-            continue
-        response = _response_record(writer, row, body, first)
-        writer.write_record(response)
-        record_id = response.rec_headers.get_header("WARC-Record-ID")
-        responses[int(row["id"])] = record_id
-        count += 1
-        request = _request_record(writer, row, record_id)
-        if request is not None:
-            writer.write_record(request)
-            count += 1
-    count += _legacy_attachments(archive, writer, since, sites)
-    for event in _events(archive.conn, since, sites):
-        writer.write_record(_event_record(writer, event, responses))
-        count += 1
-    return count
-
-
-def _fetches(
-    conn: sqlite3.Connection, since: str | None, sites: list[str] | None
-) -> Iterator[sqlite3.Row]:
     where, params = _filters("f.fetched_at", "f.site", since, sites)
-    where.insert(0, "f.raw_sha256 IS NOT NULL")
-    yield from conn.execute(
-        "SELECT f.id, f.url, f.fetched_at, f.status, f.content_type, f.raw_sha256,"
-        f" f.request_head, f.response_head, f.peer FROM fetches f WHERE {' AND '.join(where)}"
+    export = CaptureWriter(archive, out, name=archive.path.name + ".warc.gz")
+    export.captures(fetch_rows(archive.conn, where, params))
+    export.count += _legacy_attachments(archive, export.writer, since, sites)
+    export.events(_events(archive.conn, since, sites))
+    return export.count
+
+
+class CaptureWriter:
+    """A WARC being written: its ``warcinfo`` first, then captures, events and resources in
+    the order given. Remembers each body's first record (for revisits) and each fetch's
+    response record (for the events that refer to it)."""
+
+    def __init__(
+        self, archive: Archive, out: BinaryIO, name: str, info: dict[str, str] | None = None
+    ) -> None:
+        from warcio.warcwriter import WARCWriter
+
+        from crawler import __version__
+
+        self.archive = archive
+        self.writer = WARCWriter(out, gzip=True, warc_version="1.1")
+        checkpoint = archive.conn.execute(
+            "SELECT id, head, at FROM checkpoints ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        fields = {
+            "software": f"govarchive/{__version__}",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "isPartOf": archive.path.name,
+            "exported": now_iso(),
+            "description": "Captures of Chinese government information-disclosure pages, with"
+            " the archive's lifecycle verdicts as metadata records",
+            **(info or {}),
+        }
+        if checkpoint is not None:
+            fields["chain-checkpoint"] = (
+                f"{checkpoint['id']} {checkpoint['head']} {checkpoint['at']}"
+            )
+        self.writer.write_record(self.writer.create_warcinfo_record(name, fields))
+        self.count = 1
+        self.responses: dict[int, str] = {}  # fetch id -> its response record's id
+        self.first: dict[str, tuple[str, str, str]] = {}  # sha -> (uri, WARC-Date, digest)
+
+    def captures(self, rows: Iterable[sqlite3.Row]) -> None:
+        """Each kept answer as a response (or revisit) record and its request record."""
+        for row in rows:
+            body = self.archive.capture_body(row["raw_sha256"])
+            if body is None:
+                continue
+            response = _response_record(self.writer, row, body, self.first)
+            self.writer.write_record(response)
+            record_id = response.rec_headers.get_header("WARC-Record-ID")
+            self.responses[int(row["id"])] = record_id
+            self.count += 1
+            request = _request_record(self.writer, row, record_id)
+            if request is not None:
+                self.writer.write_record(request)
+                self.count += 1
+
+    def events(self, rows: Iterable[sqlite3.Row]) -> None:
+        """Each lifecycle event as a metadata record."""
+        for event in rows:
+            self.writer.write_record(_event_record(self.writer, event, self.responses))
+            self.count += 1
+
+    def resource(self, uri: str, stamp: str, content_type: str, body: bytes) -> None:
+        """A document the archive made (a summary page) as a ``resource`` record."""
+        record = self.writer.create_warc_record(
+            uri,
+            "resource",
+            payload=io.BytesIO(body),
+            warc_content_type=content_type,
+            warc_headers_dict={"WARC-Date": warc_date(stamp)},
+        )
+        self.writer.write_record(record)
+        self.count += 1
+
+
+def fetch_rows(conn: sqlite3.Connection, where: list[str], params: list[Any]) -> list[sqlite3.Row]:
+    """The kept captures among the fetches ``where`` selects (``f.`` columns), in order."""
+    clauses = ["f.raw_sha256 IS NOT NULL", *where]
+    return conn.execute(
+        "SELECT f.id, f.url, f.fetched_at, f.status, f.content_type, f.raw_sha256, f.kind,"
+        f" f.request_head, f.response_head, f.peer FROM fetches f WHERE {' AND '.join(clauses)}"
         " ORDER BY f.id",
         params,
-    )
+    ).fetchall()
 
 
 def _filters(

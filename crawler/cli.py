@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from crawler.cli_args import build_parser
-from crawler.cli_evidence import cmd_verify
+from crawler.cli_evidence import cmd_evidence, cmd_timestamp, cmd_verify, export_wacz
 from crawler.cli_queue import cmd_enqueue, cmd_ingest, cmd_worker
 
 
@@ -84,6 +84,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     checkpoint = t.get("checkpoint")
     if checkpoint:
         print(f"  sealed: checkpoint {checkpoint['id']}, head {checkpoint['head']}")
+    stamp = result.timestamp
+    if stamp:
+        said = f"at {stamp['gen_time']}" if stamp["token"] else f"failed: {stamp['error']}"
+        print(f"  time-stamped by {stamp['tsa_url']}: {said}")
     for name in result.skipped:
         print(f"  skipped, already being crawled: {name}")
     for row in result.sites:
@@ -305,6 +309,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             check_since(args.since)
         except ValueError as exc:
             raise UserError(str(exc)) from exc
+    if args.format == "wacz":
+        return export_wacz(args)
     with _open_archive(db) as archive:
         if args.format == "warc":
             if not args.output and sys.stdout.isatty():
@@ -417,6 +423,8 @@ COMMANDS = {
     "worker": cmd_worker,
     "ingest": cmd_ingest,
     "verify": cmd_verify,
+    "evidence": cmd_evidence,
+    "timestamp": cmd_timestamp,
 }
 
 

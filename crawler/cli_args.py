@@ -174,19 +174,21 @@ def build_parser() -> argparse.ArgumentParser:
     export = add(
         "export",
         "Write the archive out: documents, versions, events or attachments as JSON Lines or"
-        " CSV (UTF-8 with BOM, for Excel), or the raw captures as WARC.",
+        " CSV (UTF-8 with BOM, for Excel), or the captures and verdicts as WARC or as a signed"
+        " WACZ (what ReplayWeb.page and pywb open).",
         "govarchive export --format jsonl --since 2025-01-01 > records.jsonl",
         "govarchive export --format csv --site wangcang --output wangcang.csv",
         "govarchive export --what events --format csv --since 2025-04-01 --output events.csv",
         "govarchive export --format warc --output archive.warc.gz",
+        "govarchive export --format wacz --output archive.wacz",
     )
     _db_arg(export)
-    export.add_argument("--format", choices=("jsonl", "csv", "warc"), default="jsonl")
+    export.add_argument("--format", choices=("jsonl", "csv", "warc", "wacz"), default="jsonl")
     export.add_argument(
         "--what",
         choices=("documents", "versions", "events", "attachments"),
         default="documents",
-        help="which rows (default documents, their current versions); ignored for warc",
+        help="which rows (default documents, their current versions); ignored for warc and wacz",
     )
     export.add_argument(
         "--since",

@@ -1,6 +1,8 @@
 """The evidence commands of the ``govarchive`` command line: ``verify`` (recompute the
-archive's hash chain and every stored body, see ``archive.ledger``). Their options are
-added to the parser by ``add_arguments``; each command prints its own errors (exit 2)."""
+archive's hash chain and every stored body, see ``archive.ledger``; or check a WACZ and
+its signature), ``evidence`` (one document's signed evidence package) and ``export
+--format wacz``. Their options are added to the parser by ``add_arguments``; each command
+prints its own errors (exit 2)."""
 
 from __future__ import annotations
 
@@ -23,11 +25,173 @@ def add_arguments(add: Callable[..., Any], db_arg: Callable[[Any], None]) -> Non
     )
     db_arg(verify)
     verify.add_argument(
+        "--wacz",
+        metavar="FILE",
+        help="check this WACZ instead: every file against datapackage.json, the digest, and"
+        " its signature (and that it is this archive's key, when --db names an archive)",
+    )
+    verify.add_argument(
+        "--tsa-cert",
+        metavar="PEM",
+        help="the time-stamping authority's certificate (or its CA's): each checkpoint's"
+        " RFC 3161 token must verify with it",
+    )
+    verify.add_argument(
         "--head",
         metavar="HEX",
         help="a checkpoint head recorded outside the archive (printed by each crawl): the"
         " archive must still hold it",
     )
+
+    evidence = add(
+        "evidence",
+        "Write one document's evidence package, a signed WACZ: every capture of it and of its"
+        " attachments, the listing pages that showed it and those that no longer did, the"
+        " answers behind a removal, its lifecycle events and a summary page.",
+        "govarchive evidence http://www.example.gov.cn/zwgk/t1.html --output t1.wacz",
+        "govarchive evidence 17 --db archive.db --output doc17.wacz",
+    )
+    evidence.add_argument("document", metavar="URL|ID", help="the document's URL or id")
+    db_arg(evidence)
+    evidence.add_argument("--output", metavar="FILE.wacz", required=True, help="where to write")
+
+    timestamp = add(
+        "timestamp",
+        "Have a time-stamping authority (RFC 3161) stamp the checkpoints that have no token"
+        " yet (a crawl stamps its own when GOVARCHIVE_TSA_URL is set).",
+        "govarchive timestamp --tsa http://tsa.example.org/tsr --db archive.db",
+    )
+    db_arg(timestamp)
+    timestamp.add_argument("--tsa", metavar="URL", required=True, help="the TSA's URL")
+
+
+def cmd_timestamp(args: argparse.Namespace) -> int:
+    from archive.timestamps import stamp_checkpoint
+
+    try:
+        with _archive("timestamp", Path(args.db)) as archive:
+            waiting = [
+                r[0]
+                for r in archive.conn.execute(
+                    "SELECT id FROM checkpoints WHERE id NOT IN"
+                    " (SELECT checkpoint_id FROM timestamps WHERE token IS NOT NULL) ORDER BY id"
+                )
+            ]
+            rows = [stamp_checkpoint(archive, checkpoint, args.tsa) for checkpoint in waiting]
+    except _Refused as exc:
+        return _fail("timestamp", str(exc))
+    failed = [row for row in rows if not row["token"]]
+    for row in rows:
+        said = f"at {row['gen_time']}" if row["token"] else f"failed: {row['error']}"
+        print(f"checkpoint {row['checkpoint_id']}: {said}")
+    if not rows:
+        print("every checkpoint has a token")
+    return 1 if failed else 0
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"govarchive {command}: {message}", file=sys.stderr)
+    return 2
+
+
+def _archive(command: str, db: Path) -> Any:
+    from archive import Archive
+
+    if not db.is_file():
+        raise _Refused(f"no archive at {db}")
+    try:
+        return Archive(db)
+    except sqlite3.DatabaseError as exc:
+        raise _Refused(f"cannot open archive {db}: {exc}") from exc
+
+
+class _Refused(Exception):
+    """A problem the user can fix, said in one line (exit 2)."""
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    from archive.packages import document_selection, find_document
+    from archive.wacz import write_wacz
+
+    try:
+        with _archive("evidence", Path(args.db)) as archive:
+            doc = find_document(archive, args.document)
+            if doc is None:
+                return _fail("evidence", f"no document {args.document!r} in {args.db}")
+            selection = document_selection(archive, doc)
+            write_wacz(
+                archive,
+                Path(args.output),
+                selection,
+                title=f"Evidence: {doc['title'] or doc['url']}",
+                description=f"govarchive evidence package of document {doc['id']} ({doc['url']}),"
+                f" status {doc['status']}",
+            )
+    except (_Refused, OSError) as exc:
+        return _fail("evidence", str(exc))
+    print(
+        f"wrote {args.output}: {len(selection.fetches)} captures, {len(selection.events)} events,"
+        f" {len(selection.resources)} records made by the archive (summary and versions)"
+    )
+    return 0
+
+
+def export_wacz(args: argparse.Namespace) -> int:
+    """``govarchive export --format wacz``: the archive (or what ``--since``/``--site``
+    select) as one signed WACZ."""
+    from archive.packages import archive_selection
+    from archive.wacz import write_wacz
+
+    if not args.output:
+        return _fail("export", "a WACZ is a file: pass --output FILE.wacz")
+    try:
+        with _archive("export", Path(args.db)) as archive:
+            selection = archive_selection(archive, since=args.since, sites=args.site)
+            write_wacz(
+                archive,
+                Path(args.output),
+                selection,
+                title=f"govarchive: {archive.path.name}",
+                description="Captures of Chinese government information-disclosure pages and"
+                " the archive's lifecycle verdicts",
+            )
+    except (_Refused, OSError) as exc:
+        return _fail("export", str(exc))
+    print(
+        f"wrote {args.output}: {len(selection.fetches)} captures, {len(selection.events)} events",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def verify_wacz_file(args: argparse.Namespace) -> int:
+    from archive.signing import fingerprint, key_path, public_key_b64
+    from archive.wacz import verify_wacz
+
+    path = Path(args.wacz)
+    if not path.is_file():
+        return _fail("verify", f"no file {path}")
+    check = verify_wacz(path)
+    ours = None
+    if Path(args.db).is_file() and key_path(args.db).is_file():
+        from archive.signing import archive_key
+
+        ours = fingerprint(public_key_b64(archive_key(args.db)))
+    if check.signed and ours is not None and check.key_fingerprint != ours:
+        check.problems.append(f"signed with key {check.key_fingerprint}, not {args.db}'s ({ours})")
+    if not check.ok:
+        print(f"{path}: NOT VERIFIED ({check.files} files)")
+        for problem in check.problems:
+            print(f"  - {problem}")
+        return 1
+    signed = (
+        f"signed by key {check.key_fingerprint}"
+        + (f" ({args.db}'s)" if ours == check.key_fingerprint else "")
+        if check.signed
+        else "not signed"
+    )
+    print(f"{path}: verified ({check.files} files, {signed})")
+    return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -36,6 +200,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from archive.schema import SCHEMA_VERSION, schema_version
     from archive.store import connect
 
+    if args.wacz:
+        return verify_wacz_file(args)
     db = Path(args.db)
     if not db.is_file():
         print(f"govarchive verify: no archive at {db}", file=sys.stderr)
@@ -54,7 +220,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        verdict = verify(conn, storage_dir(db), head=args.head)
+        tsa_cert = Path(args.tsa_cert) if args.tsa_cert else None
+        verdict = verify(conn, storage_dir(db), head=args.head, tsa_cert=tsa_cert)
         last = conn.execute("SELECT * FROM checkpoints ORDER BY id DESC LIMIT 1").fetchone()
     finally:
         conn.close()
@@ -62,7 +229,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     checked = (
         f"{verdict.rows} chained rows, {verdict.checkpoints} checkpoints,"
-        f" {verdict.bodies} stored bodies"
+        f" {verdict.bodies} stored bodies, {verdict.timestamps} time-stamps"
     )
     if not verdict.ok:
         print(f"{db}: NOT VERIFIED ({checked})")

@@ -1,0 +1,224 @@
+"""WACZ 1.1.1 packages of the archive's captures, signed with the archive's key.
+
+A package is a ZIP (``archive.warc``'s records, see there) laid out as WACZ 1.1.1 asks:
+
+* ``archive/data.warc.gz`` — the WARC, stored uncompressed in the ZIP so a replay tool
+  reads single records by offset;
+* ``indexes/index.cdx`` — the CDXJ index of its records (made by ``cdxj-indexer``, the
+  indexer py-wacz uses);
+* ``pages/pages.jsonl`` — the pages a person opens first: each document capture (and a
+  package's summary page);
+* ``datapackage.json`` — every file with its SHA-256 and size, the package's title and
+  creation time;
+* ``datapackage-digest.json`` — the SHA-256 of ``datapackage.json`` and its anonymous
+  signature (``archive.signing``).
+
+Written here with warcio and cdxj-indexer rather than the ``wacz`` package: that package
+needs Python 3.11 and builds packages from WARC files on disk, where this archive's
+records come from SQLite; its validator (``wacz validate``) checks what is written here.
+``verify_wacz`` checks a package the same way, and its signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from archive.clock import parse_iso
+from archive.signing import archive_key, fingerprint, sign_hash, verify_signed
+from archive.store import Archive
+from archive.warc import CaptureWriter
+
+WACZ_VERSION = "1.1.1"
+WARC_NAME = "data.warc.gz"
+# What a replay looks up: answers and the archive's own pages. The verdicts (metadata
+# records) stay out of the index, so a replay at an event's time never lands on one; so do
+# 304 answers to conditional requests (kept in the WARC as what the server said), so a
+# replay after one shows the page as last sent, not an empty "not modified".
+INDEXED_RECORDS = ("response", "revisit", "resource")
+NOT_MODIFIED = '"status": "304"'
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
+
+
+@dataclass
+class Selection:
+    """What goes into a package: kept captures (``fetches`` rows), lifecycle events, and
+    resources the archive made (uri, stamp, content type, body)."""
+
+    fetches: list[sqlite3.Row]
+    events: list[sqlite3.Row]
+    resources: list[tuple[str, str, str, bytes]] = field(default_factory=list)
+    pages: list[dict[str, Any]] = field(default_factory=list)
+
+
+def write_wacz(
+    archive: Archive, path: Path, selection: Selection, *, title: str, description: str
+) -> dict[str, Any]:
+    """Write ``selection`` as a signed WACZ at ``path``; its ``datapackage.json`` as a dict."""
+    from crawler import __version__
+
+    software = f"govarchive {__version__}"
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with tempfile.TemporaryDirectory() as tmp:
+        warc = Path(tmp) / WARC_NAME
+        with warc.open("wb") as out:
+            export = CaptureWriter(archive, out, name=WARC_NAME, info={"title": title})
+            for uri, stamp, content_type, body in selection.resources:
+                export.resource(uri, stamp, content_type, body)
+            export.captures(selection.fetches)
+            export.events(selection.events)
+        files = {
+            f"archive/{WARC_NAME}": warc.read_bytes(),
+            "indexes/index.cdx": cdxj_index(warc),
+            "pages/pages.jsonl": pages_jsonl(
+                [*selection.pages, *document_pages(archive, selection.fetches)]
+            ),
+        }
+    package = {
+        "profile": "data-package",
+        "resources": [
+            {
+                "name": name.rsplit("/", 1)[-1],
+                "path": name,
+                "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+                "bytes": len(data),
+            }
+            for name, data in files.items()
+        ],
+        "wacz_version": WACZ_VERSION,
+        "software": software,
+        "created": created,
+        "title": title,
+        "description": description,
+    }
+    package_bytes = json.dumps(package, ensure_ascii=False, indent=2).encode("utf-8")
+    package_hash = "sha256:" + hashlib.sha256(package_bytes).hexdigest()
+    digest = {
+        "path": "datapackage.json",
+        "hash": package_hash,
+        "signedData": sign_hash(archive_key(archive.path), package_hash, created, software),
+    }
+    stamp = datetime.now(timezone.utc).timetuple()[:6]
+    with zipfile.ZipFile(path, "w") as wacz:
+        for name, data in [
+            *files.items(),
+            ("datapackage.json", package_bytes),
+            ("datapackage-digest.json", json.dumps(digest, indent=2).encode("utf-8")),
+        ]:
+            entry = zipfile.ZipInfo(name, stamp)
+            entry.compress_type = (
+                zipfile.ZIP_STORED if name.startswith("archive/") else zipfile.ZIP_DEFLATED
+            )
+            wacz.writestr(entry, data)
+    return package
+
+
+def cdxj_index(warc: Path) -> bytes:
+    """The CDXJ index of a WARC file's replayable records, sorted, each line naming the
+    file by its name."""
+    from cdxj_indexer.main import CDXJIndexer
+
+    text = io.StringIO()
+    CDXJIndexer(
+        output=text,
+        inputs=[str(warc)],
+        sort=True,
+        dir_root=str(warc.parent),
+        records=",".join(INDEXED_RECORDS),
+    ).process_all()
+    lines = text.getvalue().splitlines(keepends=True)
+    return "".join(line for line in lines if NOT_MODIFIED not in line).encode("utf-8")
+
+
+def document_pages(archive: Archive, fetches: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
+    """One page per distinct document capture (a detail page answered 200)."""
+    titles = dict(archive.conn.execute("SELECT url, title FROM documents").fetchall())
+    pages, seen = [], set()
+    for row in fetches:
+        if row["kind"] != "detail" or row["status"] != 200 or row["raw_sha256"] in seen:
+            continue
+        seen.add(row["raw_sha256"])
+        pages.append(
+            {
+                "id": f"fetch-{row['id']}",
+                "url": row["url"],
+                "ts": iso_utc(row["fetched_at"]),
+                "title": titles.get(row["url"]) or row["url"],
+            }
+        )
+    return pages
+
+
+def pages_jsonl(pages: list[dict[str, Any]]) -> bytes:
+    lines = [PAGES_HEADER, *pages]
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode("utf-8")
+
+
+def iso_utc(stamp: str) -> str:
+    return parse_iso(stamp).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class WaczCheck:
+    """What ``verify_wacz`` found."""
+
+    problems: list[str] = field(default_factory=list)
+    signed: bool = False
+    key_fingerprint: str | None = None
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_wacz(path: Path) -> WaczCheck:
+    """Check a WACZ: every file of ``datapackage.json`` there with its size and SHA-256,
+    nothing else, the digest of ``datapackage.json``, and its signature."""
+    check = WaczCheck()
+    try:
+        wacz = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        check.problems.append(f"not a ZIP file: {exc}")
+        return check
+    with wacz:
+        names = set(wacz.namelist())
+        if not {"datapackage.json", "datapackage-digest.json"} <= names:
+            check.problems.append("datapackage.json or datapackage-digest.json is missing")
+            return check
+        package_bytes = wacz.read("datapackage.json")
+        package = json.loads(package_bytes)
+        listed = {r["path"] for r in package.get("resources", [])}
+        for extra in sorted(names - listed - {"datapackage.json", "datapackage-digest.json"}):
+            check.problems.append(f"{extra} is not listed in datapackage.json")
+        for resource in package.get("resources", []):
+            check.files += 1
+            if resource["path"] not in names:
+                check.problems.append(f"{resource['path']} is missing")
+                continue
+            data = wacz.read(resource["path"])
+            if "sha256:" + hashlib.sha256(data).hexdigest() != resource["hash"]:
+                check.problems.append(f"{resource['path']} does not match its SHA-256")
+            elif len(data) != resource.get("bytes", len(data)):
+                check.problems.append(f"{resource['path']} does not have its size")
+        digest = json.loads(wacz.read("datapackage-digest.json"))
+    if digest.get("hash") != "sha256:" + hashlib.sha256(package_bytes).hexdigest():
+        check.problems.append("datapackage.json does not match datapackage-digest.json")
+    signed = digest.get("signedData")
+    if signed:
+        check.signed = True
+        check.key_fingerprint = fingerprint(signed.get("publicKey", ""))
+        if signed.get("hash") != digest.get("hash") or not verify_signed(signed):
+            check.problems.append("the signature does not verify")
+        if signed.get("created") != package.get("created"):
+            check.problems.append("the signature's time is not the package's")
+    return check
