@@ -149,6 +149,18 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "note": "Why it was written.",
         },
     ),
+    "timestamps": (
+        "RFC 3161 time-stamps of checkpoint heads from a time-stamping authority (GOVARCHIVE_TSA_URL, `govarchive timestamp`); append-only.",
+        {
+            "id": "Row id.",
+            "checkpoint_id": "The checkpoint stamped (checkpoints.id).",
+            "tsa_url": "The authority asked.",
+            "requested_at": "When it was asked.",
+            "gen_time": "When the authority says the head existed (UTC).",
+            "token": "The authority's answer (DER TimeStampResp): check it with `openssl ts -verify -data head.txt -in token.tsr -CAfile tsa-ca.pem`.",
+            "error": "Why there is no token (the authority did not answer, refused, or answered for other data).",
+        },
+    ),
     "raw_pages": (
         "Each distinct raw response body once, zlib-compressed, so parsers can be re-run.",
         {

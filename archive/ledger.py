@@ -118,6 +118,7 @@ class Verdict:
     rows: int = 0
     bodies: int = 0
     checkpoints: int = 0
+    timestamps: int = 0
     head: str | None = None
 
     @property
@@ -126,13 +127,20 @@ class Verdict:
 
 
 def verify(
-    conn: sqlite3.Connection, files_dir: Path, head: str | None = None, limit: int = 20
+    conn: sqlite3.Connection,
+    files_dir: Path,
+    head: str | None = None,
+    limit: int = 20,
+    tsa_cert: Path | None = None,
 ) -> Verdict:
     """Recompute the chain and every stored body's SHA-256 (see the module docstring);
     at most ``limit`` problems are listed, the first one first. ``head``: a checkpoint's
-    head kept outside the archive, which the chain must still hold."""
+    head kept outside the archive, which the chain must still hold. Each RFC 3161 token
+    must stamp its checkpoint's head (and, given ``tsa_cert``, the TSA's certificate or its
+    CA's, verify with it)."""
     verdict = Verdict()
     _check_chain(conn, verdict)
+    _check_timestamps(conn, verdict, tsa_cert)
     if (
         head is not None
         and not conn.execute(
@@ -182,6 +190,22 @@ def _check_chain(conn: sqlite3.Connection, verdict: Verdict) -> None:
                 )
         previous = stored
     verdict.head = previous.hex() if expected_seq else None
+
+
+def _check_timestamps(conn: sqlite3.Connection, verdict: Verdict, tsa_cert: Path | None) -> None:
+    from archive.timestamps import TimestampError, check_token
+
+    for row in conn.execute(
+        "SELECT t.id, t.token, c.id AS checkpoint_id, c.head FROM timestamps t"
+        " JOIN checkpoints c ON c.id = t.checkpoint_id WHERE t.token IS NOT NULL ORDER BY t.id"
+    ):
+        verdict.timestamps += 1
+        try:
+            check_token(bytes(row["token"]), row["head"], tsa_cert)
+        except TimestampError as exc:
+            verdict.problems.append(
+                f"timestamps row {row['id']} (checkpoint {row['checkpoint_id']}): {exc}"
+            )
 
 
 def _check_unsealed(conn: sqlite3.Connection, verdict: Verdict) -> None:

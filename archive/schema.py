@@ -381,6 +381,8 @@ INSERT INTO documents_fts(documents_fts, rank) VALUES ('hashsize', {INDEX_HASH_B
 #   and headers as received (``archive.captures``: packed text), and the server's address;
 # - ``chain`` and ``checkpoints``, the tamper-evident log (``archive.ledger``): every fetch,
 #   version and event row is sealed into a hash chain, each run ends with a checkpoint;
+# - ``timestamps``: RFC 3161 tokens of checkpoints from a time-stamping authority
+#   (``archive.timestamps``);
 # - fetches, versions, the chain and checkpoints are append-only, as events already were.
 # Rows written before the migration are sealed by it, as found (its checkpoint says so).
 _V9 = """
@@ -403,8 +405,17 @@ CREATE TABLE checkpoints (
     marks TEXT NOT NULL,
     note TEXT
 );
+CREATE TABLE timestamps (
+    id INTEGER PRIMARY KEY,
+    checkpoint_id INTEGER NOT NULL REFERENCES checkpoints(id),
+    tsa_url TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    gen_time TEXT,
+    token BLOB,
+    error TEXT
+);
 """
-APPEND_ONLY: tuple[str, ...] = ("fetches", "versions", "chain", "checkpoints")
+APPEND_ONLY: tuple[str, ...] = ("fetches", "versions", "chain", "checkpoints", "timestamps")
 
 
 def append_only(table: str) -> list[str]:

@@ -33,6 +33,8 @@ class CrawlResult:
     totals: dict[str, Any] = field(default_factory=dict)
     sites: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # The RFC 3161 time-stamp of the run's checkpoint, when a TSA is configured.
+    timestamp: dict[str, Any] | None = None
 
 
 class SitesBusy(Exception):
@@ -131,9 +133,15 @@ def _run_locked(
 
     if writer.archive_errors:
         reason = f"archive-error ({writer.archive_errors} failed write(s)); {reason}"
+    tsa_url = settings_now.get("GOVARCHIVE_TSA_URL") or None
+    stamp = None
     with Archive(db_path, clock=clock) as archive:
         totals = archive.finish_run(run_id, reason)
         rows = archive.run_site_rows(run_id)
+        if tsa_url and totals.get("checkpoint"):
+            from archive.timestamps import stamp_checkpoint
+
+            stamp = stamp_checkpoint(archive, totals["checkpoint"]["id"], tsa_url)
     return CrawlResult(
         run_id=run_id,
         finish_reason=reason,
@@ -142,6 +150,7 @@ def _run_locked(
         totals=totals,
         sites=rows,
         skipped=[f"{site.name} ({holder})" for site, holder in skipped],
+        timestamp=stamp,
     )
 
 

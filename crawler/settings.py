@@ -130,6 +130,9 @@ GOVARCHIVE_FULL_WALK = False
 # hops, attachment fetches), the request's and response's HTTP heads and the server's
 # address. Off: only document pages and the bodies of missing answers are kept.
 GOVARCHIVE_KEEP_CAPTURES = True
+# An RFC 3161 time-stamping authority (TSA) that stamps each run's checkpoint head
+# (archive/timestamps.py); unset: none.
+GOVARCHIVE_TSA_URL = os.environ.get("GOVARCHIVE_TSA_URL") or None
 # Largest attachment downloaded, in bytes.
 GOVARCHIVE_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
 # Worker processes that parse pages beside the crawl (None: one per spare core, at most
