@@ -18,13 +18,7 @@ from typing import Any
 from datasette.utils.asgi import Response
 
 from archive.citation import csl_json, plain_citation, utc, version_facts
-from archive.views import _ENV, _database, _not_found
-
-# The pages show the archive's own text and styles, and frame its own captures; nothing else.
-PAGE_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-src 'self';"
-    " base-uri 'none'; form-action 'none'"
-)
+from archive.views import _ENV, PAGE_POLICY, _database, _not_found
 
 
 def routes() -> list[tuple[str, Any]]:

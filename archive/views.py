@@ -7,10 +7,11 @@
   name (no path is ever built from the request);
 * ``/DB/-/raw/SHA256`` — a raw capture, decompressed, under ``Content-Security-Policy:
   sandbox`` so nothing in it runs;
+* ``/DB/-/image/SHA256`` — a captured content image (the document page shows these, under
+  a Content-Security-Policy that loads nothing from outside);
 * ``/DB/-/search?q=…`` — ranked full-text search with highlighted snippets, covering the
   body and the attachments' text;
-* ``/DB/-/feed/KIND.atom`` and ``/DB/-/feed/SITE/KIND.atom`` — Atom feeds of new, changed,
-  delisted and gone documents (``events`` for all of them).
+* the Atom feeds are in ``archive.feeds``.
 """
 
 from __future__ import annotations
@@ -18,30 +19,27 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from datetime import datetime
-from html import escape
+from html import escape, unescape
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 from datasette.utils.asgi import Response
 
 from archive.diff import diff_records
 from archive.files import safe_name, storage_dir
-from archive.lifecycle import EVENTS, PARSER_REASONS
 from archive.tokenizer import match_expression
+from parsers.sanitize import IMG_SRC, content_images
 
-FEED_KINDS: dict[str, tuple[str, ...]] = {
-    "new": ("new",),
-    "changed": ("changed",),
-    "delisted": ("delisted",),
-    "gone": ("gone",),
-    "events": EVENTS,
-}
-FEED_ENTRIES = 100
+# The archivist's pages show the archive's own text, styles and images, and frame its own
+# captures; they load nothing from outside (a reader's browser never calls a government
+# server, and shows nothing that changed there since).
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-src 'self';"
+    " base-uri 'none'; form-action 'self'"
+)
 SEARCH_RESULTS = 50
 SNIPPET_TOKENS = 24
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -72,10 +70,9 @@ def routes() -> list[tuple[str, Any]]:
         (r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)$", document_page),
         (r"^/(?P<db>[^/]+)/-/attachment/(?P<sha>[0-9a-f]{64})$", attachment_file),
         (r"^/(?P<db>[^/]+)/-/raw/(?P<sha>[0-9a-f]{64})$", raw_capture),
+        (r"^/(?P<db>[^/]+)/-/image/(?P<sha>[0-9a-f]{64})$", image_file),
         (r"^/(?P<db>[^/]+)/-/search$", search_page),
         (r"^/-/search$", search_all_page),
-        (r"^/(?P<db>[^/]+)/-/feed/(?P<kind>[a-z]+)\.atom$", feed),
-        (r"^/(?P<db>[^/]+)/-/feed/(?P<site>[a-z0-9_-]+)/(?P<kind>[a-z]+)\.atom$", feed),
     ]
 
 
@@ -91,8 +88,24 @@ def _not_found(what: str) -> Response:
     return Response.html(f"<h1>Not found</h1><p>{escape(what)}</p>", status=404)
 
 
-def _render(template: str, **context: Any) -> Response:
-    return Response.html(_ENV.get_template(template).render(**context))
+def _render(template: str, policy: str | None = None, **context: Any) -> Response:
+    """A page from a template; ``policy``: its Content-Security-Policy."""
+    headers = {"Content-Security-Policy": policy} if policy else None
+    return Response.html(_ENV.get_template(template).render(**context), headers=headers)
+
+
+def archived_images(body_html: str, archived: dict[str, str], db: str) -> str:
+    """Content HTML whose images point at their archived copies (``/DB/-/image/SHA``); an
+    image the archive does not hold loses its source (the page never loads the live one)
+    and says where it was."""
+
+    def swap(match: re.Match[str]) -> str:
+        url = unescape(match.group(2))
+        if url in archived:
+            return f"{match.group(1)}/{db}/-/image/{archived[url]}{match.group(3)}"
+        return f'{match.group(1)}{match.group(3)} data-not-archived="{escape(url)}"'
+
+    return IMG_SRC.sub(swap, body_html)
 
 
 # --- the document page ----------------------------------------------------------------
@@ -139,15 +152,29 @@ async def document_page(datasette: Any, request: Any) -> Response:
     for index, (number, at, record, raw) in enumerate(versions):
         diff = diff_records(versions[index - 1][2], record) if index else None
         timeline.append({"version": number, "at": at, "raw": raw, "diff": diff})
+    body_html = doc.get("body_html") or ""
+    images = content_images(body_html)
+    archived = {}
+    if images:
+        archived = dict(
+            (
+                await db.execute(
+                    "SELECT url, raw_sha256 FROM fetches WHERE kind = 'image' AND raw_sha256"
+                    f" IS NOT NULL AND url IN ({', '.join('?' * len(images))}) ORDER BY id",
+                    images,
+                )
+            ).rows
+        )
     return _render(
         "govarchive-document.html",
+        policy=PAGE_POLICY,
         db=db.name,
         doc=doc,
         metadata=[(label, doc.get(name)) for name, label in METADATA_FIELDS if doc.get(name)],
         events=events,
         attachments=attachments,
         timeline=list(reversed(timeline)),
-        body_html=_markup(doc.get("body_html") or ""),
+        body_html=_markup(archived_images(body_html, archived, db.name)),
         size=_size,
     )
 
@@ -197,6 +224,34 @@ async def attachment_file(datasette: Any, request: Any) -> Response:
         Path(path).read_bytes(),
         content_type=rows[0]["mime_type"] or "application/octet-stream",
         headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+async def image_file(datasette: Any, request: Any) -> Response:
+    """A captured content image, by hash, with the type it was served as."""
+    db = _database(datasette, request)
+    sha = request.url_vars["sha"]
+    if db is None or db.path is None:
+        return _not_found("no such image")
+    rows = (
+        await db.execute(
+            "SELECT content_type FROM fetches WHERE kind = 'image' AND raw_sha256 = ? LIMIT 1",
+            [sha],
+        )
+    ).rows
+    path = storage_dir(db.path) / sha[:2] / sha
+    if not rows or not path.is_file():
+        return _not_found("no such image")
+    content_type = rows[0]["content_type"] or "application/octet-stream"
+    if not content_type.lower().startswith("image/") or "svg" in content_type.lower():
+        content_type = "application/octet-stream"  # shown as an image only if it is one
+    return Response(
+        path.read_bytes(),
+        content_type=content_type,
+        headers={
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
@@ -273,63 +328,3 @@ async def search_all_page(datasette: Any, request: Any) -> Response:
             results += await _search(db, query)
     results = sorted(results, key=lambda r: r["rank"])[:SEARCH_RESULTS]
     return _render("govarchive-search.html", db=None, query=query, results=results)
-
-
-# --- feeds -------------------------------------------------------------------------------
-async def feed(datasette: Any, request: Any) -> Response:
-    db = _database(datasette, request)
-    kind = request.url_vars["kind"]
-    if db is None or kind not in FEED_KINDS:
-        return _not_found("no such feed")
-    site = request.url_vars.get("site")
-    events = FEED_KINDS[kind]
-    sql = (
-        "SELECT e.id, e.at, e.event, e.reason, d.id AS document_id, d.title, d.site, d.issuer,"
-        " e.url FROM document_events e JOIN documents d ON d.id = e.document_id"
-        f" WHERE e.event IN ({', '.join('?' * len(events))})"
-        # A version the parsers made (reparse, parser-update) is not an edit on the site.
-        f" AND coalesce(e.reason, '') NOT IN ({', '.join('?' * len(PARSER_REASONS))})"
-    )
-    params: list[Any] = [*events, *PARSER_REASONS]
-    if site:
-        sql += " AND d.site = ?"
-        params.append(site)
-    sql += f" ORDER BY e.id DESC LIMIT {FEED_ENTRIES}"
-    rows = (await db.execute(sql, params)).rows
-    base = f"{request.scheme}://{request.host}"
-    title = f"govarchive {db.name}: {kind}" + (f" ({site})" if site else "")
-    return Response(
-        atom(title, f"{base}{request.path}", base, db.name, [dict(r) for r in rows]),
-        content_type="application/atom+xml; charset=utf-8",
-    )
-
-
-def atom(title: str, self_url: str, base: str, db: str, rows: list[dict[str, Any]]) -> str:
-    """An Atom 1.0 feed (RFC 4287): one entry per event, linking to the document page."""
-    updated = rows[0]["at"] if rows else datetime(2000, 1, 1).isoformat() + "+08:00"
-    entries = []
-    for row in rows:
-        link = f"{base}/{db}/-/document/{row['document_id']}"
-        summary = f"{row['event']}: {row['title'] or row['url']}" + (
-            f" ({row['reason']})" if row.get("reason") else ""
-        )
-        entry_title = f"[{row['event']}] {row['title'] or row['url']}"
-        entries.append(
-            "<entry>"
-            f"<id>tag:govarchive,2025:{xml_escape(db)}/event/{row['id']}</id>"
-            f"<title>{xml_escape(entry_title)}</title>"
-            f'<link rel="alternate" type="text/html" href="{xml_escape(link)}"/>'
-            f"<updated>{xml_escape(row['at'])}</updated>"
-            f"<author><name>{xml_escape(row.get('issuer') or row['site'] or 'govarchive')}</name></author>"
-            f'<category term="{xml_escape(row["event"])}"/>'
-            f"<summary>{xml_escape(summary)}</summary>"
-            "</entry>"
-        )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>'
-        '<feed xmlns="http://www.w3.org/2005/Atom">'
-        f"<id>{xml_escape(self_url)}</id><title>{xml_escape(title)}</title>"
-        f"<updated>{xml_escape(updated)}</updated>"
-        f'<link rel="self" href="{xml_escape(self_url)}"/>'
-        f"<generator>govarchive</generator>{''.join(entries)}</feed>"
-    )
