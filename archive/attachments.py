@@ -87,6 +87,15 @@ class AttachmentStore:
             ((joined or "")[:MAX_ATTACHMENT_TEXT_CHARS] or None, doc_id, joined),
         )
 
+    def known_image_urls(self, site: str) -> set[str]:
+        """Content images already captured for a site (``image`` fetches with a body)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT url FROM fetches WHERE site = ? AND kind = 'image'"
+            " AND raw_sha256 IS NOT NULL",
+            (site,),
+        )
+        return {row[0] for row in rows}
+
     def known_attachment_urls(self, site: str) -> set[tuple[str, str]]:
         """(document URL, attachment URL) pairs already stored for a site."""
         rows = self.conn.execute(

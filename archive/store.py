@@ -35,6 +35,8 @@ from archive.walks import ColumnHistory, WalkRecord, WalkStore
 
 # How long a document must keep answering 404/410 (over two or more crawls) to be gone.
 DEFAULT_GONE_AFTER_HOURS = 24.0
+# Fetches whose bodies are files (kept in the file store, by hash), not pages (raw_pages).
+FILE_KINDS = frozenset({"attachment", "image"})
 # Busy timeout for readers and the writer, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
 # The writer's page cache: the search index's segments are written and merged through it
@@ -219,15 +221,15 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
         peer: str | None = None,
         at: str | None = None,
     ) -> FetchRef:
-        """Record one fetch: its body once, by hash (an attachment's in the file store, a
-        page's in ``raw_pages``), and, while captures are kept, the request's and the
+        """Record one fetch: its body once, by hash (an attachment's or an image's in the
+        file store, a page's in ``raw_pages``), and, while captures are kept, the request's and the
         response's heads (``archive.captures``) and the server's address."""
         stamp = at or self.clock()
         sha = None
         captured = self.keep_captures
         with self.transaction():
             if body is not None and (keep_raw or captured):
-                if kind == "attachment":
+                if kind in FILE_KINDS:
                     sha, _ = files.store_bytes(self.files_dir, body)
                 else:
                     sha = self._store_raw(url, body, content_type, stamp)

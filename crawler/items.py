@@ -15,7 +15,7 @@ class FetchItem:
 
     site: str
     url: str
-    kind: str  # list | detail | attachment | sitemap | check
+    kind: str  # list | detail | attachment | image | sitemap | check | robots
     status: int | None = None
     body: bytes | None = None
     content_type: str | None = None

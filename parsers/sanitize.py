@@ -9,6 +9,8 @@ mailto or ftp once resolved is dropped), then nh3 keeps only what the lists belo
 from __future__ import annotations
 
 import copy
+import re
+from html import unescape
 from urllib.parse import urljoin
 
 import nh3
@@ -137,3 +139,20 @@ def sanitize(container: etree._Element, base_url: str, in_place: bool = False) -
     if not isinstance(root.tag, str) or root.tag.lower() not in ALLOWED_TAGS:
         root.tag = "div"
     return _CLEANER.clean(etree.tostring(root, encoding="unicode", method="html"))
+
+
+# A document's content images fetched with it, at most (spiders.images).
+MAX_IMAGES = 20
+# The sanitiser writes ``<img src="…">`` with the URL absolute and double-quoted.
+IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]+)(")', re.I)
+
+
+def content_images(body_html: str | None) -> list[str]:
+    """The distinct http(s) image URLs of sanitised content, in order, at most
+    ``MAX_IMAGES``."""
+    urls: list[str] = []
+    for match in IMG_SRC.finditer(body_html or ""):
+        url = unescape(match.group(2))
+        if url.startswith(("http://", "https://")) and url not in urls:
+            urls.append(url)
+    return urls[:MAX_IMAGES]

@@ -49,6 +49,7 @@ from parsers.page import (
 from parsers.selectors import MAINTENANCE_PAGE
 from parsers.urls import canonical_url, same_path_key
 from spiders.evidence import AnswerEvidence
+from spiders.images import ContentImages
 from spiders.registry import Site, find_site, load_registry
 from spiders.responses import charset, header, looks_binary
 from spiders.revisit import revisit_due
@@ -66,7 +67,7 @@ from spiders.walk import (
 )
 
 
-class GovSpider(AnswerEvidence, scrapy.Spider):
+class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
     """Base spider for one registry site; subclasses set ``name`` and ``family``."""
 
     family = ""
@@ -101,6 +102,8 @@ class GovSpider(AnswerEvidence, scrapy.Spider):
         self.known_by_path: dict[str, KnownDocument] = {}
         self.former_urls: dict[str, str] = {}
         self.known_attachments: set[tuple[str, str]] = set()
+        self.known_images: set[str] = set()
+        self.robots_answers: list[dict[str, Any]] = []
         self.history: dict[str, ColumnHistory] = {}
         self.listed: set[str] = set()
         self.requested: set[str] = set()
@@ -188,6 +191,7 @@ class GovSpider(AnswerEvidence, scrapy.Spider):
             return
         self.known = state.known
         self.known_attachments = state.known_attachments
+        self.known_images = set(state.known_images)
         self.history = state.history
         self.former_urls = state.former_urls
         self.known_by_path = {same_path_key(url): doc for url, doc in self.known.items()}
@@ -356,6 +360,8 @@ class GovSpider(AnswerEvidence, scrapy.Spider):
             return
         yield self.document_item(response, record, kind, doc_url)
         for request in self.attachment_requests(response, record):
+            yield request
+        for request in self.image_requests(record):
             yield request
 
     def document_item(

@@ -20,6 +20,7 @@ class SiteState:
 
     known: dict[str, KnownDocument] = field(default_factory=dict)
     known_attachments: set[tuple[str, str]] = field(default_factory=set)
+    known_images: set[str] = field(default_factory=set)
     history: dict[str, ColumnHistory] = field(default_factory=dict)
     former_urls: dict[str, str] = field(default_factory=dict)
 
@@ -28,6 +29,7 @@ class SiteState:
         return cls(
             known=archive.known_documents(site),
             known_attachments=archive.known_attachment_urls(site),
+            known_images=archive.known_image_urls(site),
             history=archive.column_history(site),
             former_urls=archive.former_urls(site),
         )

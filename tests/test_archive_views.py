@@ -241,3 +241,47 @@ def test_a_search_page_says_it_is_not_counted(get) -> None:
 
 def test_the_unfiltered_documents_page_is_still_counted(get) -> None:
     assert get("/archive/documents.json").json()["filtered_table_rows_count"] > 0
+
+
+@pytest.fixture(scope="module")
+def figure(demo_db) -> tuple[int, str]:
+    """The document whose text shows a chart, and the chart's capture hash."""
+    sha = one(demo_db, "SELECT raw_sha256 FROM fetches WHERE kind = 'image'")[0]
+    doc_id = one(demo_db, "SELECT id FROM documents WHERE body_html LIKE '%<img%'")[0]
+    return doc_id, sha
+
+
+def test_document_page_shows_the_archived_image(get, figure) -> None:
+    doc_id, sha = figure
+    assert f'src="/archive/-/image/{sha}"' in get(f"/archive/-/document/{doc_id}").text
+
+
+def test_document_page_never_links_the_live_image(get, figure) -> None:
+    body = get(f"/archive/-/document/{figure[0]}").text.split('id="body">', 1)[1]
+    assert "chart.png" not in body
+
+
+def test_document_page_loads_nothing_from_outside(get, figure) -> None:
+    policy = get(f"/archive/-/document/{figure[0]}").headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'") and "img-src 'self'" in policy
+
+
+def test_the_archived_image_is_its_captured_bytes(get, figure) -> None:
+    answer = get(f"/archive/-/image/{figure[1]}")
+    assert hashlib.sha256(answer.content).hexdigest() == figure[1]
+
+
+def test_the_archived_image_has_its_type(get, figure) -> None:
+    assert get(f"/archive/-/image/{figure[1]}").headers["content-type"] == "image/png"
+
+
+def test_an_attachment_is_not_served_as_an_image(get, demo_db) -> None:
+    sha = one(demo_db, "SELECT sha256 FROM attachments WHERE sha256 IS NOT NULL")[0]
+    assert get(f"/archive/-/image/{sha}").status_code == 404
+
+
+def test_an_image_not_archived_loses_its_source() -> None:
+    from archive.views import archived_images
+
+    html = archived_images('<p><img src="http://a.gov.cn/x.png" alt="图"></p>', {}, "archive")
+    assert html == '<p><img src="" data-not-archived="http://a.gov.cn/x.png" alt="图"></p>'

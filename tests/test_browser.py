@@ -156,3 +156,20 @@ def test_feed_loads_and_parses(site, page, kind: str) -> None:
     base, db = site
     response = page.goto(f"{base}/{db_name(db)}/-/feed/{kind}.atom")
     assert ET.fromstring(response.body()).tag == f"{ATOM}feed"
+
+
+def test_document_page_loads_only_from_the_archive(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE body_html LIKE '%<img%'")[0]
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
+    page.screenshot(path=SHOTS / "document-image.png", full_page=True)
+    assert [url for url in asked if not url.startswith(base)] == []
+
+
+def test_document_page_shows_the_archived_chart(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE body_html LIKE '%<img%'")[0]
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
+    assert page.locator("#body img").evaluate("img => img.naturalWidth") == 240

@@ -1,13 +1,16 @@
-"""Real, small attachment files for the demo site, generated at build time.
+"""Real, small files for the demo site, generated at build time.
 
 A PDF (reportlab, with the standard STSong-Light CID font, nothing embedded) and a DOCX
-(written as its OOXML parts with zipfile), each holding the text they are given.
+(written as its OOXML parts with zipfile), each holding the text they are given, and a PNG
+bar chart (written with zlib), the kind of figure a 通报 shows in its text.
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from xml.sax.saxutils import escape
 
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -67,3 +70,28 @@ def make_pdf(title: str, lines: list[str]) -> bytes:
             pdf.drawString(60, y, line[start : start + 40])
     pdf.save()
     return buffer.getvalue()
+
+
+def make_chart_png(values: list[int], width: int = 240, height: int = 120) -> bytes:
+    """A bar chart of ``values`` (0-100) as an RGB PNG: one blue bar each on white."""
+    bar = width // (2 * len(values) + 1)
+    rows = []
+    for y in range(height):
+        row = bytearray(b"\xff\xff\xff" * width)
+        for n, value in enumerate(values):
+            if height - y <= value * height // 100:
+                start = (2 * n + 1) * bar
+                row[3 * start : 3 * (start + bar)] = b"\x23\x39\x5d" * bar
+        rows.append(b"\x00" + bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )

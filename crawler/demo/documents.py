@@ -76,6 +76,8 @@ class DemoDocument:
     noisy_header: bool = False
     attachments: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
     seed_file: str | None = None
+    # A bar chart shown in the text (its caption and values); the TRS site serves it.
+    figure: tuple[str, list[int]] | None = None
 
 
 def seed_text(name: str) -> str:
@@ -193,9 +195,16 @@ def day_one() -> list[DemoDocument]:
                     "（此件公开发布）",
                 ],
                 attachments=list(attachments),
+                figure=FIGURES.get(n),
             )
         )
     return sorted(docs, key=lambda d: d.publish_date, reverse=True)
+
+
+# Notice number -> the chart its text shows.
+FIGURES: dict[int, tuple[str, list[int]]] = {
+    3: ("2024年行政复议案件办理情况（受理、审结、纠错）", [90, 75, 20]),
+}
 
 
 # The documents the "next day" changes.

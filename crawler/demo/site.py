@@ -23,7 +23,7 @@ from html import escape
 from importlib import resources
 from string import Template
 
-from crawler.demo.attachments import make_docx, make_pdf
+from crawler.demo.attachments import make_chart_png, make_docx, make_pdf
 from crawler.demo.documents import DemoDocument
 
 SITE_TITLES = {"trs": "旺苍县人民政府（演示）", "hanweb": "沂源县人民政府（演示）"}
@@ -123,6 +123,15 @@ def build_trs(docs: list[DemoDocument]) -> dict[str, Page]:
             links.append(
                 f'<p>附件：<a href="./{filename}" OLDSRC="{filename}">{escape(name)}</a></p>'
             )
+        body_html = _paragraphs(doc.body)
+        if doc.figure is not None:
+            caption, values = doc.figure
+            image = f"W0{doc.publish_date.replace('-', '')}{doc_serial(doc)}chart.png"
+            pages[f"{folder}/{image}"] = Page(make_chart_png(values), "image/png")
+            body_html += (
+                f'\n<p style="text-align:center;"><img src="./{image}" alt="{escape(caption)}"'
+                f' border="0"></p>\n<p style="text-align:center;">{escape(caption)}</p>'
+            )
         related = _related_links(mine, doc, trs_path)
         html = _template("trs_detail.html").substitute(
             site_title=site_title,
@@ -134,7 +143,7 @@ def build_trs(docs: list[DemoDocument]) -> dict[str, Page]:
             doc_no=escape(doc.doc_no),
             publish_date=doc.publish_date,
             regenerated=REGENERATED,
-            body_html=_paragraphs(doc.body),
+            body_html=body_html,
             attachments_html="\n".join(links),
             related=related,
         )
