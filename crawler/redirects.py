@@ -142,3 +142,23 @@ class RecordingRedirectMiddleware(RedirectMiddleware):
         if domains is None or ports is None:
             return None
         return refusal(target, domains, ports)
+
+
+class RobotsCaptureMiddleware:
+    """robots.txt answers kept as evidence (what the site allowed the night it was crawled):
+    Scrapy's robots.txt middleware fetches them outside any callback, so each answer is
+    handed to the spider (``robots_answers``), which records it with its next items."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RobotsCaptureMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt":
+            answers = getattr(self.crawler.spider, "robots_answers", None)
+            if answers is not None:
+                answers.append(fetch_fields(request, response))
+        return response

@@ -100,6 +100,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Redirects followed as Scrapy follows them, each hop recorded, refusals named.
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.redirects.RecordingRedirectMiddleware": 600,
+    # robots.txt answers handed to the spider to be kept as evidence (after decompression).
+    "crawler.redirects.RobotsCaptureMiddleware": 580,
 }
 # Scrapy's depth middleware only counts link depth here (no DEPTH_LIMIT: columns are bounded
 # by max_pages and CLOSESPIDER limits), yet wraps every request and item a callback yields.

@@ -52,6 +52,7 @@ class AnswerEvidence:
     listed: set[str]
     walks: dict[str, ColumnWalk]
     full_walk: bool
+    robots_answers: list[dict[str, Any]]
 
     def _walk_of(self, response_or_request: Any) -> ColumnWalk:
         column = response_or_request.meta["column"]
@@ -111,7 +112,12 @@ class AnswerEvidence:
         }
 
     def redirect_fetches(self, response_or_meta: Any) -> Iterator[FetchItem]:
-        """The 3xx hops that led to this response (kept by crawler.redirects), as fetches."""
+        """The 3xx hops that led to this response (kept by crawler.redirects), as fetches;
+        first, any robots.txt answer not yet recorded (every callback and errback starts
+        here, and robots.txt is fetched outside them: ``RobotsCaptureMiddleware``)."""
+        while self.robots_answers:
+            fields = self.robots_answers.pop(0)
+            yield FetchItem(self.site.name, kind="robots", keep_raw=True, **fields)
         meta = getattr(response_or_meta, "meta", response_or_meta)
         kind = meta.get("kind", "detail")
         for hop in meta.get("redirect_fetches", ()):

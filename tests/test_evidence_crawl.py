@@ -127,3 +127,37 @@ def test_the_demo_run_twice_writes_events_in_time_order(demo_archive, tmp_path) 
     run_cli("demo", "--db", str(copy))
     stamps = [parse_iso(row[0]) for row in rows(copy, "SELECT at FROM document_events ORDER BY id")]
     assert stamps == sorted(stamps)
+
+
+def image_fetches(db) -> list:
+    return rows(db, "SELECT * FROM fetches WHERE kind = 'image'")
+
+
+def test_a_content_image_is_captured(demo_archive) -> None:
+    assert [row["status"] for row in image_fetches(demo_archive)] == [200]
+
+
+def test_a_captured_image_is_not_fetched_again(demo_archive) -> None:
+    assert len(image_fetches(demo_archive)) == 1
+
+
+def test_a_captured_image_is_kept_as_a_file(demo_archive) -> None:
+    with Archive(demo_archive) as archive:
+        body = archive.capture_body(image_fetches(demo_archive)[0]["raw_sha256"])
+    assert body.startswith(b"\x89PNG")
+
+
+def test_page_chrome_images_are_not_captured(demo_archive) -> None:
+    assert not any("qrcode" in row["url"] for row in image_fetches(demo_archive))
+
+
+def test_robots_txt_is_kept_each_night_for_each_site(demo_archive) -> None:
+    runs = rows(demo_archive, "SELECT count(*) FROM runs")[0][0]
+    sites = rows(demo_archive, "SELECT count(*) FROM sites")[0][0]
+    assert count(demo_archive, "kind = 'robots' AND raw_sha256 IS NOT NULL") == runs * sites
+
+
+def test_a_kept_robots_txt_is_the_servers_text(demo_archive) -> None:
+    sha = rows(demo_archive, "SELECT raw_sha256 FROM fetches WHERE kind = 'robots'")[0][0]
+    with Archive(demo_archive) as archive:
+        assert archive.capture_body(sha).lower().startswith(b"user-agent")
