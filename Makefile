@@ -12,10 +12,13 @@ CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 REDIS_SERVER := /usr/bin/redis-server
 # The crawl benchmark serves its replica from Debian's nginx (not a Python test server).
 NGINX := /usr/sbin/nginx
-# Webrecorder's pywb (replay) and wacz (the WACZ validator), which the replay tests run as a
-# user would. They live in a venv of their own: pywb pins redis<3, which rq cannot use.
+# Webrecorder's pywb (replay) and wacz (the WACZ validator), and Harvard LIL's wacz-signing
+# (its signature verifier), which the replay tests run as a user would. They live in a venv
+# of their own: pywb pins redis<3, which rq cannot use; wacz-signing pins cryptography<45,
+# so pyOpenSSL (pywb's) is held at 24.x, the last release that accepts it.
 REPLAY_VENV := .venv-replay
-WAYBACK := $(REPLAY_VENV)/bin/wayback
+REPLAY_STAMP := $(REPLAY_VENV)/.installed
+REPLAY_PACKAGES := "pywb==2.10.0" "wacz==0.6.0" "wacz-signing==0.4.2" "pyopenssl>=24,<25"
 
 .PHONY: demo test bench serve lint crawl clean browser redis nginx replay
 
@@ -48,11 +51,12 @@ $(NGINX):
 
 nginx: $(NGINX)  ## Debian's nginx, which serves the crawl benchmark's replica
 
-$(WAYBACK):
-	$(PYTHON) -m venv $(REPLAY_VENV)
-	$(REPLAY_VENV)/bin/python -m pip install --quiet "pywb==2.10.0" "wacz==0.6.0"
+$(REPLAY_STAMP): Makefile
+	test -x $(REPLAY_VENV)/bin/python || $(PYTHON) -m venv $(REPLAY_VENV)
+	$(REPLAY_VENV)/bin/python -m pip install --quiet $(REPLAY_PACKAGES)
+	touch $(REPLAY_STAMP)
 
-replay: $(WAYBACK)  ## pywb and the wacz validator, for the replay tests
+replay: $(REPLAY_STAMP)  ## pywb, the wacz validator and wacz-signing, for the replay tests
 
 # Three workers, one test file each at a time (module fixtures stay in one process). Much
 # of the suite waits (on replica servers, polite delays, schedulers, Chromium), so a third

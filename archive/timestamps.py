@@ -37,10 +37,15 @@ class TimestampError(Exception):
 
 
 def request_token(tsa_url: str, head: str, timeout: float = TIMEOUT_SECONDS) -> bytes:
-    """Ask the TSA at ``tsa_url`` to stamp ``head``; the DER time-stamp response, checked
-    to be granted, over this head, with this request's nonce."""
+    """Ask the TSA at ``tsa_url`` to stamp ``head`` (its ASCII text); the DER time-stamp
+    response, checked to be granted, over this head, with this request's nonce."""
+    return request_data_token(tsa_url, head.encode("ascii"), timeout)
+
+
+def request_data_token(tsa_url: str, data: bytes, timeout: float = TIMEOUT_SECONDS) -> bytes:
+    """Ask the TSA to stamp ``data`` (``request_token``, for any bytes)."""
     request = TimestampRequestBuilder(
-        data=head.encode("ascii"), hash_algorithm=HashAlgorithm.SHA256, nonce=True, cert_req=True
+        data=data, hash_algorithm=HashAlgorithm.SHA256, nonce=True, cert_req=True
     ).build()
     post = urllib.request.Request(
         tsa_url, data=request.as_bytes(), headers={"Content-Type": QUERY_TYPE}, method="POST"
@@ -57,7 +62,7 @@ def request_token(tsa_url: str, head: str, timeout: float = TIMEOUT_SECONDS) -> 
         raise TimestampError(f"the TSA refused: status {token.status}")
     if token.tst_info.nonce != request.nonce:
         raise TimestampError("the TSA's answer is for another request (nonce)")
-    _check_imprint(token, head)
+    _check_imprint(token, data)
     return body
 
 
@@ -68,8 +73,8 @@ def _decode(body: bytes) -> Any:
         raise TimestampError(f"not a time-stamp response: {exc}") from exc
 
 
-def _check_imprint(token: Any, head: str) -> None:
-    if token.tst_info.message_imprint.message != hashlib.sha256(head.encode("ascii")).digest():
+def _check_imprint(token: Any, data: bytes) -> None:
+    if token.tst_info.message_imprint.message != hashlib.sha256(data).digest():
         raise TimestampError("the token stamps other data than this head")
 
 
@@ -84,8 +89,13 @@ class Stamp:
 def check_token(token_der: bytes, head: str, tsa_cert: Path | None = None) -> Stamp:
     """A stored token checked against the head it should stamp, and, given the TSA's
     certificate (or its CA's), its signature; TimestampError when it does not hold."""
+    return check_data_token(token_der, head.encode("ascii"), tsa_cert)
+
+
+def check_data_token(token_der: bytes, data: bytes, tsa_cert: Path | None = None) -> Stamp:
+    """``check_token`` for any bytes."""
     token = _decode(token_der)
-    _check_imprint(token, head)
+    _check_imprint(token, data)
     if tsa_cert is not None:
         from cryptography import x509
 
@@ -94,7 +104,7 @@ def check_token(token_der: bytes, head: str, tsa_cert: Path | None = None) -> St
         for certificate in certificates:
             builder = builder.add_root_certificate(certificate)
         try:
-            builder.build().verify(token, hashlib.sha256(head.encode("ascii")).digest())
+            builder.build().verify(token, hashlib.sha256(data).digest())
         except VerificationError as exc:
             raise TimestampError(f"the token's signature does not verify: {exc}") from exc
     return Stamp(token.tst_info.gen_time.isoformat(), int(token.tst_info.serial_number))

@@ -34,7 +34,15 @@ from pathlib import Path
 from typing import Any
 
 from archive.clock import parse_iso
-from archive.signing import archive_key, fingerprint, sign_hash, verify_signed
+from archive.signing import (
+    DomainSigner,
+    archive_key,
+    fingerprint,
+    sign_hash,
+    sign_hash_domain,
+    verify_domain_signed,
+    verify_signed,
+)
 from archive.store import Archive
 from archive.warc import CaptureWriter
 
@@ -61,9 +69,16 @@ class Selection:
 
 
 def write_wacz(
-    archive: Archive, path: Path, selection: Selection, *, title: str, description: str
+    archive: Archive,
+    path: Path,
+    selection: Selection,
+    *,
+    title: str,
+    description: str,
+    signer: DomainSigner | None = None,
 ) -> dict[str, Any]:
-    """Write ``selection`` as a signed WACZ at ``path``; its ``datapackage.json`` as a dict."""
+    """Write ``selection`` as a signed WACZ at ``path``: with the archive's own key, or
+    with ``signer``'s domain identity; its ``datapackage.json`` as a dict."""
     from crawler import __version__
 
     software = f"govarchive {__version__}"
@@ -105,7 +120,11 @@ def write_wacz(
     digest = {
         "path": "datapackage.json",
         "hash": package_hash,
-        "signedData": sign_hash(archive_key(archive.path), package_hash, created, software),
+        "signedData": (
+            sign_hash_domain(signer, package_hash, created, software)
+            if signer is not None
+            else sign_hash(archive_key(archive.path), package_hash, created, software)
+        ),
     }
     stamp = datetime.now(timezone.utc).timetuple()[:6]
     with zipfile.ZipFile(path, "w") as wacz:
@@ -174,6 +193,8 @@ class WaczCheck:
     problems: list[str] = field(default_factory=list)
     signed: bool = False
     key_fingerprint: str | None = None
+    # A domain identity's facts: domain, its root's and the TSA root's fingerprints, time.
+    identity: dict[str, str] = field(default_factory=dict)
     files: int = 0
 
     @property
@@ -213,12 +234,24 @@ def verify_wacz(path: Path) -> WaczCheck:
         digest = json.loads(wacz.read("datapackage-digest.json"))
     if digest.get("hash") != "sha256:" + hashlib.sha256(package_bytes).hexdigest():
         check.problems.append("datapackage.json does not match datapackage-digest.json")
+    _check_signature(check, digest, package)
+    return check
+
+
+def _check_signature(check: WaczCheck, digest: dict[str, Any], package: dict[str, Any]) -> None:
+    """The digest's signature: anonymous (its public key's) or a domain identity's."""
     signed = digest.get("signedData")
-    if signed:
+    if signed and signed.get("domain"):
+        check.signed = True
+        problems, facts = verify_domain_signed(signed)
+        check.problems += problems
+        check.identity = {"domain": signed["domain"], **facts}
+        if signed.get("hash") != digest.get("hash"):
+            check.problems.append("the signature is of another package")
+    elif signed:
         check.signed = True
         check.key_fingerprint = fingerprint(signed.get("publicKey", ""))
         if signed.get("hash") != digest.get("hash") or not verify_signed(signed):
             check.problems.append("the signature does not verify")
-        if signed.get("created") != package.get("created"):
-            check.problems.append("the signature's time is not the package's")
-    return check
+    if signed and signed.get("created") != package.get("created"):
+        check.problems.append("the signature's time is not the package's")

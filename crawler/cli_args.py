@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from crawler.cli_evidence import add_arguments as add_evidence_arguments
+from crawler.cli_evidence import add_signer_arguments
 from crawler.cli_queue import add_arguments as add_queue_arguments
 
 DEFAULT_DB = "archive.db"
@@ -184,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_arg(export)
     export.add_argument("--format", choices=("jsonl", "csv", "warc", "wacz"), default="jsonl")
+    add_signer_arguments(export)
     export.add_argument(
         "--what",
         choices=("documents", "versions", "events", "attachments"),

@@ -54,6 +54,7 @@ def add_arguments(add: Callable[..., Any], db_arg: Callable[[Any], None]) -> Non
     evidence.add_argument("document", metavar="URL|ID", help="the document's URL or id")
     db_arg(evidence)
     evidence.add_argument("--output", metavar="FILE.wacz", required=True, help="where to write")
+    add_signer_arguments(evidence)
 
     timestamp = add(
         "timestamp",
@@ -89,6 +90,42 @@ def cmd_timestamp(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def add_signer_arguments(parser: Any) -> None:
+    """Options of a domain-identity signature (instead of the archive's own key)."""
+    group = parser.add_argument_group(
+        "domain identity (optional; all five together): sign with a TLS certificate's key"
+        " and have a time-stamping authority stamp the signature"
+    )
+    group.add_argument("--sign-domain", metavar="DOMAIN", help="the domain the certificate is for")
+    group.add_argument("--domain-cert", metavar="PEM", help="its certificate chain, leaf first")
+    group.add_argument("--domain-key", metavar="PEM", help="the certificate's private key")
+    group.add_argument("--tsa", metavar="URL", dest="sign_tsa", help="the TSA that stamps it")
+    group.add_argument("--tsa-chain", metavar="PEM", help="the TSA's certificate chain")
+
+
+def _signer(args: argparse.Namespace) -> Any:
+    """The domain signer the options name, None for the archive's own key; _Refused when
+    only some of them are given or a file cannot be read."""
+    from archive.signing import DomainSigner
+
+    names = ("sign_domain", "domain_cert", "domain_key", "sign_tsa", "tsa_chain")
+    given = [getattr(args, name, None) for name in names]
+    if not any(given):
+        return None
+    if not all(given):
+        raise _Refused(
+            "a domain identity needs --sign-domain, --domain-cert, --domain-key, --tsa and"
+            " --tsa-chain together"
+        )
+    try:
+        return DomainSigner.from_files(
+            args.sign_domain, Path(args.domain_cert), Path(args.domain_key), args.sign_tsa,
+            Path(args.tsa_chain),
+        )  # fmt: skip
+    except (OSError, ValueError, TypeError) as exc:
+        raise _Refused(f"cannot read the domain identity: {exc}") from exc
+
+
 def _fail(command: str, message: str) -> int:
     print(f"govarchive {command}: {message}", file=sys.stderr)
     return 2
@@ -111,9 +148,11 @@ class _Refused(Exception):
 
 def cmd_evidence(args: argparse.Namespace) -> int:
     from archive.packages import document_selection, find_document
+    from archive.timestamps import TimestampError
     from archive.wacz import write_wacz
 
     try:
+        signer = _signer(args)
         with _archive("evidence", Path(args.db)) as archive:
             doc = find_document(archive, args.document)
             if doc is None:
@@ -126,8 +165,9 @@ def cmd_evidence(args: argparse.Namespace) -> int:
                 title=f"Evidence: {doc['title'] or doc['url']}",
                 description=f"govarchive evidence package of document {doc['id']} ({doc['url']}),"
                 f" status {doc['status']}",
+                signer=signer,
             )
-    except (_Refused, OSError) as exc:
+    except (_Refused, OSError, TimestampError) as exc:
         return _fail("evidence", str(exc))
     print(
         f"wrote {args.output}: {len(selection.fetches)} captures, {len(selection.events)} events,"
@@ -140,11 +180,13 @@ def export_wacz(args: argparse.Namespace) -> int:
     """``govarchive export --format wacz``: the archive (or what ``--since``/``--site``
     select) as one signed WACZ."""
     from archive.packages import archive_selection
+    from archive.timestamps import TimestampError
     from archive.wacz import write_wacz
 
     if not args.output:
         return _fail("export", "a WACZ is a file: pass --output FILE.wacz")
     try:
+        signer = _signer(args)
         with _archive("export", Path(args.db)) as archive:
             selection = archive_selection(archive, since=args.since, sites=args.site)
             write_wacz(
@@ -154,8 +196,9 @@ def export_wacz(args: argparse.Namespace) -> int:
                 title=f"govarchive: {archive.path.name}",
                 description="Captures of Chinese government information-disclosure pages and"
                 " the archive's lifecycle verdicts",
+                signer=signer,
             )
-    except (_Refused, OSError) as exc:
+    except (_Refused, OSError, TimestampError) as exc:
         return _fail("export", str(exc))
     print(
         f"wrote {args.output}: {len(selection.fetches)} captures, {len(selection.events)} events",
@@ -184,12 +227,18 @@ def verify_wacz_file(args: argparse.Namespace) -> int:
         for problem in check.problems:
             print(f"  - {problem}")
         return 1
-    signed = (
-        f"signed by key {check.key_fingerprint}"
-        + (f" ({args.db}'s)" if ours == check.key_fingerprint else "")
-        if check.signed
-        else "not signed"
-    )
+    if check.identity:
+        facts = check.identity
+        signed = (
+            f"signed for {facts['domain']}, time-stamped {facts.get('timestamp')};"
+            f" domain root {facts.get('domain_root')}, TSA root {facts.get('timestamp_root')}"
+        )
+    elif check.signed:
+        signed = f"signed by key {check.key_fingerprint}" + (
+            f" ({args.db}'s)" if ours == check.key_fingerprint else ""
+        )
+    else:
+        signed = "not signed"
     print(f"{path}: verified ({check.files} files, {signed})")
     return 0
 

@@ -231,3 +231,80 @@ def test_an_unknown_document_exits_2(archive_copy, tmp_path) -> None:
 def test_a_wacz_export_needs_an_output_file(archive_copy) -> None:
     done = run_cli("export", "--db", str(archive_copy), "--format", "wacz", check=False)
     assert done.returncode == 2
+
+
+DOMAIN = "archive.example.org"
+
+
+@pytest.fixture(scope="module")
+def domain_signed(archive_copy, tmp_path_factory):
+    """The archive exported as a WACZ signed with a domain identity (a certificate for
+    DOMAIN from a local CA) and time-stamped by a local TSA: (package, domain CA, TSA)."""
+    from tsa import LocalTSA, domain_identity
+
+    folder = tmp_path_factory.mktemp("domain")
+    chain, key, ca = domain_identity(folder, DOMAIN)
+    out = folder / "signed.wacz"
+    with LocalTSA("rsa") as authority:
+        run_cli(
+            "export", "--db", str(archive_copy), "--format", "wacz", "--output", str(out),
+            "--sign-domain", DOMAIN, "--domain-cert", str(chain), "--domain-key", str(key),
+            "--tsa", authority.url, "--tsa-chain", str(authority.chain),
+        )  # fmt: skip
+        tsa_ca = folder / "tsa-ca.pem"
+        tsa_ca.write_bytes(authority.ca.read_bytes())
+    return out, ca, tsa_ca
+
+
+def fingerprint_of(pem: Path) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    return x509.load_pem_x509_certificate(pem.read_bytes()).fingerprint(hashes.SHA256()).hex()
+
+
+def test_govarchive_verifies_a_domain_signature(domain_signed) -> None:
+    done = run_cli("verify", "--wacz", str(domain_signed[0]), check=False)
+    assert (done.returncode, f"signed for {DOMAIN}" in done.stdout) == (0, True)
+
+
+def test_the_domain_signature_names_its_roots(domain_signed) -> None:
+    done = run_cli("verify", "--wacz", str(domain_signed[0]), check=False)
+    assert fingerprint_of(domain_signed[1]) in done.stdout
+
+
+def test_wacz_signings_verifier_verifies_the_domain_signature(domain_signed) -> None:
+    package, domain_ca, tsa_ca = domain_signed
+    python = ROOT / ".venv-replay" / "bin" / "python"
+    env = {
+        **os.environ,
+        "CERT_ROOTS": fingerprint_of(domain_ca),
+        "TS_ROOTS": fingerprint_of(tsa_ca),
+    }
+    done = subprocess.run(
+        [str(python), "-c", "import sys; from wacz_signing.signer import verify_wacz;"
+         " print(verify_wacz(sys.argv[1])['observer'])", str(package)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.stdout.strip() == f"['{DOMAIN}']", done.stderr[-2000:]
+
+
+def test_a_certificate_for_another_domain_is_named(domain_signed) -> None:
+    digest = json.loads(member(domain_signed[0], "datapackage-digest.json"))
+
+    def other_domain(data: bytes) -> bytes:
+        return json.dumps(
+            {**digest, "signedData": {**digest["signedData"], "domain": "x.org"}}
+        ).encode()
+
+    changed = rewritten(domain_signed[0], "datapackage-digest.json", other_domain)
+    done = run_cli("verify", "--wacz", str(changed), check=False)
+    assert (done.returncode, "the certificate is not for 'x.org'" in done.stdout) == (1, True)
+
+
+def test_a_domain_identity_needs_all_its_options(archive_copy, tmp_path) -> None:
+    done = run_cli(
+        "export", "--db", str(archive_copy), "--format", "wacz", "--output",
+        str(tmp_path / "x.wacz"), "--sign-domain", DOMAIN, check=False,
+    )  # fmt: skip
+    assert (done.returncode, "together" in done.stderr) == (2, True)

@@ -1,6 +1,7 @@
-"""A local RFC 3161 time-stamping authority for the tests: OpenSSL's own TSA
+"""A local PKI for the tests, made by OpenSSL: an RFC 3161 time-stamping authority
 (``openssl ts -reply``) behind a small HTTP handler on 127.0.0.1, with a CA and a TSA
-certificate made for it by ``openssl req``. No outside service is asked."""
+certificate made for it by ``openssl req``; and a domain identity (a CA and a certificate
+for a domain, with its key). No outside service is asked."""
 
 from __future__ import annotations
 
@@ -39,6 +40,36 @@ authorityKeyIdentifier = keyid
 """
 
 
+KEY_ARGS = {
+    "ec": ("ec", "-pkeyopt", "ec_paramgen_curve:P-256"),
+    "rsa": ("rsa:2048",),
+}
+DOMAIN_EXTENSIONS = """
+[ domain_ext ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:{domain}
+"""
+
+
+def domain_identity(folder: Path, domain: str) -> tuple[Path, Path, Path]:
+    """A CA and a certificate for ``domain`` signed by it (EC P-256), made in ``folder``:
+    (the chain, leaf first; the leaf's key; the CA's certificate)."""
+    _openssl("req", "-x509", "-newkey", *KEY_ARGS["ec"], "-nodes", "-keyout", "dca.key",
+             "-out", "dca.pem", "-days", "3650", "-subj", "/CN=govarchive test domain CA",
+             cwd=folder)  # fmt: skip
+    _openssl("req", "-newkey", *KEY_ARGS["ec"], "-nodes", "-keyout", "domain.key",
+             "-out", "domain.csr", "-subj", f"/CN={domain}", cwd=folder)  # fmt: skip
+    (folder / "domain.cnf").write_text(DOMAIN_EXTENSIONS.format(domain=domain), encoding="ascii")
+    _openssl("x509", "-req", "-in", "domain.csr", "-CA", "dca.pem", "-CAkey", "dca.key",
+             "-CAcreateserial", "-out", "domain.pem", "-days", "90", "-extfile", "domain.cnf",
+             "-extensions", "domain_ext", cwd=folder)  # fmt: skip
+    chain = folder / "domain-chain.pem"
+    chain.write_bytes((folder / "domain.pem").read_bytes() + (folder / "dca.pem").read_bytes())
+    return chain, folder / "domain.key", folder / "dca.pem"
+
+
 def _openssl(*args: str, cwd: Path) -> None:
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
 
@@ -47,10 +78,14 @@ class LocalTSA:
     """``with LocalTSA() as tsa``: ``tsa.url`` answers time-stamp queries, ``tsa.ca`` is
     the CA certificate that verifies them; ``tsa.answered`` counts the tokens issued."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: str = "ec") -> None:
+        """``key``: the TSA's key type, ``ec`` (P-256) or ``rsa`` (2048 bits; the
+        rfc3161ng library that wacz-signing verifies with reads RSA signatures only)."""
+        self.key_args = KEY_ARGS[key]
         self._tmp = tempfile.TemporaryDirectory()
         self.dir = Path(self._tmp.name)
         self.ca = self.dir / "ca.pem"
+        self.chain = self.dir / "chain.pem"  # the TSA's certificate, then its CA's
         self.answered = 0
         self._lock = threading.Lock()
         self._make_certificates()
@@ -59,16 +94,16 @@ class LocalTSA:
 
     def _make_certificates(self) -> None:
         d = self.dir
-        _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                 "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650",
-                 "-subj", "/CN=govarchive test TSA CA", cwd=d)  # fmt: skip
-        (d / "ext.cnf").write_text(EXTENSIONS, encoding="ascii")
-        _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                 "-keyout", "tsa.key", "-out", "tsa.csr", "-subj", "/CN=govarchive test TSA",
+        _openssl("req", "-x509", "-newkey", *self.key_args, "-nodes", "-keyout", "ca.key",
+                 "-out", "ca.pem", "-days", "3650", "-subj", "/CN=govarchive test TSA CA",
                  cwd=d)  # fmt: skip
+        (d / "ext.cnf").write_text(EXTENSIONS, encoding="ascii")
+        _openssl("req", "-newkey", *self.key_args, "-nodes", "-keyout", "tsa.key",
+                 "-out", "tsa.csr", "-subj", "/CN=govarchive test TSA", cwd=d)  # fmt: skip
         _openssl("x509", "-req", "-in", "tsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                  "-CAcreateserial", "-out", "tsa.pem", "-days", "3650", "-extfile", "ext.cnf",
                  "-extensions", "tsa_ext", cwd=d)  # fmt: skip
+        self.chain.write_bytes((d / "tsa.pem").read_bytes() + self.ca.read_bytes())
         (d / "serial").write_text("01\n", encoding="ascii")
         (d / "tsa.cnf").write_text(CONFIG.format(dir=d), encoding="ascii")
 
