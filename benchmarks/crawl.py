@@ -6,14 +6,19 @@ Serves a generated replica of at least 5,000 documents on 127.0.0.1, then in one
 2. a first `govarchive crawl` (fetch, parse, archive) with politeness off, into a new
    archive,
 
-1 and 2 in turn, three times (``--pairs``; on this 2-core machine one bare fetch of the same
-URLs ran anywhere from 164 to 313 pages/s), then
+3. the same first crawl with capture-keeping off (``GOVARCHIVE_KEEP_CAPTURES=false``: no
+   listing pages, error bodies, HTTP heads or peer addresses kept),
 
-3. a second, unchanged crawl of the last archive,
+1, 2 and 3 in turn, three times (``--pairs``; on this 2-core machine one bare fetch of the
+same URLs ran anywhere from 164 to 313 pages/s), then
+
+4. a second, unchanged crawl of the last archive,
 
 and prints pages/second of 1 and 2 with the ratio of their medians (target >= 0.7), the
-second crawl's requests as a fraction of the first's (target < 0.1), and each process's
-peak memory.
+second crawl's requests as a fraction of the first's (target < 0.1), each process's peak
+memory, and what keeping every capture costs: the archive's bytes per document (the file
+after VACUUM, with its file store) and the crawl's speed, against 3 (targets: at most
++15% bytes, speed within 5%).
 
 ``--server nginx`` (the default) serves a TRS replica as static files from nginx, so the
 server is not the bottleneck; ``--server python`` serves TRS and Hanweb (whose list pages
@@ -52,6 +57,8 @@ from crawler.demo.site import (  # noqa: E402
 )
 
 RATIO_TARGET = 0.7  # first crawl pages/s over a bare Scrapy fetch's
+CAPTURE_BYTES_TARGET = 1.15  # bytes per document with every capture kept, over without
+CAPTURE_SPEED_TARGET = 0.95  # pages/s with every capture kept, over without
 
 BARE_SPIDER = """
 import sys, scrapy
@@ -116,6 +123,24 @@ def count_requests(db: Path, run_id: int) -> int:
         conn.close()
 
 
+def archive_bytes(db: Path) -> int:
+    """The archive's size as it would be copied: the file after VACUUM, and its file store."""
+    import sqlite3
+
+    packed = db.with_suffix(".vacuumed")
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("VACUUM INTO ?", (str(packed),))
+        documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    finally:
+        conn.close()
+    store = Path(f"{db}.files")
+    stored = sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) if store.exists() else 0
+    size = packed.stat().st_size + stored
+    packed.unlink()
+    return size // max(documents, 1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=5000)
@@ -164,15 +189,20 @@ def main() -> int:
             return [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(tmp_path / "sites.yaml"),
                     "--db", str(db), "--log-level", "WARNING"]  # fmt: skip
 
-        bare_runs, first_runs = [], []
+        bare_runs, first_runs, lean_runs = [], [], []
         for pair in range(args.pairs):
             bare_runs.append(timed(
                 [sys.executable, str(tmp_path / "bare.py"), str(tmp_path / "urls.txt")]
             ))  # fmt: skip
             db = tmp_path / f"bench{pair}.db"
             first_runs.append(timed([*crawl(db), "--now", "2025-04-01T02:00:00+08:00"]))
+            lean = tmp_path / f"lean{pair}.db"
+            lean_runs.append(timed([*crawl(lean), "--now", "2025-04-01T02:00:00+08:00",
+                                    "--set", "GOVARCHIVE_KEEP_CAPTURES=false"]))  # fmt: skip
             print(f"  pair {pair + 1}: bare {len(urls) / bare_runs[-1][0]:.1f} pages/s,"
-                  f" govarchive {len(urls) / first_runs[-1][0]:.1f} pages/s")  # fmt: skip
+                  f" govarchive {len(urls) / first_runs[-1][0]:.1f} pages/s,"
+                  f" without captures {len(urls) / lean_runs[-1][0]:.1f} pages/s")  # fmt: skip
+        kept_bytes, lean_bytes = archive_bytes(db), archive_bytes(lean)
         second_s, second_mb = timed([*crawl(db), "--now", "2025-04-02T02:00:00+08:00"])
         first_requests, second_requests = count_requests(db, 1), count_requests(db, 2)
 
@@ -191,6 +221,16 @@ def main() -> int:
     print(
         f"govarchive second, unchanged crawl             : {second_s:6.1f}s  {second_requests} requests  peak {second_mb:.0f} MB"
     )
+    lean_s = statistics.median(seconds for seconds, _ in lean_runs)
+    bytes_ratio = kept_bytes / lean_bytes
+    speed_ratio = lean_s / first_s
+    print(
+        f"every capture kept: {kept_bytes} bytes per document against {lean_bytes} without"
+        f" ({bytes_ratio:.3f}, target <= {CAPTURE_BYTES_TARGET}:"
+        f" {'met' if bytes_ratio <= CAPTURE_BYTES_TARGET else 'MISSED'}); speed"
+        f" {speed_ratio:.3f} of the crawl without (target >= {CAPTURE_SPEED_TARGET}:"
+        f" {'met' if speed_ratio >= CAPTURE_SPEED_TARGET else 'MISSED'}; {median})"
+    )
     ratio = first_rate / bare_rate
     fraction = second_requests / first_requests
     print(
@@ -200,7 +240,8 @@ def main() -> int:
     print(
         f"second crawl requests / first: {fraction:.3f} (target < 0.1: {'met' if fraction < 0.1 else 'MISSED'})"
     )
-    return 0 if ratio >= RATIO_TARGET and fraction < 0.1 else 1
+    captures_met = bytes_ratio <= CAPTURE_BYTES_TARGET and speed_ratio >= CAPTURE_SPEED_TARGET
+    return 0 if ratio >= RATIO_TARGET and fraction < 0.1 and captures_met else 1
 
 
 if __name__ == "__main__":
