@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from archive.store import Archive
 from archive.wacz import Selection, iso_utc
-from archive.warc import fetch_rows
+from archive.warc import event_rows, fetch_rows, filters
 
 SUMMARY_URI = "urn:govarchive:evidence:{archive}:{doc_id}"
 VERSION_URI = "urn:govarchive:record:{archive}:{doc_id}:v{version}"
@@ -29,28 +29,10 @@ def archive_selection(
     archive: Archive, since: str | None = None, sites: list[str] | None = None
 ) -> Selection:
     """Every kept capture and event (fetched or happened since ``since``, of ``sites``)."""
-    where, params = [], []
-    if since:
-        where.append("f.fetched_at >= ?")
-        params.append(since)
-    if sites:
-        where.append(f"f.site IN ({', '.join('?' * len(sites))})")
-        params.extend(sites)
-    events_sql = (
-        "SELECT e.*, d.title FROM document_events e JOIN documents d ON d.id = e.document_id"
-    )
-    event_where, event_params = [], []
-    if since:
-        event_where.append("e.at >= ?")
-        event_params.append(since)
-    if sites:
-        event_where.append(f"d.site IN ({', '.join('?' * len(sites))})")
-        event_params.extend(sites)
-    if event_where:
-        events_sql += " WHERE " + " AND ".join(event_where)
+    where, params = filters("f.fetched_at", "f.site", since, sites)
     return Selection(
         fetches=fetch_rows(archive.conn, where, params),
-        events=archive.conn.execute(events_sql + " ORDER BY e.id", event_params).fetchall(),
+        events=list(event_rows(archive.conn, since, sites)),
     )
 
 

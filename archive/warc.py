@@ -45,11 +45,11 @@ def write_warc(
 ) -> int:
     """Write the archive's captures and verdicts (see the module docstring); return the
     number of records written."""
-    where, params = _filters("f.fetched_at", "f.site", since, sites)
+    where, params = filters("f.fetched_at", "f.site", since, sites)
     export = CaptureWriter(archive, out, name=archive.path.name + ".warc.gz")
     export.captures(fetch_rows(archive.conn, where, params))
     export.count += _legacy_attachments(archive, export.writer, since, sites)
-    export.events(_events(archive.conn, since, sites))
+    export.events(event_rows(archive.conn, since, sites))
     return export.count
 
 
@@ -135,7 +135,7 @@ def fetch_rows(conn: sqlite3.Connection, where: list[str], params: list[Any]) ->
     ).fetchall()
 
 
-def _filters(
+def filters(
     at_column: str, site_column: str, since: str | None, sites: list[str] | None
 ) -> tuple[list[str], list[Any]]:
     where: list[str] = []
@@ -233,7 +233,7 @@ def _legacy_attachments(
 ) -> int:
     """Attachments stored before their fetches were kept as captures (schema 9): one
     ``response`` record each, with the Content-Type that was kept."""
-    where, params = _filters("a.first_seen", "d.site", since, sites)
+    where, params = filters("a.first_seen", "d.site", since, sites)
     where[:0] = [
         "a.stored_path IS NOT NULL",
         "NOT EXISTS (SELECT 1 FROM fetches f WHERE f.url = a.url AND f.raw_sha256 = a.sha256)",
@@ -254,10 +254,12 @@ def _legacy_attachments(
     return count
 
 
-def _events(
+def event_rows(
     conn: sqlite3.Connection, since: str | None, sites: list[str] | None
 ) -> Iterator[sqlite3.Row]:
-    where, params = _filters("e.at", "d.site", since, sites)
+    """The lifecycle events (with their document's title) at or after ``since``, of
+    ``sites``, in order."""
+    where, params = filters("e.at", "d.site", since, sites)
     sql = (
         "SELECT e.*, d.title FROM document_events e JOIN documents d ON d.id = e.document_id"
         + (f" WHERE {' AND '.join(where)}" if where else "")

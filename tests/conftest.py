@@ -60,6 +60,17 @@ def run_cli(*args: str, timeout: float = 180, check: bool = True) -> subprocess.
     return done
 
 
+def first_row(db: Path, sql: str, *params: object) -> sqlite3.Row | None:
+    """The first row a query gives on an archive, read-only."""
+    from archive.store import connect
+
+    conn = connect(db, readonly=True)
+    try:
+        return conn.execute(sql, params).fetchone()
+    finally:
+        conn.close()
+
+
 def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.1) -> bool:
     """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False): a test
     waits for the event itself, with a deadline only for the failure case."""

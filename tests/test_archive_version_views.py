@@ -7,16 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import first_row
 
-from archive.store import connect
-
-
-def one(db, sql: str, *params):
-    conn = connect(db, readonly=True)
-    try:
-        return conn.execute(sql, params).fetchone()
-    finally:
-        conn.close()
+one = first_row
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import hashlib
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import first_row
 
 from archive.views import _header_name, match_expression
 
@@ -17,14 +18,7 @@ def demo_db(demo_archive):
     return demo_archive
 
 
-def one(db, sql: str, *params):
-    from archive.store import connect
-
-    conn = connect(db, readonly=True)
-    try:
-        return conn.execute(sql, params).fetchone()
-    finally:
-        conn.close()
+one = first_row
 
 
 def test_document_page_shows_the_title(demo_db, get) -> None:
