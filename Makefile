@@ -19,6 +19,9 @@ NGINX := /usr/sbin/nginx
 REPLAY_VENV := .venv-replay
 REPLAY_STAMP := $(REPLAY_VENV)/.installed
 REPLAY_PACKAGES := "pywb==2.10.0" "wacz==0.6.0" "wacz-signing==0.4.2" "pyopenssl>=24,<25"
+# Webrecorder's ReplayWeb.page, the browser replay app (static files from the npm registry),
+# which the replay tests serve on 127.0.0.1 and open in Chromium.
+REPLAYWEBPAGE := replaywebpage@2.5.3
 
 .PHONY: demo test bench serve lint crawl clean browser redis nginx replay
 
@@ -54,9 +57,12 @@ nginx: $(NGINX)  ## Debian's nginx, which serves the crawl benchmark's replica
 $(REPLAY_STAMP): Makefile
 	test -x $(REPLAY_VENV)/bin/python || $(PYTHON) -m venv $(REPLAY_VENV)
 	$(REPLAY_VENV)/bin/python -m pip install --quiet $(REPLAY_PACKAGES)
+	rm -rf $(REPLAY_VENV)/replaywebpage $(REPLAY_VENV)/package $(REPLAY_VENV)/replaywebpage-*.tgz
+	cd $(REPLAY_VENV) && npm pack --silent $(REPLAYWEBPAGE) && tar xzf replaywebpage-*.tgz \
+		&& mv package replaywebpage && rm replaywebpage-*.tgz
 	touch $(REPLAY_STAMP)
 
-replay: $(REPLAY_STAMP)  ## pywb, the wacz validator and wacz-signing, for the replay tests
+replay: $(REPLAY_STAMP)  ## pywb, ReplayWeb.page, the wacz validator and wacz-signing, for the replay tests
 
 # Three workers, one test file each at a time (module fixtures stay in one process). Much
 # of the suite waits (on replica servers, polite delays, schedulers, Chromium), so a third

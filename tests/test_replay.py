@@ -1,16 +1,30 @@
 """Replay as another archive would show it: Webrecorder's pywb (from ``make replay``) serving
 the demo archive's WACZ and a removed document's evidence package, asked at each crawl's
-time, and Chromium opening the evidence package there."""
+time, and Chromium opening the evidence package there and in ReplayWeb.page (Webrecorder's
+browser replay app, served on 127.0.0.1)."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
+import threading
 import urllib.error
 import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-from conftest import ROOT, SHOTS, copy_archive, free_port, run_cli, wait_until_answering
+from conftest import (
+    ROOT,
+    SHOTS,
+    copy_archive,
+    free_port,
+    run_cli,
+    wait_for,
+    wait_until_answering,
+)
+from playwright.sync_api import Error as PlaywrightError
 
 from archive import Archive
 from archive.wacz import iso_utc
@@ -39,19 +53,22 @@ def facts(archive_copy) -> dict:
 
 
 @pytest.fixture(scope="module")
-def wayback(archive_copy, facts):
+def packages(archive_copy, facts) -> dict[str, Path]:
+    """The archive's WACZ (``all``) and the gone document's evidence package."""
+    folder = archive_copy.parent
+    made = {"all": folder / "all.wacz", "evidence": folder / "evidence.wacz"}
+    run_cli("export", "--db", str(archive_copy), "--format", "wacz", "--output", str(made["all"]))
+    run_cli("evidence", facts["gone"], "--db", str(archive_copy), "--output", str(made["evidence"]))
+    return made
+
+
+@pytest.fixture(scope="module")
+def wayback(archive_copy, packages):
     """pywb serving two collections: ``all`` (the archive) and ``evidence`` (the gone
     document's package), each added from its WACZ as a pywb user adds one."""
     if not (REPLAY_BIN / "wayback").exists():
         raise AssertionError(f"{REPLAY_BIN / 'wayback'} is missing: `make replay` installs pywb")
     folder = archive_copy.parent
-    packages = {"all": folder / "all.wacz", "evidence": folder / "evidence.wacz"}
-    run_cli(
-        "export", "--db", str(archive_copy), "--format", "wacz", "--output", str(packages["all"])
-    )
-    run_cli(
-        "evidence", facts["gone"], "--db", str(archive_copy), "--output", str(packages["evidence"])
-    )
     for name, package in packages.items():
         subprocess.run([str(REPLAY_BIN / "wb-manager"), "init", name], cwd=folder, check=True,
                        capture_output=True)  # fmt: skip
@@ -137,3 +154,64 @@ def test_chromium_sees_the_removal_in_pywb(wayback, facts, page) -> None:
 def test_pywb_labels_the_removal_a_404_capture(wayback, facts, page) -> None:
     text = replayed_text(page, f"{wayback}/evidence/{facts['days'][1]}/{facts['gone']}")
     assert "Current Capture: 404" in text
+
+
+REPLAYWEBPAGE = ROOT / ".venv-replay" / "replaywebpage"
+
+
+@pytest.fixture(scope="module")
+def replaywebpage(packages, tmp_path_factory):
+    """ReplayWeb.page's files and the evidence package, served from one origin on
+    127.0.0.1 (its service worker and the package must share it)."""
+    if not (REPLAYWEBPAGE / "sw.js").exists():
+        raise AssertionError(f"{REPLAYWEBPAGE} is missing: `make replay` installs ReplayWeb.page")
+    root = tmp_path_factory.mktemp("replaywebpage")
+    for entry in REPLAYWEBPAGE.iterdir():
+        (root / entry.name).symlink_to(entry)
+    (root / "evidence.wacz").symlink_to(packages["evidence"])
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def shown_in_replaywebpage(page, base: str, url: str, day: str) -> str:
+    """Open ``url`` at ``day`` (a capture's time: between two captures ReplayWeb.page may
+    take either) in ReplayWeb.page; the text of every frame once the document or the
+    server's 404 page shows (or when the deadline passes)."""
+    source = quote(f"{base}/evidence.wacz", safe="")
+    page.goto(f"{base}/?source={source}#view=replay&url={quote(url, safe='')}&ts={day}")
+    seen = {"text": ""}
+
+    def shown() -> bool:
+        texts = []
+        for frame in page.frames:
+            try:
+                texts.append(frame.locator("body").inner_text(timeout=1000))
+            except PlaywrightError:  # a frame navigating away while it is read
+                continue
+        seen["text"] = "\n".join(texts)
+        return "双河街道" in seen["text"] or "页面不存在" in seen["text"]
+
+    wait_for(shown, timeout=60, interval=0.25)
+    return seen["text"]
+
+
+def test_replaywebpage_shows_the_document_before_its_removal(replaywebpage, facts, page) -> None:
+    text = shown_in_replaywebpage(page, replaywebpage, facts["gone"], facts["days"][0])
+    page.screenshot(path=SHOTS / "replaywebpage-before.png")
+    assert ("双河街道" in text, "页面不存在" in text) == (True, False)
+
+
+def test_replaywebpage_shows_the_removal(replaywebpage, facts, page) -> None:
+    text = shown_in_replaywebpage(page, replaywebpage, facts["gone"], facts["days"][1])
+    page.screenshot(path=SHOTS / "replaywebpage-removed.png")
+    assert "页面不存在" in text
