@@ -185,3 +185,27 @@ def test_times_are_compared_across_zones(tmp_path) -> None:
         archive.finish_run(archive.start_run("crawl", ["demo"]), "finished")
     with Archive(db, clock=clock_at("2026-12-02T02:00:00+00:00")) as archive:
         assert archive.start_run("crawl", ["demo"]) == 2
+
+
+def parse_differently(raw: bytes, url: str):
+    """The page parser with every title changed: a parser update, as ``reparse`` meets one."""
+    from parsers import parse_page
+
+    record = parse_page(raw, url)
+    record.title = f"{record.title}（新解析）"
+    return record
+
+
+def test_a_reparse_seals_what_it_wrote(demo_archive, tmp_path) -> None:
+    copy = copy_archive(demo_archive, tmp_path)
+    with Archive(copy) as archive:
+        outcome = archive.reparse(parse_differently)
+        note = archive.conn.execute("SELECT note FROM checkpoints ORDER BY id DESC").fetchone()[0]
+    assert (outcome["changed"] > 0, note.startswith("after re-running")) == (True, True)
+
+
+def test_a_reparsed_archive_verifies(demo_archive, tmp_path) -> None:
+    copy = copy_archive(demo_archive, tmp_path)
+    with Archive(copy) as archive:
+        archive.reparse(parse_differently)
+    assert verified(copy).returncode == 0
