@@ -4,9 +4,10 @@ gone documents (``events`` for all of them), each entry linking to the document 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import escape
 
 from datasette.utils.asgi import Response
 
@@ -21,6 +22,18 @@ FEED_KINDS: dict[str, tuple[str, ...]] = {
     "events": EVENTS,
 }
 FEED_ENTRIES = 100
+
+
+# Characters XML 1.0 does not allow in a document (C0 controls other than tab, newline and
+# carriage return; lone surrogates; U+FFFE and U+FFFF): one in an archived title would make
+# the whole feed ill-formed for every reader.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_escape(value: str) -> str:
+    """Text for an XML element or a double-quoted attribute: characters XML forbids
+    removed, markup characters and quotes escaped."""
+    return escape(_NOT_XML.sub("", value), {'"': "&quot;"})
 
 
 def routes() -> list[tuple[str, Any]]:

@@ -18,7 +18,7 @@ from typing import Any
 from datasette.utils.asgi import Response
 
 from archive.citation import csl_json, plain_citation, utc, version_facts
-from archive.views import _ENV, PAGE_POLICY, _database, _not_found
+from archive.views import _ENV, PAGE_POLICY, _database, _not_found, row_id
 
 
 def routes() -> list[tuple[str, Any]]:
@@ -39,10 +39,13 @@ async def version_page(datasette: Any, request: Any) -> Response:
     db = _database(datasette, request)
     if db is None:
         return _not_found("no such database")
-    doc_id, number = int(request.url_vars["id"]), int(request.url_vars["n"])
-    facts = await db.execute_fn(lambda conn: version_facts(conn, doc_id, number))
+    doc_id, number = row_id(request.url_vars["id"]), row_id(request.url_vars["n"])
+    facts = None
+    if doc_id is not None and number is not None:
+        facts = await db.execute_fn(lambda conn: version_facts(conn, doc_id, number))
     if facts is None:
-        return _not_found(f"no version {number} of document {doc_id}")
+        vars_ = request.url_vars
+        return _not_found(f"no version {vars_['n'][:30]} of document {vars_['id'][:30]}")
     permalink = f"{request.scheme}://{request.host}/{db.name}/-/document/{doc_id}/v/{number}"
     cite = {
         "text": plain_citation(facts, permalink, db.name),

@@ -84,6 +84,27 @@ def _database(datasette: Any, request: Any) -> Any:
         return None
 
 
+# The largest row id SQLite stores (a larger number in a URL names no row).
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(text: str) -> int | None:
+    """A row id from a URL's digits; None when SQLite could hold no such id."""
+    number = int(text)
+    return number if number <= MAX_ROW_ID else None
+
+
+def search_text(request: Any) -> str | None:
+    """The search box's text, or None when it holds a control character (a NUL ends an
+    FTS5 string early): such a search is answered 400."""
+    query = (request.args.get("q") or "").strip()
+    return None if any(ord(c) < 32 for c in query) else query
+
+
+def _bad_search() -> Response:
+    return Response.text("search text must not contain control characters\n", status=400)
+
+
 def _not_found(what: str) -> Response:
     return Response.html(f"<h1>Not found</h1><p>{escape(what)}</p>", status=404)
 
@@ -113,7 +134,9 @@ async def document_page(datasette: Any, request: Any) -> Response:
     db = _database(datasette, request)
     if db is None:
         return _not_found("no such database")
-    doc_id = int(request.url_vars["id"])
+    doc_id = row_id(request.url_vars["id"])
+    if doc_id is None:
+        return _not_found(f"no document {request.url_vars['id'][:30]}")
     rows = (await db.execute("SELECT * FROM documents WHERE id = ?", [doc_id])).rows
     if not rows:
         return _not_found(f"no document {doc_id}")
@@ -310,7 +333,9 @@ async def search_page(datasette: Any, request: Any) -> Response:
     db = _database(datasette, request)
     if db is None:
         return _not_found("no such database")
-    query = (request.args.get("q") or "").strip()
+    query = search_text(request)
+    if query is None:
+        return _bad_search()
     results = await _search(db, query) if match_expression(query) else []
     return _render("govarchive-search.html", db=db.name, query=query, results=results)
 
@@ -319,7 +344,9 @@ async def search_all_page(datasette: Any, request: Any) -> Response:
     """One search over every archive served (``govarchive serve --db A --add B …``): each
     archive's best matches, merged by FTS5 rank (bm25 scores, comparable across archives
     of the same kind of text), the best ``SEARCH_RESULTS`` kept."""
-    query = (request.args.get("q") or "").strip()
+    query = search_text(request)
+    if query is None:
+        return _bad_search()
     results: list[dict[str, Any]] = []
     if match_expression(query):
         for db in datasette.databases.values():

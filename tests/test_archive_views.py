@@ -279,3 +279,16 @@ def test_an_image_not_archived_loses_its_source() -> None:
 
     html = archived_images('<p><img src="http://a.gov.cn/x.png" alt="图"></p>', {}, "archive")
     assert html == '<p><img src="" data-not-archived="http://a.gov.cn/x.png" alt="图"></p>'
+
+
+def test_a_document_id_too_large_for_sqlite_is_404(get) -> None:
+    assert get(f"/archive/-/document/{'9' * 30}").status_code == 404
+
+
+def test_a_version_number_too_large_for_sqlite_is_404(get) -> None:
+    assert get(f"/archive/-/document/1/v/{'9' * 30}.json").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/archive/-/search?q=%00", "/-/search?q=a%00b"])
+def test_a_search_with_a_nul_is_400(get, path: str) -> None:
+    assert get(path).status_code == 400
