@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
@@ -37,6 +38,7 @@ from archive.store import Archive
 # Headers describing an encoding of the body that the kept (decoded) body no longer has.
 ENCODING_HEADERS = frozenset({"content-encoding", "transfer-encoding"})
 ORIGINAL_PREFIX = "X-Archive-Orig-"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 
 
@@ -84,6 +86,8 @@ class CaptureWriter:
             fields["chain-checkpoint"] = (
                 f"{checkpoint['id']} {checkpoint['head']} {checkpoint['at']}"
             )
+        # One field a line: a control character in a value (a hostile title) becomes a space.
+        fields = {key: _CONTROL.sub(" ", value) for key, value in fields.items()}
         self.writer.write_record(self.writer.create_warcinfo_record(name, fields))
         self.count = 1
         self.responses: dict[int, str] = {}  # fetch id -> its response record's id

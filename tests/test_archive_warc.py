@@ -178,3 +178,16 @@ def test_the_gone_verdict_refers_to_the_404_answer(records, gone_url) -> None:
         if r["uri"] == gone_url and json.loads(r["payload"])["event"] == "gone"
     )  # fmt: skip
     assert by_id[gone["headers"]["WARC-Refers-To"]]["status"] == "404"
+
+
+def test_a_title_cannot_add_a_warcinfo_field(demo_archive, tmp_path) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.warc import CaptureWriter
+
+    out = tmp_path / "x.warc.gz"
+    with Archive(demo_archive) as archive, out.open("wb") as stream:
+        CaptureWriter(archive, stream, "x.warc.gz", info={"title": "报告\r\nforged: yes"})
+    with out.open("rb") as stream:
+        info = next(iter(ArchiveIterator(stream))).content_stream().read().decode()
+    assert "\nforged: yes" not in info
