@@ -341,6 +341,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from archive.diff import diff_records, render_text
+    from parsers.record import Record
     from parsers.urls import canonical_url
 
     db = Path(args.db)
@@ -348,7 +349,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
         raise UserError(f"no archive at {db}")
     key = args.document if args.document.isdigit() else canonical_url(args.document)
     with _open_archive(db) as archive:
-        versions = {number: (at, record) for number, at, record in archive.versions_of(key)}
+        # Read back through Record: control characters a stored record kept (from before
+        # the parsers dropped them) are never printed to a terminal.
+        versions = {
+            number: (at, Record.from_dict(record).to_dict())
+            for number, at, record in archive.versions_of(key)
+        }
     if not versions:
         raise UserError(f"no document {args.document!r} in {db}")
     newest = max(versions)

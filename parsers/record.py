@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+# C0 controls other than tab and newline, DEL and C1 controls: never text a page shows, and
+# in a terminal they are commands (ESC ] 52 writes the clipboard, ESC [ 2J clears the screen).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_controls(value: str) -> str:
+    """Text without control characters (tab and newline kept; CR and others dropped)."""
+    return _CONTROLS.sub("", value)
 
 
 @dataclass(slots=True)
@@ -45,6 +55,16 @@ class Record:
     # The 来源 the page displays, when it has one (``issuer`` may differ: see parse_page).
     source: str | None = None
 
+    def __post_init__(self) -> None:
+        """Every text field without control characters (``strip_controls``): an archived
+        title is never a terminal command, an XML error or a hidden difference."""
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if value:
+                setattr(self, name, strip_controls(value))
+        for attachment in self.attachments:
+            attachment.name = strip_controls(attachment.name)
+
     def to_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["attachments"] = [a.to_dict() for a in self.attachments]
@@ -83,3 +103,8 @@ CONTENT_FIELDS: tuple[str, ...] = (
 
 
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Record))
+
+_TEXT_FIELDS: tuple[str, ...] = (
+    "title", "doc_date", "publish_date", "issuer", "index_no", "doc_no", "topic", "validity",
+    "keywords", "body_text", "body_html", "source",
+)  # fmt: skip

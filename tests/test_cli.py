@@ -370,3 +370,29 @@ def test_sites_check_names_a_site_never_crawled(demo_twice, tmp_path) -> None:
     done = run_cli("sites", "--check", "--sites", str(registry), "--db", str(db), check=False)
     found = ("nowhere: NEEDS A LOOK" in done.stdout, "never crawled" in done.stdout)
     assert (done.returncode, found) == (1, (True, True))
+
+
+def test_diff_never_prints_a_control_character_a_stored_record_kept(tmp_path) -> None:
+    import sqlite3
+
+    from archive import Archive
+    from parsers.record import Record
+
+    db = tmp_path / "old.db"
+    with Archive(db) as archive:
+        for n, body in enumerate(("第一段。", "第一段。第二段。"), start=1):
+            record = Record(url="http://a.gov.cn/1.html", title="通知", body_text=body)
+            archive.record_document(
+                record, site="a", run_id=None, at=f"2026-12-0{n}T02:00:00+08:00"
+            )
+    conn = sqlite3.connect(db, isolation_level=None)  # as an archive made before stripping
+    conn.execute("DROP TRIGGER versions_no_update")
+    conn.execute(
+        "UPDATE versions SET record = json_set(record, '$.body_text', ?) WHERE version = 2",
+        ("第一段。\x1b]52;c;Y2FsYw==\x07第二段。\x1b[2J",),
+    )
+    conn.close()
+    done = run_cli("diff", "1", "--db", str(db), "--color", "never")
+    assert ("第二段" in done.stdout, "\x1b" in done.stdout, "\x07" in done.stdout) == (
+        True, False, False,
+    )  # fmt: skip
