@@ -130,3 +130,48 @@ def test_bad_brotli_is_bad_encoding() -> None:
     )
     with pytest.raises(ContentEncodingError, match="^bad-encoding"):
         middleware.process_response(Request(response.url), response)
+
+
+# Asks Scrapy's cookie middleware about a domain, as it does for a site's first cookie.
+ASK_PUBLIC_SUFFIX = """
+import crawler
+from scrapy.downloadermiddlewares.cookies import _is_public_domain
+print(_is_public_domain("www.gov.cn"), _is_public_domain("gov.cn"))
+"""
+
+
+def test_the_public_suffix_list_is_never_fetched(tmp_path) -> None:
+    """tldextract would fetch publicsuffix.org (through the proxy the environment names);
+    with the crawler imported, the proxy sees no request and the shipped list answers."""
+    import os
+    import subprocess
+    import sys
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from conftest import ROOT
+
+    asked: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_CONNECT(self) -> None:  # noqa: N802 - http.server's name
+            asked.append(self.path)
+            self.send_error(502)
+
+        do_GET = do_CONNECT  # noqa: N815
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{proxy.server_address[1]}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TLDEXTRACT")}
+    env.update(HTTP_PROXY=url, HTTPS_PROXY=url, TLDEXTRACT_CACHE=str(tmp_path))
+    try:
+        done = subprocess.run([sys.executable, "-c", ASK_PUBLIC_SUFFIX], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert (asked, done.stdout.split()) == ([], ["False", "True"]), done.stderr[-2000:]
