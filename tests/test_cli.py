@@ -396,3 +396,17 @@ def test_diff_never_prints_a_control_character_a_stored_record_kept(tmp_path) ->
     assert ("第二段" in done.stdout, "\x1b" in done.stdout, "\x07" in done.stdout) == (
         True, False, False,
     )  # fmt: skip
+
+
+def test_demo_points_at_the_removals_evidence_package(demo_archive, tmp_path) -> None:
+    first = (demo_archive.parent / "demo-output.txt").read_text(encoding="utf-8")
+    command = first.split("the removal as evidence: .venv/bin/govarchive ", 1)[1].split("\n")[0]
+    copy = copy_archive(demo_archive, tmp_path)  # the package signs with a key made beside it
+    command = command.replace(str(demo_archive), str(copy))
+    args = command.replace("removed.wacz", str(tmp_path / "removed.wacz")).split()
+    assert run_cli(*args).returncode == 0
+
+
+def test_demo_points_at_verify(demo_archive) -> None:
+    first = (demo_archive.parent / "demo-output.txt").read_text(encoding="utf-8")
+    assert f"govarchive verify --db {demo_archive}" in first

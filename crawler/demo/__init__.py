@@ -141,6 +141,9 @@ def run_demo(db: Path, out: TextIO = sys.stdout) -> int:
         edited = archive.conn.execute(
             "SELECT url FROM documents WHERE version_count > 1 ORDER BY last_changed DESC LIMIT 1"
         ).fetchone()
+        gone = archive.conn.execute(
+            "SELECT id FROM documents WHERE status = 'gone' ORDER BY gone_at DESC LIMIT 1"
+        ).fetchone()
     print(
         "\ngovarchive demo: {documents} documents ({live} live, {gone} removed, {delisted} delisted),"
         " {versions} versions, {attachments} attachments, {fetch_errors} fetch errors,"
@@ -152,6 +155,13 @@ def run_demo(db: Path, out: TextIO = sys.stdout) -> int:
     print(f"archive: {db}", file=out)
     if edited:
         print(f"see the edit: .venv/bin/govarchive diff {edited[0]} --db {db}", file=out)
+    if gone:
+        print(
+            f"the removal as evidence: .venv/bin/govarchive evidence {gone[0]} --db {db}"
+            " --output removed.wacz",
+            file=out,
+        )
+    print(f"check nothing was altered: .venv/bin/govarchive verify --db {db}", file=out)
     print(f"browse it:    make serve   (or .venv/bin/govarchive serve --db {db})", file=out)
     return 0
 
