@@ -20,6 +20,12 @@ from parsers.listing import MAX_ITEMS, ListPage
 
 # Known-only list pages in a row after which a shallow (nightly) walk stops.
 KNOWN_PAGES_TO_STOP = 2
+# List pages in a row without a document link after which any walk stops: an endless
+# "next" chain of empty pages (a calendar, a broken pager) is not a listing.
+EMPTY_PAGES_TO_STOP = 3
+# A walk's note names at most this many problems (and counts the rest): a health note stays
+# a line a person reads, not 5,000 URLs.
+NOTED_PROBLEMS = 5
 # A walk may lose this share of the last complete walk's links and still be believed…
 DEFAULT_MAX_LISTING_DROP = 0.2
 # …and may always lose this many (a small column losing one document is not a shrink).
@@ -32,6 +38,7 @@ SHRINK_AGREEMENT = 0.05
 # Why a walk stopped.
 END = "end"
 KNOWN_STREAK = "known-pages"
+EMPTY_STREAK = "empty-pages"
 MAX_PAGES = "max-pages"
 FAILED = "failed"
 
@@ -49,6 +56,7 @@ class ColumnWalk:
     links: set[str] = field(default_factory=set)
     page_counts: list[int] = field(default_factory=list)
     known_streak: int = 0
+    empty_streak: int = 0
     declared_pages: int | None = None
     declared_records: int | None = None
     problems: list[str] = field(default_factory=list)
@@ -84,6 +92,7 @@ def record_page(
         walk.declared_pages = page.total_pages
     if page.total_records is not None:
         walk.declared_records = page.total_records
+    walk.empty_streak = walk.empty_streak + 1 if not links and expects_links else 0
     if not links and expects_links:
         walk.problems.append(f"list page without document links: {url}")
     if len(page.items) >= MAX_ITEMS:
@@ -115,6 +124,8 @@ def stop_reason(walk: ColumnWalk, max_pages: int | None, more: bool) -> str | No
         return MAX_PAGES
     if not walk.full and walk.known_streak >= KNOWN_PAGES_TO_STOP:
         return KNOWN_STREAK
+    if walk.empty_streak >= EMPTY_PAGES_TO_STOP:
+        return EMPTY_STREAK
     return None
 
 
@@ -148,7 +159,7 @@ def verdict(
 ) -> Verdict:
     """Judge a finished walk (README "Lifecycle": when a listing is believed)."""
     if walk.problems:
-        return Verdict(False, "; ".join(walk.problems), healthy=False)
+        return Verdict(False, problems_note(walk), healthy=False)
     if walk.stopped == KNOWN_STREAK:
         return Verdict(False)
     if walk.stopped == MAX_PAGES:
@@ -174,6 +185,17 @@ def verdict(
         note = f"listing shrank: {count} links, last complete walk {baseline}"
         return Verdict(False, note, healthy=False)
     return Verdict(True)
+
+
+def problems_note(walk: ColumnWalk) -> str:
+    """The walk's problems in one short line: the first ``NOTED_PROBLEMS``, then a count."""
+    noted = "; ".join(walk.problems[:NOTED_PROBLEMS])
+    more = len(walk.problems) - NOTED_PROBLEMS
+    if more > 0:
+        noted += f"; and {more} more ({len(walk.problems)} in all)"
+    if walk.stopped == EMPTY_STREAK:
+        noted = f"stopped after {EMPTY_PAGES_TO_STOP} list pages in a row without document links; {noted}"
+    return noted
 
 
 def _short_page(counts: list[int]) -> int | None:

@@ -594,3 +594,64 @@ def test_a_flooded_cookie_jar_does_not_block_the_site(cookie_flood) -> None:
 def test_an_emptied_cookie_jar_is_in_the_health_note(cookie_flood) -> None:
     notes = [r[0] or "" for r in rows(cookie_flood, "SELECT health_note FROM run_sites")]
     assert any("cookie jar emptied" in note for note in notes)
+
+
+class EmptyPagesHandler(BaseHTTPRequestHandler):
+    """A column whose first page lists two documents and declares 5,000 pages; every later
+    list page answers 200 with no document link (an endless pager)."""
+
+    protocol_version = "HTTP/1.1"
+    DECLARED_PAGES = 5000
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+    def do_GET(self) -> None:  # noqa: N802
+        from faults import page
+
+        pager = f"<script>createPageHTML({self.DECLARED_PAGES}, 0, 'index', 'html');</script>"
+        if self.path == "/robots.txt":
+            body = b"User-agent: *\nAllow: /\n"
+        elif self.path == "/zwgk/index.html":
+            links = "".join(
+                f"<li><a href='t20250601_{n}.html'>关于执法检查的通知{n}</a></li>" for n in (1, 2)
+            )
+            body = f"<ul>{links}</ul>{pager}".encode()
+        elif self.path.startswith("/zwgk/index_"):
+            body = f"<ul></ul><p>暂无信息</p>{pager}".encode()
+        else:
+            body = page().encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def endless_pager(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("pager")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EmptyPagesHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        db = tmp / "archive.db"
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        crawl(tmp, {"pager": url}, db, "2025-06-02T02:00:00+08:00")
+        yield db
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_endless_chain_of_empty_list_pages_is_left_after_three(endless_pager) -> None:
+    assert rows(endless_pager, "SELECT count(*) FROM fetches WHERE kind = 'list'") == [(4,)]
+
+
+def test_the_documents_it_listed_are_archived(endless_pager) -> None:
+    assert rows(endless_pager, "SELECT count(*) FROM documents") == [(2,)]
+
+
+def test_its_health_note_is_one_short_line(endless_pager) -> None:
+    note = rows(endless_pager, "SELECT health_note FROM run_sites")[0][0]
+    assert (len(note) < 1000, "without document links" in note) == (True, True)

@@ -7,6 +7,8 @@ from datetime import timedelta
 from archive.walks import ColumnHistory
 from parsers.listing import MAX_ITEMS, ListItem, ListPage
 from spiders.walk import (
+    EMPTY_PAGES_TO_STOP,
+    EMPTY_STREAK,
     END,
     KNOWN_STREAK,
     MAX_PAGES,
@@ -159,3 +161,47 @@ def test_full_walk_not_due_within_the_window() -> None:
 def test_full_walk_due_after_the_window() -> None:
     history = {COLUMN: ColumnHistory(last_complete_at="2025-04-01T02:00:00+08:00")}
     assert full_walk_due([COLUMN], history, NOW, timedelta(days=7))
+
+
+def endless_empty_chain(pages: int) -> ColumnWalk:
+    """A full walk of a column whose pages each name a next page and no document."""
+    walk = ColumnWalk(COLUMN, full=True)
+    record_page(walk, COLUMN, ListPage(), links(0), 1)
+    url = COLUMN
+    for n in range(1, pages):
+        add_pages(walk, [f"http://x.example.gov.cn/col/index_{n}.html"])
+        url = next_page(walk, max_pages=None)
+        if url is None:
+            break
+        record_page(walk, url, ListPage(), [], 0)
+    return walk
+
+
+def test_an_endless_chain_of_empty_list_pages_stops_after_three() -> None:
+    walk = endless_empty_chain(5000)
+    assert (walk.pages, walk.stopped) == (1 + EMPTY_PAGES_TO_STOP, EMPTY_STREAK)
+
+
+def test_a_walk_stopped_by_empty_pages_decides_nothing() -> None:
+    judged = verdict(endless_empty_chain(5000), None, now=NOW)
+    assert (judged.complete, judged.healthy) == (False, False)
+
+
+def test_the_note_says_why_the_walk_stopped() -> None:
+    note = verdict(endless_empty_chain(5000), None, now=NOW).note
+    assert note.startswith("stopped after 3 list pages in a row without document links")
+
+
+def test_an_empty_page_between_full_ones_does_not_stop_the_walk() -> None:
+    walk = ColumnWalk(COLUMN, full=True)
+    for index, count in enumerate((10, 0, 10)):
+        record_page(walk, PAGES[index], ListPage(), links(index, count), count)
+    assert walk.empty_streak == 0
+
+
+def test_a_note_of_many_problems_stays_short() -> None:
+    walk = ColumnWalk(COLUMN, full=True)
+    for n in range(5000):
+        record_failure(walk, f"http://x.example.gov.cn/col/index_{n}.html", "http-503")
+    note = verdict(walk, None, now=NOW).note
+    assert (len(note) < 600, note.endswith("and 4995 more (5000 in all)")) == (True, True)
