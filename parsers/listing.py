@@ -21,6 +21,7 @@ from parsers.dates import parse_date
 from parsers.decode import decode_html
 from parsers.labels import compact
 from parsers.text import clean_line
+from parsers.urls import SESSION_PATH_PARAM
 
 # Document URLs by CMS family (matched against the URL path).
 DETAIL_URL_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -130,7 +131,8 @@ def looks_like_document(url: str) -> bool:
 
 
 def _looks_like_detail(url: str, family: str) -> bool:
-    path = urlsplit(url).path
+    # A session id in the path (``t2025_1.html;jsessionid=…``) is not part of its shape.
+    path = SESSION_PATH_PARAM.sub("", urlsplit(url).path)
     pattern = DETAIL_URL_PATTERNS.get(family, DETAIL_URL_PATTERNS["generic"])
     return bool(pattern.search(path)) or (
         family != "generic" and bool(DETAIL_URL_PATTERNS["generic"].search(path))

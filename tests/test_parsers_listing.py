@@ -299,3 +299,21 @@ def _gkmlpt_date(record: str) -> str | None:
 )  # fmt: skip
 def test_a_json_date_is_read_from_the_first_of_its_paths_present(shape: str, date: str) -> None:
     assert _gkmlpt_date(GKMLPT_RECORDS[shape]) == date
+
+
+JSESSION_LIST = """<html><body><ul class="list">
+<li><a href="./202506/t20250601_1.html;jsessionid=8F3A2C11B9">关于开展安全生产检查的通知</a><span>2025-06-01</span></li>
+<li><a href="./202506/t20250602_2.html;jsessionid=8F3A2C11B9">关于印发工作要点的通知</a><span>2025-06-02</span></li>
+</ul></body></html>""".encode()
+
+
+def test_links_with_a_jsessionid_are_list_items() -> None:
+    page = parse_list_page(JSESSION_LIST, "http://x.gov.cn/zwgk/index.html", family="trs")
+    assert len(page.items) == 2
+
+
+def test_a_jsessionid_is_not_part_of_the_documents_key() -> None:
+    from parsers.urls import canonical_url
+
+    page = parse_list_page(JSESSION_LIST, "http://x.gov.cn/zwgk/index.html", family="trs")
+    assert canonical_url(page.items[0].url) == "http://x.gov.cn/zwgk/202506/t20250601_1.html"
