@@ -5,7 +5,8 @@ JSON Lines or CSV (the captures as WARC: ``archive.warc``).
 event (new, changed, delisted, relisted, missing, recovered, gone, restored, moved) is at
 or after that time, so a document confirmed gone that day is in the export;
 ``changed_only`` narrows it to new and changed documents. CSV is written UTF-8 with a BOM,
-which Excel on a Chinese Windows machine needs to read it as UTF-8.
+which Excel on a Chinese Windows machine needs to read it as UTF-8, and with every cell a
+spreadsheet would run as a formula neutralised (``archive.csv_safe``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from archive.clock import parse_iso
+from archive.csv_safe import neutralize
 from archive.store import Archive
 
 DOCUMENT_COLUMNS: tuple[str, ...] = (
@@ -127,7 +129,7 @@ def write_export(
         for row in rows:
             for name in JSON_COLUMNS & set(row):
                 row[name] = json.dumps(row[name], ensure_ascii=False)
-            writer.writerow(row)
+            writer.writerow({name: neutralize(value) for name, value in row.items()})
             count += 1
         return count
     raise ValueError(f"unknown export format {fmt!r} (jsonl or csv)")

@@ -117,6 +117,35 @@ def oversized_search(query_string: bytes) -> bool:
     return any(_SEARCH_PARAM.match(name) and len(value) > MAX_SEARCH_CHARS for name, value in pairs)
 
 
+def is_csv(path: str, query_string: bytes) -> bool:
+    """A Datasette CSV answer (``.csv``, or ``_format=csv``), not its HTML debug view."""
+    query = query_string.decode("latin-1")
+    if "_trace=" in query:
+        return False
+    return path.endswith(".csv") or "_format=csv" in query
+
+
+def csv_guard(send: Any) -> Any:
+    """``send`` with every CSV cell a spreadsheet would run as a formula neutralised
+    (``archive.csv_safe``); the length is then the server's to frame (chunked)."""
+    from archive.csv_safe import CsvStreamNeutralizer
+
+    neutralizer = CsvStreamNeutralizer()
+
+    async def guarded(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            headers = [
+                (k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"
+            ]
+            message = {**message, "headers": headers}
+        elif message["type"] == "http.response.body":
+            final = not message.get("more_body", False)
+            message = {**message, "body": neutralizer.feed(message.get("body", b""), final)}
+        await send(message)
+
+    return guarded
+
+
 async def _answer(send: Any, status: int, headers: list, body: bytes) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -127,7 +156,8 @@ def asgi_wrapper() -> Callable[[Any], Any]:
     """``/DB/documents`` with no query opens on ``DOCUMENT_COLUMNS`` (every column stays one
     click away: Datasette's column chooser, or any ``?_col=``); a search longer than
     ``MAX_SEARCH_CHARS`` is answered 400 before it reaches SQLite; a table search runs
-    without facets or an exact count (``lean_search``)."""
+    without facets or an exact count (``lean_search``); a CSV answer's formula cells are
+    neutralised (``csv_guard``)."""
 
     def wrap(app: Any) -> Any:
         async def wrapped(scope: dict, receive: Callable[[], Awaitable[dict]], send: Any) -> None:
@@ -149,6 +179,8 @@ def asgi_wrapper() -> Callable[[Any], Any]:
             lean = lean_search(scope.get("path", ""), query_string)
             if lean is not None:
                 scope = {**scope, "query_string": lean}
+            if is_csv(scope.get("path", ""), query_string):
+                send = csv_guard(send)
             await app(scope, receive, send)
 
         return wrapped
