@@ -425,6 +425,20 @@ def served_instead(
     return len(extract_items(_parse_tree(text), url, "generic")) >= LISTING_LINKS
 
 
+def same_document(
+    record: Record, archived_title: str | None, archived_body_head: str | None
+) -> bool:
+    """Whether a page a document's URL redirected to is that document (moved), judged by
+    its title and its text alike: the title like the archived one, and the archived text's
+    opening found in the new body (when the archive holds one). A redirect to another
+    document, however like it in layout, is not a move."""
+    old, new = compact(archived_title or ""), compact(record.title or "")
+    if not old or not new or SequenceMatcher(None, old, new).ratio() < TITLE_LIKENESS:
+        return False
+    head = compact(archived_body_head or "")[:BODY_HEAD_CHARS]
+    return len(head) < BODY_HEAD_CHARS // 2 or head in compact(record.body_text)
+
+
 def looks_missing(record: Record) -> bool:
     """A "page not found" or withdrawal page dressed as 200 (soft 404)."""
     return page_state(record) == MISSING
@@ -524,6 +538,7 @@ __all__ = [
     "looks_missing",
     "page_state",
     "parse_page",
+    "same_document",
     "visible_text",
     "trim_body",
 ]

@@ -47,7 +47,7 @@ from parsers.page import (
     visible_text,
 )
 from parsers.selectors import MAINTENANCE_PAGE
-from parsers.urls import canonical_url, same_path_key
+from parsers.urls import SESSION_PATH_PARAM, canonical_url, same_path_key
 from spiders.evidence import AnswerEvidence
 from spiders.images import ContentImages
 from spiders.registry import Site, find_site, load_registry
@@ -283,8 +283,10 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
         redated = bool(known and item.date and known.list_date and item.date != known.list_date)
         if known is None or moved or redated or self.is_due(known):
             if key not in self.requested:
+                # Asked for without a session id in its path (``;jsessionid=…``): the page is
+                # the same, and a stale session's id may be refused.
                 yield self.detail_request(
-                    item.url,
+                    SESSION_PATH_PARAM.sub("", item.url),
                     doc_url=key,
                     list_date=item.date,
                     list_title=item.title,
@@ -355,6 +357,8 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
             yield self.fetch_item(response, kind, error=error, keep_raw=True)
             return
         not_a_document = self.not_a_document(response, record, kind, doc_url)
+        if not_a_document is None:
+            not_a_document = self.landed_elsewhere(response, record, kind, doc_url)
         if not_a_document is not None:
             yield not_a_document
             return

@@ -30,6 +30,7 @@ from parsers.page import (
     TRANSIENT,
     has_content,
     page_state,
+    same_document,
     served_instead,
     visible_text,
 )
@@ -78,6 +79,20 @@ class AnswerEvidence:
         ):
             return self.missing(response, kind, doc_url, "other-page-served")
         return None
+
+    def landed_elsewhere(
+        self, response: Response, record: Any, kind: str, doc_url: str
+    ) -> MissingItem | None:
+        """A known document's URL redirected to a page that is not it (another archived
+        document, say): a removal answer, never a move (``parsers.page.same_document``)."""
+        known = self.known.get(doc_url)
+        if known is None or not response.meta.get("redirect_urls"):
+            return None
+        if canonical_url(response.url) == doc_url:
+            return None
+        if same_document(record, known.title, known.body_head):
+            return None
+        return self.missing(response, kind, doc_url, "redirect-to-other-document")
 
     def _page_text(self, response: Response, record: Any) -> str | None:
         """The page's visible text, read only for a record with no content of its own."""

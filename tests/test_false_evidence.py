@@ -32,6 +32,8 @@ TO_HOME, TO_MISSING, TO_COLUMN = 6, 7, 8
 CONTROL = 9
 # A document whose URL answers 200 with the site's home page (a catch-all), no redirect.
 CATCH_ALL = 12
+# A document redirected to another archived document (not a move: a removal answer).
+TO_OTHER, OTHER = 13, 14
 HOME_PAGE = (
     "<html><head><title>某某县人民政府门户网站</title></head><body><h1>某某县人民政府</h1>"
     "<div class='news'><ul>"
@@ -105,6 +107,7 @@ def hostile(tmp_path_factory):
             trs_path(world.doc(TO_MISSING)): f"{base}/404.html",
             trs_path(world.doc(TO_COLUMN)): f"{base}{index}",
             **{trs_path(world.doc(i)): f"{base}/xxgk/zn/index.html" for i in TO_SHARED},
+            trs_path(world.doc(TO_OTHER)): f"{base}{trs_path(world.doc(OTHER))}",
         }
         world.extra_pages = {
             "/": build_trs(world.docs)[index],
@@ -194,6 +197,22 @@ def test_redirect_away_is_missing_evidence(hostile, index: int) -> None:
 def test_documents_redirected_to_one_page_are_missing_not_moved(hostile, index: int) -> None:
     world, _ = hostile
     assert world.events(index)[:2] == ["new", "missing"]
+
+
+def test_a_redirect_to_another_document_is_missing_evidence(hostile) -> None:
+    world, _ = hostile
+    assert world.events(TO_OTHER)[:2] == ["new", "missing"]
+
+
+def test_a_redirect_to_another_document_is_no_move(hostile) -> None:
+    world, _ = hostile
+    moved = world.query("SELECT count(*) n FROM document_events WHERE event = 'moved'")
+    assert moved[0]["n"] == 0
+
+
+def test_the_document_redirected_to_keeps_its_own_story(hostile) -> None:
+    world, _ = hostile
+    assert world.events(OTHER) == ["new"]
 
 
 def test_a_home_page_served_at_a_documents_url_is_missing_evidence(hostile) -> None:

@@ -323,3 +323,45 @@ def test_a_redesign_that_loses_the_title_keeps_the_document() -> None:
         "<html></html>", "http://www.example.gov.cn/zwgk/a.html", record,
         "关于开展2024年度行政执法检查的通知", "某某县人民政府", body,
     )  # fmt: skip
+
+
+def test_a_moved_document_is_the_same_document() -> None:
+    from parsers.page import same_document
+    from parsers.record import Record
+
+    record = Record(
+        url="u",
+        title="关于开展安全生产检查的通知",
+        body_text="各乡镇人民政府：为切实做好安全生产工作，现就有关事项通知如下。",
+    )
+    assert same_document(
+        record, "关于开展安全生产检查的通知", "各乡镇人民政府：为切实做好安全生产工作，现就有关事项"
+    )
+
+
+def test_another_document_is_not_the_same_document() -> None:
+    from parsers.page import same_document
+    from parsers.record import Record
+
+    record = Record(
+        url="u",
+        title="关于印发2025年工作要点的通知",
+        body_text="各部门：现将2025年工作要点印发给你们。",
+    )
+    assert not same_document(
+        record, "关于开展安全生产检查的通知", "各乡镇人民政府：为切实做好安全生产工作"
+    )
+
+
+def test_a_like_title_over_other_text_is_not_the_same_document() -> None:
+    from parsers.page import same_document
+    from parsers.record import Record
+
+    record = Record(
+        url="u",
+        title="关于开展安全生产检查的通知（二）",
+        body_text="各单位：第二批检查安排如下，请按时完成自查自纠工作。",
+    )
+    assert not same_document(
+        record, "关于开展安全生产检查的通知", "各乡镇人民政府：为切实做好安全生产工作，现就有关事项"
+    )
