@@ -132,27 +132,44 @@ def test_the_evidence_package_replays_the_removal(wayback, facts) -> None:
     assert replay(wayback, "evidence", facts["days"][1], facts["gone"])[0] == 404
 
 
-def replayed_text(page, url: str) -> str:
-    """What Chromium shows at a pywb address: pywb's own frame (its capture banner) and the
-    replayed page inside it."""
+def frames_text(page) -> str:
+    """The text of every frame of a page (one navigating away while read is skipped)."""
+    texts = []
+    for frame in page.frames:
+        try:
+            texts.append(frame.locator("body").inner_text(timeout=1000))
+        except PlaywrightError:
+            continue
+    return "\n".join(texts)
+
+
+def replayed_text(page, url: str, wanted: str) -> str:
+    """What Chromium shows at a pywb address, pywb's own frame (its capture banner, filled
+    in by script after the page loads) and the replayed page inside it, once ``wanted``
+    shows (or when the deadline passes)."""
     page.goto(url, wait_until="load")
-    return "\n".join(frame.locator("body").inner_text() for frame in page.frames)
+    wait_for(lambda: wanted in frames_text(page), timeout=60, interval=0.25)
+    return frames_text(page)
 
 
 def test_chromium_opens_the_evidence_package_in_pywb(wayback, facts, page) -> None:
-    text = replayed_text(page, f"{wayback}/evidence/{facts['days'][0]}/{facts['gone']}")
+    text = replayed_text(page, f"{wayback}/evidence/{facts['days'][0]}/{facts['gone']}", "双河街道")
     page.screenshot(path=SHOTS / "pywb-evidence-before.png", full_page=True)
     assert "双河街道" in text
 
 
 def test_chromium_sees_the_removal_in_pywb(wayback, facts, page) -> None:
-    text = replayed_text(page, f"{wayback}/evidence/{facts['days'][1]}/{facts['gone']}")
+    text = replayed_text(
+        page, f"{wayback}/evidence/{facts['days'][1]}/{facts['gone']}", "页面不存在"
+    )
     page.screenshot(path=SHOTS / "pywb-evidence-removed.png", full_page=True)
     assert "页面不存在" in text
 
 
 def test_pywb_labels_the_removal_a_404_capture(wayback, facts, page) -> None:
-    text = replayed_text(page, f"{wayback}/evidence/{facts['days'][1]}/{facts['gone']}")
+    text = replayed_text(
+        page, f"{wayback}/evidence/{facts['days'][1]}/{facts['gone']}", "Current Capture: 404"
+    )
     assert "Current Capture: 404" in text
 
 
@@ -192,13 +209,7 @@ def shown_in_replaywebpage(page, base: str, url: str, day: str) -> str:
     seen = {"text": ""}
 
     def shown() -> bool:
-        texts = []
-        for frame in page.frames:
-            try:
-                texts.append(frame.locator("body").inner_text(timeout=1000))
-            except PlaywrightError:  # a frame navigating away while it is read
-                continue
-        seen["text"] = "\n".join(texts)
+        seen["text"] = frames_text(page)
         return "双河街道" in seen["text"] or "页面不存在" in seen["text"]
 
     wait_for(shown, timeout=60, interval=0.25)
