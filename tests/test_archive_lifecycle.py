@@ -227,7 +227,7 @@ def test_lifecycle_canned_query_lists_the_events(archive: Archive) -> None:
 
     archive.record_document(record(), site="s", run_id=None, at=DAY1)
     archive.mark_delisted(URL, at=DAY2)
-    rows = archive.conn.execute(CANNED_QUERIES["document_events"]["sql"], {"url": URL})
+    rows = archive.conn.execute(CANNED_QUERIES["document_lifecycle"]["sql"], {"url": URL})
     assert [r["event"] for r in rows] == ["new", "delisted"]
 
 

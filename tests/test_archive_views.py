@@ -292,3 +292,15 @@ def test_a_version_number_too_large_for_sqlite_is_404(get) -> None:
 @pytest.mark.parametrize("path", ["/archive/-/search?q=%00", "/-/search?q=a%00b"])
 def test_a_search_with_a_nul_is_400(get, path: str) -> None:
     assert get(path).status_code == 400
+
+
+def test_the_document_events_table_is_browsable(demo_db, get) -> None:
+    doc_id = one(demo_db, "SELECT id FROM documents WHERE status = 'gone'")[0]
+    rows = get(f"/archive/document_events.json?document_id={doc_id}&_shape=array").json()
+    assert [row["event"] for row in rows] == ["new", "missing", "gone"]
+
+
+def test_a_documents_lifecycle_query_answers(demo_db, get) -> None:
+    url = one(demo_db, "SELECT url FROM documents WHERE status = 'gone'")[0]
+    rows = get(f"/archive/document_lifecycle.json?url={url}&_shape=array").json()
+    assert [row["event"] for row in rows] == ["new", "missing", "gone"]
