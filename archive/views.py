@@ -9,8 +9,7 @@
   sandbox`` so nothing in it runs;
 * ``/DB/-/image/SHA256`` — a captured content image (the document page shows these, under
   a Content-Security-Policy that loads nothing from outside);
-* ``/DB/-/search?q=…`` — ranked full-text search with highlighted snippets, covering the
-  body and the attachments' text;
+* the search pages are in ``archive.search_views``;
 * the Atom feeds are in ``archive.feeds``.
 """
 
@@ -30,7 +29,6 @@ from datasette.utils.asgi import Response
 
 from archive.diff import diff_records
 from archive.files import safe_name, storage_dir
-from archive.tokenizer import match_expression
 from parsers.sanitize import IMG_SRC, content_images
 
 # The archivist's pages show the archive's own text, styles and images, and frame its own
@@ -40,11 +38,7 @@ PAGE_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-src 'self';"
     " base-uri 'none'; form-action 'self'"
 )
-SEARCH_RESULTS = 50
-SNIPPET_TOKENS = 24
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-# Sentinels around a match in snippet(): never in text, replaced after escaping.
-_OPEN, _CLOSE = "\x02", "\x03"
 _ENV = jinja2.Environment(
     loader=jinja2.FunctionLoader(
         lambda name: (resources.files("archive.datasette_plugin") / "templates" / name).read_text(
@@ -67,12 +61,10 @@ METADATA_FIELDS: tuple[tuple[str, str], ...] = (
 
 def routes() -> list[tuple[str, Any]]:
     return [
-        (r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)$", document_page),
+        (r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)(?P<json>\.json)?$", document_page),
         (r"^/(?P<db>[^/]+)/-/attachment/(?P<sha>[0-9a-f]{64})$", attachment_file),
         (r"^/(?P<db>[^/]+)/-/raw/(?P<sha>[0-9a-f]{64})$", raw_capture),
         (r"^/(?P<db>[^/]+)/-/image/(?P<sha>[0-9a-f]{64})$", image_file),
-        (r"^/(?P<db>[^/]+)/-/search$", search_page),
-        (r"^/-/search$", search_all_page),
     ]
 
 
@@ -92,17 +84,6 @@ def row_id(text: str) -> int | None:
     """A row id from a URL's digits; None when SQLite could hold no such id."""
     number = int(text)
     return number if number <= MAX_ROW_ID else None
-
-
-def search_text(request: Any) -> str | None:
-    """The search box's text, or None when it holds a control character (a NUL ends an
-    FTS5 string early): such a search is answered 400."""
-    query = (request.args.get("q") or "").strip()
-    return None if any(ord(c) < 32 for c in query) else query
-
-
-def _bad_search() -> Response:
-    return Response.text("search text must not contain control characters\n", status=400)
 
 
 def _not_found(what: str) -> Response:
@@ -171,6 +152,8 @@ async def document_page(datasette: Any, request: Any) -> Response:
             )
         ).rows
     ]
+    if request.url_vars.get("json"):
+        return _json(document_json(request, db.name, doc, events, attachments, versions))
     timeline = []
     for index, (number, at, record, raw) in enumerate(versions):
         diff = diff_records(versions[index - 1][2], record) if index else None
@@ -199,6 +182,51 @@ async def document_page(datasette: Any, request: Any) -> Response:
         timeline=list(reversed(timeline)),
         body_html=_markup(archived_images(body_html, archived, db.name)),
         size=_size,
+    )
+
+
+def document_json(
+    request: Any,
+    db: str,
+    doc: dict[str, Any],
+    events: list[dict[str, Any]],
+    attachments: list[dict[str, Any]],
+    versions: list[tuple[int, str, dict[str, Any], str | None]],
+) -> dict[str, Any]:
+    """The document page as data: the current record, its lifecycle, its attachments (with
+    their archive links) and every version's permalink."""
+    base = f"{request.scheme}://{request.host}/{db}"
+    record = {k: v for k, v in doc.items() if k != "body_html"}
+    for name in ("attachments",):
+        record[name] = json.loads(record[name]) if record.get(name) else []
+    return {
+        "document": record,
+        "events": [
+            {**e, "evidence": json.loads(e["evidence"]) if e.get("evidence") else None}
+            for e in events
+        ],
+        "attachments": [
+            {**a, "archived": f"{base}/-/attachment/{a['sha256']}" if a["sha256"] else None}
+            for a in attachments
+        ],
+        "versions": [
+            {
+                "version": number,
+                "fetched_at": at,
+                "capture_sha256": raw,
+                "permalink": f"{base}/-/document/{doc['id']}/v/{number}",
+            }
+            for number, at, _, raw in versions
+        ],
+    }
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(data, ensure_ascii=False, default=str),
+        status=status,
+        content_type="application/json; charset=utf-8",
+        headers={"Access-Control-Allow-Origin": "*"},
     )
 
 
@@ -305,53 +333,3 @@ async def raw_capture(datasette: Any, request: Any) -> Response:
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-# --- search ------------------------------------------------------------------------------
-def _highlight(snippet: str | None) -> Any:
-    from markupsafe import Markup
-
-    text = escape(snippet or "")
-    return Markup(text.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
-
-
-_SEARCH_SQL = (
-    "SELECT d.id, d.title, d.site, d.issuer, d.doc_date, d.status, rank,"
-    f" snippet(documents_fts, -1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS})"
-    " AS snippet FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid"
-    f" WHERE documents_fts MATCH ? ORDER BY rank LIMIT {SEARCH_RESULTS}"
-)
-
-
-async def _search(db: Any, query: str) -> list[dict[str, Any]]:
-    """The best ``SEARCH_RESULTS`` matches of one archive, each with its database's name."""
-    rows = (await db.execute(_SEARCH_SQL, [match_expression(query)])).rows
-    return [{**dict(r), "db": db.name, "snippet": _highlight(r["snippet"])} for r in rows]
-
-
-async def search_page(datasette: Any, request: Any) -> Response:
-    db = _database(datasette, request)
-    if db is None:
-        return _not_found("no such database")
-    query = search_text(request)
-    if query is None:
-        return _bad_search()
-    results = await _search(db, query) if match_expression(query) else []
-    return _render("govarchive-search.html", db=db.name, query=query, results=results)
-
-
-async def search_all_page(datasette: Any, request: Any) -> Response:
-    """One search over every archive served (``govarchive serve --db A --add B …``): each
-    archive's best matches, merged by FTS5 rank (bm25 scores, comparable across archives
-    of the same kind of text), the best ``SEARCH_RESULTS`` kept."""
-    query = search_text(request)
-    if query is None:
-        return _bad_search()
-    results: list[dict[str, Any]] = []
-    if match_expression(query):
-        for db in datasette.databases.values():
-            if db.name.startswith("_") or not await db.table_exists("documents_fts"):
-                continue
-            results += await _search(db, query)
-    results = sorted(results, key=lambda r: r["rank"])[:SEARCH_RESULTS]
-    return _render("govarchive-search.html", db=None, query=query, results=results)

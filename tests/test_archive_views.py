@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import first_row
 
-from archive.views import _header_name, match_expression
+from archive.tokenizer import match_expression
+from archive.views import _header_name
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -304,3 +305,29 @@ def test_a_documents_lifecycle_query_answers(demo_db, get) -> None:
     url = one(demo_db, "SELECT url FROM documents WHERE status = 'gone'")[0]
     rows = get(f"/archive/document_lifecycle.json?url={url}&_shape=array").json()
     assert [row["event"] for row in rows] == ["new", "missing", "gone"]
+
+
+def test_a_document_page_has_a_json_twin(demo_db, get) -> None:
+    doc_id = one(demo_db, "SELECT id FROM documents WHERE status = 'gone'")[0]
+    data = get(f"/archive/-/document/{doc_id}.json").json()
+    assert [e["event"] for e in data["events"]] == ["new", "missing", "gone"]
+
+
+def test_the_json_twin_links_each_version(demo_db, get) -> None:
+    doc_id = one(demo_db, "SELECT id FROM documents WHERE version_count > 1")[0]
+    versions = get(f"/archive/-/document/{doc_id}.json").json()["versions"]
+    assert versions[1]["permalink"].endswith(f"/archive/-/document/{doc_id}/v/2")
+
+
+def test_the_json_twin_leaves_out_the_markup(demo_db, get) -> None:
+    doc_id = one(demo_db, "SELECT id FROM documents ORDER BY id")[0]
+    assert "body_html" not in get(f"/archive/-/document/{doc_id}.json").json()["document"]
+
+
+def test_search_has_a_json_twin(get) -> None:
+    results = get("/archive/-/search.json?q=执法").json()["results"]
+    assert results and all("<mark>" in r["snippet_html"] for r in results)
+
+
+def test_search_over_every_archive_has_a_json_twin(get) -> None:
+    assert get("/-/search.json?q=执法").json()["results"]

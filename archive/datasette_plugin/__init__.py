@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 
-from archive import feeds, version_views, views
+from archive import feeds, search_views, version_views, views
 from archive.datasette_plugin import search_page
 from archive.tokenizer import match_expression, register
 
@@ -55,7 +55,12 @@ def filters_from_request(request, database, table, datasette):  # noqa: ANN001, 
 
 @hookimpl
 def register_routes() -> list:
-    return [*version_views.routes(), *views.routes(), *feeds.routes()]
+    return [
+        *version_views.routes(),
+        *views.routes(),
+        *search_views.routes(),
+        *feeds.routes(),
+    ]
 
 
 @hookimpl
