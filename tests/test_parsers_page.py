@@ -325,43 +325,22 @@ def test_a_redesign_that_loses_the_title_keeps_the_document() -> None:
     )  # fmt: skip
 
 
-def test_a_moved_document_is_the_same_document() -> None:
+ARCHIVED_TITLE = "关于开展安全生产检查的通知"
+ARCHIVED_HEAD = "各乡镇人民政府：为切实做好安全生产工作，现就有关事项"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "same"),
+    [
+        (ARCHIVED_TITLE, "各乡镇人民政府：为切实做好安全生产工作，现就有关事项通知如下。", True),
+        ("关于印发2025年工作要点的通知", "各部门：现将2025年工作要点印发给你们。", False),
+        (ARCHIVED_TITLE + "（二）", "各单位：第二批检查安排如下，请按时完成自查自纠工作。", False),
+    ],
+    ids=["moved", "another document", "a like title over other text"],
+)
+def test_same_document(title: str, body: str, same: bool) -> None:
     from parsers.page import same_document
     from parsers.record import Record
 
-    record = Record(
-        url="u",
-        title="关于开展安全生产检查的通知",
-        body_text="各乡镇人民政府：为切实做好安全生产工作，现就有关事项通知如下。",
-    )
-    assert same_document(
-        record, "关于开展安全生产检查的通知", "各乡镇人民政府：为切实做好安全生产工作，现就有关事项"
-    )
-
-
-def test_another_document_is_not_the_same_document() -> None:
-    from parsers.page import same_document
-    from parsers.record import Record
-
-    record = Record(
-        url="u",
-        title="关于印发2025年工作要点的通知",
-        body_text="各部门：现将2025年工作要点印发给你们。",
-    )
-    assert not same_document(
-        record, "关于开展安全生产检查的通知", "各乡镇人民政府：为切实做好安全生产工作"
-    )
-
-
-def test_a_like_title_over_other_text_is_not_the_same_document() -> None:
-    from parsers.page import same_document
-    from parsers.record import Record
-
-    record = Record(
-        url="u",
-        title="关于开展安全生产检查的通知（二）",
-        body_text="各单位：第二批检查安排如下，请按时完成自查自纠工作。",
-    )
-    assert not same_document(
-        record, "关于开展安全生产检查的通知", "各乡镇人民政府：为切实做好安全生产工作，现就有关事项"
-    )
+    record = Record(url="u", title=title, body_text=body)
+    assert same_document(record, ARCHIVED_TITLE, ARCHIVED_HEAD) is same

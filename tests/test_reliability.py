@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, run_cli, wait_for
@@ -569,22 +570,25 @@ class CookieFloodHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-@pytest.fixture(scope="module")
-def cookie_flood(tmp_path_factory):
-    import threading
-
-    tmp = tmp_path_factory.mktemp("cookies")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), CookieFloodHandler)
+def crawled_once(tmp_path_factory, folder: str, handler: type[BaseHTTPRequestHandler]) -> Any:
+    """A night's crawl of one site served on 127.0.0.1 by ``handler``: its archive."""
+    tmp = tmp_path_factory.mktemp(folder)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         db = tmp / "archive.db"
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        crawl(tmp, {"faults": url}, db, "2025-06-02T02:00:00+08:00")
-        yield db
+        crawl(tmp, {folder: url}, db, "2025-06-02T02:00:00+08:00")
+        return db
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def cookie_flood(tmp_path_factory):
+    return crawled_once(tmp_path_factory, "cookies", CookieFloodHandler)
 
 
 def test_a_flooded_cookie_jar_does_not_block_the_site(cookie_flood) -> None:
@@ -630,18 +634,7 @@ class EmptyPagesHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def endless_pager(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("pager")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), EmptyPagesHandler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        db = tmp / "archive.db"
-        url = f"http://127.0.0.1:{server.server_address[1]}"
-        crawl(tmp, {"pager": url}, db, "2025-06-02T02:00:00+08:00")
-        yield db
-    finally:
-        server.shutdown()
-        server.server_close()
+    return crawled_once(tmp_path_factory, "pager", EmptyPagesHandler)
 
 
 def test_an_endless_chain_of_empty_list_pages_is_left_after_three(endless_pager) -> None:
