@@ -34,6 +34,21 @@ CONTROL = 9
 CATCH_ALL = 12
 # A document redirected to another archived document (not a move: a removal answer).
 TO_OTHER, OTHER = 13, 14
+# A document whose URL answers 200 with the site's home page quoting its first sentence.
+QUOTED = 15
+
+
+def quoting_home_page(first_line: str) -> str:
+    """The site's home page (titled with the site's name, a few links) quoting a document's
+    first sentence in its 今日关注 block."""
+    return (
+        "<html><head><title>旺苍县人民政府（测试）</title></head><body><h1>旺苍县人民政府</h1>"
+        f"<div class='jrgz'><h3>今日关注</h3><p>{first_line}</p></div>"
+        "<ul><li><a href='/zwgk/'>政务公开</a></li><li><a href='/zwfw/'>政务服务</a></li></ul>"
+        "<p>欢迎访问旺苍县人民政府门户网站。</p></body></html>"
+    )
+
+
 HOME_PAGE = (
     "<html><head><title>某某县人民政府门户网站</title></head><body><h1>某某县人民政府</h1>"
     "<div class='news'><ul>"
@@ -101,6 +116,8 @@ def hostile(tmp_path_factory):
         world.list_override = {}
         world.detail_override = {world.doc(i).key: html.encode() for i, html in ERROR_PAGES.items()}
         world.detail_override[world.doc(CATCH_ALL).key] = HOME_PAGE.encode()
+        quoted = world.doc(QUOTED)
+        world.detail_override[quoted.key] = quoting_home_page(quoted.body[0]).encode()
         base = world.server.url
         world.site.redirects = {
             trs_path(world.doc(TO_HOME)): f"{base}/",
@@ -218,6 +235,19 @@ def test_the_document_redirected_to_keeps_its_own_story(hostile) -> None:
 def test_a_home_page_served_at_a_documents_url_is_missing_evidence(hostile) -> None:
     world, _ = hostile
     assert world.events(CATCH_ALL)[:2] == ["new", "missing"]
+
+
+def test_a_home_page_quoting_a_document_is_missing_evidence(hostile) -> None:
+    world, _ = hostile
+    assert world.events(QUOTED)[:2] == ["new", "missing"]
+
+
+def test_a_home_page_quoting_a_document_makes_no_version(hostile) -> None:
+    world, _ = hostile
+    rows = world.query(
+        "SELECT version_count FROM documents WHERE url = ?", world.url(world.doc(QUOTED))
+    )
+    assert rows[0]["version_count"] == 1
 
 
 def test_a_home_page_served_at_a_documents_url_keeps_its_title(hostile) -> None:

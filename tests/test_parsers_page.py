@@ -344,3 +344,23 @@ def test_same_document(title: str, body: str, same: bool) -> None:
 
     record = Record(url="u", title=title, body_text=body)
     assert same_document(record, ARCHIVED_TITLE, ARCHIVED_HEAD) is same
+
+
+HOME_QUOTING = (
+    "<html><head><title>旺苍县人民政府</title></head><body><h1>旺苍县人民政府</h1>"
+    "<div class='jrgz'><h3>今日关注</h3><p>各乡镇人民政府，县级各部门：为深入推进依法行政，现就有关工作通知如下。</p></div>"
+    "<ul><li><a href='/zwgk/'>政务公开</a></li></ul></body></html>"
+).encode()
+
+
+@pytest.mark.parametrize(
+    "site_title", ["旺苍县人民政府", "旺苍县人民政府（演示）", "旺苍县人民政府门户网站"]
+)
+def test_a_home_page_quoting_the_document_is_served_instead(site_title: str) -> None:
+    from parsers.page import served_instead
+
+    record = parse_page(HOME_QUOTING, "http://x.gov.cn/zwgk/t20250601_1.html")
+    assert served_instead(
+        HOME_QUOTING, "http://x.gov.cn/zwgk/t20250601_1.html", record,
+        "关于深入推进依法行政的通知", site_title, "各乡镇人民政府，县级各部门：为深入推进依法行政",
+    )  # fmt: skip
