@@ -410,19 +410,24 @@ def served_instead(
 ) -> bool:
     """Whether a known document's URL answered with some other page: a catch-all home or
     column page served with 200 where the document was. Only when the title is unlike the
-    archived one (an edited title stays alike), and the page is titled with the site's own
-    name (a home page, even one quoting the document's first sentence in a 今日关注 block),
-    or, when the archived text does not open the new body (a redesign that loses the title
-    keeps the text), a listing (many document links)."""
+    archived one (an edited title stays alike) and the archived text does not open the new
+    body (a redesign that loses the title keeps the text); then a page titled with the
+    site's own name is the home page, even one quoting the document's first sentence in a
+    今日关注 block, and a page without the archived text that is a listing (many document
+    links) is a column page."""
     old, new = compact(archived_title or ""), compact(record.title or "")
     if not old or SequenceMatcher(None, old, new).ratio() >= TITLE_LIKENESS:
         return False
+    head = compact(archived_body_head or "")[:BODY_HEAD_CHARS]
+    body = compact(record.body_text)
+    known_text = len(head) >= BODY_HEAD_CHARS // 2
+    if known_text and body.startswith(head):
+        return False  # the document's text opens the page: a redesign that lost the title
     # The site's name as the registry gives it, without a qualifier in brackets (（演示）).
     site_key = _QUALIFIER.sub("", WEBSITE_SUFFIX.sub("", compact(site_title)))
     if new and site_key and WEBSITE_SUFFIX.sub("", new) in (site_key, f"{site_key}门户"):
-        return True
-    head = compact(archived_body_head or "")[:BODY_HEAD_CHARS]
-    if len(head) >= BODY_HEAD_CHARS // 2 and head in compact(record.body_text):
+        return True  # the home page, even one quoting the document in a 今日关注 block
+    if known_text and head in body:
         return False
     text, _ = decode_html(page)
     return len(extract_items(_parse_tree(text), url, "generic")) >= LISTING_LINKS
