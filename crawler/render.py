@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from scrapy.http import Request
@@ -47,10 +48,37 @@ CHALLENGE_MAX_TEXT = 40
 _TAGS = re.compile(rb"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.S | re.I)
 
 
-def browser_settings(settle_ms: int = SETTLE_MS) -> dict[str, Any]:
+def origin_guard(domains: list[str], ports: frozenset[int]) -> Callable[[Any], bool]:
+    """The browser's request filter for one site (scrapy-playwright's
+    ``PLAYWRIGHT_ABORT_REQUEST``): a request the crawl itself would refuse — another host,
+    another port, another scheme (``crawler.redirects.refusal``) — is aborted, whether the
+    page's script fetches it, frames it or navigates to it, so a page cannot have Chromium
+    reach an internal address and write what it found into the archived body. A page's own
+    ``data:``, ``blob:`` and ``about:`` URLs load."""
+    from crawler.redirects import refusal
+
+    def abort(request: Any) -> bool:
+        url = str(request.url)
+        if url.startswith(("data:", "blob:", "about:")):
+            return False
+        return refusal(url, domains, ports) is not None
+
+    return abort
+
+
+def browser_settings(
+    settle_ms: int = SETTLE_MS,
+    domains: list[str] | None = None,
+    ports: frozenset[int] | None = None,
+) -> dict[str, Any]:
     """The settings a ``render: browser`` site's crawl runs with; ``settle_ms`` bounds a
-    page's navigation too (a challenge that reloads forever never finishes loading)."""
+    page's navigation too (a challenge that reloads forever never finishes loading); with
+    the site's ``domains`` and ``ports``, the browser asks for nothing outside them."""
+    guard = {} if domains is None or ports is None else {
+        "PLAYWRIGHT_ABORT_REQUEST": origin_guard(domains, ports)
+    }  # fmt: skip
     return {
+        **guard,
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {

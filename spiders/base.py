@@ -148,7 +148,10 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
         self.parse_workers = workers_for(settings)
         self.render_settle_ms = settings.getint("GOVARCHIVE_RENDER_SETTLE_MS", 20_000)
         if site.render == "browser":
-            for name, value in browser_settings(self.render_settle_ms).items():
+            browser = browser_settings(
+                self.render_settle_ms, list(site.allowed_domains), site.allowed_ports
+            )
+            for name, value in browser.items():
                 settings.set(name, value, priority="spider")
 
     def page_request(self, url: str, callback: Any, meta: dict[str, Any], **kwargs: Any) -> Request:
@@ -218,6 +221,10 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
 
     def parse_list(self, response: Response) -> Iterator[Any]:
         yield from self.redirect_fetches(response)
+        refused = self.left_the_web(response)
+        if refused is not None:
+            yield refused
+            return
         walk = self.walks.setdefault(
             response.meta["column"], ColumnWalk(response.meta["column"], full=self.full_walk)
         )
@@ -330,19 +337,9 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
         doc_url = response.meta.get("doc_url") or canonical_url(response.url)
         for item in self.redirect_fetches(response):
             yield item
-        if response.status == 304:
-            fetch = self.fetch_item(response, kind)
-            yield SeenItem(self.site.name, doc_url, fetched=True, fetch=fetch)
-            return
-        landed = self.redirect_landing(response)
-        if landed:
-            yield self.missing(response, kind, doc_url, landed)
-            return
-        if looks_binary(response.body):
-            yield self.fetch_item(response, kind, error="not-html")
-            return
-        if looks_like_challenge(response.body):
-            yield self.fetch_item(response, kind, error="js-challenge", keep_raw=True)
+        unparsed = self.answer_before_parsing(response, kind, doc_url)
+        if unparsed is not None:
+            yield unparsed
             return
         try:
             record = await parse_async(
@@ -367,6 +364,25 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
             yield request
         for request in self.image_requests(record):
             yield request
+
+    def answer_before_parsing(self, response: Response, kind: str, doc_url: str) -> Any | None:
+        """What an answer is when it needs no parsing: a browser error page (a refused
+        navigation), 304 Not Modified, a redirect to the home page or a column, a binary
+        body, a JavaScript challenge. None: parse it."""
+        refused = self.left_the_web(response)
+        if refused is not None:
+            return refused
+        if response.status == 304:
+            fetch = self.fetch_item(response, kind)
+            return SeenItem(self.site.name, doc_url, fetched=True, fetch=fetch)
+        landed = self.redirect_landing(response)
+        if landed:
+            return self.missing(response, kind, doc_url, landed)
+        if looks_binary(response.body):
+            return self.fetch_item(response, kind, error="not-html")
+        if looks_like_challenge(response.body):
+            return self.fetch_item(response, kind, error="js-challenge", keep_raw=True)
+        return None
 
     def document_item(
         self, response: Response, record: Any, kind: str, doc_url: str

@@ -80,6 +80,19 @@ class AnswerEvidence:
             return self.missing(response, kind, doc_url, "other-page-served")
         return None
 
+    def left_the_web(self, response: Response) -> FetchItem | None:
+        """A page rendered in Chromium whose script navigated where the browser may not go
+        (``crawler.render.origin_guard``) ends on Chromium's own error page
+        (``chrome-error://…``): a fetch of the URL asked for, failed as
+        ``navigation-refused``, and nothing of the page archived. None for a web page."""
+        if response.url.startswith(("http://", "https://")):
+            return None
+        kind = response.meta.get("kind", "detail")
+        url = response.request.url if response.request is not None else response.url
+        if kind == "list":
+            record_failure(self._walk_of(response), url, "navigation-refused")
+        return FetchItem(self.site.name, url, kind, error="navigation-refused")
+
     def landed_elsewhere(
         self, response: Response, record: Any, kind: str, doc_url: str
     ) -> MissingItem | None:

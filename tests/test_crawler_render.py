@@ -78,11 +78,61 @@ def serve(handler: type) -> ThreadingHTTPServer:
     return server
 
 
-# The three sites of the night: (name, handler, rendered through Chromium).
+SECRET = "INTERNAL-SECRET-4711"
+
+
+class SecretHandler(BaseHTTPRequestHandler):
+    """An internal service on another port of the same machine: it records who asked."""
+
+    asked: list[str] = []
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+    def do_GET(self) -> None:  # noqa: N802
+        SecretHandler.asked.append(self.path)
+        body = f"<html><head><title>内部系统</title></head><body><p>{SECRET}</p></body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class LeakyHandler(ChallengeHandler):
+    """Documents whose script fetches an internal address and frames it; the last one's
+    script also navigates to it."""
+
+    secret_url = ""
+
+    def do_GET(self) -> None:  # noqa: N802
+        found = page(self.path)
+        if found is not None and "t20250601_" in self.path:
+            navigate = (
+                f" setTimeout(() => {{ location.href = '{self.secret_url}/navigated'; }}, 50);"
+                if self.path.endswith("_2.html")
+                else ""
+            )
+            script = (
+                f"<script>fetch('{self.secret_url}/fetched').then(r => r.text()).then(t =>"
+                " document.getElementById('zoom').insertAdjacentHTML('beforeend', t));"
+                f"{navigate}</script><iframe src='{self.secret_url}/framed'></iframe>"
+            )
+            found = found.replace(b"</body>", script.encode() + b"</body>")
+        body, status = (found, 200) if found is not None else (b"User-agent: *\nAllow: /\n", 200)
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+# The sites of the night: (name, handler, rendered through Chromium).
 SITES = [
     ("rendered", ChallengeHandler, True),
     ("plain", ChallengeHandler, False),
     ("never-settles", UnsolvableHandler, True),
+    ("leaky", LeakyHandler, True),
 ]
 
 
@@ -91,6 +141,8 @@ def night(tmp_path_factory) -> Iterator[str]:
     """The challenged site crawled through Chromium and without it, and a site whose
     challenge never settles, as three sites of one registry crawled in one night."""
     tmp = tmp_path_factory.mktemp("render")
+    secret = serve(SecretHandler)
+    LeakyHandler.secret_url = f"http://127.0.0.1:{secret.server_address[1]}"
     servers = [serve(handler) for _, handler, _ in SITES]
     try:
         registry = tmp / "sites.yaml"
@@ -108,7 +160,7 @@ def night(tmp_path_factory) -> Iterator[str]:
                 "--set", "GOVARCHIVE_RENDER_SETTLE_MS=3000", timeout=300)  # fmt: skip
         yield str(db)
     finally:
-        for server in servers:
+        for server in [*servers, secret]:
             server.shutdown()
             server.server_close()
 
@@ -150,6 +202,30 @@ def test_a_page_that_never_settles_is_challenge_failed(night) -> None:
         )
     }
     assert "challenge-failed" in errors
+
+
+def test_a_rendered_page_cannot_reach_an_internal_address(night) -> None:
+    assert SecretHandler.asked == []
+
+
+def test_nothing_internal_is_archived(night) -> None:
+    bodies = rows(night, "SELECT count(*) FROM documents WHERE body_text LIKE ?", f"%{SECRET}%")
+    assert bodies == [(0,)]
+
+
+def test_pages_whose_script_reached_for_an_internal_address_are_archived(night) -> None:
+    assert rows(night, "SELECT count(*) FROM documents WHERE site = 'leaky'") == [(2,)]
+
+
+def test_a_page_whose_script_navigates_inside_is_a_refused_fetch(night) -> None:
+    refused = rows(
+        night, "SELECT url FROM fetches WHERE site = 'leaky' AND error = 'navigation-refused'"
+    )
+    assert [url.rsplit("/", 1)[1] for (url,) in refused] == ["t20250601_2.html"]
+
+
+def test_no_document_is_archived_under_a_browser_error_url(night) -> None:
+    assert rows(night, "SELECT count(*) FROM documents WHERE url NOT LIKE 'http%'") == [(0,)]
 
 
 def test_a_challenge_page_is_recognised() -> None:
