@@ -76,5 +76,5 @@ def test_the_request_names_its_host_with_the_port() -> None:
 
 
 def test_a_given_host_header_is_not_doubled() -> None:
-    head = request_head("GET", "http://a.gov.cn/", [("Host", "a.gov.cn")])
+    head = request_head("GET", "http://www.example.gov.cn/", [("Host", "www.example.gov.cn")])
     assert [n for n, _ in split_head(head)[1]] == ["Host"]

@@ -43,7 +43,7 @@ def test_a_stream_cut_inside_a_quoted_cell_and_a_character_is_rewritten_whole() 
 def hostile(tmp_path_factory):
     db = tmp_path_factory.mktemp("csv") / "hostile.db"
     with Archive(db) as archive:
-        record = Record(url="http://a.gov.cn/1.html", title=HOSTILE_TITLE, issuer=HOSTILE_ISSUER,
+        record = Record(url="http://www.example.gov.cn/1.html", title=HOSTILE_TITLE, issuer=HOSTILE_ISSUER,
                         body_text="正文。")  # fmt: skip
         archive.record_document(record, site="a", run_id=None, at="2026-12-01T02:00:00+08:00")
     return db

@@ -133,7 +133,7 @@ def test_a_rewritten_chain_is_caught_by_a_head_kept_elsewhere(demo_archive, tmp_
 
 def test_chain_rows_cannot_be_updated(tmp_path) -> None:
     with Archive(tmp_path / "a.db") as archive:
-        archive.record_fetch(None, "http://a.gov.cn/1.html", status=200, body=b"x")
+        archive.record_fetch(None, "http://www.example.gov.cn/1.html", status=200, body=b"x")
         archive.seal("test")
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             archive.conn.execute("UPDATE chain SET hash = x'00'")
@@ -141,7 +141,7 @@ def test_chain_rows_cannot_be_updated(tmp_path) -> None:
 
 def test_a_fetch_cannot_be_deleted(tmp_path) -> None:
     with Archive(tmp_path / "a.db") as archive:
-        archive.record_fetch(None, "http://a.gov.cn/1.html", status=200, body=b"x")
+        archive.record_fetch(None, "http://www.example.gov.cn/1.html", status=200, body=b"x")
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             archive.conn.execute("DELETE FROM fetches")
 
@@ -149,7 +149,7 @@ def test_a_fetch_cannot_be_deleted(tmp_path) -> None:
 def test_rows_of_an_open_run_are_noted_not_failed(tmp_path) -> None:
     with Archive(tmp_path / "a.db") as archive:
         run_id = archive.start_run("crawl", ["demo"])
-        archive.record_fetch(run_id, "http://a.gov.cn/1.html", status=200, body=b"x")
+        archive.record_fetch(run_id, "http://www.example.gov.cn/1.html", status=200, body=b"x")
         verdict = verify(archive.conn, archive.files_dir)
     assert (verdict.ok, len(verdict.notes)) == (True, 1)
 
@@ -157,7 +157,7 @@ def test_rows_of_an_open_run_are_noted_not_failed(tmp_path) -> None:
 def test_a_finished_run_seals_its_rows(tmp_path) -> None:
     with Archive(tmp_path / "a.db") as archive:
         run_id = archive.start_run("crawl", ["demo"])
-        archive.record_fetch(run_id, "http://a.gov.cn/1.html", status=200, body=b"x")
+        archive.record_fetch(run_id, "http://www.example.gov.cn/1.html", status=200, body=b"x")
         archive.finish_run(run_id, "finished")
         verdict = verify(archive.conn, archive.files_dir)
     assert (verdict.ok, verdict.notes, verdict.rows) == (True, [], 1)

@@ -368,7 +368,7 @@ def v8_archive_with_rows(path: Path) -> Path:
     archive_at_version(path, 8)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute(
-        "INSERT INTO fetches (url, fetched_at, status) VALUES ('http://a.gov.cn/1.html',"
+        "INSERT INTO fetches (url, fetched_at, status) VALUES ('http://www.example.gov.cn/1.html',"
         " '2026-11-01T02:00:00+08:00', 200)"
     )
     conn.close()

@@ -278,8 +278,12 @@ def test_an_attachment_is_not_served_as_an_image(get, demo_db) -> None:
 def test_an_image_not_archived_loses_its_source() -> None:
     from archive.views import archived_images
 
-    html = archived_images('<p><img src="http://a.gov.cn/x.png" alt="图"></p>', {}, "archive")
-    assert html == '<p><img src="" data-not-archived="http://a.gov.cn/x.png" alt="图"></p>'
+    html = archived_images(
+        '<p><img src="http://www.example.gov.cn/x.png" alt="图"></p>', {}, "archive"
+    )
+    assert (
+        html == '<p><img src="" data-not-archived="http://www.example.gov.cn/x.png" alt="图"></p>'
+    )
 
 
 def test_a_document_id_too_large_for_sqlite_is_404(get) -> None:

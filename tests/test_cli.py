@@ -381,7 +381,7 @@ def test_diff_never_prints_a_control_character_a_stored_record_kept(tmp_path) ->
     db = tmp_path / "old.db"
     with Archive(db) as archive:
         for n, body in enumerate(("第一段。", "第一段。第二段。"), start=1):
-            record = Record(url="http://a.gov.cn/1.html", title="通知", body_text=body)
+            record = Record(url="http://www.example.gov.cn/1.html", title="通知", body_text=body)
             archive.record_document(
                 record, site="a", run_id=None, at=f"2026-12-0{n}T02:00:00+08:00"
             )

@@ -37,9 +37,12 @@ def middleware(max_delay: float) -> tuple[RetryAfterMiddleware, SimpleNamespace]
 
 
 def respond(mw: RetryAfterMiddleware, status: int, retry_after: str) -> None:
-    request = Request("http://h/x", meta={"download_slot": "h"})
+    request = Request("http://archive.example/x", meta={"download_slot": "h"})
     response = HtmlResponse(
-        "http://h/x", status=status, headers={"Retry-After": retry_after}, request=request
+        "http://archive.example/x",
+        status=status,
+        headers={"Retry-After": retry_after},
+        request=request,
     )
     mw.process_response(request, response)
 

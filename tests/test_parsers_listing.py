@@ -308,12 +308,14 @@ JSESSION_LIST = """<html><body><ul class="list">
 
 
 def test_links_with_a_jsessionid_are_list_items() -> None:
-    page = parse_list_page(JSESSION_LIST, "http://x.gov.cn/zwgk/index.html", family="trs")
+    page = parse_list_page(JSESSION_LIST, "http://x.example.gov.cn/zwgk/index.html", family="trs")
     assert len(page.items) == 2
 
 
 def test_a_jsessionid_is_not_part_of_the_documents_key() -> None:
     from parsers.urls import canonical_url
 
-    page = parse_list_page(JSESSION_LIST, "http://x.gov.cn/zwgk/index.html", family="trs")
-    assert canonical_url(page.items[0].url) == "http://x.gov.cn/zwgk/202506/t20250601_1.html"
+    page = parse_list_page(JSESSION_LIST, "http://x.example.gov.cn/zwgk/index.html", family="trs")
+    assert (
+        canonical_url(page.items[0].url) == "http://x.example.gov.cn/zwgk/202506/t20250601_1.html"
+    )

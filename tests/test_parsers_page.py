@@ -359,8 +359,8 @@ HOME_QUOTING = (
 def test_a_home_page_quoting_the_document_is_served_instead(site_title: str) -> None:
     from parsers.page import served_instead
 
-    record = parse_page(HOME_QUOTING, "http://x.gov.cn/zwgk/t20250601_1.html")
+    record = parse_page(HOME_QUOTING, "http://x.example.gov.cn/zwgk/t20250601_1.html")
     assert served_instead(
-        HOME_QUOTING, "http://x.gov.cn/zwgk/t20250601_1.html", record,
+        HOME_QUOTING, "http://x.example.gov.cn/zwgk/t20250601_1.html", record,
         "关于深入推进依法行政的通知", site_title, "各乡镇人民政府，县级各部门：为深入推进依法行政",
     )  # fmt: skip
