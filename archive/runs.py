@@ -229,12 +229,14 @@ class RunStore:
             if not _alive(row["pid"]):
                 stale.append(int(row["id"]))
         if stale:
+            stamp = at or self.clock()
             with self.transaction():
                 self.conn.executemany(
                     "UPDATE runs SET finished_at = ?, finish_reason = 'killed' WHERE id = ?"
                     " AND finished_at IS NULL",
-                    [(at or self.clock(), run_id) for run_id in stale],
+                    [(stamp, run_id) for run_id in stale],
                 )
+                seal(self.conn, at=stamp, run_id=None, note=f"rows of killed runs {stale}")
         return stale
 
     def claim_run(self, run_id: int, sites: list[str]) -> None:
@@ -257,13 +259,18 @@ class RunStore:
     ) -> None:
         """The crawl process's exit, as its parent saw it: the parent's ``reason`` (timeout,
         shutdown, killed) wins over what the crawl wrote while being stopped; ``fallback``
-        only fills a reason the crawl never wrote (it failed before it could)."""
+        only fills a reason the crawl never wrote (it failed before it could). What a crawl
+        that died wrote is sealed here: closed but unsealed, it would read as inserted."""
+        stamp = self.clock()
         with self.transaction():
             self.conn.execute(
                 "UPDATE runs SET exit_code = ?,"
                 " finish_reason = coalesce(?, finish_reason, ?),"
                 " finished_at = coalesce(finished_at, ?) WHERE id = ?",
-                (exit_code, reason, fallback, self.clock(), run_id),
+                (exit_code, reason, fallback, stamp, run_id),
+            )
+            seal(
+                self.conn, at=stamp, run_id=run_id, note=f"run {run_id} ended with exit {exit_code}"
             )
 
     def run_site_rows(self, run_id: int) -> list[dict[str, Any]]:

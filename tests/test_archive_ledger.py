@@ -209,3 +209,14 @@ def test_a_reparsed_archive_verifies(demo_archive, tmp_path) -> None:
     with Archive(copy) as archive:
         archive.reparse(parse_differently)
     assert verified(copy).returncode == 0
+
+
+def test_a_run_closed_by_its_exit_seals_what_it_wrote(tmp_path) -> None:
+    """A crawl that died is closed by its parent (the scheduler): its rows must not read as
+    inserted behind the archive's back."""
+    with Archive(tmp_path / "a.db") as archive:
+        run_id = archive.start_run("crawl", ["demo"])
+        archive.record_fetch(run_id, "http://www.example.gov.cn/1.html", status=200, body=b"x")
+        archive.set_run_exit(run_id, -9, reason="killed")
+        verdict = verify(archive.conn, archive.files_dir)
+    assert (verdict.ok, verdict.rows) == (True, 1)
