@@ -96,12 +96,17 @@ class AnswerEvidence:
     def landed_elsewhere(
         self, response: Response, record: Any, kind: str, doc_url: str
     ) -> MissingItem | None:
-        """A known document's URL redirected to a page that is not it (another archived
-        document, say): a removal answer, never a move (``parsers.page.same_document``)."""
+        """A known document's URL redirected to another archived document that is not it
+        (``parsers.page.same_document``): a removal answer, never a move. A redirect to a
+        URL the archive does not hold stays a move (a redesign moves documents to new URLs
+        under a template that may read their titles differently: judged strictly, each
+        would become missing, then gone); several documents landing on one page are
+        settled by the recorder (``redirect-to-shared-page``)."""
         known = self.known.get(doc_url)
         if known is None or not response.meta.get("redirect_urls"):
             return None
-        if canonical_url(response.url) == doc_url:
+        landing = canonical_url(response.url)
+        if landing == doc_url or landing not in self.known:
             return None
         if same_document(record, known.title, known.body_head):
             return None
