@@ -45,13 +45,13 @@ class CsvStreamNeutralizer:
 
 def _last_record_end(text: str) -> int:
     """The index just past the last newline that ends a record (outside quotes: a newline
-    inside a quoted cell follows an odd number of quote characters)."""
-    end, quotes = 0, 0
-    for index, char in enumerate(text):
-        if char == '"':
-            quotes += 1
-        elif char == "\n" and quotes % 2 == 0:
-            end = index + 1
+    inside a quoted cell follows an odd number of quote characters), found line by line."""
+    end = start = quotes = 0
+    while (newline := text.find("\n", start)) >= 0:
+        quotes += text.count('"', start, newline)
+        if quotes % 2 == 0:
+            end = newline + 1
+        start = newline + 1
     return end
 
 

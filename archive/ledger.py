@@ -195,13 +195,14 @@ def _check_chain(conn: sqlite3.Connection, verdict: Verdict) -> None:
 def _check_timestamps(conn: sqlite3.Connection, verdict: Verdict, tsa_cert: Path | None) -> None:
     from archive.timestamps import TimestampError, check_token
 
+    tsa_pem = tsa_cert.read_bytes() if tsa_cert is not None else None
     for row in conn.execute(
         "SELECT t.id, t.token, c.id AS checkpoint_id, c.head FROM timestamps t"
         " JOIN checkpoints c ON c.id = t.checkpoint_id WHERE t.token IS NOT NULL ORDER BY t.id"
     ):
         verdict.timestamps += 1
         try:
-            check_token(bytes(row["token"]), row["head"], tsa_cert)
+            check_token(bytes(row["token"]), row["head"], tsa_pem)
         except TimestampError as exc:
             verdict.problems.append(
                 f"timestamps row {row['id']} (checkpoint {row['checkpoint_id']}): {exc}"

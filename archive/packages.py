@@ -109,13 +109,8 @@ def listing_evidence(archive: Archive, doc: sqlite3.Row) -> list[sqlite3.Row]:
             (doc["id"],),
         )
     }
-    removal = [r for r in listings if _run_of(conn, r) in runs]
+    removal = [r for r in listings if r["run_id"] in runs]
     return [*showed, *removal]
-
-
-def _run_of(conn: sqlite3.Connection, row: sqlite3.Row) -> int | None:
-    found = conn.execute("SELECT run_id FROM fetches WHERE id = ?", (row["id"],)).fetchone()
-    return found[0] if found else None
 
 
 def summary_page(

@@ -248,9 +248,10 @@ def verify_domain_signed(signed: dict[str, Any]) -> tuple[list[str], dict[str, s
         problems.append(f"the certificate is not for {signed.get('domain')!r} ({', '.join(names)})")
     if not leaf.not_valid_before_utc <= created <= leaf.not_valid_after_utc:
         problems.append("the package was created outside the certificate's validity")
-    tsa_pem = Path(_temporary_pem(signed["timestampCert"]))
     try:
-        stamp = check_data_token(token, signed["signature"].encode("ascii"), tsa_pem)
+        stamp = check_data_token(
+            token, signed["signature"].encode("ascii"), signed["timestampCert"].encode("ascii")
+        )
     except TimestampError as exc:
         problems.append(f"the time-stamp does not hold: {exc}")
     else:
@@ -258,8 +259,6 @@ def verify_domain_signed(signed: dict[str, Any]) -> tuple[list[str], dict[str, s
         stamped = datetime.fromisoformat(stamp.gen_time)
         if not created - timedelta(seconds=1) <= stamped <= created + STAMP_WINDOW:
             problems.append(f"the time-stamp {stamp.gen_time} is not within 10 minutes of creation")
-    finally:
-        tsa_pem.unlink()
     return problems, facts
 
 
@@ -269,12 +268,3 @@ def _dns_names(certificate: x509.Certificate) -> list[str]:
     except x509.ExtensionNotFound:
         return []
     return extension.value.get_values_for_type(x509.DNSName)
-
-
-def _temporary_pem(text: str) -> str:
-    import tempfile
-
-    handle, name = tempfile.mkstemp(suffix=".pem")
-    with os.fdopen(handle, "w", encoding="ascii") as out:
-        out.write(text)
-    return name

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from rfc3161_client import (
@@ -86,20 +85,21 @@ class Stamp:
     serial: int
 
 
-def check_token(token_der: bytes, head: str, tsa_cert: Path | None = None) -> Stamp:
+def check_token(token_der: bytes, head: str, tsa_pem: bytes | None = None) -> Stamp:
     """A stored token checked against the head it should stamp, and, given the TSA's
-    certificate (or its CA's), its signature; TimestampError when it does not hold."""
-    return check_data_token(token_der, head.encode("ascii"), tsa_cert)
+    certificate (or its CA's, or its chain) as PEM, its signature; TimestampError when it
+    does not hold."""
+    return check_data_token(token_der, head.encode("ascii"), tsa_pem)
 
 
-def check_data_token(token_der: bytes, data: bytes, tsa_cert: Path | None = None) -> Stamp:
+def check_data_token(token_der: bytes, data: bytes, tsa_pem: bytes | None = None) -> Stamp:
     """``check_token`` for any bytes."""
     token = _decode(token_der)
     _check_imprint(token, data)
-    if tsa_cert is not None:
+    if tsa_pem is not None:
         from cryptography import x509
 
-        certificates = x509.load_pem_x509_certificates(tsa_cert.read_bytes())
+        certificates = x509.load_pem_x509_certificates(tsa_pem)
         builder = VerifierBuilder()
         for certificate in certificates:
             builder = builder.add_root_certificate(certificate)

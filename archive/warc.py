@@ -132,7 +132,7 @@ def fetch_rows(conn: sqlite3.Connection, where: list[str], params: list[Any]) ->
     """The kept captures among the fetches ``where`` selects (``f.`` columns), in order."""
     clauses = ["f.raw_sha256 IS NOT NULL", *where]
     return conn.execute(
-        "SELECT f.id, f.url, f.fetched_at, f.status, f.content_type, f.raw_sha256, f.kind,"
+        "SELECT f.id, f.run_id, f.url, f.fetched_at, f.status, f.content_type, f.raw_sha256, f.kind,"
         f" f.request_head, f.response_head, f.peer FROM fetches f WHERE {' AND '.join(clauses)}"
         " ORDER BY f.id",
         params,

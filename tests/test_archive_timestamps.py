@@ -47,7 +47,7 @@ def test_a_token_stamps_the_head(token) -> None:
 
 
 def test_a_token_verifies_with_the_tsas_ca(tsa, token) -> None:
-    assert check_token(token, HEAD, tsa.ca).gen_time.startswith("20")
+    assert check_token(token, HEAD, tsa.ca.read_bytes()).gen_time.startswith("20")
 
 
 def test_a_token_does_not_stamp_another_head(token) -> None:
@@ -57,7 +57,7 @@ def test_a_token_does_not_stamp_another_head(token) -> None:
 
 def test_a_token_does_not_verify_with_another_ca(token) -> None:
     with LocalTSA() as other, pytest.raises(TimestampError, match="signature"):
-        check_token(token, HEAD, other.ca)
+        check_token(token, HEAD, other.ca.read_bytes())
 
 
 def test_openssl_verifies_a_token_against_the_printed_head(tsa, token, tmp_path) -> None:
