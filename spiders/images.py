@@ -4,14 +4,14 @@ otherwise call out to).
 
 ``ContentImages`` is mixed into ``spiders.base.GovSpider``. After a document is parsed, the
 ``<img src>`` of its clean content (``record.body_html``, where URLs are absolute) are
-fetched — at most ``parsers.sanitize.MAX_IMAGES`` a document, each at most ``IMAGE_MAXSIZE`` bytes, on the
-site's own hosts, never one the archive already holds — and kept as ``image`` fetches
+fetched — at most ``parsers.sanitize.MAX_IMAGES`` a document, each at most
+``IMAGE_MAXSIZE`` bytes, on the site's own hosts, never one the archive already holds — and kept as ``image`` fetches
 (bodies in the file store, by SHA-256).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from scrapy.http import Request, Response
@@ -25,19 +25,12 @@ IMAGE_MAXSIZE = 5 * 1024 * 1024
 class ContentImages:
     """Requests for a document's content images, and their answers as fetches."""
 
+    # Provided by GovSpider and AnswerEvidence, beside this mixin.
     known_images: set[str]
-    on_error: Any
-
-    def is_allowed(self, url: str) -> bool:  # pragma: no cover - GovSpider's
-        raise NotImplementedError
-
-    def fetch_item(
-        self, response: Response, kind: str, **kwargs: Any
-    ) -> FetchItem:  # pragma: no cover
-        raise NotImplementedError
-
-    def redirect_fetches(self, response_or_meta: Any) -> Iterator[FetchItem]:  # pragma: no cover
-        raise NotImplementedError
+    on_error: Callable[..., Any]
+    is_allowed: Callable[[str], bool]
+    fetch_item: Callable[..., FetchItem]
+    redirect_fetches: Callable[[Any], Iterator[FetchItem]]
 
     def image_requests(self, record: Any) -> Iterator[Request]:
         for url in content_images(record.body_html):

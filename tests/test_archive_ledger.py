@@ -220,3 +220,12 @@ def test_a_run_closed_by_its_exit_seals_what_it_wrote(tmp_path) -> None:
         archive.set_run_exit(run_id, -9, reason="killed")
         verdict = verify(archive.conn, archive.files_dir)
     assert (verdict.ok, verdict.rows) == (True, 1)
+
+
+def test_a_chain_entry_naming_another_table_is_named_not_run(demo_archive, tmp_path) -> None:
+    copy = tampered(
+        demo_archive, tmp_path, "DROP TRIGGER chain_no_update",
+        "UPDATE chain SET tbl = 'documents; DROP TABLE runs' WHERE seq = 2",
+    )  # fmt: skip
+    done = verified(copy)
+    assert (done.returncode, "chain entry 2 names no chained table" in done.stdout) == (1, True)
