@@ -204,38 +204,63 @@ class WaczCheck:
 
 def verify_wacz(path: Path) -> WaczCheck:
     """Check a WACZ: every file of ``datapackage.json`` there with its size and SHA-256,
-    nothing else, the digest of ``datapackage.json``, and its signature."""
+    nothing else, the digest of ``datapackage.json``, and its signature. A package may come
+    from anyone: files are hashed as they stream, the two JSON files are read only up to
+    ``MAX_JSON_BYTES``, and a malformed one is a problem named, not a crash."""
     check = WaczCheck()
     try:
-        wacz = zipfile.ZipFile(path)
+        with zipfile.ZipFile(path) as wacz:
+            _check_files(wacz, check)
     except (OSError, zipfile.BadZipFile) as exc:
-        check.problems.append(f"not a ZIP file: {exc}")
-        return check
-    with wacz:
-        names = set(wacz.namelist())
-        if not {"datapackage.json", "datapackage-digest.json"} <= names:
-            check.problems.append("datapackage.json or datapackage-digest.json is missing")
-            return check
-        package_bytes = wacz.read("datapackage.json")
-        package = json.loads(package_bytes)
-        listed = {r["path"] for r in package.get("resources", [])}
-        for extra in sorted(names - listed - {"datapackage.json", "datapackage-digest.json"}):
-            check.problems.append(f"{extra} is not listed in datapackage.json")
-        for resource in package.get("resources", []):
-            check.files += 1
-            if resource["path"] not in names:
-                check.problems.append(f"{resource['path']} is missing")
-                continue
-            data = wacz.read(resource["path"])
-            if "sha256:" + hashlib.sha256(data).hexdigest() != resource["hash"]:
-                check.problems.append(f"{resource['path']} does not match its SHA-256")
-            elif len(data) != resource.get("bytes", len(data)):
-                check.problems.append(f"{resource['path']} does not have its size")
-        digest = json.loads(wacz.read("datapackage-digest.json"))
-    if digest.get("hash") != "sha256:" + hashlib.sha256(package_bytes).hexdigest():
-        check.problems.append("datapackage.json does not match datapackage-digest.json")
-    _check_signature(check, digest, package)
+        check.problems.append(f"not a readable ZIP file: {exc}")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        check.problems.append(f"datapackage.json or its digest is malformed: {exc!r}")
     return check
+
+
+# The largest datapackage.json or datapackage-digest.json read (a package lists its files
+# in a few kilobytes).
+MAX_JSON_BYTES = 16 * 1024 * 1024
+
+
+def _check_files(wacz: zipfile.ZipFile, check: WaczCheck) -> None:
+    names = set(wacz.namelist())
+    if not {"datapackage.json", "datapackage-digest.json"} <= names:
+        check.problems.append("datapackage.json or datapackage-digest.json is missing")
+        return
+    package_bytes = _read_json_bytes(wacz, "datapackage.json")
+    package = json.loads(package_bytes)
+    resources = package.get("resources", [])
+    listed = {r["path"] for r in resources}
+    for extra in sorted(names - listed - {"datapackage.json", "datapackage-digest.json"}):
+        check.problems.append(f"{extra!r} is not listed in datapackage.json")
+    for resource in resources:
+        check.files += 1
+        name = resource["path"]
+        if name not in names:
+            check.problems.append(f"{name!r} is missing")
+            continue
+        digest, size = hashlib.sha256(), 0
+        with wacz.open(name) as member:
+            for block in iter(lambda member=member: member.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+        if "sha256:" + digest.hexdigest() != resource["hash"]:
+            check.problems.append(f"{name!r} does not match its SHA-256")
+        elif size != resource.get("bytes", size):
+            check.problems.append(f"{name!r} does not have its size")
+    digest_data = json.loads(_read_json_bytes(wacz, "datapackage-digest.json"))
+    if digest_data.get("hash") != "sha256:" + hashlib.sha256(package_bytes).hexdigest():
+        check.problems.append("datapackage.json does not match datapackage-digest.json")
+    _check_signature(check, digest_data, package)
+
+
+def _read_json_bytes(wacz: zipfile.ZipFile, name: str) -> bytes:
+    with wacz.open(name) as member:
+        data = member.read(MAX_JSON_BYTES + 1)
+    if len(data) > MAX_JSON_BYTES:
+        raise ValueError(f"{name} is larger than {MAX_JSON_BYTES} bytes")
+    return data
 
 
 def _check_signature(check: WaczCheck, digest: dict[str, Any], package: dict[str, Any]) -> None:

@@ -210,6 +210,7 @@ def export_wacz(args: argparse.Namespace) -> int:
 def verify_wacz_file(args: argparse.Namespace) -> int:
     from archive.signing import fingerprint, key_path, public_key_b64
     from archive.wacz import verify_wacz
+    from parsers.record import strip_controls
 
     path = Path(args.wacz)
     if not path.is_file():
@@ -224,8 +225,8 @@ def verify_wacz_file(args: argparse.Namespace) -> int:
         check.problems.append(f"signed with key {check.key_fingerprint}, not {args.db}'s ({ours})")
     if not check.ok:
         print(f"{path}: NOT VERIFIED ({check.files} files)")
-        for problem in check.problems:
-            print(f"  - {problem}")
+        for problem in check.problems:  # text from a package anyone may have made
+            print(f"  - {strip_controls(problem)}")
         return 1
     if check.identity:
         facts = check.identity
@@ -239,7 +240,7 @@ def verify_wacz_file(args: argparse.Namespace) -> int:
         )
     else:
         signed = "not signed"
-    print(f"{path}: verified ({check.files} files, {signed})")
+    print(f"{path}: verified ({check.files} files, {strip_controls(signed)})")
     return 0
 
 

@@ -308,3 +308,20 @@ def test_a_domain_identity_needs_all_its_options(archive_copy, tmp_path) -> None
         str(tmp_path / "x.wacz"), "--sign-domain", DOMAIN, check=False,
     )  # fmt: skip
     assert (done.returncode, "together" in done.stderr) == (2, True)
+
+
+def test_a_malformed_datapackage_is_named_not_a_crash(whole) -> None:
+    changed = rewritten(whole, "datapackage.json", lambda data: b'{"resources": [{"no": 1}]}')
+    done = run_cli("verify", "--wacz", str(changed), check=False)
+    assert (done.returncode, "is malformed" in done.stdout) == (1, True)
+
+
+def test_a_hostile_member_name_is_printed_without_its_escape(whole) -> None:
+    copy = whole.with_name("extra.wacz")
+    copy.write_bytes(whole.read_bytes())
+    with zipfile.ZipFile(copy, "a") as wacz:
+        wacz.writestr("pages/\x1b]52;c;Y2FsYw==\x07x.jsonl", b"{}")
+    done = run_cli("verify", "--wacz", str(copy), check=False)
+    assert (done.returncode, "\x1b" in done.stdout, "is not listed" in done.stdout) == (
+        1, False, True,
+    )  # fmt: skip
