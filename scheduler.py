@@ -12,7 +12,7 @@ One long-lived process (under systemd, supervisor or a container) for months:
   too): a time limit or a shutdown stops the whole group. The scheduler opens the crawl's
   ``runs`` row and passes its id to the child, then records the exit and finish reason.
 * With ``--queue URL`` the jobs crawl nothing here: each queues its site for
-  ``govarchive worker`` processes on any machine (``crawler.queue``), and
+  ``govarchive worker`` processes on any machine (``crawler.distributed``), and
   ``govarchive ingest`` writes what they crawl into the archive.
 * Never two crawls of one site at once: ``max_instances=1`` and ``coalesce=True`` in this
   process, and a per-site file lock across processes (a manual ``govarchive crawl`` too).
@@ -171,7 +171,7 @@ def run_site_crawl(
 def enqueue_site_crawl(site: str, db: str, sites_file: str | None, queue: str) -> int:
     """The job with ``--queue``: queue one crawl of ``site`` for the workers; return the
     run it reports to (``govarchive ingest`` finishes it)."""
-    from crawler.queue import enqueue_sites
+    from crawler.distributed.jobs import enqueue_sites
     from spiders.registry import find_site, load_registry
 
     if _stopping.is_set():

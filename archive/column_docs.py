@@ -161,6 +161,25 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "error": "Why there is no token (the authority did not answer, refused, or answered for other data).",
         },
     ),
+    "archive_meta": (
+        "The archive's own facts: `archive_id`, a UUID made with the archive, which names its keys in Redis for crawls across machines.",
+        {
+            "key": "The fact's name.",
+            "value": "Its value.",
+        },
+    ),
+    "ingest_streams": (
+        "Where `govarchive ingest` stands in each (run, site) stream of messages from a worker, written in the same transaction as what they recorded.",
+        {
+            "run_id": "The run (runs.id).",
+            "site": "The site (sites.name).",
+            "attempt": "The job attempt whose messages are followed (each start of a site's job counts one; an older attempt's messages are skipped).",
+            "seq": "The last message recorded (a message delivered again, at or below it, is skipped).",
+            "missing": "Messages of this attempt that never arrived: the site's report then claims no complete listing.",
+            "state": "The site recorder's state between messages (JSON), while the site is open.",
+            "closed": "How the site's crawl ended, once recorded (`finished`, or why not).",
+        },
+    ),
     "raw_pages": (
         "Each distinct raw response body once, zlib-compressed, so parsers can be re-run.",
         {

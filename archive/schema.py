@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archive.tokenizer import TOKENIZER_NAME, register
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 # The per-character tokenizer the index had until v6. Steps 1 and 4 create (and step 6
 # drops) an index under this name; it is registered (as the bigram tokenizer, which no
 # step ever queries or indexes text with under this name) only while migrating.
@@ -446,6 +446,41 @@ def _v9(conn: sqlite3.Connection) -> None:
     )
 
 
+# Schema 10, crawls across machines that lose nothing (``crawler.distributed``):
+# - ``archive_meta``: the archive's own facts; ``archive_id``, a UUID, names its keys in
+#   Redis, so two archives sharing a Redis never take each other's messages;
+# - ``ingest_streams``: where ``govarchive ingest`` stands in each (run, site) stream of
+#   messages, written in the same transaction as what they recorded: the job attempt it
+#   follows, the last message recorded (a redelivered one is skipped), messages missing
+#   from the stream, the site recorder's state between messages, and how the site closed.
+_V10 = """
+CREATE TABLE archive_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE ingest_streams (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    site TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    missing INTEGER NOT NULL DEFAULT 0,
+    state TEXT,
+    closed TEXT,
+    PRIMARY KEY (run_id, site)
+);
+"""
+
+
+def _v10(conn: sqlite3.Connection) -> None:
+    import uuid
+
+    for statement in _statements(_V10):
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO archive_meta (key, value) VALUES ('archive_id', ?)", (str(uuid.uuid4()),)
+    )
+
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -458,6 +493,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     7: _V7,
     8: _V8,
     9: _v9,
+    10: _v10,
 }
 
 

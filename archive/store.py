@@ -27,6 +27,7 @@ from archive.attachments import AttachmentStore
 from archive.captures import pack_head
 from archive.clock import TZ, Clock, now_iso, parse_iso
 from archive.documents import DocumentStore, KnownDocument
+from archive.ingest_log import IngestLog
 from archive.ledger import seal
 from archive.runs import RunStore
 from archive.schema import INDEX_PENDING, migrate
@@ -82,7 +83,7 @@ class FetchRef:
     sha256: str | None
 
 
-class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
+class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore, IngestLog):
     """The archive file: open it, then record runs, fetches, pages and documents.
 
     One facade over the table families: documents, versions and their lifecycle
@@ -120,6 +121,7 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
         self._batch: tuple[int, float] | None = None
         self._batch_writes = 0
         self._batch_started = 0.0
+        self._in_unit = False  # inside ``unit()``: commits wait for its end
 
     def close(self) -> None:
         self.commit_batch()
@@ -196,8 +198,33 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore):
             if outer is None:
                 self.commit_batch()
 
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """Inside a batch: the writes inside stand or fall together (an error rolls back
+        all of them), and no commit of the batch falls between them. ``govarchive ingest``
+        records each message as one unit, with the mark of its place in its stream."""
+        assert self._batch is not None and not self._in_unit
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._batch_writes, self._batch_started = 0, time.monotonic()
+        self.conn.execute("SAVEPOINT unit")
+        self._in_unit = True
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK TO unit")
+                self.conn.execute("RELEASE unit")
+            raise
+        finally:
+            self._in_unit = False
+        self.conn.execute("RELEASE unit")
+
     def commit_batch(self) -> None:
-        """Commit the open batch's writes, if any (never called inside a write)."""
+        """Commit the open batch's writes, if any (never called inside a write; inside a
+        ``unit``, the commit waits for the unit's end)."""
+        if self._in_unit:
+            return
         if self.conn.in_transaction:
             self.index_pending()
             self.conn.execute("COMMIT")

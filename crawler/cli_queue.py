@@ -1,6 +1,6 @@
 """The command line of crawls across machines: ``govarchive enqueue``, ``worker``, ``ingest``.
 
-A thin layer over ``crawler.queue``: their options (added to the parser by
+A thin layer over ``crawler.distributed``: their options (added to the parser by
 ``crawler.cli_args``) and the commands (listed in ``crawler.cli.COMMANDS``).
 """
 
@@ -11,9 +11,8 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any
 
-REDIS_ENV = "GOVARCHIVE_REDIS_URL"
+REDIS_ENV = "GOVARCHIVE_REDIS_URL"  # as crawler.distributed.keys.REDIS_ENV (not imported: --help stays fast)
 
 
 def _redis_arg(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +46,19 @@ def add_arguments(
     enqueue.add_argument("--full", action="store_true", help="walk every list page")
     enqueue.add_argument("--now", metavar="ISO", help="pretend the crawl happens at this time")
     enqueue.add_argument(
+        "--lease", type=float, default=120.0, metavar="SECONDS",
+        help="a site's lease: how soon after its worker dies the site is crawled by another"
+        " (default 120)",
+    )  # fmt: skip
+    enqueue.add_argument(
+        "--retries", type=int, default=2, metavar="N",
+        help="times a failed job, or one whose worker died, is tried again (default 2)",
+    )  # fmt: skip
+    enqueue.add_argument(
+        "--retry-after", type=int, default=60, metavar="SECONDS",
+        help="pause before the first retry, doubling for each next one (default 60)",
+    )  # fmt: skip
+    enqueue.add_argument(
         "--set",
         action="append",
         default=[],
@@ -64,6 +76,10 @@ def add_arguments(
     _redis_arg(worker)
     worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     worker.add_argument("--name", help="worker name shown by `rq info` (default: RQ's)")
+    worker.add_argument(
+        "--processes", type=int, default=1, metavar="N",
+        help="crawl up to N queued sites at once, one worker process each (default 1)",
+    )  # fmt: skip
 
     ingest = add(
         "ingest",
@@ -79,6 +95,11 @@ def add_arguments(
     ingest.add_argument(
         "--idle", type=float, metavar="SECONDS", help="stop after this long without a message"
     )
+    ingest.add_argument(
+        "--grace", type=float, default=30.0, metavar="SECONDS",
+        help="how long a job may be seen dead, failed or missing before its site is requeued"
+        " or closed without its report (default 30)",
+    )  # fmt: skip
 
 
 def _need_redis(args: argparse.Namespace) -> str:
@@ -91,7 +112,7 @@ def _need_redis(args: argparse.Namespace) -> str:
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
     from crawler.cli import _check_db_dir, _check_now, _setting
-    from crawler.queue import enqueue_sites
+    from crawler.distributed.jobs import enqueue_sites
     from spiders.registry import find_site, load_registry
 
     redis_url = _need_redis(args)
@@ -103,41 +124,59 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
     chosen = [find_site(registry, name) for name in args.site] if args.site else registry
     run_id = enqueue_sites(
         redis_url, str(db), chosen, now=args.now, full_walk=args.full, settings=settings,
-        command="govarchive enqueue " + " ".join(sys.argv[2:]),
+        command="govarchive enqueue " + " ".join(sys.argv[2:]), lease_seconds=args.lease,
+        retries=args.retries, retry_after=args.retry_after,
     )  # fmt: skip
-    print(f"run {run_id}: {len(chosen)} site jobs queued on {redis_url}")
+    print(f"run {run_id}: {len(chosen)} site jobs queued on {_without_password(redis_url)}")
     return 0
 
 
+def _without_password(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
-    from redis import Redis
-    from rq import Queue, Worker
+    from crawler.distributed.worker import work
 
-    from crawler.queue import QUEUE_NAME
-
-    redis = Redis.from_url(_need_redis(args))
-    options: dict[str, Any] = {"connection": redis}
-    if args.name:
-        options["name"] = args.name
-    worked = Worker([Queue(QUEUE_NAME, connection=redis)], **options).work(burst=args.burst)
-    return 0 if worked or args.burst else 1
+    redis_url = _need_redis(args)
+    # The jobs this worker runs push their messages to this same Redis: its URL (and any
+    # password) is the worker's own, never a job's argument.
+    os.environ[REDIS_ENV] = redis_url
+    return work(redis_url, burst=args.burst, name=args.name, processes=args.processes)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from crawler.cli import _check_db_dir, _open_archive
-    from crawler.queue import ingest
+    from crawler.cli import UserError, _check_db_dir, _open_archive
+    from crawler.distributed.ingest import ingest
+    from crawler.locks import Locked
 
     redis_url = _need_redis(args)
     db = _check_db_dir(args.db)
     _open_archive(db).close()
     # SIGTERM (systemd stopping the service) ends it like Ctrl-C: the open batch commits.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    result = ingest(
-        str(db), redis_url, runs=set(args.run) if args.run else None, idle_seconds=args.idle
-    )
+    try:
+        result = ingest(
+            str(db), redis_url, runs=set(args.run) if args.run else None,
+            idle_seconds=args.idle, grace_seconds=args.grace,
+        )  # fmt: skip
+    except Locked as error:
+        raise UserError(f"another ingest is writing this archive ({error.holder})") from None
     print(
-        f"ingested {result.items} items; {len(result.sites_closed)} site crawls closed;"
-        f" runs finished: {', '.join(map(str, result.runs_finished)) or 'none'};"
+        f"ingested {result.items} items ({result.duplicates} delivered twice and"
+        f" {result.stale} from superseded job attempts, skipped);"
+        f" {len(result.sites_closed)} site crawls closed; sites requeued after their worker"
+        f" died: {len(result.requeued)}; runs finished:"
+        f" {', '.join(map(str, result.runs_finished)) or 'none'};"
         f" {result.errors} messages could not be recorded"
     )
-    return 1 if result.errors else 0
+    for run_id, site, reason in result.sites_failed:
+        print(f"run {run_id}, {site}: {reason}", file=sys.stderr)
+    return 0 if result.ok else 1

@@ -90,3 +90,9 @@ def site_lock(db_path: str | os.PathLike[str], site: str) -> FileLock:
 def scheduler_lock(db_path: str | os.PathLike[str]) -> FileLock:
     """The lock the (single) scheduler of this archive holds."""
     return FileLock(lock_dir(db_path) / "scheduler.lock")
+
+
+def ingest_lock(db_path: str | os.PathLike[str]) -> FileLock:
+    """The lock the (single) ``govarchive ingest`` of this archive holds: two would take
+    each other's messages in flight."""
+    return FileLock(lock_dir(db_path) / "ingest.lock")

@@ -1,7 +1,7 @@
 """``SiteRecorder``: what one site's crawl items become in the archive, for one run.
 
 Fed by the crawl's own pipeline (``crawler.pipelines``, in the crawl's writer process) or, for a
-crawl on another machine, by ``govarchive ingest`` from Redis (``crawler.queue``): the
+crawl on another machine, by ``govarchive ingest`` from Redis (``crawler.distributed``): the
 same calls either way. Nothing here knows Scrapy; the end of a site's crawl arrives as a
 ``SiteReport`` (what the spider concluded about its listing).
 
@@ -64,6 +64,20 @@ class SiteReport:
     finish_reason: str | None = None
 
 
+@dataclass(slots=True)
+class RecorderState:
+    """What a ``SiteRecorder`` holds between items, beside the archive: kept by
+    ``govarchive ingest`` with each message it records, so a restarted ingest resumes the
+    site where the archive stands (counts are flushed with every message there)."""
+
+    site_row: dict[str, Any]
+    now: str | None
+    totals: dict[str, int] = field(default_factory=dict)
+    held: list[HeldMissing] = field(default_factory=list)
+    held_moves: list[DocumentItem] = field(default_factory=list)
+    held_attachments: list[AttachmentItem] = field(default_factory=list)
+
+
 class SiteRecorder:
     """Record one site's items of one run into an ``Archive`` the caller hands in."""
 
@@ -92,6 +106,21 @@ class SiteRecorder:
         self.held_move_urls: set[str] = set()
         self.held_attachments: list[AttachmentItem] = []
         self.archive: Archive | None = None
+
+    def snapshot(self) -> RecorderState:
+        """What this recorder holds now (see ``RecorderState``)."""
+        return RecorderState(
+            self.site_row, self.now, dict(self.totals), list(self.held),
+            list(self.held_moves), list(self.held_attachments),
+        )  # fmt: skip
+
+    def resume(self, state: RecorderState) -> None:
+        """Take up a snapshot's state (a restarted ``govarchive ingest``)."""
+        self.totals = Counter(state.totals)
+        self.held = list(state.held)
+        self.held_moves = list(state.held_moves)
+        self.held_move_urls = {item.record.url for item in self.held_moves}
+        self.held_attachments = list(state.held_attachments)
 
     def open(self, archive: Archive) -> None:
         self.archive = archive

@@ -1,7 +1,7 @@
 """``SiteState``: what a spider knows of its site before it crawls.
 
 Read from the archive by a crawl on the archive's machine; for a crawl on another machine
-(``crawler.queue``), read by whoever queued the job and carried in it, so the worker needs
+(``crawler.distributed``), read by whoever queued the job and carried in it, so the worker needs
 no archive: the same known documents, attachments, column history and former URLs.
 """
 

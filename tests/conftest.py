@@ -71,6 +71,15 @@ def first_row(db: Path, sql: str, *params: object) -> sqlite3.Row | None:
         conn.close()
 
 
+def db_rows(db: Path, sql: str) -> list[tuple]:
+    """Every row of ``sql`` in the archive file ``db``, as tuples."""
+    conn = sqlite3.connect(db)
+    try:
+        return [tuple(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
 def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.1) -> bool:
     """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False): a test
     waits for the event itself, with a deadline only for the failure case."""

@@ -259,18 +259,19 @@ def test_list_prints_next_fire_times(site) -> None:
 def test_with_a_queue_the_scheduler_queues_the_crawl_instead(site) -> None:
     from redis import Redis
     from rq import Queue
+    from rq.serializers import JSONSerializer
 
     from crawler.demo.redis_server import RedisServer
-    from crawler.queue import QUEUE_NAME
+    from crawler.distributed.keys import QUEUE_NAME
 
     replica, registry, db = site
     with RedisServer() as redis:
-        queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis.url))
+        queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis.url), serializer=JSONSerializer)
         process = start_scheduler(registry, db, "--every", "1", "--queue", redis.url)
         try:
             assert wait_for(lambda: queue.count >= 1, 60), db.with_suffix(".log").read_text()
         finally:
             stop(process)
-        queued = {job.args[0].name for job in queue.get_jobs()}
+        queued = {job.args[2]["name"] for job in queue.get_jobs()}
     # Queued for the workers, and nothing crawled here.
     assert (queued, replica.requests) == ({"one"}, [])

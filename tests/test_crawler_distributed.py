@@ -1,11 +1,10 @@
-"""Crawls across machines (crawler.queue): site jobs through RQ to two real `govarchive
+"""Crawls across machines (crawler.distributed): site jobs through RQ to two real `govarchive
 worker` processes, items back through a real Redis server (started here from Debian's
 redis-server) to `govarchive ingest`, the archive's one writer. Nothing is mocked: the
 commands a user runs are run, against the demo replica sites with a polite delay."""
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -15,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from conftest import ROOT
+from conftest import db_rows as rows
 
 from crawler.demo import DemoWorld
 from crawler.demo.redis_server import RedisServer
@@ -27,14 +27,6 @@ ARRIVAL_JITTER = 0.02  # seconds a request's arrival may vary from when it was s
 NIGHT_1 = "2025-04-01T02:00:00+08:00"
 NIGHT_1_LATER = "2025-04-01T04:00:00+08:00"  # nothing is due for a revisit yet
 GOVARCHIVE = [sys.executable, "-m", "crawler.cli"]
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return [tuple(r) for r in conn.execute(sql)]
-    finally:
-        conn.close()
 
 
 def govarchive(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -183,73 +175,59 @@ def test_a_site_whose_job_ended_without_a_report_is_closed_as_lost(tmp_path, red
     from redis import Redis
     from rq.job import Job
 
-    from crawler.queue import enqueue_sites, ingest, job_id
+    from archive import Archive
+    from crawler.distributed.ingest import ingest
+    from crawler.distributed.jobs import enqueue_sites
+    from crawler.distributed.keys import Namespace
     from spiders.registry import Site
 
     site = Site(name="lost-site", title="失联", family="trs", start_urls=["http://127.0.0.1:9/"])
     db = tmp_path / "archive.db"
-    run_id = enqueue_sites(redis_server.url, str(db), [site], now=NIGHT_1)
-    Job.fetch(job_id(run_id, "lost-site"), connection=Redis.from_url(redis_server.url)).cancel()
-    result = ingest(str(db), redis_server.url, runs={run_id}, idle_seconds=120)
-    assert (
-        result.runs_finished,
-        rows(db, f"SELECT finish_reason FROM runs WHERE id = {run_id}"),
-    ) == (
-        [run_id],
-        [("worker-lost",)],
-    )
+    run_id = enqueue_sites(redis_server.url, str(db), [site], now=NIGHT_1, retries=0)
+    with Archive(db) as archive:
+        job = Namespace(archive.archive_id).job_id(run_id, "lost-site")
+    Job.fetch(job, connection=Redis.from_url(redis_server.url)).cancel()
+    result = ingest(str(db), redis_server.url, runs={run_id}, idle_seconds=120, grace_seconds=0.5)
+    reason = rows(db, f"SELECT finish_reason FROM runs WHERE id = {run_id}")[0][0]
+    assert (result.runs_finished, reason.startswith("job-failed (canceled")) == ([run_id], True)
 
 
-def test_a_message_that_cannot_be_recorded_is_counted_and_the_ingest_goes_on(
-    tmp_path, redis_server
-) -> None:
-    import pickle
-
-    from redis import Redis
-    from rq.job import Job
-
-    from crawler.queue import ITEMS_KEY, enqueue_sites, ingest, job_id
-    from spiders.registry import Site
-
-    site = Site(name="odd-site", title="异常", family="trs", start_urls=["http://127.0.0.1:9/"])
-    db = tmp_path / "archive.db"
-    redis = Redis.from_url(redis_server.url)
-    run_id = enqueue_sites(redis_server.url, str(db), [site], now=NIGHT_1)
-    redis.rpush(ITEMS_KEY, pickle.dumps("not a message"))
-    Job.fetch(job_id(run_id, "odd-site"), connection=redis).cancel()
-    result = ingest(str(db), redis_server.url, runs={run_id}, idle_seconds=120)
-    assert (result.errors, result.runs_finished) == (1, [run_id])
-
-
-def test_a_site_another_worker_holds_is_skipped_and_says_so(tmp_path, redis_server) -> None:
+def test_a_site_another_job_holds_waits_and_says_so(tmp_path, redis_server) -> None:
     from redis import Redis
 
-    from crawler.queue import SITE_LOCK_KEY, enqueue_sites, ingest
+    from archive import Archive
+    from crawler.distributed.ingest import ingest
+    from crawler.distributed.jobs import enqueue_sites
+    from crawler.distributed.keys import Namespace
     from spiders.registry import Site
 
     site = Site(name="busy-site", title="占用", family="trs", start_urls=["http://127.0.0.1:9/"])
     db = tmp_path / "archive.db"
+    with Archive(db) as archive:
+        lock = Namespace(archive.archive_id).site_lock("busy-site")
     redis = Redis.from_url(redis_server.url)
-    redis.set(SITE_LOCK_KEY.format(site="busy-site"), "another-job", ex=600)
+    redis.set(lock, "another-job", ex=600)
     try:
-        run_id = enqueue_sites(redis_server.url, str(db), [site], now=NIGHT_1)
+        run_id = enqueue_sites(redis_server.url, str(db), [site], now=NIGHT_1, retries=0)
         worker = subprocess.run(
             [*GOVARCHIVE, "worker", "--redis", redis_server.url, "--burst"],
             cwd=ROOT, capture_output=True, timeout=300,
         )  # fmt: skip
-        result = ingest(str(db), redis_server.url, runs={run_id}, idle_seconds=120)
+        result = ingest(
+            str(db), redis_server.url, runs={run_id}, idle_seconds=120, grace_seconds=0.5
+        )
     finally:
-        redis.delete(SITE_LOCK_KEY.format(site="busy-site"))
+        redis.delete(lock)
     note = rows(db, f"SELECT health_note FROM run_sites WHERE run_id = {run_id}")[0][0]
-    assert (worker.returncode, result.runs_finished, "another worker is crawling it" in note) == (
+    assert (worker.returncode, result.runs_finished, "another job holds busy-site" in note) == (
         0,
         [run_id],
         True,
     )
 
 
-def test_a_crawl_that_lost_items_on_the_way_to_redis_proves_no_absence() -> None:
-    from crawler.queue import after_losses
+def test_a_crawl_that_lost_messages_on_the_way_proves_no_absence() -> None:
+    from crawler.distributed.pipeline import after_losses
     from crawler.recorder import SiteReport
 
     report = SiteReport(listing_complete=True, listing_answered=True, listed=frozenset({"u"}))
@@ -257,45 +235,53 @@ def test_a_crawl_that_lost_items_on_the_way_to_redis_proves_no_absence() -> None
     assert (lost.listing_complete, lost.listing_answered, lost.finish_reason) == (
         False,
         False,
-        "items-lost (2 not pushed to Redis)",
+        "items-lost (2 messages did not reach the archive)",
     )
 
 
 def test_a_crawl_that_lost_nothing_keeps_its_report() -> None:
-    from crawler.queue import after_losses
+    from crawler.distributed.pipeline import after_losses
     from crawler.recorder import SiteReport
 
     report = SiteReport(listing_complete=True, listing_answered=True, listed=frozenset({"u"}))
     assert after_losses(report, 0) == report
 
 
-def test_a_push_to_a_redis_that_stops_answering_fails_instead_of_hanging() -> None:
-    """A server that accepts the connection and never answers (a network black hole): the
-    worker's push fails within its timeout, and the item is then counted lost."""
+def test_a_call_to_a_redis_that_stops_answering_fails_instead_of_hanging() -> None:
+    """A server that accepts the connection and never answers (a network black hole): a
+    push retried for a bounded time fails, and its message is then counted lost."""
     import socket
     import threading
 
     from redis.exceptions import TimeoutError as RedisTimeout
 
-    from crawler.queue import _redis, push
+    from crawler.distributed.keys import connect, with_reconnect
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
     accepted: list[socket.socket] = []
-    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
     outcome: list[BaseException] = []
 
     def try_push() -> None:
-        client = _redis(f"redis://127.0.0.1:{listener.getsockname()[1]}/0", timeout=0.5)
+        client = connect(f"redis://127.0.0.1:{listener.getsockname()[1]}/0", timeout=0.3)
         try:
-            push(client, "item", 1, "site", {"x": 1})
+            with_reconnect(lambda: client.rpush("k", b"v"), give_up_after=1.0)
         except BaseException as exc:  # noqa: BLE001 - what the push raised is the result
             outcome.append(exc)
 
     pusher = threading.Thread(target=try_push, daemon=True)
     pusher.start()
-    pusher.join(60)  # a bound on a broken test, not a wait for the event: it ends at 0.5 s
+    pusher.join(60)  # a bound on a broken test, not a wait for the event: it ends near 1 s
     try:
         assert (pusher.is_alive(), [type(e) for e in outcome]) == (False, [RedisTimeout])
     finally:
