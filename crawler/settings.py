@@ -137,6 +137,11 @@ GOVARCHIVE_KEEP_CAPTURES = True
 GOVARCHIVE_TSA_URL = os.environ.get("GOVARCHIVE_TSA_URL") or None
 # Largest attachment downloaded, in bytes.
 GOVARCHIVE_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
+# A queued crawl (``govarchive worker``): messages waiting for the ingest above which the
+# worker pauses, and how long a push retries while Redis is unreachable before its message
+# counts as lost (crawler.distributed.pipeline).
+GOVARCHIVE_BACKLOG_LIMIT = 20_000
+GOVARCHIVE_PUSH_GIVE_UP = 600.0
 # Worker processes that parse pages beside the crawl (None: one per spare core, at most
 # 2; 0: parse in the crawl's own process).
 GOVARCHIVE_PARSE_WORKERS = os.environ.get("GOVARCHIVE_PARSE_WORKERS") or None

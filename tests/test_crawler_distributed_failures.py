@@ -348,3 +348,32 @@ def test_a_job_naming_another_function_is_refused_not_run(
 def redis_server_once():
     with RedisServer() as server:
         yield server
+
+
+def test_workers_pause_while_the_ingest_is_behind(tmp_path, world) -> None:
+    from redis import Redis
+
+    demo, registry = world
+    db = tmp_path / "archive.db"
+    limit = 5
+    with RedisServer() as redis_server:
+        redis = Redis.from_url(redis_server.url)
+        run_id = enqueue(
+            redis_server.url, db, registry, "--set", f"GOVARCHIVE_BACKLOG_LIMIT={limit}"
+        )
+        items = f"govarchive:{archive_id(db)}:items"
+        worker = start("worker", "--redis", redis_server.url)
+        try:
+            # No ingest yet: the backlog fills to the limit (and one message past it).
+            wait_for(lambda: redis.llen(items) > limit, "the backlog to fill")
+            ingest = start(
+                "ingest", "--redis", redis_server.url, "--db", str(db), "--run", str(run_id)
+            )
+            seen = [redis.llen(items)]
+            while ingest.poll() is None:
+                seen.append(redis.llen(items))
+            ingest.communicate()
+        finally:
+            kill_group(worker)
+    assert (max(seen), ingest.returncode) == (limit + 1, 0)
+    assert archived_once(db) == (len(demo.documents), len(demo.documents), 0)

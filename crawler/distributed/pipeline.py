@@ -76,6 +76,7 @@ class RedisItemPipeline:
         self.blobs = BlobStore(self.redis, self.delivery.namespace)
         self.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govarchive-push")
         self.seq = 0
+        self.backlog = 0  # messages waiting for the ingest, as Redis last said
         self.backlog_limit = crawler.settings.getint("GOVARCHIVE_BACKLOG_LIMIT", BACKLOG_LIMIT)
         self.give_up = crawler.settings.getfloat("GOVARCHIVE_PUSH_GIVE_UP", PUSH_GIVE_UP_SECONDS)
 
@@ -96,11 +97,12 @@ class RedisItemPipeline:
         restarts, for at most ``give_up`` seconds)."""
         if self.delivery.lease_lost.is_set():
             raise ItemsNotDelivered("the site's lease was lost")
-        if envelope.seq % 100 == 1:
+        if self.backlog > self.backlog_limit:
             self._wait_for_room()
         raw = messages.pack(envelope, self.blobs.put)
-        with_reconnect(
-            lambda: self.redis.rpush(self.delivery.namespace.items, raw),
+        # RPUSH answers with the list's length: the backlog, known at no extra cost.
+        self.backlog = with_reconnect(
+            lambda: int(self.redis.rpush(self.delivery.namespace.items, raw)),
             give_up_after=self.give_up,
             on_wait=lambda error, wait: logger.warning("Redis unreachable (%s): push again", error),
         )
@@ -109,8 +111,10 @@ class RedisItemPipeline:
         def backlog() -> int:
             return int(self.redis.llen(self.delivery.namespace.items))
 
-        while with_reconnect(backlog, give_up_after=self.give_up) > self.backlog_limit:
-            time.sleep(1.0)  # paused: the ingest is behind
+        self.backlog = with_reconnect(backlog, give_up_after=self.give_up)
+        while self.backlog > self.backlog_limit:
+            time.sleep(0.5)  # paused: the ingest is behind
+            self.backlog = with_reconnect(backlog, give_up_after=self.give_up)
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
