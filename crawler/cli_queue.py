@@ -68,8 +68,8 @@ def add_arguments(
 
     worker = add(
         "worker",
-        "Crawl queued sites, one at a time per worker process (run several, on any machine"
-        " that reaches Redis and the sites).",
+        "Crawl queued sites, several at once (--processes), on any machine that reaches Redis"
+        " and the sites; run as many as you like.",
         "govarchive worker --redis redis://queue:6379/0",
         "govarchive worker --redis redis://queue:6379/0 --burst   # stop when the queue is empty",
     )
@@ -77,8 +77,9 @@ def add_arguments(
     worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     worker.add_argument("--name", help="worker name shown by `rq info` (default: RQ's)")
     worker.add_argument(
-        "--processes", type=int, default=1, metavar="N",
-        help="crawl up to N queued sites at once, one worker process each (default 1)",
+        "--processes", type=int, default=4, metavar="N",
+        help="crawl up to N queued sites at once, one worker process each, as a local crawl"
+        " runs its sites together (default 4)",
     )  # fmt: skip
 
     ingest = add(

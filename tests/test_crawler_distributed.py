@@ -305,3 +305,28 @@ def test_ingest_with_no_redis_says_so_in_one_line(tmp_path) -> None:
         True,
         False,
     )
+
+
+def test_one_worker_with_two_processes_crawls_two_sites_at_once(tmp_path, redis_server) -> None:
+    db = tmp_path / "archive.db"
+    with DemoWorld() as world:
+        registry = world.registry()
+        for site in registry["sites"]:
+            site["delay"] = DELAY
+        path = tmp_path / "sites.yaml"
+        path.write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
+        queued = govarchive("enqueue", "--redis", redis_server.url, "--db", str(db), "--sites",
+                            str(path), "--now", NIGHT_1, "--set", "AUTOTHROTTLE_ENABLED=false")  # fmt: skip
+        run_id = queued.stdout.split()[1].rstrip(":")
+        worker = subprocess.Popen(
+            [*GOVARCHIVE, "worker", "--redis", redis_server.url, "--burst", "--processes", "2"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        govarchive("ingest", "--redis", redis_server.url, "--db", str(db), "--run", run_id)
+        assert worker.wait(timeout=300) == 0
+        spans = [
+            (times[0][0], times[-1][0])
+            for times in (world.trs.request_times, world.hanweb.request_times)
+        ]
+    (a_start, a_end), (b_start, b_end) = spans
+    assert (a_start < b_end, b_start < a_end) == (True, True)

@@ -192,7 +192,7 @@ def test_a_killed_worker_s_site_is_crawled_again_and_completes(tmp_path, world) 
         keys = f"govarchive:{archive_id(db)}"
         ingest = start("ingest", "--redis", redis_server.url, "--db", str(db), "--run",
                        str(run_id), "--grace", "1")  # fmt: skip
-        doomed = start("worker", "--redis", redis_server.url)
+        doomed = start("worker", "--redis", redis_server.url, "--processes", "1")
         # Killed once it holds a site's lease and has pushed some of the site's messages.
         wait_for(lambda: redis.keys(f"{keys}:site-lock:*"), "the worker to take a site")
         wait_for(
@@ -375,5 +375,6 @@ def test_workers_pause_while_the_ingest_is_behind(tmp_path, world) -> None:
             ingest.communicate()
         finally:
             kill_group(worker)
-    assert (max(seen), ingest.returncode) == (limit + 1, 0)
+    # Each crawling process (one per site here) may push one message past the limit.
+    assert (max(seen) <= limit + 2, ingest.returncode) == (True, 0)
     assert archived_once(db) == (len(demo.documents), len(demo.documents), 0)
