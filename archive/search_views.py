@@ -1,6 +1,7 @@
 """Search pages inside Datasette (plugin routes, beside ``archive.views``):
 ``/DB/-/search?q=…`` (and ``.json``) — ranked full-text search with highlighted snippets,
 covering the body and the attachments' text — and ``/-/search`` over every archive served.
+Which matches are ranked, and how scores compare across archives: ``archive.ranking``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 
 from datasette.utils.asgi import Response
 
+from archive import ranking
+from archive.ranking import Window, rescore, window
 from archive.tokenizer import match_expression
 from archive.views import _database, _json, _not_found, _render
 
@@ -48,14 +51,27 @@ _SEARCH_SQL = (
     "SELECT d.id, d.title, d.site, d.issuer, d.doc_date, d.status, rank,"
     f" snippet(documents_fts, -1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS})"
     " AS snippet FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid"
-    f" WHERE documents_fts MATCH ? ORDER BY rank LIMIT {SEARCH_RESULTS}"
+    " WHERE documents_fts MATCH ? AND documents_fts.rowid >= ?"
+    f" ORDER BY rank LIMIT {SEARCH_RESULTS}"
 )
 
 
-async def _search(db: Any, query: str) -> list[dict[str, Any]]:
-    """The best ``SEARCH_RESULTS`` matches of one archive, each with its database's name."""
-    rows = (await db.execute(_SEARCH_SQL, [match_expression(query)])).rows
-    return [{**dict(r), "db": db.name, "snippet": _highlight(r["snippet"])} for r in rows]
+async def _search(db: Any, query: str) -> tuple[list[dict[str, Any]], Window]:
+    """One archive's best ``SEARCH_RESULTS`` matches among those ranked (its ``Window``),
+    each with its database's name and, as ``score``, FTS5's bm25 (higher is better)."""
+    expression = match_expression(query)
+    ranked = await window(db, expression)
+    rows = (await db.execute(_SEARCH_SQL, [expression, ranked.floor or 0])).rows
+    results = [
+        {
+            **dict(r),
+            "db": db.name,
+            "score": round(-r["rank"], 6),
+            "snippet": _highlight(r["snippet"]),
+        }
+        for r in rows
+    ]
+    return results, ranked
 
 
 async def search_page(datasette: Any, request: Any) -> Response:
@@ -65,36 +81,60 @@ async def search_page(datasette: Any, request: Any) -> Response:
     query = search_text(request)
     if query is None:
         return _bad_search()
-    results = await _search(db, query) if match_expression(query) else []
-    if request.url_vars.get("json"):
-        return _json(search_json(query, results))
-    return _render("govarchive-search.html", db=db.name, query=query, results=results)
+    results, windows = [], []
+    if match_expression(query):
+        results, ranked = await _search(db, query)
+        windows = [ranked]
+    return _answer(request, query, results, windows, db.name)
 
 
 async def search_all_page(datasette: Any, request: Any) -> Response:
     """One search over every archive served (``govarchive serve --db A --add B …``): each
-    archive's best matches, merged by FTS5 rank (bm25 scores, comparable across archives
-    of the same kind of text), the best ``SEARCH_RESULTS`` kept."""
+    archive's best matches, scored again with statistics shared by all of them when there
+    are several (``archive.ranking``), the best ``SEARCH_RESULTS`` kept."""
     query = search_text(request)
     if query is None:
         return _bad_search()
-    results: list[dict[str, Any]] = []
+    per_archive: dict[Any, list[dict[str, Any]]] = {}
+    windows = []
     if match_expression(query):
         for db in datasette.databases.values():
             if db.name.startswith("_") or not await db.table_exists("documents_fts"):
                 continue
-            results += await _search(db, query)
-    results = sorted(results, key=lambda r: r["rank"])[:SEARCH_RESULTS]
+            per_archive[db], ranked = await _search(db, query)
+            windows.append(ranked)
+    if len(per_archive) > 1:
+        await rescore(per_archive, query)
+    results = [r for found in per_archive.values() for r in found]
+    results = sorted(results, key=lambda r: -r["score"])[:SEARCH_RESULTS]
+    return _answer(request, query, results, windows, None)
+
+
+def _answer(
+    request: Any, query: str, results: list[dict[str, Any]], windows: list[Window], db: str | None
+) -> Response:
+    limited = [w.db for w in windows if w.limited]
     if request.url_vars.get("json"):
-        return _json(search_json(query, results))
-    return _render("govarchive-search.html", db=None, query=query, results=results)
+        return _json(search_json(query, results, limited))
+    return _render(
+        "govarchive-search.html",
+        db=db,
+        query=query,
+        results=results,
+        limited=limited,
+        rank_within=ranking.RANK_WITHIN,
+    )
 
 
-def search_json(query: str, results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Search results as data: each match's archive, document, rank and snippet (the
-    matches marked with <mark> in ``snippet_html``)."""
+def search_json(query: str, results: list[dict[str, Any]], limited: list[str]) -> dict[str, Any]:
+    """Search results as data: each match's archive, document, score (higher is better;
+    comparable across the archives of one answer), FTS5 rank and snippet (the matches
+    marked with <mark> in ``snippet_html``); ``ranked_newest`` names the archives where
+    more than ``RANK_WITHIN`` documents matched and only the newest that many were
+    ranked."""
     return {
         "query": query,
+        "ranked_newest": {name: ranking.RANK_WITHIN for name in limited},
         "results": [
             {**{k: v for k, v in r.items() if k != "snippet"}, "snippet_html": str(r["snippet"])}
             for r in results

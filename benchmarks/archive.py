@@ -51,10 +51,15 @@ SEARCH_P95_TARGET_MS = 500  # every query's search page, 95th percentile
 QUERIES = {
     "rare-2": RARE_PHRASE[:2],
     "rare-4": RARE_PHRASE,
+    "mid-1": "信",
     "mid-2": "信访",
+    "mid-3": "营商环",
     "mid-4": "营商环境",
+    "common-1": "法",
     "common-2": "法治",
+    "common-3": "法治政",
     "common-4": "法治政府",
+    "two-term": "法治 营商",
 }
 
 
@@ -185,22 +190,23 @@ def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> boo
 
     timeouts: list[str] = []
 
-    async def timings(params: dict[str, str]) -> tuple[list[float], int]:
+    async def timings(
+        params: dict[str, str], page: str = "documents.json"
+    ) -> tuple[list[float], int]:
         """Milliseconds per request; a request Datasette stopped at its SQL time limit
         counts as the limit (and is listed), it is no answer."""
         ds = Datasette([str(path)], metadata=metadata(path.stem), settings=DATASETTE_SETTINGS)
         out, rows = [], 0
         for _ in range(repeats):
             t = time.perf_counter()
-            response = await ds.client.get(
-                f"/{path.stem}/documents.json", params={**params, "_size": "20"}
-            )
+            sized = {**params, "_size": "20"} if page == "documents.json" else params
+            response = await ds.client.get(f"/{path.stem}/{page}", params=sized)
             out.append((time.perf_counter() - t) * 1000)
             if response.status_code != 200 and "interrupted" in response.text.lower():
                 timeouts.append(str(params))
                 out[-1] = max(out[-1], float(DATASETTE_SETTINGS["sql_time_limit_ms"]))
                 continue
-            assert response.status_code == 200, response.text[:300]
+            assert response.status_code == 200, (page, params, response.text[:300])
             rows = response.json().get("filtered_table_rows_count") or 0
         return out, rows
 
@@ -214,9 +220,11 @@ def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> boo
                 "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?",
                 (match_expression(text),),
             ).fetchone()[0]
+            terms = text.split()
             like = conn.execute(
-                "SELECT count(*) FROM documents WHERE title LIKE ? OR body_text LIKE ?",
-                (f"%{text}%", f"%{text}%"),
+                "SELECT count(*) FROM documents WHERE "
+                + " AND ".join("(title LIKE ? OR body_text LIKE ?)" for _ in terms),
+                [f"%{term}%" for term in terms for _ in range(2)],
             ).fetchone()[0]
             return int(found), int(like)
         finally:
@@ -229,7 +237,7 @@ def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> boo
     slowest: dict[str, float] = {}
     print(f"  {'query':9} {'text':6} {'hits':>7} {'share':>6} {'FTS median':>11} {'FTS p95':>9}"
           f" {'LIKE median':>12} {'LIKE p95':>9} {'LIKE counted':>13} {'speedup':>8} {'vs uncounted':>13}"
-          f" {'counted+faceted':>16}")  # fmt: skip
+          f" {'counted+faceted':>16} {'ranked median':>14} {'ranked p95':>11}")  # fmt: skip
     for name, text in QUERIES.items():
         # The page as a person gets it: a search is neither counted nor faceted and lists
         # the newest archived first (the plugin's lean_search and search_page).
@@ -237,7 +245,9 @@ def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> boo
         # LIKE as Datasette answers a filtered table page, counted (the baseline the
         # issue measured: 3.0-4.2 s at a million documents), and the same page asked
         # not to count, which stops at its 21st match.
-        where = f"title LIKE '%{text}%' OR body_text LIKE '%{text}%'"
+        where = " AND ".join(
+            f"(title LIKE '%{term}%' OR body_text LIKE '%{term}%')" for term in text.split()
+        )
         like_counted, _ = asyncio.run(
             timings({"_where": where, "_nofacet": "1", "_sort_desc": "id"})
         )
@@ -246,6 +256,8 @@ def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> boo
         )
         # The same search as Datasette answered it before: counted, with the four facets.
         full, _ = asyncio.run(timings({"_search": text, "_nocount": "", "_nofacet": ""}))
+        # The ranked search page (/-/search): the best matches by relevance, with snippets.
+        ranked, _ = asyncio.run(timings({"q": text}, page="-/search.json"))
         # Index-only results equal LIKE's: both counted once, outside the timings.
         hits, like_hits = count_of(text)
         assert hits == like_hits, (name, hits, like_hits)
@@ -253,10 +265,11 @@ def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> boo
         l50, l95 = statistics.median(like), statistics.quantiles(like, n=20)[-1]
         c50 = statistics.median(like_counted)
         speedups.setdefault(name.split("-")[0], []).append(c50 / f50)
-        slowest[name] = f95
+        r50, r95 = statistics.median(ranked), statistics.quantiles(ranked, n=20)[-1]
+        slowest[name] = max(f95, r95)
         print(f"  {name:9} {text:6} {hits:>7} {hits / count:>6.1%} {f50:>9.1f}ms {f95:>7.1f}ms"
               f" {l50:>10.1f}ms {l95:>7.1f}ms {c50:>11.1f}ms {c50 / f50:>7.1f}x {l50 / f50:>12.1f}x"
-              f" {statistics.median(full):>14.1f}ms")  # fmt: skip
+              f" {statistics.median(full):>14.1f}ms {r50:>12.1f}ms {r95:>9.1f}ms")  # fmt: skip
     if timeouts:
         print(f"  {len(timeouts)} requests stopped at Datasette's {DATASETTE_SETTINGS['sql_time_limit_ms']} ms"
               f" limit, counted as that long: {sorted(set(timeouts))}")  # fmt: skip
@@ -269,7 +282,7 @@ def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> boo
               f" at least {worst:.1f}x; target >= {SEARCH_SPEEDUP_TARGET}x: {verdict}")  # fmt: skip
     worst_name = max(slowest, key=slowest.__getitem__)
     p95_met = slowest[worst_name] <= SEARCH_P95_TARGET_MS
-    print(f"  search p95, slowest query ({worst_name}): {slowest[worst_name]:.1f}ms;"
+    print(f"  search p95 (documents page or ranked page), slowest query ({worst_name}): {slowest[worst_name]:.1f}ms;"
           f" target <= {SEARCH_P95_TARGET_MS} ms: {'met' if p95_met else 'MISSED'}")  # fmt: skip
     return met and p95_met
 

@@ -394,6 +394,39 @@ def test_a_migrated_archive_verifies(tmp_path) -> None:
         assert verify(archive.conn, archive.files_dir).ok
 
 
+def v10_archive_with_a_document(path: Path) -> Path:
+    archive_at_version(path, 10)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(
+        "INSERT INTO documents (url, site, title, body_text, status, content_hash, first_seen,"
+        " last_seen, last_changed) VALUES ('http://www.example.gov.cn/1.html', 's',"
+        " '法治政府建设年度报告', '全面推进依法行政。', 'live', 'h1', ?, ?, ?)",
+        (DAY1, DAY1, DAY1),
+    )
+    conn.close()
+    return path
+
+
+def test_a_v10_archives_index_gains_a_prefix_index(tmp_path) -> None:
+    with Archive(v10_archive_with_a_document(tmp_path / "v10.db")) as archive:
+        sql = archive.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'documents_fts'"
+        ).fetchone()[0]
+    assert "prefix='1'" in sql
+
+
+def test_a_v10_archives_documents_are_found_by_one_character(tmp_path) -> None:
+    from archive.tokenizer import match_expression
+
+    with Archive(v10_archive_with_a_document(tmp_path / "v10.db")) as archive:
+        title = archive.conn.execute("SELECT title FROM documents").fetchone()[0]
+        found = archive.conn.execute(
+            "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?",
+            (match_expression(title[0]),),
+        ).fetchone()[0]
+    assert found == 1
+
+
 def test_last_seen_update_does_not_reindex(archive: Archive) -> None:
     archive.record_document(record(), site="s", run_id=None, at=DAY1)
     before = archive.conn.execute("SELECT count(*) FROM documents_fts_data").fetchone()[0]
