@@ -15,8 +15,9 @@ same URLs ran anywhere from 164 to 313 pages/s), then
 4. a second, unchanged crawl of the last archive,
 
 and prints pages/second of 1 and 2 with the ratio of their medians (target >= 0.7), the
-second crawl's requests as a fraction of the first's (target < 0.1), each process's peak
-memory, and what keeping every capture costs: the archive's bytes per document (the file
+second crawl's requests as a fraction of the first's (target < 0.1), each run's CPU
+milliseconds per page (user + system, the crawl's every process: the number load does not
+move), each process's peak memory, and what keeping every capture costs: the archive's bytes per document (the file
 after VACUUM, with its file store) and the crawl's speed, against 3 (targets: at most
 +15% bytes, speed within 5%).
 
@@ -37,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -100,15 +102,31 @@ def generated(count: int, families: tuple[str, ...] = ("hanweb", "trs")) -> list
     return docs
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of one child process."""
+class Run(NamedTuple):
+    """One child process's run: wall seconds, peak RSS (MB) of its largest process, and
+    CPU seconds (user + system) of it and every process it forked and waited for (the
+    crawl's writer and parse workers)."""
+
+    seconds: float
+    peak_mb: float
+    cpu_seconds: float
+
+
+def timed(command: list[str]) -> Run:
     started = time.perf_counter()
     child = subprocess.Popen(command, env={**os.environ, "GOVARCHIVE_LOG_LEVEL": "WARNING"})
+    # wait4's usage is the child's own plus that of the children it reaped.
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"{command[:4]} exited {child.returncode}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(time.perf_counter() - started, usage.ru_maxrss / 1024, cpu)
+
+
+def cpu_ms(runs: list[Run], pages: int) -> str:
+    """Milliseconds of CPU per page, each run's, as printed beside pages/s."""
+    return ", ".join(f"{1000 * r.cpu_seconds / pages:.2f}" for r in runs)
 
 
 def count_requests(db: Path, run_id: int) -> int:
@@ -199,29 +217,32 @@ def main() -> int:
             lean = tmp_path / f"lean{pair}.db"
             lean_runs.append(timed([*crawl(lean), "--now", "2025-04-01T02:00:00+08:00",
                                     "--set", "GOVARCHIVE_KEEP_CAPTURES=false"]))  # fmt: skip
-            print(f"  pair {pair + 1}: bare {len(urls) / bare_runs[-1][0]:.1f} pages/s,"
-                  f" govarchive {len(urls) / first_runs[-1][0]:.1f} pages/s,"
-                  f" without captures {len(urls) / lean_runs[-1][0]:.1f} pages/s")  # fmt: skip
+            print(f"  pair {pair + 1}: bare {len(urls) / bare_runs[-1].seconds:.1f} pages/s"
+                  f" ({cpu_ms(bare_runs[-1:], len(urls))} ms CPU/page),"
+                  f" govarchive {len(urls) / first_runs[-1].seconds:.1f} pages/s"
+                  f" ({cpu_ms(first_runs[-1:], len(urls))} ms CPU/page),"
+                  f" without captures {len(urls) / lean_runs[-1].seconds:.1f} pages/s"
+                  f" ({cpu_ms(lean_runs[-1:], len(urls))} ms CPU/page)")  # fmt: skip
         kept_bytes, lean_bytes = archive_bytes(db), archive_bytes(lean)
-        second_s, second_mb = timed([*crawl(db), "--now", "2025-04-02T02:00:00+08:00"])
+        second_s, second_mb, _ = timed([*crawl(db), "--now", "2025-04-02T02:00:00+08:00"])
         first_requests, second_requests = count_requests(db, 1), count_requests(db, 2)
 
-    bare_s = statistics.median(seconds for seconds, _ in bare_runs)
-    first_s = statistics.median(seconds for seconds, _ in first_runs)
-    bare_mb = max(mb for _, mb in bare_runs)
-    first_mb = max(mb for _, mb in first_runs)
+    bare_s = statistics.median(r.seconds for r in bare_runs)
+    first_s = statistics.median(r.seconds for r in first_runs)
+    bare_mb = max(r.peak_mb for r in bare_runs)
+    first_mb = max(r.peak_mb for r in first_runs)
     bare_rate = len(urls) / bare_s
     first_rate = len(urls) / first_s
     median = f"median of {args.pairs}"
-    print(
-        f"bare Scrapy fetch of the {len(urls)} detail URLs : {bare_s:6.1f}s  {bare_rate:7.1f} pages/s  peak {bare_mb:.0f} MB  ({median})"
-    )
+    print(f"bare Scrapy fetch of the {len(urls)} detail URLs : {bare_s:6.1f}s  {bare_rate:7.1f} pages/s  peak {bare_mb:.0f} MB"
+          f"  ({median}; CPU per page, every run: {cpu_ms(bare_runs, len(urls))} ms)")  # fmt: skip
     print(f"govarchive first crawl (fetch, parse, archive) : {first_s:6.1f}s  {first_rate:7.1f} pages/s  peak {first_mb:.0f} MB"
-          f"  ({median}; {first_requests} requests incl. list pages and attachments)")  # fmt: skip
+          f"  ({median}; {first_requests} requests incl. list pages and attachments;"
+          f" CPU per page, every run, all processes: {cpu_ms(first_runs, len(urls))} ms)")  # fmt: skip
     print(
         f"govarchive second, unchanged crawl             : {second_s:6.1f}s  {second_requests} requests  peak {second_mb:.0f} MB"
     )
-    lean_s = statistics.median(seconds for seconds, _ in lean_runs)
+    lean_s = statistics.median(r.seconds for r in lean_runs)
     bytes_ratio = kept_bytes / lean_bytes
     speed_ratio = lean_s / first_s
     print(
