@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import yaml
 from lxml import etree
 
-from crawler.polite import PoliteClient
+from crawler.polite import PoliteClient, may_fetch, same_site
 from crawler.render import looks_like_challenge
 from parsers import parse_page
 from parsers.decode import decode_html
@@ -171,15 +171,6 @@ def _site_title(text: str) -> str:
     return compact(parts[-1]) if parts else ""
 
 
-def same_site(url: str, home: str) -> bool:
-    """A host of the same site: the same registrable part (wangcang.gov.cn for www. and
-    xxgk.wangcang.gov.cn), or the same host for addresses without one."""
-    a, b = urlsplit(url).hostname or "", urlsplit(home).hostname or ""
-    if re.fullmatch(r"[\d.]+|localhost", b):
-        return a in (b, "localhost", "127.0.0.1")
-    return a.split(".")[-3:] == b.split(".")[-3:]
-
-
 def _list_items(body: bytes, url: str) -> list[ListItem]:
     """A column page's document links, read as a static list or as Hanweb inline records
     (whichever finds more: the family is decided after the columns are read)."""
@@ -190,7 +181,7 @@ def _list_items(body: bytes, url: str) -> list[ListItem]:
 
 def probe(url: str, user_agent: str, delay: float = 2.0, budget: int = MAX_REQUESTS) -> ProbeReport:
     """Read a site from ``url`` within ``budget`` requests; see the module docstring."""
-    client = PoliteClient(user_agent, delay, budget, allow=lambda to: same_site(to, url))
+    client = PoliteClient(user_agent, delay, budget, allow=may_fetch(url))
     report = ProbeReport(url)
     first = client.get(url)
     if first is None or first[0] != 200:

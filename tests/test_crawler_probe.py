@@ -81,17 +81,22 @@ def documents(db: Path, site: str) -> int:
         conn.close()
 
 
-def other_host_site(servers: ExitStack) -> ReplicaSite:
-    """The home page on 127.0.0.1 links its 政府信息公开 entry on localhost (another host of
-    the same site)."""
+def other_host_site() -> ReplicaSite:
+    """A TRS column with its 政府信息公开 entry page; its home page is written once the
+    site is served (``link_home_to_other_host``)."""
     column_site = dict(build_trs(day_one()))
     column_site["/xxgk/"] = Page(
         f"<html><body><a href='{TRS_COLUMN}index.html'>通知公告</a></body></html>".encode()
     )
-    xxgk = servers.enter_context(ReplicaServer(ReplicaSite(column_site)))
-    other = xxgk.url.replace("127.0.0.1", "localhost")
+    return ReplicaSite(column_site)
+
+
+def link_home_to_other_host(site: ReplicaSite, url: str) -> None:
+    """The home page, served on 127.0.0.1, links its 政府信息公开 entry on localhost:
+    another host name of the same site."""
+    other = url.replace("127.0.0.1", "localhost")
     home = f"<html><head><title>旺苍县人民政府</title></head><body><a href='{other}/xxgk/'>政府信息公开</a></body></html>"
-    return ReplicaSite({"/": Page(home.encode())})
+    site.pages["/"] = Page(home.encode())
 
 
 def gkmlpt_portal_site() -> dict[str, Page]:
@@ -148,10 +153,12 @@ def probed_sites(tmp_path_factory) -> Iterator[dict[str, Probed]]:
         "gkmlpt": 5,
     }
     with ExitStack() as servers:
-        sites["other-host"] = other_host_site(servers)
+        sites["other-host"] = other_host_site()
         printed = {}
         for kind, site in sites.items():
             server = servers.enter_context(ReplicaServer(site))
+            if kind == "other-host":
+                link_home_to_other_host(site, server.url)
             printed[kind] = run_cli("probe", f"{server.url}/", "--name", kind, "--delay", "0",
                                     "--write", str(registry)).stdout  # fmt: skip
         run_cli("crawl", "--sites", str(registry), "--db", str(db),
