@@ -336,18 +336,32 @@ TRANSIENT = "transient"  # a maintenance or overload page: says nothing about th
 EMPTY = "empty"  # nothing at all: no title, metadata, text or attachment
 
 
-def _is_the_document(record: Record, expected_titles: Iterable[str | None]) -> bool:
-    """A notice about maintenance: its own title speaks of it, and is the title its listing
-    or archive gives it. (A maintenance page dressed in a document's template carries that
-    document's title, which says nothing of maintenance: it stays an error page.)"""
+# A page showing this many of a document's labelled fields carries the site's document
+# template filled in for it (成文日期, 发布日期, 发布机构, 索引号, 文号).
+TEMPLATE_FIELDS = 2
+
+
+def _is_the_document(
+    record: Record, expected_titles: Iterable[str | None], archived_body_head: str | None
+) -> bool:
+    """A short page using the words of a maintenance page is still the document when it is
+    one: its title is the one its listing (or archive) gives it, and either that title
+    itself speaks of maintenance (关于系统升级维护的公告) or the page carries the document's
+    own labelled fields, the site's template filled in for it (关于暂停办理不动产登记业务的通知,
+    whose text asks people to 请稍后再试). Never when an archived version of the document
+    opens with other text: a maintenance message put in the template where a known
+    document was is no edit of it."""
     title = compact(record.title or "")
-    if not MAINTENANCE_PAGE.search(title):
+    keys = [compact(expected or "").rstrip(".…") for expected in expected_titles]
+    if not any(len(key) >= 6 and title.startswith(key) for key in keys):
         return False
-    for expected in expected_titles:
-        key = compact(expected or "").rstrip(".…")
-        if len(key) >= 6 and title.startswith(key):
-            return True
-    return False
+    head = compact(archived_body_head or "")[:BODY_HEAD_CHARS]
+    if head and head not in compact(record.body_text):
+        return False
+    if MAINTENANCE_PAGE.search(title):
+        return True
+    fields = (record.doc_date, record.publish_date, record.issuer, record.index_no, record.doc_no)
+    return sum(bool(f) for f in fields) >= TEMPLATE_FIELDS
 
 
 def has_content(record: Record) -> bool:
@@ -357,7 +371,10 @@ def has_content(record: Record) -> bool:
 
 
 def page_state(
-    record: Record, page_text: str | None = None, expected_titles: Iterable[str | None] = ()
+    record: Record,
+    page_text: str | None = None,
+    expected_titles: Iterable[str | None] = (),
+    archived_body_head: str | None = None,
 ) -> str:
     """``DOCUMENT``, ``MISSING``, ``TRANSIENT`` or ``EMPTY`` (see the constants).
 
@@ -365,16 +382,16 @@ def page_state(
     or 系统维护 is a document. ``page_text`` (``visible_text`` of the page) is read when the
     record has no text of its own: an error message too short to be content (该信息已撤销)
     is dropped by the parser but still says what the page is. ``expected_titles`` (the
-    listing's link text, the archived title): a short notice whose own title speaks of
-    maintenance and is one of them is that document (关于系统升级维护的公告), not an error
-    page.
+    listing's link text, the archived title) and ``archived_body_head`` (the archived
+    body's first characters): a short notice in maintenance words that is the document
+    they name stays a document (``_is_the_document``), not an error page.
     """
     content = has_content(record)
     text = record.body_text if content or page_text is None else page_text
     if len(compact(text)) < SOFT_404_MAX_CHARS:
         probe = f"{record.title or ''}\n{text[:400]}"
         if MAINTENANCE_PAGE.search(probe):
-            if _is_the_document(record, expected_titles):
+            if _is_the_document(record, expected_titles, archived_body_head):
                 return DOCUMENT
             return TRANSIENT
         if SOFT_404.search(probe):

@@ -67,7 +67,8 @@ class AnswerEvidence:
         document's URL (missing); None for the document itself."""
         known = self.known.get(doc_url)
         expected = (response.meta.get("list_title"), known.title if known else None)
-        state = page_state(record, self._page_text(response, record), expected)
+        head = known.body_head if known else None
+        state = page_state(record, self._page_text(response, record), expected, head)
         if state == MISSING:
             return self.missing(response, kind, doc_url, "soft-404")
         if state == TRANSIENT:

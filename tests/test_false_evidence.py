@@ -329,3 +329,39 @@ def test_a_cached_listing_night_says_what_it_did_not_count(cached_listing) -> No
 
 def test_a_document_removed_and_unlisted_is_still_gone(cached_listing) -> None:
     assert "gone" in cached_listing.events(CONTROL)
+
+
+# --- a real notice that asks people to try again later ----------------------------------------
+NOTICE_TITLE = "关于暂停办理不动产登记业务的通知"
+NOTICE_BODY = "因系统升级，5月30日至6月1日暂停办理不动产登记业务，请稍后再试。"
+
+
+@pytest.fixture(scope="module")
+def short_notice(tmp_path_factory):
+    """A short notice in the site's document template whose text uses a maintenance
+    page's words (请稍后再试), listed under its own title; crawled twice."""
+    from dataclasses import replace
+
+    with ColumnWorld(tmp_path_factory.mktemp("notice"), revisit_days=0) as world:
+        world.docs[0] = replace(world.docs[0], title=NOTICE_TITLE, body=[NOTICE_BODY])
+        world.night(0)
+        world.night(1)
+        yield world
+
+
+def test_a_short_notice_in_maintenance_words_is_archived(short_notice) -> None:
+    assert short_notice.status(0) == "live"
+
+
+def test_a_short_notice_keeps_its_text(short_notice) -> None:
+    rows = short_notice.query("SELECT body_text FROM documents WHERE title = ?", NOTICE_TITLE)
+    assert NOTICE_BODY in rows[0]["body_text"]
+
+
+def test_a_short_notice_is_no_maintenance_page(short_notice) -> None:
+    rows = short_notice.query("SELECT count(*) n FROM fetches WHERE error = 'maintenance-page'")
+    assert rows[0]["n"] == 0
+
+
+def test_a_short_notice_revisited_is_unchanged(short_notice) -> None:
+    assert short_notice.events(0) == ["new"]

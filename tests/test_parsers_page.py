@@ -313,6 +313,64 @@ def test_a_maintenance_page_in_a_documents_template_stays_transient() -> None:
     assert page_state(record, None, ["关于开展执法检查的通知"]) == TRANSIENT
 
 
+# A short notice in the document template, in a maintenance page's words (请稍后再试).
+TEMPLATE_NOTICE_HTML = (
+    "<html><head><title>关于暂停办理不动产登记业务的通知</title></head><body>"
+    "<table class='xxgk'><tr><td>索引号：</td><td>11510821MB1234567X/2025-00031</td>"
+    "<td>发布机构：</td><td>旺苍县自然资源局</td></tr>"
+    "<tr><td>发布日期：</td><td>2025-05-29</td><td>文号：</td><td></td></tr></table>"
+    "<h1>关于暂停办理不动产登记业务的通知</h1><div id='zoom'><p>{body}</p></div>"
+    "<div class='tools'>【打印】【关闭窗口】</div></body></html>"
+)
+NOTICE_TEXT = "因系统升级，5月30日至6月1日暂停办理不动产登记业务，请稍后再试。"
+
+
+def template_notice(body: str = NOTICE_TEXT):
+    return parse_page(
+        TEMPLATE_NOTICE_HTML.format(body=body),
+        "http://www.example.gov.cn/tzgg/202505/t20250529_3.html",
+    )
+
+
+def test_a_listed_notice_in_its_template_is_a_document() -> None:
+    from parsers.page import DOCUMENT, page_state
+
+    assert page_state(template_notice(), None, ["关于暂停办理不动产登记业务的通知"]) == DOCUMENT
+
+
+def test_a_notice_in_its_template_keeps_its_text() -> None:
+    assert NOTICE_TEXT in template_notice().body_text
+
+
+def test_a_notice_in_its_template_drops_the_page_tools() -> None:
+    assert "关闭窗口" not in template_notice().body_text
+
+
+def test_a_template_notice_nobody_listed_stays_transient() -> None:
+    from parsers.page import TRANSIENT, page_state
+
+    assert page_state(template_notice()) == TRANSIENT
+
+
+def test_a_template_notice_revisited_with_its_own_text_is_a_document() -> None:
+    from parsers.page import DOCUMENT, page_state
+
+    titles = ["关于暂停办理不动产登记业务的通知"]
+    assert page_state(template_notice(), None, titles, NOTICE_TEXT[:40]) == DOCUMENT
+
+
+def test_a_maintenance_message_where_a_known_document_was_stays_transient() -> None:
+    """The site's template filled in for a known document, its text replaced by a
+    maintenance message: no edit of the document."""
+    from parsers.page import TRANSIENT, page_state
+
+    record = template_notice("系统维护中，请稍后再试。")
+    titles = ["关于暂停办理不动产登记业务的通知"]
+    assert (
+        page_state(record, None, titles, "为做好不动产登记工作，现将有关事项通知如下") == TRANSIENT
+    )
+
+
 def test_a_redesign_that_loses_the_title_keeps_the_document() -> None:
     from parsers.page import served_instead
     from parsers.record import Record
