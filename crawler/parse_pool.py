@@ -1,9 +1,15 @@
-"""Parsing off the crawl's event loop: a small process pool for ``parse_page`` and for
-reading attachments (type and text of PDF and DOCX files).
+"""Parsing off the crawl's event loop: a small process pool for ``parse_page``, and a
+process of its own for each attachment read (type and text of PDF and DOCX files).
 
 Scrapy runs on one core; parsing a page costs about as much as fetching it. With
 ``GOVARCHIVE_PARSE_WORKERS`` > 0 the spider awaits parses done in worker processes, so
 fetching, parsing and archiving use the machine's cores together. 0 parses in-process.
+
+An attachment is read in a process forked for it (from a fork server that has imported
+the readers), at most one per parse worker at a time, and killed when its time
+(``GOVARCHIVE_ATTACHMENT_SECONDS``) is up, counted from its own start: a slow PDF costs
+its own time and nothing else's, and is recorded as ``text-extraction: timeout``.
+``interrupt()`` (a stopped crawl) kills every reader at once.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,8 +39,8 @@ def default_workers() -> int:
     return max(0, min(2, (os.cpu_count() or 1) - 1))
 
 
-# One attachment's reading may take this long and this much memory in a worker; past
-# either it is an `attachments.error`, and the worker is replaced.
+# One attachment's reading may take this long (GOVARCHIVE_ATTACHMENT_SECONDS) and a
+# worker or reader this much memory; past either the file is an `attachments.error`.
 ATTACHMENT_SECONDS = 60.0
 WORKER_MEMORY_BYTES = 2 * 1024**3
 
@@ -57,11 +64,16 @@ def _die_with(parent_pid: int) -> None:
 
 
 def _init_worker(parent_pid: int) -> None:
-    """Worker initializer: die with the crawl, and a hostile file (a DOCX whose header
-    lies) raises MemoryError in the worker instead of exhausting the machine."""
+    """Worker initializer: die with the crawl, not with a SIGTERM or Ctrl-C sent to the
+    crawl's process group (the crawl stops gracefully and ends its pool), and a hostile
+    file (a DOCX whose header lies) raises MemoryError in the worker instead of
+    exhausting the machine."""
     import resource
+    import signal
 
     _die_with(parent_pid)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
 
 
@@ -101,37 +113,27 @@ def prestart(workers: int) -> str | None:
     return method
 
 
-def _replace_pool(workers: int, kill: bool = False) -> None:
-    """Drop a broken (or, with ``kill``, a stuck) pool; the next call makes a new one."""
+def _replace_pool(workers: int) -> None:
+    """Drop a broken pool; the next call makes a new one."""
     global restarts
     pool = _POOLS.pop(workers, None)
     if pool is None:
         return
-    if kill:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()
     pool.shutdown(wait=False, cancel_futures=True)
     restarts += 1
 
 
-async def _in_pool(
-    workers: int, function: Callable[..., T], *args: Any, timeout: float | None = None
-) -> T:
+async def _in_pool(workers: int, function: Callable[..., T], *args: Any) -> T:
     """``function(*args)`` in the pool. A dead worker breaks the whole pool: it is replaced
-    and the call made once more, so one crash never costs the rest of the night. Past
-    ``timeout`` the workers are killed (TimeoutError): a stuck file frees the pool."""
+    and the call made once more, so one crash never costs the rest of the night."""
     loop = asyncio.get_running_loop()
     for attempt in (1, 2):
         try:
-            call = loop.run_in_executor(_pool(workers), function, *args)
-            return await asyncio.wait_for(call, timeout)
+            return await loop.run_in_executor(_pool(workers), function, *args)
         except BrokenProcessPool:
             _replace_pool(workers)
             if attempt == 2:
                 raise
-        except asyncio.TimeoutError:  # the builtin TimeoutError from Python 3.11
-            _replace_pool(workers, kill=True)
-            raise
     raise AssertionError("unreachable")
 
 
@@ -142,23 +144,86 @@ async def parse_async(body: bytes, url: str, http_charset: str | None, workers: 
     return await _in_pool(workers, parse_page, body, url, http_charset)
 
 
-async def read_attachment_async(
-    data: bytes, declared: str | None, name: str, workers: int
+# Attachment readers running now, and whether the crawl was stopped (no new reader starts).
+_READERS: set[Any] = set()
+_READERS_LOCK = threading.Lock()
+_STOPPED = threading.Event()
+_SLOTS: dict[int, asyncio.Semaphore] = {}
+
+
+def _read_in_child(send: Any, data: bytes, declared: str | None, name: str) -> None:
+    """A reader process: the worker's limits, one file read, its result sent back."""
+    _init_worker(os.getppid())
+    send.send(read_attachment(data, declared, name))
+
+
+def _reader_context() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["crawler.parse_pool", "parsers.attachments"])
+    return context
+
+
+def read_attachment_bounded(
+    data: bytes, declared: str | None, name: str, seconds: float
 ) -> AttachmentText:
-    """``read_attachment`` in a worker process (or inline when ``workers`` is 0): a 50 MB
-    PDF's text extraction never runs on the crawl's event loop."""
+    """``read_attachment`` in a process of its own, killed after ``seconds`` (blocking:
+    called on a thread)."""
+
+    def failed(error: str) -> AttachmentText:
+        return AttachmentText(sniff_mime(data, declared, name), None, error)
+
+    context = _reader_context()
+    receive, send = context.Pipe(duplex=False)
+    reader = context.Process(target=_read_in_child, args=(send, data, declared, name))
+    reader.daemon = True
+    with _READERS_LOCK:
+        if _STOPPED.is_set():
+            return failed("text-extraction: not read, the crawl was stopped")
+        reader.start()
+        _READERS.add(reader)
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            return failed(f"text-extraction: timeout ({seconds:g} s)")
+        return receive.recv()
+    except (EOFError, OSError):
+        if _STOPPED.is_set():
+            return failed("text-extraction: stopped, the crawl was stopped")
+        return failed("text-extraction: the reader died reading it")
+    finally:
+        reader.kill()
+        reader.join()
+        with _READERS_LOCK:
+            _READERS.discard(reader)
+        receive.close()
+
+
+async def read_attachment_async(
+    data: bytes,
+    declared: str | None,
+    name: str,
+    workers: int,
+    seconds: float = ATTACHMENT_SECONDS,
+) -> AttachmentText:
+    """``read_attachment`` in a process of its own, at most ``workers`` at a time (or
+    inline when ``workers`` is 0): a 50 MB PDF's text extraction never runs on the
+    crawl's event loop, and a slow one ends at ``seconds``."""
     if workers <= 0:
         return read_attachment(data, declared, name)
-    try:
-        return await _in_pool(
-            workers, read_attachment, data, declared, name, timeout=ATTACHMENT_SECONDS
-        )
-    except asyncio.TimeoutError:
-        mime = sniff_mime(data, declared, name)
-        return AttachmentText(mime, None, f"text-extraction: over {ATTACHMENT_SECONDS:.0f}s")
-    except BrokenProcessPool:
-        mime = sniff_mime(data, declared, name)
-        return AttachmentText(mime, None, "text-extraction: the worker died reading it")
+    slots = _SLOTS.setdefault(workers, asyncio.Semaphore(workers))
+    async with slots:
+        return await asyncio.to_thread(read_attachment_bounded, data, declared, name, seconds)
+
+
+def interrupt() -> None:
+    """Stop reading attachments: every reader is killed now (its file recorded as not read
+    to the end) and none starts again. Safe to call from a signal handler."""
+    _STOPPED.set()
+    for reader in list(_READERS):
+        try:
+            reader.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 def shutdown() -> None:

@@ -186,9 +186,11 @@ def crawl_in_this_process(
         crawler.signals.connect(started, signal=_engine_started())
         # The validated Site itself: the spider never re-reads the registry.
         process.crawl(crawler, site=site, site_state=(states or {}).get(site.name))
+    restore = _stop_on_signals(process)
     try:
-        process.start()
+        process.start(install_signal_handlers=False)
     finally:
+        restore()
         parse_pool.shutdown()
     reason = (
         "finished"
@@ -198,6 +200,46 @@ def crawl_in_this_process(
     if parse_pool.restarts:
         reason += f" (degraded: {parse_pool.restarts} parse worker restart(s))"
     return reason
+
+
+def _stop_on_signals(process: Any) -> Any:
+    """SIGTERM or Ctrl-C stops the crawl as Scrapy's own handlers do (the first gracefully,
+    recording what it has; a second at once), and first kills every attachment reader: a
+    slow PDF never holds a stopped crawl. Returns what puts the previous handlers back."""
+    import logging
+    import signal
+
+    from twisted.internet import reactor
+
+    from crawler import parse_pool
+
+    log = logging.getLogger("govarchive")
+    stopping = (signal.SIGTERM, signal.SIGINT)
+    previous = {number: signal.getsignal(number) for number in stopping}
+
+    def at_once(signum: int, _: Any) -> None:
+        for number in stopping:
+            signal.signal(number, signal.SIG_IGN)
+        reactor.callFromThread(log.warning, "received %s again: stopping now", signum)
+        reactor.callFromThread(reactor.stop)
+
+    def gracefully(signum: int, _: Any) -> None:
+        parse_pool.interrupt()
+        for number in stopping:
+            signal.signal(number, at_once)
+        reactor.callFromThread(
+            log.warning, "received signal %s: stopping, again to stop at once", signum
+        )
+        reactor.callFromThread(process.stop)
+
+    for number in stopping:
+        signal.signal(number, gracefully)
+
+    def restore() -> None:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    return restore
 
 
 def _drop_records_below(level: str | int) -> None:

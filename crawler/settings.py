@@ -137,6 +137,9 @@ GOVARCHIVE_KEEP_CAPTURES = True
 GOVARCHIVE_TSA_URL = os.environ.get("GOVARCHIVE_TSA_URL") or None
 # Largest attachment downloaded, in bytes.
 GOVARCHIVE_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
+# Longest one attachment's text extraction may take, in seconds (its reader is then
+# killed and the file recorded as `text-extraction: timeout`).
+GOVARCHIVE_ATTACHMENT_SECONDS = 60.0
 # A queued crawl (``govarchive worker``): messages waiting for the ingest above which the
 # worker pauses, and how long a push retries while Redis is unreachable before its message
 # counts as lost (crawler.distributed.pipeline).

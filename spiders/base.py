@@ -112,6 +112,7 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
         self.checks_scheduled = False
         self.now = now_iso()
         self.parse_workers = 0
+        self.attachment_seconds = 60.0
         self.gone_after = timedelta(hours=24)
 
     def _registry_site(self, name: str | None, sites: str | None) -> Site:
@@ -145,6 +146,7 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
         self.revisit_days = settings.getfloat("GOVARCHIVE_REVISIT_DAYS", 0) or site.revisit_days
         self.gone_after = timedelta(hours=settings.getfloat("GOVARCHIVE_GONE_AFTER_HOURS", 24.0))
         self.attachment_maxsize = settings.getint("GOVARCHIVE_ATTACHMENT_MAXSIZE")
+        self.attachment_seconds = settings.getfloat("GOVARCHIVE_ATTACHMENT_SECONDS", 60.0)
         self.parse_workers = workers_for(settings)
         self.render_settle_ms = settings.getint("GOVARCHIVE_RENDER_SETTLE_MS", 20_000)
         if site.render == "browser":
@@ -433,7 +435,9 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
             response.meta.get("name"), response.url, response.headers.get(b"Content-Disposition")
         )
         content_type = header(response, b"Content-Type")
-        read = await read_attachment_async(response.body, content_type, name, self.parse_workers)
+        read = await read_attachment_async(
+            response.body, content_type, name, self.parse_workers, self.attachment_seconds
+        )
         yield AttachmentItem(
             site=self.site.name,
             document_url=response.meta["document_url"],

@@ -57,13 +57,85 @@ def test_attachment_read_after_a_worker_died(pool) -> None:
     )
 
 
-def test_stuck_call_is_stopped_and_the_pool_replaced(pool) -> None:
-    import time
+def slow_pdf(operations: int = 300_000) -> bytes:
+    """A small PDF whose text takes pypdf minutes to extract (one page of many text
+    operations)."""
+    from test_parsers_attachments import pdf_with_content
 
-    with pytest.raises(asyncio.TimeoutError):
-        asyncio.run(parse_pool._in_pool(pool, time.sleep, 60, timeout=1))
-    record = asyncio.run(parse_pool.parse_async(PAGE, "http://x.example.gov.cn/a.html", None, pool))
-    assert record.title == "关于开展执法检查的通知"
+    return pdf_with_content(
+        b"BT /F1 12 Tf 72 712 Td " + b"(hello) Tj 1 0 Td " * operations + b"ET\n"
+    )
+
+
+def test_a_slow_attachment_is_cut_at_its_time(pool) -> None:
+    read = asyncio.run(parse_pool.read_attachment_async(slow_pdf(), None, "a.pdf", pool, 1.0))
+    assert read.error == "text-extraction: timeout (1 s)"
+
+
+def test_a_slow_attachment_keeps_its_type(pool) -> None:
+    read = asyncio.run(parse_pool.read_attachment_async(slow_pdf(), None, "a.pdf", pool, 1.0))
+    assert read.mime_type == "application/pdf"
+
+
+def test_a_slow_attachment_leaves_the_parse_pool_alone(pool) -> None:
+    asyncio.run(parse_pool.parse_async(PAGE, "http://x.example.gov.cn/a.html", None, pool))
+    before = parse_pool.restarts
+    asyncio.run(parse_pool.read_attachment_async(slow_pdf(), None, "a.pdf", pool, 1.0))
+    asyncio.run(parse_pool.parse_async(PAGE, "http://x.example.gov.cn/a.html", None, pool))
+    assert parse_pool.restarts == before
+
+
+def test_each_slow_attachment_gets_its_own_time(pool) -> None:
+    """Three slow files behind one reader slot: each is cut at its own limit, none is
+    cut for the time it waited."""
+
+    async def three() -> list:
+        reads = [
+            parse_pool.read_attachment_async(slow_pdf(), None, f"{n}.pdf", pool, 1.0)
+            for n in range(3)
+        ]
+        return await asyncio.gather(*reads)
+
+    assert [r.error for r in asyncio.run(three())] == ["text-extraction: timeout (1 s)"] * 3
+
+
+def test_an_attachment_is_read_in_its_own_process(pool) -> None:
+    from test_parsers_attachments import LINE, pdf_with_content
+
+    read = asyncio.run(
+        parse_pool.read_attachment_async(pdf_with_content(LINE), None, "a.pdf", pool, 60.0)
+    )
+    assert read.text == "hello"
+
+
+@pytest.fixture
+def stopped_afterwards():
+    yield
+    parse_pool._STOPPED.clear()
+
+
+def test_a_stopped_crawl_kills_its_readers(pool, stopped_afterwards) -> None:
+    import threading
+
+    from conftest import wait_for
+
+    out = []
+    reading = threading.Thread(
+        target=lambda: out.append(
+            parse_pool.read_attachment_bounded(slow_pdf(3_000_000), None, "a.pdf", 600.0)
+        )
+    )
+    reading.start()
+    assert wait_for(lambda: parse_pool._READERS, timeout=60)
+    parse_pool.interrupt()
+    reading.join(timeout=60)
+    assert out[0].error == "text-extraction: stopped, the crawl was stopped"
+
+
+def test_no_reader_starts_once_the_crawl_is_stopped(pool, stopped_afterwards) -> None:
+    parse_pool.interrupt()
+    read = parse_pool.read_attachment_bounded(b"%PDF-1.4", None, "a.pdf", 60.0)
+    assert read.error == "text-extraction: not read, the crawl was stopped"
 
 
 def test_worker_memory_is_bounded(pool) -> None:
