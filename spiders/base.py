@@ -53,6 +53,7 @@ from spiders.images import ContentImages
 from spiders.registry import Site, find_site, load_registry
 from spiders.responses import charset, header, looks_binary
 from spiders.revisit import revisit_due
+from spiders.session_params import SessionParams
 from spiders.site_state import SiteState
 from spiders.walk import (
     ColumnWalk,
@@ -101,6 +102,7 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
         self.known: dict[str, KnownDocument] = {}
         self.known_by_path: dict[str, KnownDocument] = {}
         self.former_urls: dict[str, str] = {}
+        self.session = SessionParams(self.site.ignore_params, ())
         self.known_attachments: set[tuple[str, str]] = set()
         self.known_images: set[str] = set()
         self.robots_answers: list[dict[str, Any]] = []
@@ -200,6 +202,7 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
         self.history = state.history
         self.former_urls = state.former_urls
         self.known_by_path = {same_path_key(url): doc for url, doc in self.known.items()}
+        self.session = SessionParams(self.site.ignore_params, self.known)
 
     # --- list pages ----------------------------------------------------------------------
     def list_request(self, url: str, column: str, **kwargs: Any) -> Request:
@@ -241,25 +244,31 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
             record_failure(walk, response.url, "maintenance-page")
             return
         yield self.fetch_item(response, "list")
+        self.session.learn([canonical_url(item.url) for item in items])
         keys = [self.key_of(item.url) for item in items]
-        new = sum(1 for key in keys if key not in self.known)
+        new = [key for key in keys if key not in self.known]
         record_page(walk, response.url, page, keys, new, self.expects_links(response))
-        yield ListPageItem(self.site.name, response.url, len(items), new)
+        yield ListPageItem(self.site.name, response.url, len(items), len(new))
         for item, key in zip(items, keys, strict=True):
             yield from self.follow(item, listing_url=response.url, key=key)
         yield from self.next_list_requests(response, page, walk)
 
     def key_of(self, url: str) -> str:
         """The archive key of a document link: its canonical URL; the known document's URL
-        when only the scheme or port differs (a site moved to https), or when the link is a
-        URL the document had before it moved (a listing still linking the old address)."""
+        when only the scheme or port differs (a site moved to https), when only session
+        parameters differ (``spiders.session_params``), or when the link is a URL the
+        document had before it moved (a listing still linking the old address); a new
+        document's URL without session parameters."""
         key = canonical_url(url)
         if key in self.known:
             return key
         if self.former_urls.get(key) in self.known:
             return self.former_urls[key]
+        same = self.session.resolve(key)
+        if same is not None:
+            return same
         twin = self.known_by_path.get(same_path_key(key))
-        return twin.url if twin is not None else key
+        return twin.url if twin is not None else self.session.strip(key)
 
     def is_allowed(self, url: str) -> bool:
         """May the crawl fetch ``url``? Read exactly as the downloader will read it
@@ -288,14 +297,14 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
         known = self.known.get(key)
         if known is not None and first_time:
             yield SeenItem(self.site.name, key, listed=True, listing_url=listing_url)
-        moved = known is not None and key != url
+        moved = known is not None and self.session.strip(key) != self.session.strip(url)
         redated = bool(known and item.date and known.list_date and item.date != known.list_date)
         if known is None or moved or redated or self.is_due(known):
             if key not in self.requested:
                 # Asked for without a session id in its path (``;jsessionid=…``): the page is
                 # the same, and a stale session's id may be refused.
                 yield self.detail_request(
-                    SESSION_PATH_PARAM.sub("", item.url),
+                    self.session.strip(SESSION_PATH_PARAM.sub("", item.url)),
                     doc_url=key,
                     list_date=item.date,
                     list_title=item.title,

@@ -55,6 +55,8 @@ class Site:
     level: str | None = None
     allowed_domains: list[str] = field(default_factory=list)
     allowed_origins: list[str] = field(default_factory=list)
+    # Query parameters that carry a session, never a document (spiders.session_params).
+    ignore_params: list[str] = field(default_factory=list)
     schedule: str | None = None
     delay: float = DEFAULT_DELAY
     max_pages: int = DEFAULT_MAX_PAGES
@@ -227,6 +229,7 @@ def validate_site(raw: Any, index: int) -> Site:
         level=raw.get("level"),
         allowed_domains=list(allowed),
         allowed_origins=list(raw.get("allowed_origins") or []),
+        ignore_params=list(raw.get("ignore_params") or []),
         schedule=raw.get("schedule"),
         delay=float(raw.get("delay", DEFAULT_DELAY)),
         max_pages=raw.get("max_pages", DEFAULT_MAX_PAGES),

@@ -35,6 +35,11 @@ SHORT_PAGE_SHARE = 0.5
 # A second walk that finds a shrunk listing again, at least this long after the first
 # and within this share of its size, confirms the shrink (a real mass removal).
 SHRINK_AGREEMENT = 0.05
+# A walk in which at least this share of the last complete walk's links vanished while
+# nearly as many (CHURN_NEW_SHARE of them) new ones appeared changed its links, not its
+# documents (session ids in the links, a redesign): it decides no delisting.
+CHURN_SHARE = 0.5
+CHURN_NEW_SHARE = 0.8
 # Why a walk stopped.
 END = "end"
 KNOWN_STREAK = "known-pages"
@@ -54,6 +59,7 @@ class ColumnWalk:
     visited: set[str] = field(default_factory=set)
     pages: int = 0
     links: set[str] = field(default_factory=set)
+    new_links: set[str] = field(default_factory=set)  # links the archive does not know
     page_counts: list[int] = field(default_factory=list)
     known_streak: int = 0
     empty_streak: int = 0
@@ -76,17 +82,18 @@ def record_page(
     url: str,
     page: ListPage,
     links: list[str],
-    new: int,
+    new: list[str],
     expects_links: bool = True,
 ) -> None:
-    """A list page answered and was parsed: ``links`` are its document keys, ``new`` how
-    many of them the archive does not know. ``expects_links`` is False for a page that may
-    rightly hold none (a Hanweb column page whose records all come from dataproxy.jsp)."""
+    """A list page answered and was parsed: ``links`` are its document keys, ``new`` those
+    the archive does not know. ``expects_links`` is False for a page that may rightly hold
+    none (a Hanweb column page whose records all come from dataproxy.jsp)."""
     walk.visited.add(url)
     walk.pages += 1
     if expects_links or links:
         walk.page_counts.append(len(links))
     walk.links.update(links)
+    walk.new_links.update(new)
     walk.known_streak = walk.known_streak + 1 if links and not new else 0
     if page.total_pages is not None:
         walk.declared_pages = page.total_pages
@@ -179,12 +186,33 @@ def verdict(
     if short is not None:
         return Verdict(False, f"list page {short + 1} of {walk.pages} is short", healthy=False)
     baseline = history.last_complete_links if history else None
+    churn = _churn(count, len(walk.new_links), baseline)
+    if churn is not None:
+        return Verdict(False, churn, healthy=False)
     if baseline and count < baseline * (1 - max_drop) and baseline - count > SMALL_DROP:
         if _shrink_confirmed(count, history, now, confirm_after):
             return Verdict(True, f"shrink confirmed: {count} links (was {baseline})")
         note = f"listing shrank: {count} links, last complete walk {baseline}"
         return Verdict(False, note, healthy=False)
     return Verdict(True)
+
+
+def _churn(count: int, new: int, baseline: int | None) -> str | None:
+    """Why a walk's links look swapped rather than its documents removed (None: they do
+    not): most of the last complete walk's links vanished and nearly as many new appeared."""
+    if not baseline:
+        return None
+    vanished = baseline - (count - new)
+    if (
+        vanished <= SMALL_DROP
+        or vanished < baseline * CHURN_SHARE
+        or new < vanished * CHURN_NEW_SHARE
+    ):
+        return None
+    return (
+        f"links churned: {vanished} of the last complete walk's {baseline} links vanished"
+        f" and {new} new appeared (session ids in the links?): no delisting decided"
+    )
 
 
 def problems_note(walk: ColumnWalk) -> str:

@@ -9,6 +9,7 @@ multi-night story checks many transitions with few crawls.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import sqlite3
 import ssl
 from dataclasses import replace
@@ -83,9 +84,12 @@ class ColumnWorld:
         self.removed: set[str] = set()  # its URL answers 404 (listed unless also unlisted)
         self.https_links: set[str] = set()  # listed as https:// links to the TLS twin
         self.session_links = False  # ;jsessionid=… on every list link
+        # (name, token length): ?name=<a new random token> on every list link each night
+        self.query_session: tuple[str, int] | None = None
         self.list_override: dict[str, bytes] = {}  # list path -> page body
         self.detail_override: dict[str, bytes] = {}  # document key -> page body
         self.extra_pages: dict[str, Page] = {}
+        self.ignore_params: list[str] = []  # the registry entry's ignore_params
 
     # --- the world --------------------------------------------------------------------
     def __enter__(self) -> ColumnWorld:
@@ -140,6 +144,10 @@ class ColumnWorld:
                 html = html.replace(relative, f'href="{self.url(doc, self.tls_server)}"')
             elif self.session_links:
                 html = html.replace(relative, relative[:-1] + ';jsessionid=A1B2C3D4E5"')
+            elif self.query_session is not None:
+                name, length = self.query_session
+                token = secrets.token_hex(length)[:length]
+                html = html.replace(relative, relative[:-1] + f'?{name}={token}"')
         return html.encode("utf-8")
 
     def write_registry(self) -> None:
@@ -154,6 +162,8 @@ class ColumnWorld:
         }
         if self.tls_server is not None:
             entry["allowed_origins"] = [self.tls_server.url]
+        if self.ignore_params:
+            entry["ignore_params"] = list(self.ignore_params)
         self.registry.write_text(
             yaml.safe_dump({"sites": [entry]}, allow_unicode=True), encoding="utf-8"
         )

@@ -365,3 +365,76 @@ def test_a_short_notice_is_no_maintenance_page(short_notice) -> None:
 
 def test_a_short_notice_revisited_is_unchanged(short_notice) -> None:
     assert short_notice.events(0) == ["new"]
+
+
+# --- random session ids in the links' query strings ---------------------------------------
+@pytest.fixture(scope="module")
+def learned_sessions(tmp_path_factory):
+    """Each night every list link carries ?sid=<a new 16-character token>."""
+    with ColumnWorld(tmp_path_factory.mktemp("sid"), revisit_days=0) as world:
+        world.query_session = ("sid", 16)
+        world.night(0)
+        world.night(1, "--full")
+        world.night(2, "--full")
+        yield world
+
+
+def test_session_ids_in_queries_add_no_documents(learned_sessions) -> None:
+    rows = learned_sessions.query("SELECT count(*) n FROM documents")
+    assert rows[0]["n"] == len(learned_sessions.docs)
+
+
+def test_session_ids_in_queries_delist_nothing(learned_sessions) -> None:
+    assert learned_sessions.event_count("delisted", "gone", "missing") == 0
+
+
+def test_session_ids_in_queries_are_no_moves(learned_sessions) -> None:
+    assert learned_sessions.event_count("moved") == 0
+
+
+def test_session_id_nights_are_complete_walks(learned_sessions) -> None:
+    rows = learned_sessions.query("SELECT healthy FROM run_sites ORDER BY run_id")
+    assert [r["healthy"] for r in rows] == [1, 1, 1]
+
+
+@pytest.fixture(scope="module")
+def declared_sessions(tmp_path_factory):
+    """Links carry ?t=<4 characters>, too short to learn; the registry names it."""
+    with ColumnWorld(tmp_path_factory.mktemp("declared"), revisit_days=0) as world:
+        world.query_session = ("t", 4)
+        world.ignore_params = ["t"]
+        world.write_registry()
+        world.night(0)
+        world.night(1, "--full")
+        yield world
+
+
+def test_declared_session_params_add_no_documents(declared_sessions) -> None:
+    rows = declared_sessions.query("SELECT count(*) n FROM documents")
+    assert rows[0]["n"] == len(declared_sessions.docs)
+
+
+def test_declared_session_params_are_left_out_of_the_key(declared_sessions) -> None:
+    rows = declared_sessions.query("SELECT count(*) n FROM documents WHERE url LIKE '%t=%'")
+    assert rows[0]["n"] == 0
+
+
+@pytest.fixture(scope="module")
+def churned(tmp_path_factory):
+    """Links carry ?t=<4 characters> nobody declared: every night's links are new."""
+    with ColumnWorld(tmp_path_factory.mktemp("churned"), revisit_days=0) as world:
+        world.query_session = ("t", 4)
+        world.night(0)
+        world.night(1, "--full")
+        yield world
+
+
+def test_a_walk_whose_links_all_changed_delists_nothing(churned) -> None:
+    assert churned.event_count("delisted") == 0
+
+
+def test_a_walk_whose_links_all_changed_says_so(churned) -> None:
+    notes = churned.query("SELECT health_note FROM run_sites ORDER BY run_id")
+    assert "links churned: 16 of the last complete walk's 16 links vanished" in (
+        notes[1]["health_note"] or ""
+    )

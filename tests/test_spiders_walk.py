@@ -38,7 +38,8 @@ def walk_all(full: bool, counts=(10, 10, 5), new=(0, 0, 0), declared=3) -> Colum
     walk = ColumnWalk(COLUMN, full=full)
     url = COLUMN
     for index, count in enumerate(counts):
-        record_page(walk, url, ListPage(total_pages=declared), links(index, count), new[index])
+        page_links = links(index, count)
+        record_page(walk, url, ListPage(total_pages=declared), page_links, page_links[: new[index]])
         add_pages(walk, PAGES[:declared])
         url = next_page(walk, max_pages=None)
         if url is None:
@@ -60,7 +61,7 @@ def test_shallow_walk_goes_on_while_pages_have_new_links() -> None:
 
 def test_max_pages_stops() -> None:
     walk = ColumnWalk(COLUMN, full=True)
-    record_page(walk, COLUMN, ListPage(), links(0), 0)
+    record_page(walk, COLUMN, ListPage(), links(0), [])
     add_pages(walk, PAGES)
     assert (next_page(walk, max_pages=1), walk.stopped) == (None, MAX_PAGES)
 
@@ -105,14 +106,14 @@ def test_declared_records_missing_not_believed() -> None:
 def test_link_cap_not_believed() -> None:
     walk = ColumnWalk(COLUMN, full=True)
     items = [ListItem(url=u, title="t") for u in links(0, MAX_ITEMS)]
-    record_page(walk, COLUMN, ListPage(items=items), links(0, MAX_ITEMS), 0)
+    record_page(walk, COLUMN, ListPage(items=items), links(0, MAX_ITEMS), [])
     next_page(walk, max_pages=None)
     assert not verdict(walk, None, now=NOW).complete
 
 
 def test_failed_page_not_believed() -> None:
     walk = ColumnWalk(COLUMN, full=True)
-    record_page(walk, COLUMN, ListPage(), links(0), 0)
+    record_page(walk, COLUMN, ListPage(), links(0), [])
     record_failure(walk, PAGES[1], "http-500")
     assert verdict(walk, None, now=NOW).note == f"list page http-500: {PAGES[1]}"
 
@@ -166,14 +167,14 @@ def test_full_walk_due_after_the_window() -> None:
 def endless_empty_chain(pages: int) -> ColumnWalk:
     """A full walk of a column whose pages each name a next page and no document."""
     walk = ColumnWalk(COLUMN, full=True)
-    record_page(walk, COLUMN, ListPage(), links(0), 1)
+    record_page(walk, COLUMN, ListPage(), links(0), links(0)[:1])
     url = COLUMN
     for n in range(1, pages):
         add_pages(walk, [f"http://x.example.gov.cn/col/index_{n}.html"])
         url = next_page(walk, max_pages=None)
         if url is None:
             break
-        record_page(walk, url, ListPage(), [], 0)
+        record_page(walk, url, ListPage(), [], [])
     return walk
 
 
@@ -195,7 +196,7 @@ def test_the_note_says_why_the_walk_stopped() -> None:
 def test_an_empty_page_between_full_ones_does_not_stop_the_walk() -> None:
     walk = ColumnWalk(COLUMN, full=True)
     for index, count in enumerate((10, 0, 10)):
-        record_page(walk, PAGES[index], ListPage(), links(index, count), count)
+        record_page(walk, PAGES[index], ListPage(), links(index, count), links(index, count))
     assert walk.empty_streak == 0
 
 
@@ -205,3 +206,33 @@ def test_a_note_of_many_problems_stays_short() -> None:
         record_failure(walk, f"http://x.example.gov.cn/col/index_{n}.html", "http-503")
     note = verdict(walk, None, now=NOW).note
     assert (len(note) < 600, note.endswith("and 4995 more (5000 in all)")) == (True, True)
+
+
+# --- links that churn: session ids in the links, not removals ---------------------------
+def test_a_walk_whose_links_all_changed_decides_nothing() -> None:
+    walk = walk_all(full=True, new=(10, 10, 5))
+    assert verdict(walk, ColumnHistory(last_complete_links=25), now=NOW).complete is False
+
+
+def test_a_walk_whose_links_all_changed_is_unhealthy() -> None:
+    walk = walk_all(full=True, new=(10, 10, 5))
+    assert verdict(walk, ColumnHistory(last_complete_links=25), now=NOW).healthy is False
+
+
+def test_the_churn_note_counts_what_vanished_and_appeared() -> None:
+    walk = walk_all(full=True, new=(10, 10, 5))
+    note = verdict(walk, ColumnHistory(last_complete_links=25), now=NOW).note
+    assert note.startswith(
+        "links churned: 25 of the last complete walk's 25 links vanished and 25 new"
+    )
+
+
+def test_a_walk_with_a_few_new_links_is_believed() -> None:
+    walk = walk_all(full=True, new=(3, 0, 0))
+    assert verdict(walk, ColumnHistory(last_complete_links=22), now=NOW).complete is True
+
+
+def test_a_walk_with_many_new_links_and_the_old_ones_kept_is_believed() -> None:
+    # 15 new documents published beside the 10 still listed: growth, not churn.
+    walk = walk_all(full=True, new=(10, 5, 0))
+    assert verdict(walk, ColumnHistory(last_complete_links=10), now=NOW).complete is True
