@@ -5,7 +5,7 @@ gone documents (``events`` for all of them), each entry linking to the document 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -49,6 +49,19 @@ async def feed(datasette: Any, request: Any) -> Response:
     if db is None or kind not in FEED_KINDS:
         return _not_found("no such feed")
     site = request.url_vars.get("site")
+    if site:
+        known = (
+            await db.execute(
+                "SELECT 1 FROM sites WHERE name = ? UNION"
+                " SELECT 1 FROM documents WHERE site = ? LIMIT 1",
+                [site, site],
+            )
+        ).rows
+        if not known:
+            names = [r[0] for r in (await db.execute("SELECT name FROM sites ORDER BY name")).rows]
+            return _not_found(
+                f"no site {site!r} in {db.name}: the sites it holds are {', '.join(names) or 'none'}"
+            )
     events = FEED_KINDS[kind]
     sql = (
         "SELECT e.id, e.at, e.event, e.reason, d.id AS document_id, d.title, d.site, d.issuer,"
@@ -63,17 +76,28 @@ async def feed(datasette: Any, request: Any) -> Response:
         params.append(site)
     sql += f" ORDER BY e.id DESC LIMIT {FEED_ENTRIES}"
     rows = (await db.execute(sql, params)).rows
+    # An empty feed was last updated when the archive last looked: its latest finished run.
+    checked = (await db.execute("SELECT max(finished_at) FROM runs")).rows[0][0]
     base = f"{request.scheme}://{request.host}"
     title = f"govarchive {db.name}: {kind}" + (f" ({site})" if site else "")
     return Response(
-        atom(title, f"{base}{request.path}", base, db.name, [dict(r) for r in rows]),
+        atom(title, f"{base}{request.path}", base, db.name, [dict(r) for r in rows], checked),
         content_type="application/atom+xml; charset=utf-8",
     )
 
 
-def atom(title: str, self_url: str, base: str, db: str, rows: list[dict[str, Any]]) -> str:
-    """An Atom 1.0 feed (RFC 4287): one entry per event, linking to the document page."""
-    updated = rows[0]["at"] if rows else datetime(2000, 1, 1).isoformat() + "+08:00"
+def atom(
+    title: str,
+    self_url: str,
+    base: str,
+    db: str,
+    rows: list[dict[str, Any]],
+    checked_at: str | None = None,
+) -> str:
+    """An Atom 1.0 feed (RFC 4287): one entry per event, linking to the document page.
+    Updated at its newest entry; an empty feed when the archive last looked (``checked_at``,
+    its latest finished run), or now for an archive that never ran."""
+    updated = rows[0]["at"] if rows else checked_at or datetime.now(timezone.utc).isoformat()
     entries = []
     for row in rows:
         link = f"{base}/{db}/-/document/{row['document_id']}"

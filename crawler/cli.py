@@ -17,6 +17,7 @@ import sqlite3
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from crawler.cli_args import build_parser
 from crawler.cli_evidence import cmd_evidence, cmd_timestamp, cmd_verify, export_wacz
@@ -309,6 +310,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             check_since(args.since)
         except ValueError as exc:
             raise UserError(str(exc)) from exc
+    with _open_archive(db) as archive:
+        _check_sites(archive, args.site, db)
     if args.format == "wacz":
         return export_wacz(args)
     with _open_archive(db) as archive:
@@ -339,6 +342,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_sites(archive: Any, names: list[str] | None, db: Path) -> None:
+    """A --site the archive has never heard of is a typo, not an empty export."""
+    import difflib
+
+    known = sorted(
+        row[0]
+        for row in archive.conn.execute(
+            "SELECT name FROM sites UNION SELECT DISTINCT site FROM documents"
+        )
+    )
+    for name in names or []:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            listed = ", ".join(known[:20]) + (" …" if len(known) > 20 else "")
+            raise UserError(f"no site {name!r} in {db} (its sites: {listed or 'none'}){hint}")
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from archive.diff import diff_records, render_text
     from parsers.record import Record
@@ -358,14 +379,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if not versions:
         raise UserError(f"no document {args.document!r} in {db}")
     newest = max(versions)
+    if len(versions) == 1 and not args.from_version and args.to_version in (None, newest):
+        print(
+            f"{versions[newest][1]['url']}: one version only (version {newest}, archived"
+            f" {versions[newest][0]}): nothing to compare it with"
+        )
+        return 0
     to_version = args.to_version or newest
     from_version = args.from_version or to_version - 1
     for number in (to_version, from_version):
         if number not in versions:
             raise UserError(f"no version {number} (versions 1 to {newest})")
-    if len(versions) == 1:
-        print(f"{versions[newest][1]['url']}: one version only, fetched {versions[newest][0]}")
-        return 0
     colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     (old_at, old), (new_at, new) = versions[from_version], versions[to_version]
     diff = diff_records(old, new)

@@ -44,3 +44,14 @@ def test_a_quote_in_the_host_cannot_break_a_link() -> None:
 
 def test_markup_is_escaped() -> None:
     assert xml_escape("<a>&") == "&lt;a&gt;&amp;"
+
+
+def test_an_empty_feed_was_updated_when_the_archive_last_looked() -> None:
+    feed = atom("t", "http://a.example/f.atom", "http://a.example", "archive", [],
+                "2026-12-07T02:40:00+08:00")  # fmt: skip
+    assert ET.fromstring(feed).find(f"{ATOM}updated").text == "2026-12-07T02:40:00+08:00"
+
+
+def test_an_empty_feed_is_never_dated_2000() -> None:
+    feed = atom("t", "http://a.example/f.atom", "http://a.example", "archive", [])
+    assert not ET.fromstring(feed).find(f"{ATOM}updated").text.startswith("2000")

@@ -170,6 +170,20 @@ def test_unknown_feed_is_404(get) -> None:
     assert get("/archive/-/feed/everything.atom").status_code == 404
 
 
+def test_a_feed_of_an_unknown_site_is_404(get) -> None:
+    assert get("/archive/-/feed/nosuchsite/gone.atom").status_code == 404
+
+
+def test_a_feed_of_an_unknown_site_names_the_sites_there_are(get) -> None:
+    assert "demo-wangcang" in get("/archive/-/feed/nosuchsite/gone.atom").text
+
+
+def test_an_empty_feed_is_dated_by_the_last_run(demo_db, get) -> None:
+    root = ET.fromstring(get("/archive/-/feed/demo-yiyuan/gone.atom").content)
+    last_run = one(demo_db, "SELECT max(finished_at) FROM runs")[0]
+    assert (len(root.findall(f"{ATOM}entry")), root.find(f"{ATOM}updated").text) == (0, last_run)
+
+
 @pytest.mark.parametrize("kind", ["new", "changed", "delisted", "gone", "events"])
 def test_feed_reader_accepts_the_feed(get, kind: str) -> None:
     import feedparser

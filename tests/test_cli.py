@@ -167,6 +167,38 @@ def test_diff_bad_version_exits_2(demo_twice) -> None:
     assert (done.returncode, "no version 9" in done.stderr) == (2, True)
 
 
+def one_version_document(db) -> int:
+    from conftest import first_row
+
+    return first_row(db, "SELECT id FROM documents WHERE version_count = 1 LIMIT 1")[0]
+
+
+def test_diff_of_a_one_version_document_says_so(demo_twice) -> None:
+    db, _, _ = demo_twice
+    done = run_cli("diff", str(one_version_document(db)), "--db", str(db), check=False)
+    assert (done.returncode, "one version only" in done.stdout) == (0, True)
+
+
+def test_diff_of_a_one_version_document_names_no_version_0(demo_twice) -> None:
+    db, _, _ = demo_twice
+    done = run_cli("diff", str(one_version_document(db)), "--db", str(db), check=False)
+    assert "version 0" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "wacz"])
+def test_export_of_an_unknown_site_exits_2(demo_twice, fmt: str, tmp_path) -> None:
+    db, _, _ = demo_twice
+    done = run_cli("export", "--db", str(db), "--site", "wangcnag", "--format", fmt,
+                   "--output", str(tmp_path / f"x.{fmt}"), check=False)  # fmt: skip
+    assert (done.returncode, "no site 'wangcnag'" in done.stderr) == (2, True)
+
+
+def test_export_of_an_unknown_site_suggests_the_near_one(demo_twice) -> None:
+    db, _, _ = demo_twice
+    done = run_cli("export", "--db", str(db), "--site", "demo-wangcnag", check=False)
+    assert "did you mean demo-wangcang?" in done.stderr
+
+
 def _crawl_env() -> dict[str, str]:
     import os
 
