@@ -164,6 +164,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(db)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """A port another program holds is said before "serving …" is printed, not found out
+    from uvicorn's traceback after it."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UserError(
+                f"cannot serve on {host}:{port}: {exc.strerror or exc}"
+                " (another program uses it? pass --port N)"
+            ) from exc
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from archive.datasette_meta import DATASETTE_SETTINGS, metadata
 
@@ -181,6 +198,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         json.dump(metadata(names, public=args.public), fh, ensure_ascii=False)
         meta_path = fh.name
     host = args.host or ("0.0.0.0" if args.public else "127.0.0.1")
+    _check_port_free(host, args.port)
     command = [
         "serve", *map(str, dbs), "--metadata", meta_path, "--host", host, "--port", str(args.port),
     ]  # fmt: skip
@@ -401,6 +419,21 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _registry_names(text: str) -> set[str]:
+    """The site names a registry file's text already holds (none when it does not parse:
+    the crawl's own check says what is wrong with it)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        return set()
+    entries = data.get("sites") if isinstance(data, dict) else data
+    if not isinstance(entries, list):
+        return set()
+    return {e["name"] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)}
+
+
 def cmd_probe(args: argparse.Namespace) -> int:
     from urllib.parse import urlsplit
 
@@ -424,6 +457,12 @@ def cmd_probe(args: argparse.Namespace) -> int:
     if args.write:
         path = Path(args.write)
         existing = path.read_text(encoding="utf-8") if path.exists() else ""
+        taken = _registry_names(existing)
+        if entry["name"] in taken:
+            raise UserError(
+                f"{path} already has a site named {entry['name']!r}: nothing appended"
+                " (pass --name NAME to add this one beside it)"
+            )
         with path.open("a", encoding="utf-8") as out:
             if existing and not existing.endswith("\n"):
                 out.write("\n")

@@ -287,3 +287,37 @@ def test_a_redirect_off_the_site_is_not_followed() -> None:
     with ReplicaServer(site) as server:
         done = run_cli("probe", f"{server.url}/", "--delay", "0", check=False, timeout=120)
     assert (done.returncode, "did not answer: HTTP 301" in done.stdout) == (1, True)
+
+
+@pytest.fixture(scope="module")
+def probed_twice(tmp_path_factory):
+    """`govarchive probe --write` run twice on one site into one registry."""
+    registry = tmp_path_factory.mktemp("twice") / "sites.yaml"
+    with ReplicaServer(ReplicaSite(generic_site())) as server:
+        runs = [
+            run_cli(
+                "probe",
+                f"{server.url}/",
+                "--name",
+                "county",
+                "--delay",
+                "0",
+                "--write",
+                str(registry),
+                check=False,
+            )  # fmt: skip
+            for _ in range(2)
+        ]
+    return runs, registry
+
+
+def test_a_second_probe_write_of_the_same_name_is_refused(probed_twice) -> None:
+    runs, _ = probed_twice
+    assert (runs[1].returncode, "already has a site named 'county'" in runs[1].stderr) == (2, True)
+
+
+def test_the_registry_keeps_one_entry_and_loads(probed_twice) -> None:
+    from spiders.registry import load_registry
+
+    _, registry = probed_twice
+    assert [site.name for site in load_registry(str(registry))] == ["county"]
