@@ -90,6 +90,33 @@ def _not_found(what: str) -> Response:
     return Response.html(f"<h1>Not found</h1><p>{escape(what)}</p>", status=404)
 
 
+# The archive's own pages under /DB/-/, for the page a mistyped address gets.
+PAGES = (
+    ("-/search?q=…", "ranked full-text search"),
+    ("-/document/ID", "a document: metadata, lifecycle, versions"),
+    ("-/document/ID/v/N", "one version's text"),
+    (
+        "-/feed/KIND.atom",
+        "Atom feeds: new, changed, gone, delisted, events (also -/feed/SITE/KIND.atom)",
+    ),
+)
+
+
+async def unknown_page(datasette: Any, request: Any) -> Response:
+    """Any other address under /DB/-/ (a mistyped /-/feeds): 404 naming the pages there
+    are, never Datasette's "no such table: -"."""
+    db = request.url_vars["db"]
+    items = "".join(
+        f"<li><code>/{escape(db)}/{escape(path)}</code> — {escape(what)}</li>"
+        for path, what in PAGES
+    )
+    body = (
+        f"<h1>Not found</h1><p>No page {escape(request.path)}. The archive's pages are:</p>"
+        f"<ul>{items}</ul>"
+    )
+    return Response.html(body, status=404)
+
+
 def _render(template: str, policy: str | None = None, **context: Any) -> Response:
     """A page from a template; ``policy``: its Content-Security-Policy."""
     headers = {"Content-Security-Policy": policy} if policy else None

@@ -170,6 +170,18 @@ def test_unknown_feed_is_404(get) -> None:
     assert get("/archive/-/feed/everything.atom").status_code == 404
 
 
+def test_a_mistyped_page_of_the_archive_is_404(get) -> None:
+    assert get("/archive/-/feeds").status_code == 404
+
+
+def test_a_mistyped_page_names_the_pages_there_are(get) -> None:
+    assert "/archive/-/feed/KIND.atom" in get("/archive/-/feeds").text
+
+
+def test_a_mistyped_page_is_not_read_as_a_table(get) -> None:
+    assert "no such table" not in get("/archive/-/feeds").text
+
+
 def test_a_feed_of_an_unknown_site_is_404(get) -> None:
     assert get("/archive/-/feed/nosuchsite/gone.atom").status_code == 404
 

@@ -60,6 +60,8 @@ def register_routes() -> list:
         *views.routes(),
         *search_views.routes(),
         *feeds.routes(),
+        # Last: any other address under /DB/-/ is a mistyped page of the archive's.
+        (r"^/(?P<db>[^/]+)/-/(?P<rest>.*)$", views.unknown_page),
     ]
 
 
