@@ -282,20 +282,48 @@ def _header_name(name: str) -> str:
     return safe_name(name).replace('"', "") or "attachment"
 
 
+# A URL ending in these names the program that served the file, not the file's type.
+_SCRIPT_EXTENSIONS = frozenset(
+    {".jsp", ".asp", ".aspx", ".php", ".do", ".action", ".cgi", ".html", ".htm", ".shtml"}
+)
+
+
+def download_name(name: str | None, url: str | None, mime_type: str | None) -> str:
+    """The name a downloaded attachment is saved under: its link text, with the file's
+    extension when the text has none (附件1：实施方案 → 附件1：实施方案.docx), taken from its
+    URL or, failing that, its type, so the file opens in the program it belongs to."""
+    import mimetypes
+    from posixpath import splitext
+    from urllib.parse import unquote, urlsplit
+
+    base = _header_name(name or "attachment")
+    mime = (mime_type or "").split(";")[0].strip().lower()
+    extension = "" if mime in ("", "application/octet-stream") else mimetypes.guess_extension(mime)
+    if not extension:
+        from_url = splitext(unquote(urlsplit(url or "").path))[1].lower()
+        if re.fullmatch(r"\.[a-z0-9]{1,5}", from_url) and from_url not in _SCRIPT_EXTENSIONS:
+            extension = from_url
+    if extension and not base.lower().endswith(extension):
+        base += extension
+    return base
+
+
 async def attachment_file(datasette: Any, request: Any) -> Response:
     db = _database(datasette, request)
     sha = request.url_vars["sha"]
     if db is None or db.path is None or not _SHA.match(sha):
         return _not_found("no such attachment")
     rows = (
-        await db.execute("SELECT name, mime_type FROM attachments WHERE sha256 = ? LIMIT 1", [sha])
+        await db.execute(
+            "SELECT name, url, mime_type FROM attachments WHERE sha256 = ? LIMIT 1", [sha]
+        )
     ).rows
     if not rows:
         return _not_found("no such attachment")
     path = storage_dir(db.path) / sha[:2] / sha
     if not path.is_file():
         return _not_found("the stored file is missing")
-    name = _header_name(rows[0]["name"] or "attachment")
+    name = download_name(rows[0]["name"], rows[0]["url"], rows[0]["mime_type"])
     ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(

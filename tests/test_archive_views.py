@@ -75,6 +75,30 @@ def test_attachment_keeps_its_original_name(demo_db, get) -> None:
     assert "filename*=UTF-8''" in get(f"/archive/-/attachment/{sha}").headers["content-disposition"]
 
 
+def test_a_downloaded_attachment_keeps_its_files_extension(demo_db, get) -> None:
+    from urllib.parse import unquote
+
+    sha, url = one(demo_db, "SELECT sha256, url FROM attachments WHERE url LIKE '%.docx'")
+    disposition = get(f"/archive/-/attachment/{sha}").headers["content-disposition"]
+    assert unquote(disposition.split("filename*=UTF-8''", 1)[1]).endswith(".docx")
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "mime", "saved"),
+    [
+        ("附件1：实施方案", "http://x.gov.cn/W0.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "附件1：实施方案.docx"),
+        ("附件.pdf", "http://x.gov.cn/a.pdf", "application/pdf", "附件.pdf"),
+        ("附件", "http://x.gov.cn/downfile.jsp?id=3", "application/pdf", "附件.pdf"),
+        ("附件", "http://x.gov.cn/downfile.jsp?id=3", None, "附件"),
+        ("预算表", "http://x.gov.cn/a.xls", "application/octet-stream", "预算表.xls"),
+    ],
+)  # fmt: skip
+def test_download_names_carry_the_type(name: str, url: str, mime: str | None, saved: str) -> None:
+    from archive.views import download_name
+
+    assert download_name(name, url, mime) == saved
+
+
 def test_unknown_attachment_is_404(get) -> None:
     assert get(f"/archive/-/attachment/{'0' * 64}").status_code == 404
 
