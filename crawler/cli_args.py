@@ -79,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level", default=None, help="Scrapy log level (default WARNING; INFO with --verbose)"
     )
     crawl.add_argument(
-        "--verbose", action="store_true", help="Scrapy's own start-up and progress logging"
+        "--verbose",
+        action="store_true",
+        help="Scrapy's own start-up and progress logging, and its errors' tracebacks (one line each without)",
     )
     crawl.add_argument(
         "--init",

@@ -170,6 +170,7 @@ def crawl_in_this_process(
     settings = project_settings(overrides)
     process = CrawlerProcess(settings)
     _drop_records_below(settings.get("LOG_LEVEL"))
+    _one_line_errors(settings.get("LOG_LEVEL"))
     reasons: list[str] = []
 
     def closed(spider: Any, reason: str) -> None:
@@ -177,8 +178,10 @@ def crawl_in_this_process(
 
     def started() -> None:
         # Each crawler's start re-installs Scrapy's root handler, which sets the root logger
-        # back to NOTSET: raise it again once the engine runs.
+        # back to NOTSET: raise it again once the engine runs (and its new handler
+        # gets the one-line filter).
         _drop_records_below(settings.get("LOG_LEVEL"))
+        _one_line_errors(settings.get("LOG_LEVEL"))
 
     for site in sites:
         crawler = process.create_crawler(load_object(FAMILY_SPIDERS[site.family]))
@@ -240,6 +243,30 @@ def _stop_on_signals(process: Any) -> Any:
             signal.signal(number, handler)
 
     return restore
+
+
+class _NoTraceback:
+    """A logging filter: Scrapy's own error records without their traceback. Every failed
+    request is a ``fetches`` row and the run's health note says what failed; the ~70 lines
+    of Twisted frames under one refused connection are for ``--verbose``."""
+
+    def filter(self, record: Any) -> bool:
+        if record.exc_info and record.name.startswith(("scrapy.", "twisted")):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _one_line_errors(level: str | int) -> None:
+    """At WARNING and above (the default), Scrapy's errors are printed on one line each."""
+    import logging
+
+    numeric = logging.getLevelName(level) if isinstance(level, str) else level
+    if not isinstance(numeric, int) or numeric < logging.WARNING:
+        return
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _NoTraceback) for f in handler.filters):
+            handler.addFilter(_NoTraceback())
 
 
 def _drop_records_below(level: str | int) -> None:

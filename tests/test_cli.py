@@ -221,6 +221,32 @@ def test_serve_on_a_busy_port_prints_no_traceback(demo_archive) -> None:
     assert ("Traceback" not in done.stderr, "serving" not in done.stdout) == (True, True)
 
 
+@pytest.fixture(scope="module")
+def unreachable_crawl(tmp_path_factory):
+    """`govarchive crawl` of a site whose port nothing listens on."""
+    import yaml
+    from conftest import free_port
+
+    folder = tmp_path_factory.mktemp("unreachable")
+    registry = folder / "sites.yaml"
+    entry = {"name": "gone-site", "title": "某县人民政府", "family": "trs", "delay": 0,
+             "start_urls": [f"http://127.0.0.1:{free_port()}/zwgk/index.html"]}  # fmt: skip
+    registry.write_text(yaml.safe_dump({"sites": [entry]}, allow_unicode=True), encoding="utf-8")
+    return run_cli("crawl", "--sites", str(registry), "--db", str(folder / "a.db"), check=False)
+
+
+def test_an_unreachable_site_prints_no_traceback(unreachable_crawl) -> None:
+    assert "Traceback" not in unreachable_crawl.stderr
+
+
+def test_an_unreachable_site_is_still_named_with_its_error(unreachable_crawl) -> None:
+    assert "Connection was refused" in unreachable_crawl.stderr
+
+
+def test_an_unreachable_site_is_reported_unhealthy(unreachable_crawl) -> None:
+    assert "connection-refused" in unreachable_crawl.stdout
+
+
 def _crawl_env() -> dict[str, str]:
     import os
 
