@@ -329,7 +329,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UserError(str(exc)) from exc
     with _open_archive(db) as archive:
-        _check_sites(archive, args.site, db)
+        _known_sites_only(archive, args.site, db)
     if args.format == "wacz":
         return export_wacz(args)
     with _open_archive(db) as archive:
@@ -360,7 +360,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_sites(archive: Any, names: list[str] | None, db: Path) -> None:
+def _known_sites_only(archive: Any, names: list[str] | None, db: Path) -> None:
     """A --site the archive has never heard of is a typo, not an empty export."""
     import difflib
 

@@ -155,6 +155,24 @@ def test_documents_table_opens_on_readable_columns(get) -> None:
     )
 
 
+def test_a_shared_filter_link_opens_on_the_readable_columns(get) -> None:
+    location = get("/archive/documents?status=gone").headers["location"]
+    assert location.startswith("/archive/documents?status=gone&_col=title&_col=issuer")
+
+
+def test_a_link_that_chose_its_columns_is_not_redirected(get) -> None:
+    assert get("/archive/documents?status=gone&_col=url").status_code == 200
+
+
+def test_datasettes_csv_starts_with_a_byte_order_mark(get) -> None:
+    assert get("/archive/documents.csv?_size=2").content.startswith("\ufeff".encode())
+
+
+def test_datasettes_csv_keeps_its_header_after_the_mark(get) -> None:
+    text = get("/archive/documents.csv?_size=2").content.decode("utf-8-sig")
+    assert text.startswith("id,")
+
+
 def test_documents_table_with_a_query_is_not_redirected(get) -> None:
     assert get("/archive/documents?_search=执法").status_code == 200
 

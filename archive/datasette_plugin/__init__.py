@@ -87,6 +87,9 @@ DOCUMENT_COLUMNS: tuple[str, ...] = (
     "last_changed",
 )
 _DOCUMENTS_PATH = re.compile(r"^/[^/]+/documents$")
+# A documents page that already chose its columns or its format keeps them, and a search
+# (the search box's own form) is answered as it is asked.
+_CHOSEN = re.compile(r"(?:^|&)(?:_col|_nocol|_format|_search[^=&]*)=")
 
 # Search text longer than this is answered 400 before any query runs: the tokenizer refuses
 # queries over MAX_QUERY_BYTES (1,000 Chinese characters quoted stay well inside it), and a
@@ -134,10 +137,13 @@ def is_csv(path: str, query_string: bytes) -> bool:
 
 def csv_guard(send: Any) -> Any:
     """``send`` with every CSV cell a spreadsheet would run as a formula neutralised
-    (``archive.csv_safe``); the length is then the server's to frame (chunked)."""
+    (``archive.csv_safe``) and a UTF-8 byte order mark first, as the project's own CSV
+    export has it (Excel on Chinese Windows reads a CSV without one as GBK and garbles
+    it); the length is then the server's to frame (chunked)."""
     from archive.csv_safe import CsvStreamNeutralizer
 
     neutralizer = CsvStreamNeutralizer()
+    started = False
 
     async def guarded(message: dict) -> None:
         if message["type"] == "http.response.start":
@@ -146,8 +152,12 @@ def csv_guard(send: Any) -> Any:
             ]
             message = {**message, "headers": headers}
         elif message["type"] == "http.response.body":
+            nonlocal started
             final = not message.get("more_body", False)
-            message = {**message, "body": neutralizer.feed(message.get("body", b""), final)}
+            body = neutralizer.feed(message.get("body", b""), final)
+            if not started and body:
+                body, started = "\ufeff".encode() + body, True
+            message = {**message, "body": body}
         await send(message)
 
     return guarded
@@ -160,8 +170,9 @@ async def _answer(send: Any, status: int, headers: list, body: bytes) -> None:
 
 @hookimpl
 def asgi_wrapper() -> Callable[[Any], Any]:
-    """``/DB/documents`` with no query opens on ``DOCUMENT_COLUMNS`` (every column stays one
-    click away: Datasette's column chooser, or any ``?_col=``); a search longer than
+    """``/DB/documents`` that names no columns opens on ``DOCUMENT_COLUMNS``, its filters
+    kept (a shared ``?status=gone`` too; every column stays one click away: Datasette's
+    column chooser, or any ``?_col=``); a search longer than
     ``MAX_SEARCH_CHARS`` is answered 400 before it reaches SQLite; a table search runs
     without facets or an exact count (``lean_search``); a CSV answer's formula cells are
     neutralised (``csv_guard``)."""
@@ -172,8 +183,12 @@ def asgi_wrapper() -> Callable[[Any], Any]:
                 await app(scope, receive, send)
                 return
             query_string = scope.get("query_string") or b""
-            if not query_string and _DOCUMENTS_PATH.match(scope.get("path", "")):
+            if _DOCUMENTS_PATH.match(scope.get("path", "")) and not _CHOSEN.search(
+                query_string.decode("latin-1")
+            ):
                 query = "&".join(f"_col={c}" for c in DOCUMENT_COLUMNS)
+                if query_string:
+                    query = f"{query_string.decode('latin-1')}&{query}"
                 location = f"{scope.get('root_path', '')}{scope['path']}?{query}"
                 headers = [(b"location", location.encode()), (b"content-length", b"0")]
                 await _answer(send, 302, headers, b"")
