@@ -403,3 +403,26 @@ def test_search_has_a_json_twin(get) -> None:
 
 def test_search_over_every_archive_has_a_json_twin(get) -> None:
     assert get("/-/search.json?q=执法").json()["results"]
+
+
+def test_canned_queries_show_a_line_per_clause() -> None:
+    from archive.datasette_meta import readable_queries
+
+    assert all("\nFROM " in q["sql"] for q in readable_queries().values())
+
+
+def test_canned_queries_read_the_same_rows_on_their_lines(demo_db) -> None:
+    import re
+    import sqlite3
+
+    from archive.datasette_meta import CANNED_QUERIES, readable_queries
+
+    conn = sqlite3.connect(demo_db)
+    url = one(demo_db, "SELECT url FROM documents LIMIT 1")[0]
+    same = []
+    for name, query in readable_queries().items():
+        params = {p: url for p in re.findall(r":(\w+)", query["sql"])}
+        one_line = conn.execute(CANNED_QUERIES[name]["sql"], params).fetchall()
+        same.append(conn.execute(query["sql"], params).fetchall() == one_line)
+    conn.close()
+    assert all(same)
