@@ -6,18 +6,23 @@ Which matches are ranked, and how scores compare across archives: ``archive.rank
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
 from datasette.utils.asgi import Response
 
 from archive import ranking
-from archive.ranking import Window, rescore, window
+from archive.ranking import Window, query_terms, rescore, window
 from archive.tokenizer import match_expression
 from archive.views import _database, _json, _not_found, _render
 
 SEARCH_RESULTS = 50
 SNIPPET_TOKENS = 24
+# A body that opens with its own title gets its snippet from a match past the title,
+# found in its first BODY_READ_CHARS characters.
+BODY_READ_CHARS = 20_000
+SNIPPET_BEFORE, SNIPPET_AFTER = 12, 40
 # Sentinels around a match in snippet(): never in text, replaced after escaping.
 _OPEN, _CLOSE = "\x02", "\x03"
 
@@ -55,10 +60,15 @@ _RANKED_SQL = (
     " WHERE documents_fts MATCH ? AND rowid >= ?"
     f" ORDER BY rank LIMIT {SEARCH_RESULTS}"
 )
+# The snippet comes from the body, else the attachments' text, where the match is: the
+# title is on the result already (FTS5's choice of column was often the title again).
 _RESULTS_SQL = (
     "SELECT d.id, d.title, d.site, d.issuer, d.doc_date, d.status,"
-    f" snippet(documents_fts, -1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS})"
-    " AS snippet FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid"
+    f" snippet(documents_fts, 1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS}) AS body_snippet,"
+    f" snippet(documents_fts, 2, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS}) AS file_snippet,"
+    f" snippet(documents_fts, -1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS}) AS any_snippet,"
+    f" substr(d.body_text, 1, {BODY_READ_CHARS}) AS body_start"
+    " FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid"
     " WHERE documents_fts MATCH ? AND documents_fts.rowid IN ({ids})"
 )
 
@@ -72,19 +82,57 @@ async def _search(db: Any, query: str) -> tuple[list[dict[str, Any]], Window]:
     if not best:
         return [], ranked
     rank = {row["rowid"]: row["rank"] for row in best}
+    terms = query_terms(query)
     sql = _RESULTS_SQL.replace("{ids}", ",".join("?" * len(rank)))
     rows = (await db.execute(sql, [expression, *rank])).rows
     results = [
         {
-            **dict(r),
+            **{k: r[k] for k in ("id", "title", "site", "issuer", "doc_date", "status")},
             "db": db.name,
             "rank": rank[r["id"]],
             "score": round(-rank[r["id"]], 6),
-            "snippet": _highlight(r["snippet"]),
+            "snippet": _highlight(_snippet(r, terms)),
         }
         for r in rows
     ]
     return sorted(results, key=lambda r: r["rank"]), ranked
+
+
+def _snippet(row: Any, terms: list[str]) -> str | None:
+    """The body's snippet when the body matches (past the title when the body opens with
+    it), else the attachments', else (a match in the title alone) the body's opening."""
+    body = row["body_snippet"] or ""
+    if _OPEN in body:
+        title = row["title"] or ""
+        plain = body.replace(_OPEN, "").replace(_CLOSE, "").lstrip("…")
+        if len(title) >= 6 and plain.startswith(title[:10]):
+            return _past_title(row["body_start"] or "", title, terms) or body
+        return body
+    if _OPEN in (row["file_snippet"] or ""):
+        return row["file_snippet"]
+    # A match in the title alone: the title is shown already; the body's opening says more.
+    return body or row["any_snippet"]
+
+
+def _past_title(body: str, title: str, terms: list[str]) -> str | None:
+    """A snippet around the first match of ``terms`` after the body's opening title (None:
+    no match there), the matches marked as FTS5 marks them."""
+    start = body.find(title[:10])
+    start = 0 if start < 0 else start + len(title)
+    folded = body.lower()
+    found = [(p, t) for t in terms if t and (p := folded.find(t, start)) >= 0]
+    if not found:
+        return None
+    first = min(p for p, _ in found)
+    left, right = max(start, first - SNIPPET_BEFORE), first + SNIPPET_AFTER
+    window = body[left:right]
+    marked = re.sub(
+        "|".join(re.escape(t) for t in sorted({t for _, t in found}, key=len, reverse=True)),
+        lambda m: f"{_OPEN}{m.group(0)}{_CLOSE}",
+        window,
+        flags=re.I,
+    )
+    return ("…" if left > 0 else "") + marked.strip() + ("…" if right < len(body) else "")
 
 
 async def search_page(datasette: Any, request: Any) -> Response:

@@ -6,7 +6,7 @@ import hashlib
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import first_row
+from conftest import db_rows, first_row
 
 from archive.tokenizer import match_expression
 from archive.views import _header_name
@@ -426,3 +426,37 @@ def test_canned_queries_read_the_same_rows_on_their_lines(demo_db) -> None:
         same.append(conn.execute(query["sql"], params).fetchall() == one_line)
     conn.close()
     assert all(same)
+
+
+def test_a_snippet_does_not_repeat_the_title(get) -> None:
+    import re
+
+    results = get("/archive/-/search.json?q=法治").json()["results"]
+    repeats = [
+        r["title"]
+        for r in results
+        if re.sub(r"</?mark>", "", r["snippet_html"]).strip("…").startswith(r["title"][:10])
+    ]
+    assert (len(results) > 0, repeats) == (True, [])
+
+
+def test_a_snippet_comes_from_the_body_where_it_matches(demo_db, get) -> None:
+    results = get("/archive/-/search.json?q=法治").json()["results"]
+    bodies = dict(
+        db_rows(demo_db, "SELECT id, body_text FROM documents WHERE body_text LIKE '%法治%'")
+    )
+    from_body = [r for r in results if r["id"] in bodies]
+    assert from_body and all(
+        r["snippet_html"].replace("<mark>", "").replace("</mark>", "").strip("…")[:8]
+        in bodies[r["id"]]
+        for r in from_body
+    )
+
+
+def test_a_body_opening_with_its_title_is_quoted_past_it() -> None:
+    from archive.search_views import _CLOSE, _OPEN, _past_title
+
+    title = "关于开展行政执法专项检查的通知"
+    body = f"{title}\n各乡镇人民政府：为进一步规范行政执法行为，现就开展专项检查有关事项通知如下。"
+    snippet = _past_title(body, title, ["执法"])
+    assert (title[:6] in snippet, f"{_OPEN}执法{_CLOSE}行为" in snippet) == (False, True)
