@@ -460,3 +460,17 @@ def test_a_body_opening_with_its_title_is_quoted_past_it() -> None:
     body = f"{title}\n各乡镇人民政府：为进一步规范行政执法行为，现就开展专项检查有关事项通知如下。"
     snippet = _past_title(body, title, ["执法"])
     assert (title[:6] in snippet, f"{_OPEN}执法{_CLOSE}行为" in snippet) == (False, True)
+
+
+def test_the_database_page_lists_documents_first(get) -> None:
+    import re
+
+    names = re.findall(r'<h3><a href="/archive/([a-z_]+)"', get("/archive").text)
+    assert names[:3] == ["documents", "document_events", "versions"]
+
+
+def test_the_database_page_still_lists_every_table(demo_db, get) -> None:
+    import re
+
+    names = set(re.findall(r'<h3><a href="/archive/([a-z_]+)"', get("/archive").text))
+    assert {"fetches", "raw_pages", "chain", "checkpoints"} <= names
