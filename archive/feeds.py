@@ -1,6 +1,8 @@
 """Atom feeds of the archive's lifecycle events (plugin routes, beside ``archive.views``):
-``/DB/-/feed/KIND.atom`` and ``/DB/-/feed/SITE/KIND.atom`` — new, changed, delisted and
-gone documents (``events`` for all of them), each entry linking to the document page."""
+``/DB/-/feed/KIND.atom`` and ``/DB/-/feed/SITE/KIND.atom`` — new, changed, delisted, gone,
+restored and relisted documents (``events`` for all of them), each entry linking to the
+document page, narrowed to a saved search by ``?q=``, ``?site=``, ``?issuer=`` and
+``?event=``; ``/DB/-/feeds`` lists them all."""
 
 from __future__ import annotations
 
@@ -12,14 +14,27 @@ from xml.sax.saxutils import escape
 from datasette.utils.asgi import Response
 
 from archive.lifecycle import EVENTS, PARSER_REASONS
-from archive.views import _database, _not_found
+from archive.search_views import search_text
+from archive.tokenizer import match_expression
+from archive.views import _database, _json, _not_found, _render
 
 FEED_KINDS: dict[str, tuple[str, ...]] = {
     "new": ("new",),
     "changed": ("changed",),
     "delisted": ("delisted",),
     "gone": ("gone",),
+    "restored": ("restored",),
+    "relisted": ("relisted",),
     "events": EVENTS,
+}
+FEED_TITLES = {
+    "new": "newly archived documents",
+    "changed": "documents edited on their site",
+    "delisted": "documents taken off their listings",
+    "gone": "documents removed (404/410 on two crawls a day apart)",
+    "restored": "removed documents that came back",
+    "relisted": "delisted documents listed again",
+    "events": "every lifecycle event",
 }
 FEED_ENTRIES = 100
 
@@ -40,6 +55,7 @@ def routes() -> list[tuple[str, Any]]:
     return [
         (r"^/(?P<db>[^/]+)/-/feed/(?P<kind>[a-z]+)\.atom$", feed),
         (r"^/(?P<db>[^/]+)/-/feed/(?P<site>[a-z0-9_-]+)/(?P<kind>[a-z]+)\.atom$", feed),
+        (r"^/(?P<db>[^/]+)/-/feeds(?P<json>\.json)?$", feed_index),
     ]
 
 
@@ -71,19 +87,60 @@ async def feed(datasette: Any, request: Any) -> Response:
         f" AND coalesce(e.reason, '') NOT IN ({', '.join('?' * len(PARSER_REASONS))})"
     )
     params: list[Any] = [*events, *PARSER_REASONS]
-    if site:
-        sql += " AND d.site = ?"
-        params.append(site)
+    sites = [site] if site else request.args.getlist("site")
+    if sites:
+        sql += f" AND d.site IN ({', '.join('?' * len(sites))})"
+        params += sites
+    chosen = [e for e in request.args.getlist("event") if e in events]
+    if chosen:
+        sql += f" AND e.event IN ({', '.join('?' * len(chosen))})"
+        params += chosen
+    issuer = (request.args.get("issuer") or "").strip()
+    if issuer:
+        sql += " AND d.issuer LIKE ? ESCAPE '\\'"
+        params.append("%" + re.sub(r"([%_\\])", r"\\\1", issuer) + "%")
+    words = search_text(request)
+    if words is None:
+        return Response.text("search text must not contain control characters\n", status=400)
+    if match_expression(words):
+        sql += " AND d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)"
+        params.append(match_expression(words))
     sql += f" ORDER BY e.id DESC LIMIT {FEED_ENTRIES}"
     rows = (await db.execute(sql, params)).rows
     # An empty feed was last updated when the archive last looked: its latest finished run.
     checked = (await db.execute("SELECT max(finished_at) FROM runs")).rows[0][0]
     base = f"{request.scheme}://{request.host}"
-    title = f"govarchive {db.name}: {kind}" + (f" ({site})" if site else "")
+    wanted = [*sites, *chosen, *([issuer] if issuer else []), *([words] if words else [])]
+    title = f"govarchive {db.name}: {kind}" + (f" ({', '.join(wanted)})" if wanted else "")
     return Response(
         atom(title, f"{base}{request.path}", base, db.name, [dict(r) for r in rows], checked),
         content_type="application/atom+xml; charset=utf-8",
     )
+
+
+async def feed_index(datasette: Any, request: Any) -> Response:
+    """Every feed of one archive: each kind, each kind per site, and how to narrow one to a
+    saved search (``?q=``, ``?site=`` repeated, ``?issuer=``, ``?event=``)."""
+    db = _database(datasette, request)
+    if db is None:
+        return _not_found("no such database")
+    base = f"/{db.name}/-/feed"
+    sites = [r[0] for r in (await db.execute("SELECT name FROM sites ORDER BY name")).rows]
+    kinds = [{"kind": k, "about": FEED_TITLES[k], "url": f"{base}/{k}.atom"} for k in FEED_KINDS]
+    by_site = {s: {k: f"{base}/{s}/{k}.atom" for k in FEED_KINDS} for s in sites}
+    if request.url_vars.get("json"):
+        return _json({"feeds": kinds, "sites": by_site, "parameters": FEED_PARAMETERS})
+    return _render("govarchive-feeds.html", db=db.name, kinds=kinds, by_site=by_site,
+                   parameters=FEED_PARAMETERS)  # fmt: skip
+
+
+# What narrows a feed to a saved search; each may be combined with the others.
+FEED_PARAMETERS = {
+    "q": "search words, as the search box takes them (征地 补偿): documents holding them all",
+    "site": "a site's name; repeat it for several sites",
+    "issuer": "part of the issuing body's name (自然资源局)",
+    "event": "on the events feed, an event to keep (new, changed, gone…); repeat it",
+}
 
 
 def atom(

@@ -95,10 +95,8 @@ PAGES = (
     ("-/search?q=…", "ranked full-text search"),
     ("-/document/ID", "a document: metadata, lifecycle, versions"),
     ("-/document/ID/v/N", "one version's text"),
-    (
-        "-/feed/KIND.atom",
-        "Atom feeds: new, changed, gone, delisted, events (also -/feed/SITE/KIND.atom)",
-    ),
+    ("-/feeds", "every feed, per site, and feeds of a saved search"),
+    ("-/feed/KIND.atom", "Atom feeds: new, changed, gone, delisted, restored, relisted, events"),
 )
 
 

@@ -213,15 +213,15 @@ def test_unknown_feed_is_404(get) -> None:
 
 
 def test_a_mistyped_page_of_the_archive_is_404(get) -> None:
-    assert get("/archive/-/feeds").status_code == 404
+    assert get("/archive/-/feedz").status_code == 404
 
 
 def test_a_mistyped_page_names_the_pages_there_are(get) -> None:
-    assert "/archive/-/feed/KIND.atom" in get("/archive/-/feeds").text
+    assert "/archive/-/feed/KIND.atom" in get("/archive/-/feedz").text
 
 
 def test_a_mistyped_page_is_not_read_as_a_table(get) -> None:
-    assert "no such table" not in get("/archive/-/feeds").text
+    assert "no such table" not in get("/archive/-/feedz").text
 
 
 def test_a_feed_of_an_unknown_site_is_404(get) -> None:
@@ -474,3 +474,58 @@ def test_the_database_page_still_lists_every_table(demo_db, get) -> None:
 
     names = set(re.findall(r'<h3><a href="/archive/([a-z_]+)"', get("/archive").text))
     assert {"fetches", "raw_pages", "chain", "checkpoints"} <= names
+
+
+# --- feeds people subscribe to ---------------------------------------------------------
+def entries(get, path: str) -> list:
+    return ET.fromstring(get(path).content).findall(f"{ATOM}entry")
+
+
+def document_ids(feed_entries: list) -> set[int]:
+    return {int(e.find(f"{ATOM}link").get("href").rsplit("/", 1)[1]) for e in feed_entries}
+
+
+def test_the_feed_index_links_every_kind(get) -> None:
+    page = get("/archive/-/feeds").text
+    assert all(f"/archive/-/feed/{k}.atom" in page for k in ("restored", "relisted", "gone"))
+
+
+def test_the_feed_index_has_a_json_twin(get) -> None:
+    kinds = [f["kind"] for f in get("/archive/-/feeds.json").json()["feeds"]]
+    assert {"new", "changed", "gone", "restored", "relisted", "events"} <= set(kinds)
+
+
+@pytest.mark.parametrize("kind", ["restored", "relisted"])
+def test_restored_and_relisted_feeds_are_atom(get, kind: str) -> None:
+    import feedparser
+
+    assert feedparser.parse(get(f"/archive/-/feed/{kind}.atom").content).bozo == 0
+
+
+def test_a_saved_search_feed_holds_only_documents_with_the_words(demo_db, get) -> None:
+    found = document_ids(entries(get, "/archive/-/feed/events.atom?q=复议&event=new"))
+    holding = {
+        r[0]
+        for r in db_rows(
+            demo_db, "SELECT id FROM documents WHERE body_text LIKE '%复议%' OR title LIKE '%复议%'"
+        )
+    }
+    assert found and found <= holding
+
+
+def test_a_saved_search_feed_keeps_the_events_asked_for(get) -> None:
+    terms = {
+        e.find(f"{ATOM}category").get("term")
+        for e in entries(get, "/archive/-/feed/events.atom?event=gone&event=new")
+    }
+    assert terms == {"gone", "new"}
+
+
+def test_a_feed_of_several_sites_holds_only_theirs(demo_db, get) -> None:
+    found = document_ids(entries(get, "/archive/-/feed/new.atom?site=demo-yiyuan"))
+    yiyuan = {r[0] for r in db_rows(demo_db, "SELECT id FROM documents WHERE site = 'demo-yiyuan'")}
+    assert found and found <= yiyuan
+
+
+def test_an_issuer_with_a_like_wildcard_matches_it_literally(get) -> None:
+    assert entries(get, "/archive/-/feed/events.atom?issuer=%25") == []
