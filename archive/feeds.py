@@ -37,6 +37,8 @@ FEED_TITLES = {
     "events": "every lifecycle event",
 }
 FEED_ENTRIES = 100
+# The plugin's static file (Datasette serves it under /-/static-plugins/PLUGIN/).
+STYLESHEET = "/-/static-plugins/govarchive/feed.xsl"
 
 
 # Characters XML 1.0 does not allow in a document (C0 controls other than tab, newline and
@@ -113,9 +115,28 @@ async def feed(datasette: Any, request: Any) -> Response:
     wanted = [*sites, *chosen, *([issuer] if issuer else []), *([words] if words else [])]
     title = f"govarchive {db.name}: {kind}" + (f" ({', '.join(wanted)})" if wanted else "")
     return Response(
-        atom(title, f"{base}{request.path}", base, db.name, [dict(r) for r in rows], checked),
-        content_type="application/atom+xml; charset=utf-8",
+        atom(
+            title,
+            f"{base}{request.path}",
+            base,
+            db.name,
+            [dict(r) for r in rows],
+            checked,
+            STYLESHEET,
+        ),  # fmt: skip
+        content_type=_feed_type(request),
+        headers={"Vary": "Accept"},
     )
+
+
+def _feed_type(request: Any) -> str:
+    """Atom's own type for feed readers; for a browser (it asks for text/html first),
+    plain XML, which browsers render through the feed's stylesheet where they would show
+    ``application/atom+xml`` as raw text."""
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept:
+        return "application/xml; charset=utf-8"
+    return "application/atom+xml; charset=utf-8"
 
 
 async def feed_index(datasette: Any, request: Any) -> Response:
@@ -150,10 +171,12 @@ def atom(
     db: str,
     rows: list[dict[str, Any]],
     checked_at: str | None = None,
+    stylesheet: str | None = None,
 ) -> str:
     """An Atom 1.0 feed (RFC 4287): one entry per event, linking to the document page.
     Updated at its newest entry; an empty feed when the archive last looked (``checked_at``,
-    its latest finished run), or now for an archive that never ran."""
+    its latest finished run), or now for an archive that never ran. ``stylesheet``: the
+    XSLT a browser renders the feed with (feed readers ignore it)."""
     updated = rows[0]["at"] if rows else checked_at or datetime.now(timezone.utc).isoformat()
     entries = []
     for row in rows:
@@ -175,7 +198,12 @@ def atom(
         )
     return (
         '<?xml version="1.0" encoding="utf-8"?>'
-        '<feed xmlns="http://www.w3.org/2005/Atom">'
+        + (
+            f'<?xml-stylesheet type="text/xsl" href="{xml_escape(stylesheet)}"?>'
+            if stylesheet
+            else ""
+        )
+        + '<feed xmlns="http://www.w3.org/2005/Atom">'
         f"<id>{xml_escape(self_url)}</id><title>{xml_escape(title)}</title>"
         f"<updated>{xml_escape(updated)}</updated>"
         f'<link rel="self" href="{xml_escape(self_url)}"/>'

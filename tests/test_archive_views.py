@@ -529,3 +529,20 @@ def test_a_feed_of_several_sites_holds_only_theirs(demo_db, get) -> None:
 
 def test_an_issuer_with_a_like_wildcard_matches_it_literally(get) -> None:
     assert entries(get, "/archive/-/feed/events.atom?issuer=%25") == []
+
+
+def test_a_feed_reader_gets_atoms_own_type(get) -> None:
+    assert (
+        get("/archive/-/feed/new.atom").headers["content-type"].startswith("application/atom+xml")
+    )
+
+
+def test_a_feed_names_its_stylesheet(get) -> None:
+    assert (
+        '<?xml-stylesheet type="text/xsl" href="/-/static-plugins/govarchive/feed.xsl"?>'
+        in get("/archive/-/feed/new.atom").text
+    )
+
+
+def test_the_feed_stylesheet_is_served(get) -> None:
+    assert get("/-/static-plugins/govarchive/feed.xsl").status_code == 200

@@ -153,8 +153,12 @@ def test_gone_document_shows_its_events(site, page) -> None:
 
 @pytest.mark.parametrize("kind", ["new", "changed", "delisted", "gone", "events"])
 def test_feed_loads_and_parses(site, page, kind: str) -> None:
+    """As a feed reader asks for it (no text/html in its Accept), through the browser's
+    own HTTP stack."""
     base, db = site
-    response = page.goto(f"{base}/{db_name(db)}/-/feed/{kind}.atom")
+    response = page.request.get(
+        f"{base}/{db_name(db)}/-/feed/{kind}.atom", headers={"Accept": "application/atom+xml"}
+    )
     assert ET.fromstring(response.body()).tag == f"{ATOM}feed"
 
 
@@ -173,3 +177,19 @@ def test_document_page_shows_the_archived_chart(site, page) -> None:
     doc_id = one(db, "SELECT id FROM documents WHERE body_html LIKE '%<img%'")[0]
     page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
     assert page.locator("#body img").evaluate("img => img.naturalWidth") == 240
+
+
+def test_a_feed_opened_in_the_browser_reads_as_a_page(site, page) -> None:
+    base, db = site
+    page.goto(f"{base}/{db_name(db)}/-/feed/new.atom")
+    page.wait_for_selector(".entry a")
+    page.screenshot(path=SHOTS / "feed-new.png")
+    assert "copy its address into a feed reader" in page.inner_text("body")
+
+
+def test_a_feed_page_links_each_entry_to_its_document(site, page) -> None:
+    base, db = site
+    page.goto(f"{base}/{db_name(db)}/-/feed/new.atom")
+    page.wait_for_selector(".entry a")
+    hrefs = page.eval_on_selector_all(".entry a", "links => links.map(a => a.href)")
+    assert hrefs and all("/-/document/" in h for h in hrefs)
