@@ -119,7 +119,8 @@ def _past_title(body: str, title: str, terms: list[str]) -> str | None:
     no match there), the matches marked as FTS5 marks them."""
     start = body.find(title[:10])
     start = 0 if start < 0 else start + len(title)
-    folded = body.lower()
+    # ASCII folded only, as the tokenizer folds: every position stays where it was.
+    folded = "".join(c.lower() if c.isascii() else c for c in body)
     found = [(p, t) for t in terms if t and (p := folded.find(t, start)) >= 0]
     if not found:
         return None

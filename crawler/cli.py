@@ -364,13 +364,16 @@ def _known_sites_only(archive: Any, names: list[str] | None, db: Path) -> None:
     """A --site the archive has never heard of is a typo, not an empty export."""
     import difflib
 
+    if not names:
+        return
+
     known = sorted(
         row[0]
         for row in archive.conn.execute(
             "SELECT name FROM sites UNION SELECT DISTINCT site FROM documents"
         )
     )
-    for name in names or []:
+    for name in names:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"; did you mean {close[0]}?" if close else ""

@@ -546,3 +546,12 @@ def test_a_feed_names_its_stylesheet(get) -> None:
 
 def test_the_feed_stylesheet_is_served(get) -> None:
     assert get("/-/static-plugins/govarchive/feed.xsl").status_code == 200
+
+
+def test_a_snippet_past_the_title_marks_the_match_where_it_is() -> None:
+    # İ folds to two characters under str.lower(): positions must not shift.
+    from archive.search_views import _CLOSE, _OPEN, _past_title
+
+    title = "关于İİİİ开展执法检查的通知"
+    body = f"{title}\nİİİİİİ各单位：为规范执法行为，现通知如下。"
+    assert f"{_OPEN}执法{_CLOSE}行为" in _past_title(body, title, ["执法"])

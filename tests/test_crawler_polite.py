@@ -18,15 +18,15 @@ from crawler.demo.server import ReplicaServer, ReplicaSite
 from crawler.demo.site import Page
 from crawler.polite import PoliteClient, may_fetch, same_site
 
-HOME = "http://www.wangcang.gov.cn/"
+HOME = "http://www.wangcang.gov.example/"
 
 
 @pytest.mark.parametrize(
     ("url", "home"),
     [
-        ("http://xxgk.wangcang.gov.cn/col/1/", HOME),
-        ("https://www.wangcang.gov.cn/a.html", HOME),
-        ("http://www.wangcang.gov.cn:8080/a.html", "http://www.wangcang.gov.cn:8080/"),
+        ("http://xxgk.wangcang.gov.example/col/1/", HOME),
+        ("https://www.wangcang.gov.example/a.html", HOME),
+        ("http://www.wangcang.gov.example:8080/a.html", "http://www.wangcang.gov.example:8080/"),
         ("http://127.0.0.1:8001/xxgk/", "http://127.0.0.1:8001/"),
         ("http://localhost:8001/xxgk/", "http://127.0.0.1:8001/"),
         ("http://61.1.2.3/xxgk/", "http://61.1.2.3:8080/"),
@@ -39,7 +39,7 @@ def test_the_same_site_is_fetched(url: str, home: str) -> None:
 @pytest.mark.parametrize(
     ("url", "home"),
     [
-        ("http://www.wangcang.gov.cn:6379/", HOME),
+        ("http://www.wangcang.gov.example:6379/", HOME),
         ("http://127.0.0.1:6379/", "http://127.0.0.1:8001/"),
         ("http://localhost:6379/", "http://127.0.0.1:8001/"),
         ("http://127.0.0.1:8080/", "http://61.1.2.3:8080/"),
@@ -47,7 +47,7 @@ def test_the_same_site_is_fetched(url: str, home: str) -> None:
         ("http://10.0.0.1/", HOME),
         ("http://0.0.1/", "http://10.0.0.1/"),
         ("http://www.example.com/", HOME),
-        ("http://www.wangcang.gov.cn:99999/", HOME),
+        ("http://www.wangcang.gov.example:99999/", HOME),
     ],
 )
 def test_another_port_host_or_address_is_not(url: str, home: str) -> None:
@@ -56,9 +56,9 @@ def test_another_port_host_or_address_is_not(url: str, home: str) -> None:
 
 # What the site's names resolve to (no DNS here): one of them is pointed at 127.0.0.1.
 ADDRESSES = {
-    "www.wangcang.gov.cn": "61.1.2.3",
-    "xxgk.wangcang.gov.cn": "61.1.2.4",
-    "evil.wangcang.gov.cn": "127.0.0.1",
+    "www.wangcang.gov.example": "61.1.2.3",
+    "xxgk.wangcang.gov.example": "61.1.2.4",
+    "evil.wangcang.gov.example": "127.0.0.1",
 }
 
 
@@ -73,11 +73,11 @@ def site_names(monkeypatch) -> None:
 
 
 def test_a_name_of_the_site_pointed_at_loopback_is_refused(site_names) -> None:
-    assert not may_fetch(HOME)("http://evil.wangcang.gov.cn/xxgk/")
+    assert not may_fetch(HOME)("http://evil.wangcang.gov.example/xxgk/")
 
 
 def test_a_name_of_the_site_on_a_public_address_is_fetched(site_names) -> None:
-    assert may_fetch(HOME)("http://xxgk.wangcang.gov.cn/xxgk/")
+    assert may_fetch(HOME)("http://xxgk.wangcang.gov.example/xxgk/")
 
 
 @pytest.mark.parametrize(

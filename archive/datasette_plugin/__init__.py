@@ -190,7 +190,8 @@ def asgi_wrapper() -> Callable[[Any], Any]:
                 if query_string:
                     query = f"{query_string.decode('latin-1')}&{query}"
                 location = f"{scope.get('root_path', '')}{scope['path']}?{query}"
-                headers = [(b"location", location.encode()), (b"content-length", b"0")]
+                # The query string is the request's own bytes (read as latin-1): sent back so.
+                headers = [(b"location", location.encode("latin-1")), (b"content-length", b"0")]
                 await _answer(send, 302, headers, b"")
                 return
             if len(query_string) > MAX_SEARCH_CHARS and oversized_search(query_string):
