@@ -272,7 +272,9 @@ def bench_search(count: int, tmp: Path, repeats: int, cache: Path | None) -> boo
         f50, f95 = statistics.median(fts), statistics.quantiles(fts, n=20)[-1]
         l50, l95 = statistics.median(like), statistics.quantiles(like, n=20)[-1]
         c50 = statistics.median(like_counted)
-        speedups.setdefault(name.split("-")[0], []).append(c50 / f50)
+        speedups.setdefault(name.rsplit("-", 1)[0] if name[-1].isdigit() else name, []).append(
+            c50 / f50
+        )
         r50, r95 = statistics.median(ranked), statistics.quantiles(ranked, n=20)[-1]
         slowest[name] = max(f95, r95)
         print(f"  {name:9} {text:6} {hits:>7} {hits / count:>6.1%} {f50:>9.1f}ms {f95:>7.1f}ms"

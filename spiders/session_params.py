@@ -6,7 +6,8 @@ linked, each night's copies would be new documents and the night before's delist
 (``ignore_params``) and those it learns from the listing: a parameter is learned when at
 least ``LEARN_AFTER`` links of one list page each differ from a known document's URL in
 that parameter's value alone, both values at least ``MIN_VALUE_CHARS`` long (a token, not
-an ``id=12``), and the rest of the URL names that one known document only. A link is then
+an ``id=12``), and the rest of the URL names that one known document only (or is itself
+a known document's URL, keyed without the parameter on an earlier night). A link is then
 the known document whose URL differs from it only in such parameters, or, new, its URL
 without them. Pure data, no Scrapy.
 """
@@ -44,7 +45,8 @@ class SessionParams:
     def __init__(self, declared: Iterable[str], known_urls: Iterable[str]) -> None:
         self.names: set[str] = {n.lower() for n in declared}
         self.learned: set[str] = set()
-        self.known = [u for u in known_urls if urlsplit(u).query]
+        self.known = list(known_urls)
+        self.known_set = set(self.known)
         self._by_stripped: dict[str, str | None] | None = None
         self._by_name: dict[tuple[str, str], str | None] | None = None
 
@@ -52,7 +54,7 @@ class SessionParams:
         """(parameter, URL without it) -> the one known URL it names (None: several)."""
         if self._by_name is None:
             self._by_name = {}
-            for url in self.known:
+            for url in (u for u in self.known if urlsplit(u).query):
                 for name, _ in query_pairs(url):
                     key = (name.lower(), without(url, [name]))
                     self._by_name[key] = None if key in self._by_name else url
@@ -68,6 +70,11 @@ class SessionParams:
             for name, value in query_pairs(link):
                 name = name.lower()
                 if name in self.names or len(value) < MIN_VALUE_CHARS:
+                    continue
+                bare = canonical_url(without(link, [name]))
+                if bare in self.known_set:
+                    # A document keyed without it (a night that had learned it already).
+                    votes[name] += 1
                     continue
                 known = index.get((name, without(link, [name])))
                 if known is None or known == link:

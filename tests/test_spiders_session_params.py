@@ -63,3 +63,18 @@ def test_a_declared_parameter_keeps_the_others() -> None:
 def test_without_session_params_a_link_is_itself() -> None:
     session = SessionParams([], KNOWN)
     assert (session.resolve(TONIGHT[0]), session.strip(TONIGHT[0])) == (None, TONIGHT[0])
+
+
+def test_documents_keyed_without_the_session_teach_it_again() -> None:
+    # Archived on a night that had learned sid: their URLs carry none.
+    known = [f"{SITE}/{n}.html" for n in range(3)]
+    session = SessionParams([], known)
+    session.learn(TONIGHT)
+    assert session.learned == {"sid"}
+
+
+def test_a_link_to_a_document_keyed_without_the_session_is_that_document() -> None:
+    known = [f"{SITE}/{n}.html" for n in range(3)]
+    session = SessionParams([], known)
+    session.learn(TONIGHT)
+    assert session.resolve(TONIGHT[2]) == known[2]
