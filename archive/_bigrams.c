@@ -19,12 +19,14 @@
  * serve one-character queries without a prefix, and cost 2.4x the ingest time.)
  *
  * Built by the project's install (setup.py) as the extension module archive._bigrams,
- * which only hands Python the address of the fts5_tokenizer struct below; archive.tokenizer
- * registers it on each connection through the FTS5 API. No SQLite header is needed: the
+ * which only hands Python the address of the fts5_tokenizer struct below and of the
+ * govarchive_bm25 rank function after it; archive.tokenizer registers both on each
+ * connection through the FTS5 API. No SQLite header is needed: the
  * three FTS5 declarations used are copied from SQLite's public API (public domain).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct Fts5Tokenizer Fts5Tokenizer;
@@ -205,6 +207,102 @@ static void bigrams_delete(Fts5Tokenizer *unused) { (void)unused; }
 
 static fts5_tokenizer BIGRAMS = {bigrams_create, bigrams_delete, bigrams_tokenize};
 
+/*
+ * govarchive_bm25(documents_fts, idf0, idf1, ...): FTS5's bm25 (fts5_aux.c: k1 1.2, b 0.75,
+ * every column weighted 1, the negated score so ORDER BY ascending puts the best first),
+ * with each phrase's IDF given by the caller instead of counted. FTS5's bm25 counts the
+ * documents holding each phrase by reading the phrase's every match in the whole index
+ * (xQueryPhrase), which for a phrase such as 法治政府 at a million documents cost ~450 ms
+ * however few rows were ranked; archive.ranking gives the IDF (exact for a phrase with
+ * fewer matches than it ranks, else estimated) and this ranks only the rows asked for.
+ *
+ * sqlite3_result_double and friends come from the SQLite library Python's sqlite3 module
+ * uses (found by sqlitefts and handed over by rank_function_address), so this module
+ * needs no SQLite header or link of its own.
+ */
+typedef struct sqlite3_context sqlite3_context;
+typedef struct sqlite3_value sqlite3_value;
+typedef long long sqlite3_int64;
+typedef struct Fts5Context Fts5Context;
+typedef struct Fts5PhraseIter {
+    const unsigned char *a;
+    const unsigned char *b;
+} Fts5PhraseIter;
+
+typedef struct Fts5ExtensionApi Fts5ExtensionApi;
+struct Fts5ExtensionApi {
+    int iVersion;
+    void *(*xUserData)(Fts5Context *);
+    int (*xColumnCount)(Fts5Context *);
+    int (*xRowCount)(Fts5Context *, sqlite3_int64 *);
+    int (*xColumnTotalSize)(Fts5Context *, int, sqlite3_int64 *);
+    int (*xTokenize)(Fts5Context *, const char *, int, void *,
+                     int (*)(void *, int, const char *, int, int, int));
+    int (*xPhraseCount)(Fts5Context *);
+    int (*xPhraseSize)(Fts5Context *, int);
+    int (*xInstCount)(Fts5Context *, int *);
+    int (*xInst)(Fts5Context *, int, int *, int *, int *);
+    sqlite3_int64 (*xRowid)(Fts5Context *);
+    int (*xColumnText)(Fts5Context *, int, const char **, int *);
+    int (*xColumnSize)(Fts5Context *, int, int *);
+    /* (further members unused here) */
+};
+
+#define RANK_K1 1.2
+#define RANK_B 0.75
+#define MAX_PHRASES 64
+
+static void (*result_double)(sqlite3_context *, double);
+static void (*result_error)(sqlite3_context *, const char *, int);
+static void (*result_error_code)(sqlite3_context *, int);
+static double (*value_double)(sqlite3_value *);
+
+static void rank_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                      int n_value, sqlite3_value **values) {
+    int n_phrase = api->xPhraseCount(fts);
+    if (n_phrase > MAX_PHRASES || n_value != n_phrase) {
+        result_error(ctx, "govarchive_bm25: give one IDF per phrase of the query", -1);
+        return;
+    }
+    sqlite3_int64 rows = 0, tokens = 0;
+    int rc = api->xRowCount(fts, &rows);
+    if (rc == SQLITE_OK) rc = api->xColumnTotalSize(fts, -1, &tokens);
+    double frequency[MAX_PHRASES] = {0};
+    int n_inst = 0;
+    if (rc == SQLITE_OK) rc = api->xInstCount(fts, &n_inst);
+    for (int i = 0; rc == SQLITE_OK && i < n_inst; i++) {
+        int phrase, column, offset;
+        rc = api->xInst(fts, i, &phrase, &column, &offset);
+        if (rc == SQLITE_OK && phrase >= 0 && phrase < n_phrase) frequency[phrase] += 1.0;
+    }
+    int length = 0;
+    if (rc == SQLITE_OK) rc = api->xColumnSize(fts, -1, &length);
+    if (rc != SQLITE_OK) {
+        result_error_code(ctx, rc);
+        return;
+    }
+    double average = rows > 0 ? (double)tokens / (double)rows : 1.0;
+    if (average <= 0.0) average = 1.0;
+    double norm = RANK_K1 * (1.0 - RANK_B + RANK_B * (double)length / average);
+    double score = 0.0;
+    for (int i = 0; i < n_phrase; i++) {
+        score += value_double(values[i]) * (frequency[i] * (RANK_K1 + 1.0)) / (frequency[i] + norm);
+    }
+    result_double(ctx, -score);
+}
+
+static PyObject *rank_function_address(PyObject *self, PyObject *args) {
+    (void)self;
+    unsigned long long r_double, r_error, r_error_code, v_double;
+    if (!PyArg_ParseTuple(args, "KKKK", &r_double, &r_error, &r_error_code, &v_double))
+        return NULL;
+    result_double = (void (*)(sqlite3_context *, double))(uintptr_t)r_double;
+    result_error = (void (*)(sqlite3_context *, const char *, int))(uintptr_t)r_error;
+    result_error_code = (void (*)(sqlite3_context *, int))(uintptr_t)r_error_code;
+    value_double = (double (*)(sqlite3_value *))(uintptr_t)v_double;
+    return PyLong_FromVoidPtr((void *)&rank_bm25);
+}
+
 static PyObject *tokenizer_address(PyObject *self, PyObject *unused) {
     (void)self;
     (void)unused;
@@ -214,12 +312,16 @@ static PyObject *tokenizer_address(PyObject *self, PyObject *unused) {
 static PyMethodDef METHODS[] = {
     {"tokenizer_address", tokenizer_address, METH_NOARGS,
      "Address of the govarchive_bigrams fts5_tokenizer struct, for xCreateTokenizer."},
+    {"rank_function_address", rank_function_address, METH_VARARGS,
+     "Address of the govarchive_bm25 FTS5 auxiliary function, given the addresses of "
+     "sqlite3_result_double, sqlite3_result_error, sqlite3_result_error_code and "
+     "sqlite3_value_double."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef MODULE = {
     PyModuleDef_HEAD_INIT, "_bigrams",
-    "The govarchive_bigrams FTS5 tokenizer (C); registered by archive.tokenizer.", -1, METHODS,
+    "The govarchive_bigrams FTS5 tokenizer and govarchive_bm25 rank function (C); registered by archive.tokenizer.", -1, METHODS,
 };
 
 PyMODINIT_FUNC PyInit__bigrams(void) { return PyModule_Create(&MODULE); }

@@ -13,8 +13,8 @@ from typing import Any
 from datasette.utils.asgi import Response
 
 from archive import ranking
-from archive.ranking import Window, query_terms, rescore, window
-from archive.tokenizer import match_expression
+from archive.ranking import Window, query_terms, rescore, statistics, window
+from archive.tokenizer import RANK_FUNCTION, match_expression
 from archive.views import _database, _json, _not_found, _render
 
 SEARCH_RESULTS = 50
@@ -52,11 +52,11 @@ def _highlight(snippet: str | None) -> Any:
     return Markup(text.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
 
 
-# The best matches by bm25 among those ranked (FTS5 reads the window's rows in rowid
-# order; ``ORDER BY rank`` took twice as long at a million documents), then the page's
-# fields and snippets for those rows only.
+# The best matches by bm25 among those ranked, each phrase's IDF given (archive.ranking;
+# FTS5 reads the window's rows in rowid order; ``ORDER BY rank`` took twice as long at a
+# million documents), then the page's fields and snippets for those rows only.
 _RANKED_SQL = (
-    "SELECT rowid, bm25(documents_fts) AS rank FROM documents_fts"
+    f"SELECT rowid, {RANK_FUNCTION}(documents_fts, {{idfs}}) AS rank FROM documents_fts"
     " WHERE documents_fts MATCH ? AND rowid >= ?"
     f" ORDER BY rank LIMIT {SEARCH_RESULTS}"
 )
@@ -75,14 +75,20 @@ _RESULTS_SQL = (
 
 async def _search(db: Any, query: str) -> tuple[list[dict[str, Any]], Window]:
     """One archive's best ``SEARCH_RESULTS`` matches among those ranked (its ``Window``),
-    each with its database's name and, as ``score``, FTS5's bm25 (higher is better)."""
+    each with its database's name and, as ``score``, its bm25 (``archive.ranking``;
+    higher is better)."""
     expression = match_expression(query)
     ranked = await window(db, expression)
-    best = (await db.execute(_RANKED_SQL, [expression, ranked.floor or 0])).rows
+    if not ranked.matches:
+        return [], ranked
+    terms = query_terms(query)
+    weights = await statistics(db, terms, known=ranked)
+    sql = _RANKED_SQL.replace("{idfs}", ",".join("?" * len(terms)))
+    idfs = [weights.idf(term) for term in terms]
+    best = (await db.execute(sql, [*idfs, expression, ranked.floor or 0])).rows
     if not best:
         return [], ranked
     rank = {row["rowid"]: row["rank"] for row in best}
-    terms = query_terms(query)
     sql = _RESULTS_SQL.replace("{ids}", ",".join("?" * len(rank)))
     rows = (await db.execute(sql, [expression, *rank])).rows
     results = [

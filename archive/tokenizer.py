@@ -25,11 +25,12 @@ import re
 import sqlite3
 
 from sqlitefts.fts5 import fts5_api_from_db
-from sqlitefts.tokenizer import SQLITE_OK, ffi
+from sqlitefts.tokenizer import SQLITE_OK, dll, ffi
 
 from archive import _bigrams
 
 TOKENIZER_NAME = "govarchive_bigrams"
+RANK_FUNCTION = "govarchive_bm25"
 # A search query longer than this is refused (SQLITE_TOOBIG) before it is tokenized: the
 # tokenizer runs inside one SQLite call, where Datasette's time limit cannot stop it.
 # The C tokenizer has the same constant (MAX_QUERY_BYTES in _bigrams.c).
@@ -133,14 +134,37 @@ _TERM = re.compile(r'\s+|(".*?")')
 
 
 _TOKENIZER = ffi.cast("fts5_tokenizer *", _bigrams.tokenizer_address())
+# The rank function sets its result through the SQLite library Python's sqlite3 uses.
+ffi.cdef(
+    "void sqlite3_result_double(sqlite3_context*, double);"
+    "double sqlite3_value_double(sqlite3_value*);"
+)
+_RANK = ffi.cast(
+    "fts5_extension_function",
+    _bigrams.rank_function_address(
+        *(
+            int(ffi.cast("uintptr_t", f))
+            for f in (
+                dll.sqlite3_result_double,
+                dll.sqlite3_result_error,
+                dll.sqlite3_result_error_code,
+                dll.sqlite3_value_double,
+            )
+        )
+    ),
+)
 
 
 def register(conn: sqlite3.Connection, name: str = TOKENIZER_NAME) -> None:
-    """Make ``govarchive_bigrams`` available on this connection (idempotent), under
-    ``name`` (another name only for archive.schema's migrations)."""
+    """Make ``govarchive_bigrams`` (under ``name``: another name only for
+    archive.schema's migrations) and ``govarchive_bm25`` available on this connection
+    (idempotent)."""
     api = fts5_api_from_db(conn)
     if api is None or api == ffi.NULL:
         raise RuntimeError("SQLite FTS5 API unavailable: cannot register the Chinese tokenizer")
     rc = api.xCreateTokenizer(api, name.encode(), ffi.NULL, _TOKENIZER, ffi.NULL)
     if rc != SQLITE_OK:
         raise RuntimeError(f"could not register FTS5 tokenizer {name}: rc={rc}")
+    rc = api.xCreateFunction(api, RANK_FUNCTION.encode(), ffi.NULL, _RANK, ffi.NULL)
+    if rc != SQLITE_OK:
+        raise RuntimeError(f"could not register FTS5 function {RANK_FUNCTION}: rc={rc}")

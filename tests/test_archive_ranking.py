@@ -90,17 +90,104 @@ def test_scores_across_archives_are_best_first(search) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
-def test_one_archive_scores_are_fts5_bm25(archives, search) -> None:
+@pytest.mark.parametrize("query", ["鹰眼", "鹰", "鹰眼 平台", "工作 鹰眼巡检"])
+def test_one_archive_scores_are_fts5_bm25(archives, search, query: str) -> None:
     county, _ = archives
     conn = sqlite3.connect(county)
     register(conn)
     expected = conn.execute(
         "SELECT rowid, -bm25(documents_fts) FROM documents_fts WHERE documents_fts MATCH ?",
-        (match_expression("鹰眼"),),
+        (match_expression(query),),
     ).fetchall()
     conn.close()
-    got = {r["id"]: r["score"] for r in results(search, "/county/-/search.json?q=鹰眼")}
+    got = {r["id"]: r["score"] for r in results(search, f"/county/-/search.json?q={query}")}
     assert got == {rowid: round(score, 6) for rowid, score in expected}
+
+
+def exact_idfs(conn: sqlite3.Connection, query: str) -> list[float]:
+    """Each phrase's IDF from a full count of its matches, as FTS5's bm25 takes it."""
+    documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    stats = ranking.Statistics(documents)
+    for term in ranking.query_terms(query):
+        stats.document_frequency[term] = conn.execute(
+            "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?",
+            (match_expression(f'"{term}"'),),
+        ).fetchone()[0]
+    return [stats.idf(term) for term in ranking.query_terms(query)]
+
+
+@pytest.mark.parametrize("query", ["鹰眼", "鹰", "鹰眼 平台", "巡检 职责", "政务公开"])
+def test_the_rank_function_given_exact_idfs_is_fts5s_bm25(archives, query: str) -> None:
+    _, ministry = archives
+    conn = sqlite3.connect(ministry)
+    register(conn)
+    idfs = exact_idfs(conn, query)
+    marks = ",".join("?" * len(idfs))
+    rows = conn.execute(
+        f"SELECT bm25(documents_fts), govarchive_bm25(documents_fts, {marks}) FROM documents_fts"
+        " WHERE documents_fts MATCH ?",
+        (*idfs, match_expression(query)),
+    ).fetchall()
+    conn.close()
+    assert rows and all(ours == pytest.approx(fts5, rel=1e-12) for fts5, ours in rows)
+
+
+def test_the_rank_function_refuses_too_few_idfs(archives) -> None:
+    _, ministry = archives
+    conn = sqlite3.connect(ministry)
+    register(conn)
+    with pytest.raises(sqlite3.OperationalError, match="one IDF per phrase"):
+        conn.execute(
+            "SELECT govarchive_bm25(documents_fts, 1.0) FROM documents_fts"
+            " WHERE documents_fts MATCH ?",
+            (match_expression("鹰眼 平台"),),
+        ).fetchall()
+    conn.close()
+
+
+class Connection:
+    """The part of a Datasette database ``archive.ranking`` uses, over sqlite3."""
+
+    name = "test"
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path)
+        register(self.conn)
+
+    async def execute(self, sql: str, params: list | None = None):
+        class Rows:
+            rows = self.conn.execute(sql, params or []).fetchall()
+
+        return Rows()
+
+
+@pytest.fixture(scope="module")
+def alternating(tmp_path_factory) -> Path:
+    """80 documents; 鹰眼 in every even-numbered one (40 of them)."""
+    folder = tmp_path_factory.mktemp("alternating")
+    return build(
+        folder / "alternating.db",
+        [(f"第{n}号通知", ("鹰眼巡检。" if n % 2 else "") + FILLER) for n in range(80)],
+    )
+
+
+def frequency(path: Path, term: str) -> int:
+    stats = asyncio.run(ranking.statistics(Connection(path), [term]))
+    return stats.document_frequency[term]
+
+
+def test_a_document_frequency_below_the_window_is_counted(alternating) -> None:
+    assert frequency(alternating, "鹰眼") == 40
+
+
+def test_a_document_frequency_past_the_window_is_estimated(alternating, monkeypatch) -> None:
+    # The newest 8 matches span 15 ids: 8 / 15 of 80 documents, against 40 counted.
+    monkeypatch.setattr(ranking, "RANK_WITHIN", 8)
+    assert frequency(alternating, "鹰眼") == round(8 * 80 / 15)
+
+
+def test_a_term_in_no_document_has_no_frequency(alternating) -> None:
+    assert frequency(alternating, "无此词") == 0
 
 
 @pytest.mark.parametrize("query", ["鹰眼", "鹰", "鹰眼 平台", "政务公开"])
