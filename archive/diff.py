@@ -36,6 +36,9 @@ FIELD_LABELS: dict[str, str] = {
 # Two paragraphs at least this similar are one paragraph changed, not one removed and
 # one added.
 CHANGED_PARAGRAPH_RATIO = 0.5
+# An excerpt of a change (feeds, alerts): this many characters, starting this many before
+# the first change.
+EXCERPT_CHARS, EXCERPT_LEAD = 160, 30
 
 
 @dataclass(slots=True)
@@ -79,6 +82,38 @@ class RecordDiff:
             if kinds.count(kind):
                 parts.append(f"{kinds.count(kind)} paragraph(s) {kind}")
         return ", ".join(parts) or "no difference"
+
+    def headline(self) -> str:
+        """Which fields and how many paragraphs changed, for a feed entry or an alert:
+        "title, doc_no; 1 paragraph(s) changed"."""
+        names = ", ".join(f.name for f in self.fields)
+        paragraphs = [p for p in self.summary().split(", ") if "paragraph" in p]
+        return "; ".join(part for part in (names, ", ".join(paragraphs)) if part) or (
+            "no difference"
+        )
+
+    def excerpt(self, limit: int = EXCERPT_CHARS) -> str:
+        """The first changed paragraph with its changes marked [-removed-]{+added+}, cut
+        to about ``limit`` characters starting a little before the first change."""
+        first = next(iter(self.changed), None)
+        if first is None:
+            return ""
+        if first.kind == "added":
+            text, at = f"{{+{first.new}+}}", 0
+        elif first.kind == "removed":
+            text, at = f"[-{first.old}-]", 0
+        else:
+            text = "".join(
+                s.text if s.kind == "equal" else _marked(s.kind, s.text) for s in first.segments
+            )
+            at = len(first.segments[0].text) if first.segments[0].kind == "equal" else 0
+        start = max(0, at - EXCERPT_LEAD)
+        cut = text[start : start + limit]
+        return ("…" if start else "") + cut + ("…" if start + limit < len(text) else "")
+
+
+def _marked(kind: str, text: str) -> str:
+    return f"[-{text}-]" if kind == "removed" else f"{{+{text}+}}"
 
 
 def paragraphs(body: str | None) -> list[str]:

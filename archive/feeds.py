@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 
 from datasette.utils.asgi import Response
 
+from archive.changes import change_notes
 from archive.lifecycle import EVENTS, PARSER_REASONS
 from archive.search_views import search_text
 from archive.tokenizer import match_expression
@@ -83,7 +84,7 @@ async def feed(datasette: Any, request: Any) -> Response:
     events = FEED_KINDS[kind]
     sql = (
         "SELECT e.id, e.at, e.event, e.reason, d.id AS document_id, d.title, d.site, d.issuer,"
-        " e.url FROM document_events e JOIN documents d ON d.id = e.document_id"
+        " e.url, e.version FROM document_events e JOIN documents d ON d.id = e.document_id"
         f" WHERE e.event IN ({', '.join('?' * len(events))})"
         # A version the parsers made (reparse, parser-update) is not an edit on the site.
         f" AND coalesce(e.reason, '') NOT IN ({', '.join('?' * len(PARSER_REASONS))})"
@@ -108,7 +109,12 @@ async def feed(datasette: Any, request: Any) -> Response:
         sql += " AND d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)"
         params.append(match_expression(words))
     sql += f" ORDER BY e.id DESC LIMIT {FEED_ENTRIES}"
-    rows = (await db.execute(sql, params)).rows
+    rows = [dict(r) for r in (await db.execute(sql, params)).rows]
+    edits = [(r["document_id"], r["version"]) for r in rows if r["event"] == "changed"]
+    if edits:
+        notes = await db.execute_fn(lambda conn: change_notes(conn, edits))
+        for row in rows:
+            row["change"] = notes.get((row["document_id"], row["version"]))
     # An empty feed was last updated when the archive last looked: its latest finished run.
     checked = (await db.execute("SELECT max(finished_at) FROM runs")).rows[0][0]
     base = f"{request.scheme}://{request.host}"
@@ -120,7 +126,7 @@ async def feed(datasette: Any, request: Any) -> Response:
             f"{base}{request.path}",
             base,
             db.name,
-            [dict(r) for r in rows],
+            rows,
             checked,
             STYLESHEET,
         ),  # fmt: skip
@@ -173,7 +179,8 @@ def atom(
     checked_at: str | None = None,
     stylesheet: str | None = None,
 ) -> str:
-    """An Atom 1.0 feed (RFC 4287): one entry per event, linking to the document page.
+    """An Atom 1.0 feed (RFC 4287): one entry per event, linking to the document page
+    (a changed entry's summary says what changed, ``row["change"]``: headline, excerpt).
     Updated at its newest entry; an empty feed when the archive last looked (``checked_at``,
     its latest finished run), or now for an archive that never ran. ``stylesheet``: the
     XSLT a browser renders the feed with (feed readers ignore it)."""
@@ -184,6 +191,9 @@ def atom(
         summary = f"{row['event']}: {row['title'] or row['url']}" + (
             f" ({row['reason']})" if row.get("reason") else ""
         )
+        if row.get("change"):  # a changed entry: which fields and paragraphs, an excerpt
+            headline, excerpt = row["change"]
+            summary += f" — {headline}" + (f": {excerpt}" if excerpt else "")
         entry_title = f"[{row['event']}] {row['title'] or row['url']}"
         entries.append(
             "<entry>"

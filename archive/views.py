@@ -9,6 +9,8 @@
   sandbox`` so nothing in it runs;
 * ``/DB/-/image/SHA256`` — a captured content image (the document page shows these, under
   a Content-Security-Policy that loads nothing from outside);
+* any two versions compared: ``archive.compare_views``; one version's page:
+  ``archive.version_views``;
 * the search pages are in ``archive.search_views``;
 * the Atom feeds are in ``archive.feeds``.
 """
@@ -95,6 +97,7 @@ PAGES = (
     ("-/search?q=…", "ranked full-text search"),
     ("-/document/ID", "a document: metadata, lifecycle, versions"),
     ("-/document/ID/v/N", "one version's text"),
+    ("-/document/ID/compare?from=A&to=B", "any two versions compared (view=side: side by side)"),
     ("-/feeds", "every feed, per site, and feeds of a saved search"),
     ("-/feed/KIND.atom", "Atom feeds: new, changed, gone, delisted, restored, relisted, events"),
 )
@@ -182,7 +185,11 @@ async def document_page(datasette: Any, request: Any) -> Response:
     timeline = []
     for index, (number, at, record, raw) in enumerate(versions):
         diff = diff_records(versions[index - 1][2], record) if index else None
-        timeline.append({"version": number, "at": at, "raw": raw, "diff": diff})
+        previous = versions[index - 1][0] if index else None
+        timeline.append(
+            {"version": number, "at": at, "raw": raw, "diff": diff, "previous": previous}
+        )
+    numbers = [v[0] for v in versions]
     body_html = doc.get("body_html") or ""
     images = content_images(body_html)
     archived = {}
@@ -205,6 +212,11 @@ async def document_page(datasette: Any, request: Any) -> Response:
         events=events,
         attachments=attachments,
         timeline=list(reversed(timeline)),
+        picker={
+            "versions": numbers,
+            "from_version": numbers[-2] if len(numbers) > 1 else None,
+            "to_version": numbers[-1] if numbers else None,
+        },
         body_html=_markup(archived_images(body_html, archived, db.name)),
         size=_size,
     )

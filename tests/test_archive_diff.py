@@ -64,3 +64,33 @@ def test_render_leaves_out_far_unchanged_paragraphs() -> None:
 
 def test_render_colour_uses_escapes() -> None:
     assert "\x1b[32m" in render_text(diff_records(OLD, NEW), colour=True)
+
+
+def test_a_headline_names_the_changed_fields_and_counts_paragraphs() -> None:
+    diff = diff_records(
+        {"title": "旧", "body_text": "甲段。"}, {"title": "新", "body_text": "乙段。"}
+    )
+    assert diff.headline() == "title; 1 paragraph(s) changed"
+
+
+def test_a_headline_of_field_changes_alone_names_the_fields() -> None:
+    diff = diff_records(
+        {"doc_no": "1号", "body_text": "同。"}, {"doc_no": "2号", "body_text": "同。"}
+    )
+    assert diff.headline() == "doc_no"
+
+
+def test_an_excerpt_starts_shortly_before_the_change() -> None:
+    before = "前" * 100 + "原文。"
+    diff = diff_records({"body_text": before}, {"body_text": "前" * 100 + "新文。"})
+    assert diff.excerpt().startswith("…" + "前" * 30 + "[-原-]{+新+}")
+
+
+def test_an_excerpt_of_an_added_paragraph_is_marked_added() -> None:
+    diff = diff_records({"body_text": "第一段。"}, {"body_text": "第一段。\n第二段。"})
+    assert diff.excerpt() == "{+第二段。+}"
+
+
+def test_an_excerpt_is_cut_to_its_length() -> None:
+    diff = diff_records({"body_text": "第一段。"}, {"body_text": "第一段。\n" + "长" * 500})
+    assert len(diff.excerpt(limit=50)) == 51  # and the "…" that says it was cut

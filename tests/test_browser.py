@@ -193,3 +193,47 @@ def test_a_feed_page_links_each_entry_to_its_document(site, page) -> None:
     page.wait_for_selector(".entry a")
     hrefs = page.eval_on_selector_all(".entry a", "links => links.map(a => a.href)")
     assert hrefs and all("/-/document/" in h for h in hrefs)
+
+
+def test_the_version_picker_opens_the_side_by_side_view(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE version_count > 1")[0]
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
+    page.check("#version-picker input[value=side]")
+    page.click("#version-picker input[type=submit]")
+    page.wait_for_selector("table.side")
+    page.screenshot(path=SHOTS / "compare-side-by-side.png", full_page=True)
+    assert page.locator("table.side td.new ins").first.inner_text() == (
+        "（2025年4月修订：补充整改时限为2025年6月底前。）"
+    )
+
+
+def test_the_side_by_side_view_puts_the_versions_in_two_columns(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE version_count > 1")[0]
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}/compare?from=1&to=2&view=side")
+    old = page.locator("table.side td.old").first.bounding_box()
+    new = page.locator("table.side td.new").first.bounding_box()
+    assert old is not None and new is not None and new["x"] >= old["x"] + old["width"]
+
+
+def test_the_picker_compares_versions_in_either_order(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE version_count > 1")[0]
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}")
+    page.select_option("#version-picker select[name=from]", "2")
+    page.select_option("#version-picker select[name=to]", "1")
+    page.click("#version-picker input[type=submit]")
+    page.wait_for_selector("#summary")
+    assert page.locator(".diff del").first.inner_text() == (
+        "（2025年4月修订：补充整改时限为2025年6月底前。）"
+    )
+
+
+def test_the_compare_json_twin_opens_in_the_browser(site, page) -> None:
+    base, db = site
+    doc_id = one(db, "SELECT id FROM documents WHERE version_count > 1")[0]
+    page.goto(f"{base}/{db_name(db)}/-/document/{doc_id}/compare?from=1&to=2")
+    page.click("#compared a:text('JSON')")
+    page.wait_for_load_state()
+    assert '"summary": "1 paragraph(s) changed"' in page.content()

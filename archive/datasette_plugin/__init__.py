@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 
-from archive import feeds, search_views, version_views, views
+from archive import compare_views, feeds, search_views, version_views, views
 from archive.datasette_plugin import search_page
 from archive.tokenizer import match_expression, register
 
@@ -57,6 +57,7 @@ def filters_from_request(request, database, table, datasette):  # noqa: ANN001, 
 def register_routes() -> list:
     return [
         *version_views.routes(),
+        *compare_views.routes(),
         *views.routes(),
         *search_views.routes(),
         *feeds.routes(),
