@@ -73,6 +73,7 @@ class CrawlJobConfig:
     timeout: float
     stop_timeout: float = 60.0
     queue: str | None = None  # a Redis URL: queue the site's crawl instead of running it
+    alerts: str | None = None  # a subscriptions file: each crawl sends its alerts at its end
 
 
 # Child processes of running crawls, so a shutdown can stop them.
@@ -82,13 +83,19 @@ _stopping = threading.Event()
 
 
 def crawl_command(
-    site: str, db: str, sites_file: str | None, run_id: int | None = None
+    site: str,
+    db: str,
+    sites_file: str | None,
+    run_id: int | None = None,
+    alerts: str | None = None,
 ) -> list[str]:
     command = [sys.executable, "-m", "crawler.cli", "crawl", "--site", site, "--db", db]
     if sites_file:
         command += ["--sites", sites_file]
     if run_id is not None:
         command += ["--run-id", str(run_id)]
+    if alerts:
+        command += ["--alerts", alerts]
     return command
 
 
@@ -98,10 +105,12 @@ def run_site_crawl(
     sites_file: str | None,
     timeout: float,
     stop_timeout: float = DEFAULT_STOP_TIMEOUT,
+    alerts: str | None = None,
 ) -> int:
     """The job: crawl one site in a child process group, bounded in time; record how it
     ended in the run row opened for it. Past ``timeout`` the crawl gets SIGTERM and
-    ``stop_timeout`` seconds to stop before SIGKILL."""
+    ``stop_timeout`` seconds to stop before SIGKILL. ``alerts``: the subscriptions file
+    the crawl sends alerts for at its end."""
     from archive import Archive
 
     if _stopping.is_set():
@@ -118,7 +127,7 @@ def run_site_crawl(
         return 2
     log.info("%s: crawl started (run %d)", site, run_id)
     child = subprocess.Popen(
-        crawl_command(site, db, sites_file, run_id),
+        crawl_command(site, db, sites_file, run_id, alerts),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: stopped whole, workers included
@@ -298,6 +307,7 @@ def add_jobs(scheduler: Any, sites: list[Any], config: CrawlJobConfig, every: fl
                 "sites_file": config.sites_file,
                 "timeout": config.timeout,
                 "stop_timeout": config.stop_timeout,
+                "alerts": config.alerts,
             },
         )
         if config.queue:
@@ -323,6 +333,22 @@ def add_jobs(scheduler: Any, sites: list[Any], config: CrawlJobConfig, every: fl
         if job_id.startswith(JOB_PREFIX):
             log.info("removing the job of %s: no longer in the registry", job_id[len(JOB_PREFIX) :])
             scheduler.remove_job(job_id)
+
+
+def _alerts_file(args: argparse.Namespace) -> str | None:
+    """The subscriptions file, checked now (absolute: the job runs it later)."""
+    path = getattr(args, "alerts", None)
+    if not path:
+        return None
+    from archive.alerts import SubscriptionError, load_subscriptions
+
+    if getattr(args, "queue", None):
+        raise SubscriptionError(
+            "--alerts with --queue: the workers' crawls do not send alerts; run"
+            " `govarchive alerts` after `govarchive ingest` instead"
+        )
+    load_subscriptions(path)
+    return os.fspath(Path(path).resolve())
 
 
 def list_jobs(sites: list[Any], every: float | None, db: str, out: Any = sys.stdout) -> None:
@@ -388,6 +414,7 @@ def main(args: argparse.Namespace) -> int:
             args.timeout or DEFAULT_CRAWL_TIMEOUT,
             stop_timeout,
             queue=getattr(args, "queue", None),
+            alerts=_alerts_file(args),
         )
         scheduler = build_scheduler(db, getattr(args, "max_parallel", None) or DEFAULT_MAX_PARALLEL)
         scheduler.add_listener(_on_event, EVENT_JOB_MISSED)

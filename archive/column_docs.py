@@ -149,6 +149,22 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "note": "Why it was written.",
         },
     ),
+    "alert_deliveries": (
+        "Each digest of lifecycle events sent, or tried, to one target of an alert subscription (`govarchive alerts`, `crawl --alerts`).",
+        {
+            "id": "Row id.",
+            "subscription": "The subscription's name in the subscriptions file.",
+            "target": "Where it went: the Apprise URL, its password masked.",
+            "at": "When it was sent (or the last attempt failed).",
+            "run_id": "The run whose end sent it (runs.id); empty when sent by `govarchive alerts` alone.",
+            "first_event_id": "The oldest event it listed (document_events.id).",
+            "last_event_id": "The newest event it listed: the target's next digest starts after it once delivered.",
+            "events": "How many events it covered.",
+            "attempts": "How many times it was tried.",
+            "delivered": "1 when the target took it; 0 when every attempt failed (its events go in the next digest).",
+            "error": "Why the last attempt failed.",
+        },
+    ),
     "timestamps": (
         "RFC 3161 time-stamps of checkpoint heads from a time-stamping authority (GOVARCHIVE_TSA_URL, `govarchive timestamp`); append-only.",
         {

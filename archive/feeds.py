@@ -14,9 +14,9 @@ from xml.sax.saxutils import escape
 from datasette.utils.asgi import Response
 
 from archive.changes import change_notes
-from archive.lifecycle import EVENTS, PARSER_REASONS
+from archive.event_filters import EventFilter
+from archive.lifecycle import EVENTS
 from archive.search_views import search_text
-from archive.tokenizer import match_expression
 from archive.views import _database, _json, _not_found, _render
 
 FEED_KINDS: dict[str, tuple[str, ...]] = {
@@ -82,33 +82,14 @@ async def feed(datasette: Any, request: Any) -> Response:
                 f"no site {site!r} in {db.name}: the sites it holds are {', '.join(names) or 'none'}"
             )
     events = FEED_KINDS[kind]
-    sql = (
-        "SELECT e.id, e.at, e.event, e.reason, d.id AS document_id, d.title, d.site, d.issuer,"
-        " e.url, e.version FROM document_events e JOIN documents d ON d.id = e.document_id"
-        f" WHERE e.event IN ({', '.join('?' * len(events))})"
-        # A version the parsers made (reparse, parser-update) is not an edit on the site.
-        f" AND coalesce(e.reason, '') NOT IN ({', '.join('?' * len(PARSER_REASONS))})"
-    )
-    params: list[Any] = [*events, *PARSER_REASONS]
     sites = [site] if site else request.args.getlist("site")
-    if sites:
-        sql += f" AND d.site IN ({', '.join('?' * len(sites))})"
-        params += sites
     chosen = [e for e in request.args.getlist("event") if e in events]
-    if chosen:
-        sql += f" AND e.event IN ({', '.join('?' * len(chosen))})"
-        params += chosen
     issuer = (request.args.get("issuer") or "").strip()
-    if issuer:
-        sql += " AND d.issuer LIKE ? ESCAPE '\\'"
-        params.append("%" + re.sub(r"([%_\\])", r"\\\1", issuer) + "%")
     words = search_text(request)
     if words is None:
         return Response.text("search text must not contain control characters\n", status=400)
-    if match_expression(words):
-        sql += " AND d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)"
-        params.append(match_expression(words))
-    sql += f" ORDER BY e.id DESC LIMIT {FEED_ENTRIES}"
+    chosen_filter = EventFilter(tuple(chosen) or events, sites, issuer, words)
+    sql, params = chosen_filter.sql(limit=FEED_ENTRIES)
     rows = [dict(r) for r in (await db.execute(sql, params)).rows]
     edits = [(r["document_id"], r["version"]) for r in rows if r["event"] == "changed"]
     if edits:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archive.tokenizer import TOKENIZER_NAME, register
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 # The per-character tokenizer the index had until v6. Steps 1 and 4 create (and step 6
 # drops) an index under this name; it is registered (as the bigram tokenizer, which no
 # step ever queries or indexes text with under this name) only while migrating.
@@ -498,6 +498,27 @@ INSERT INTO documents_fts(documents_fts) VALUES ('rebuild');
 """.replace("{tokenizer}", TOKENIZER_NAME).replace("{hashsize}", str(INDEX_HASH_BYTES))
 
 
+# v12: ``alert_deliveries``, each digest of lifecycle events sent (or tried) to one target
+# of an alert subscription (``archive.alerts``): what it covered, how many attempts, and the
+# error of a failed one; a target's next digest starts after its last delivered event.
+_V12 = """
+CREATE TABLE alert_deliveries (
+    id INTEGER PRIMARY KEY,
+    subscription TEXT NOT NULL,
+    target TEXT NOT NULL,
+    at TEXT NOT NULL,
+    run_id INTEGER,
+    first_event_id INTEGER NOT NULL,
+    last_event_id INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    delivered INTEGER NOT NULL,
+    error TEXT
+);
+CREATE INDEX alert_deliveries_target ON alert_deliveries(subscription, target, delivered);
+"""
+
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -512,6 +533,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     9: _v9,
     10: _v10,
     11: _V11,
+    12: _V12,
 }
 
 

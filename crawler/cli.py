@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from crawler.cli_alerts import after_crawl, check_file, cmd_alerts
 from crawler.cli_args import build_parser
 from crawler.cli_evidence import cmd_evidence, cmd_timestamp, cmd_verify, export_wacz
 from crawler.cli_queue import cmd_enqueue, cmd_ingest, cmd_worker
@@ -57,6 +58,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.now:
         _check_now(args.now)
     db = _check_db_dir(args.db)
+    subscriptions = check_file(args.alerts) if args.alerts else None
     registry = load_registry(args.sites)
     chosen = [find_site(registry, name) for name in args.site] if args.site else registry
     with _open_archive(db, adopt=args.init) as archive:
@@ -94,6 +96,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     for row in result.sites:
         if not row.get("healthy"):
             print(f"  unhealthy: {row['site']}: {row.get('health_note')}")
+    if subscriptions is not None:
+        after_crawl(db, subscriptions, result.run_id)
     if result.archive_errors:
         print(
             f"govarchive crawl: {result.archive_errors} write(s) to the archive failed; see the"
@@ -497,6 +501,7 @@ COMMANDS = {
     "verify": cmd_verify,
     "evidence": cmd_evidence,
     "timestamp": cmd_timestamp,
+    "alerts": cmd_alerts,
 }
 
 
@@ -505,6 +510,7 @@ COMMANDS = {
 # ``diff`` need not import the crawl's (an error of a module never imported was never
 # raised).
 _ONE_LINE_ERRORS = (
+    ("archive.alerts", "SubscriptionError"),
     ("archive.schema", "SchemaError"),
     ("archive.runs", "ClockBehind"),
     ("crawler.runner", "SitesBusy"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from crawler.cli_alerts import add_arguments as add_alert_arguments
 from crawler.cli_evidence import add_arguments as add_evidence_arguments
 from crawler.cli_evidence import add_signer_arguments
 from crawler.cli_queue import add_arguments as add_queue_arguments
@@ -100,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="override a Scrapy/govarchive setting, e.g. --set DOWNLOAD_TIMEOUT=10 (repeatable)",
+    )
+    crawl.add_argument(
+        "--alerts",
+        metavar="FILE",
+        help="when the crawl has finished, send each subscription's new events (see"
+        " `govarchive alerts`); a failed delivery never changes the crawl's exit status",
     )
 
     demo = add(
@@ -248,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_queue_arguments(add, _db_arg, _sites_arg)
     add_evidence_arguments(add, _db_arg)
+    add_alert_arguments(add, _db_arg)
 
     schedule = add(
         "schedule",
@@ -283,6 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="queue each crawl on this Redis for `govarchive worker`s instead of running it"
         " here (`govarchive ingest` writes their items)",
+    )
+    schedule.add_argument(
+        "--alerts",
+        metavar="FILE",
+        help="after each crawl, send each alert subscription's new events (crawl --alerts)",
     )
     schedule.add_argument(
         "--max-parallel",

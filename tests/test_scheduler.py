@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_cli, wait_for
 
+import scheduler
 from crawler.demo.server import ReplicaServer, ReplicaSite
 from crawler.demo.site import Page
 
@@ -275,3 +276,35 @@ def test_with_a_queue_the_scheduler_queues_the_crawl_instead(site) -> None:
         queued = {job.args[2]["name"] for job in queue.get_jobs()}
     # Queued for the workers, and nothing crawled here.
     assert (queued, replica.requests) == ({"one"}, [])
+
+
+def test_a_crawl_job_passes_the_subscriptions_on() -> None:
+    command = scheduler.crawl_command("a", "x.db", None, 3, alerts="/srv/alerts.yaml")
+    assert command[-2:] == ["--alerts", "/srv/alerts.yaml"]
+
+
+def test_a_crawl_job_without_subscriptions_sends_no_alerts() -> None:
+    assert "--alerts" not in scheduler.crawl_command("a", "x.db", None, 3)
+
+
+def test_alerts_with_a_queue_are_refused(tmp_path) -> None:
+    import argparse
+
+    from archive.alerts import SubscriptionError
+
+    path = tmp_path / "alerts.yaml"
+    path.write_text("subscriptions:\n  - name: a\n    notify: ['json://127.0.0.1:9/h']\n")
+    args = argparse.Namespace(alerts=str(path), queue="redis://127.0.0.1:6379/0")
+    with pytest.raises(SubscriptionError, match="run `govarchive alerts` after"):
+        scheduler._alerts_file(args)
+
+
+def test_the_subscriptions_file_is_passed_as_an_absolute_path(tmp_path, monkeypatch) -> None:
+    import argparse
+
+    monkeypatch.chdir(tmp_path)
+    Path("alerts.yaml").write_text(
+        "subscriptions:\n  - name: a\n    notify: ['json://127.0.0.1:9/h']\n"
+    )
+    args = argparse.Namespace(alerts="alerts.yaml", queue=None)
+    assert scheduler._alerts_file(args) == str(tmp_path / "alerts.yaml")
