@@ -1,5 +1,5 @@
-"""Atom feeds of the archive's lifecycle events (plugin routes, beside ``archive.views``):
-``/DB/-/feed/KIND.atom`` and ``/DB/-/feed/SITE/KIND.atom`` — new, changed, delisted, gone,
+"""Atom feeds of the archive's lifecycle events (plugin routes, beside ``archive.views``;
+written by feedgen): ``/DB/-/feed/KIND.atom`` and ``/DB/-/feed/SITE/KIND.atom`` — new, changed, delisted, gone,
 restored and relisted documents (``events`` for all of them), each entry linking to the
 document page, narrowed to a saved search by ``?q=``, ``?site=``, ``?issuer=`` and
 ``?event=``; ``/DB/-/feeds`` lists them all."""
@@ -160,43 +160,47 @@ def atom(
     checked_at: str | None = None,
     stylesheet: str | None = None,
 ) -> str:
-    """An Atom 1.0 feed (RFC 4287): one entry per event, linking to the document page
-    (a changed entry's summary says what changed, ``row["change"]``: headline, excerpt).
-    Updated at its newest entry; an empty feed when the archive last looked (``checked_at``,
-    its latest finished run), or now for an archive that never ran. ``stylesheet``: the
-    XSLT a browser renders the feed with (feed readers ignore it)."""
+    """An Atom 1.0 feed (RFC 4287, written by feedgen): one entry per event, linking to the
+    document page (a changed entry's summary says what changed, ``row["change"]``:
+    headline, excerpt). Updated at its newest entry; an empty feed when the archive last
+    looked (``checked_at``, its latest finished run), or now for an archive that never
+    ran. ``stylesheet``: the XSLT a browser renders the feed with (feed readers ignore
+    it). Characters XML forbids are dropped from every value first."""
+    from feedgen.feed import FeedGenerator
+
+    def text(value: Any) -> str:
+        return _NOT_XML.sub("", str(value))
+
     updated = rows[0]["at"] if rows else checked_at or datetime.now(timezone.utc).isoformat()
-    entries = []
+    feed = FeedGenerator()
+    feed.id(text(self_url))
+    feed.title(text(title))
+    feed.updated(updated)
+    feed.link(href=text(self_url), rel="self")
+    feed.author(name="govarchive")
+    feed.generator("govarchive")
     for row in rows:
-        link = f"{base}/{db}/-/document/{row['document_id']}"
         summary = f"{row['event']}: {row['title'] or row['url']}" + (
             f" ({row['reason']})" if row.get("reason") else ""
         )
         if row.get("change"):  # a changed entry: which fields and paragraphs, an excerpt
             headline, excerpt = row["change"]
             summary += f" — {headline}" + (f": {excerpt}" if excerpt else "")
-        entry_title = f"[{row['event']}] {row['title'] or row['url']}"
-        entries.append(
-            "<entry>"
-            f"<id>tag:govarchive,2025:{xml_escape(db)}/event/{row['id']}</id>"
-            f"<title>{xml_escape(entry_title)}</title>"
-            f'<link rel="alternate" type="text/html" href="{xml_escape(link)}"/>'
-            f"<updated>{xml_escape(row['at'])}</updated>"
-            f"<author><name>{xml_escape(row.get('issuer') or row['site'] or 'govarchive')}</name></author>"
-            f'<category term="{xml_escape(row["event"])}"/>'
-            f"<summary>{xml_escape(summary)}</summary>"
-            "</entry>"
+        entry = feed.add_entry(order="append")
+        entry.id(f"tag:govarchive,2025:{text(db)}/event/{row['id']}")
+        entry.title(text(f"[{row['event']}] {row['title'] or row['url']}"))
+        entry.link(
+            href=text(f"{base}/{db}/-/document/{row['document_id']}"),
+            rel="alternate",
+            type="text/html",
         )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>'
-        + (
-            f'<?xml-stylesheet type="text/xsl" href="{xml_escape(stylesheet)}"?>'
-            if stylesheet
-            else ""
-        )
-        + '<feed xmlns="http://www.w3.org/2005/Atom">'
-        f"<id>{xml_escape(self_url)}</id><title>{xml_escape(title)}</title>"
-        f"<updated>{xml_escape(updated)}</updated>"
-        f'<link rel="self" href="{xml_escape(self_url)}"/>'
-        f"<generator>govarchive</generator>{''.join(entries)}</feed>"
-    )
+        entry.updated(row["at"])
+        entry.author(name=text(row.get("issuer") or row["site"] or "govarchive"))
+        entry.category(term=text(row["event"]))
+        entry.summary(text(summary))
+    xml = feed.atom_str(pretty=False).decode("utf-8")
+    if stylesheet:
+        declaration, _, rest = xml.partition("?>")
+        pi = f'<?xml-stylesheet type="text/xsl" href="{xml_escape(stylesheet)}"?>'
+        xml = f"{declaration}?>{pi}{rest}"
+    return xml
