@@ -13,7 +13,7 @@ from datasette.utils.asgi import Response
 
 from archive.changes import record_of, versions_of
 from archive.diff import FIELD_LABELS, RecordDiff, Segment, diff_records
-from archive.views import _ENV, PAGE_POLICY, _database, _json, _not_found, row_id
+from archive.views import PAGE_POLICY, _database, _json, _not_found, guarded, render, row_id
 
 VIEWS = ("inline", "side")
 # Unchanged paragraphs shown around each change in the side-by-side view.
@@ -21,7 +21,12 @@ CONTEXT_PARAGRAPHS = 1
 
 
 def routes() -> list[tuple[str, Any]]:
-    return [(r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)/compare(?P<json>\.json)?$", compare_page)]
+    return [
+        (
+            r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)/compare(?P<json>\.json)?$",
+            guarded("versions", compare_page),
+        )
+    ]
 
 
 def _version(text: str | None, default: int, known: list[int]) -> int | str:
@@ -63,21 +68,22 @@ async def compare_page(datasette: Any, request: Any) -> Response:
     base = f"/{db.name}/-/document/{doc_id}"
     if request.url_vars.get("json"):
         return _json(compare_json(doc_id, from_version, to_version, diff, facts, base))
-    return Response.html(
-        _ENV.get_template("govarchive-compare.html").render(
-            db=db.name,
-            doc=facts,
-            base=base,
-            versions=known,
-            from_version=from_version,
-            to_version=to_version,
-            at={n: facts["at"][n] for n in (from_version, to_version)},
-            diff=diff,
-            labels=FIELD_LABELS,
-            view=view,
-            rows=side_by_side(diff) if view == "side" else [],
-        ),
-        headers={"Content-Security-Policy": PAGE_POLICY},
+    return await render(
+        datasette,
+        request,
+        "govarchive-compare.html",
+        PAGE_POLICY,
+        db=db.name,
+        doc=facts,
+        base=base,
+        versions=known,
+        from_version=from_version,
+        to_version=to_version,
+        at={n: facts["at"][n] for n in (from_version, to_version)},
+        diff=diff,
+        labels=FIELD_LABELS,
+        view=view,
+        rows=side_by_side(diff) if view == "side" else [],
     )
 
 

@@ -17,7 +17,7 @@ from archive.changes import change_notes
 from archive.event_filters import EventFilter
 from archive.lifecycle import EVENTS
 from archive.search_views import search_text
-from archive.views import _database, _json, _not_found, _render
+from archive.views import _database, _json, _not_found, guarded, render
 
 FEED_KINDS: dict[str, tuple[str, ...]] = {
     "new": ("new",),
@@ -56,9 +56,12 @@ def xml_escape(value: str) -> str:
 
 def routes() -> list[tuple[str, Any]]:
     return [
-        (r"^/(?P<db>[^/]+)/-/feed/(?P<kind>[a-z]+)\.atom$", feed),
-        (r"^/(?P<db>[^/]+)/-/feed/(?P<site>[a-z0-9_-]+)/(?P<kind>[a-z]+)\.atom$", feed),
-        (r"^/(?P<db>[^/]+)/-/feeds(?P<json>\.json)?$", feed_index),
+        (r"^/(?P<db>[^/]+)/-/feed/(?P<kind>[a-z]+)\.atom$", guarded("document_events", feed)),
+        (
+            r"^/(?P<db>[^/]+)/-/feed/(?P<site>[a-z0-9_-]+)/(?P<kind>[a-z]+)\.atom$",
+            guarded("document_events", feed),
+        ),
+        (r"^/(?P<db>[^/]+)/-/feeds(?P<json>\.json)?$", guarded("document_events", feed_index)),
     ]
 
 
@@ -138,8 +141,8 @@ async def feed_index(datasette: Any, request: Any) -> Response:
     by_site = {s: {k: f"{base}/{s}/{k}.atom" for k in FEED_KINDS} for s in sites}
     if request.url_vars.get("json"):
         return _json({"feeds": kinds, "sites": by_site, "parameters": FEED_PARAMETERS})
-    return _render("govarchive-feeds.html", db=db.name, kinds=kinds, by_site=by_site,
-                   parameters=FEED_PARAMETERS)  # fmt: skip
+    return await render(datasette, request, "govarchive-feeds.html", db=db.name, kinds=kinds,
+                        by_site=by_site, parameters=FEED_PARAMETERS)  # fmt: skip
 
 
 # What narrows a feed to a saved search; each may be combined with the others.

@@ -15,7 +15,7 @@ from datasette.utils.asgi import Response
 from archive import ranking
 from archive.ranking import Window, query_terms, rescore, statistics, window
 from archive.tokenizer import RANK_FUNCTION, match_expression
-from archive.views import _database, _json, _not_found, _render
+from archive.views import _database, _json, _not_found, guarded, may_view, render
 
 SEARCH_RESULTS = 50
 SNIPPET_TOKENS = 24
@@ -29,8 +29,8 @@ _OPEN, _CLOSE = "\x02", "\x03"
 
 def routes() -> list[tuple[str, Any]]:
     return [
-        (r"^/(?P<db>[^/]+)/-/search(?P<json>\.json)?$", search_page),
-        (r"^/-/search(?P<json>\.json)?$", search_all_page),
+        (r"^/(?P<db>[^/]+)/-/search(?P<json>\.json)?$", guarded("documents", search_page)),
+        (r"^/-/search(?P<json>\.json)?$", guarded(None, search_all_page)),
     ]
 
 
@@ -153,7 +153,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
     if match_expression(query):
         results, ranked = await _search(db, query)
         windows = [ranked]
-    return _answer(request, query, results, windows, db.name)
+    return await _answer(datasette, request, query, results, windows, db.name)
 
 
 async def search_all_page(datasette: Any, request: Any) -> Response:
@@ -169,22 +169,31 @@ async def search_all_page(datasette: Any, request: Any) -> Response:
         for db in datasette.databases.values():
             if db.name.startswith("_") or not await db.table_exists("documents_fts"):
                 continue
+            if not await may_view(datasette, request.actor, db.name, "documents"):
+                continue  # an archive this reader may not see is not searched
             per_archive[db], ranked = await _search(db, query)
             windows.append(ranked)
     if len(per_archive) > 1:
         await rescore(per_archive, query)
     results = [r for found in per_archive.values() for r in found]
     results = sorted(results, key=lambda r: -r["score"])[:SEARCH_RESULTS]
-    return _answer(request, query, results, windows, None)
+    return await _answer(datasette, request, query, results, windows, None)
 
 
-def _answer(
-    request: Any, query: str, results: list[dict[str, Any]], windows: list[Window], db: str | None
+async def _answer(
+    datasette: Any,
+    request: Any,
+    query: str,
+    results: list[dict[str, Any]],
+    windows: list[Window],
+    db: str | None,
 ) -> Response:
     limited = [w.db for w in windows if w.limited]
     if request.url_vars.get("json"):
         return _json(search_json(query, results, limited))
-    return _render(
+    return await render(
+        datasette,
+        request,
         "govarchive-search.html",
         db=db,
         query=query,

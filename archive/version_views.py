@@ -18,21 +18,17 @@ from typing import Any
 from datasette.utils.asgi import Response
 
 from archive.citation import csl_json, plain_citation, utc, version_facts
-from archive.views import _ENV, PAGE_POLICY, _database, _not_found, row_id
+from archive.views import PAGE_POLICY, _database, _not_found, guarded, render, row_id
 
 
 def routes() -> list[tuple[str, Any]]:
     return [
-        (r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)/v/(?P<n>\d+)(?P<json>\.json)?$", version_page),
-        (r"^/(?P<db>[^/]+)/-/capture/(?P<sha>[0-9a-f]{64})$", capture_page),
+        (
+            r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)/v/(?P<n>\d+)(?P<json>\.json)?$",
+            guarded("versions", version_page),
+        ),
+        (r"^/(?P<db>[^/]+)/-/capture/(?P<sha>[0-9a-f]{64})$", guarded("raw_pages", capture_page)),
     ]
-
-
-def _page(template: str, **context: Any) -> Response:
-    return Response.html(
-        _ENV.get_template(template).render(**context),
-        headers={"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff"},
-    )
 
 
 async def version_page(datasette: Any, request: Any) -> Response:
@@ -58,8 +54,11 @@ async def version_page(datasette: Any, request: Any) -> Response:
             content_type="application/json; charset=utf-8",
             headers={"Access-Control-Allow-Origin": "*"},
         )
-    return _page(
+    return await render(
+        datasette,
+        request,
         "govarchive-version.html",
+        PAGE_POLICY,
         db=db.name,
         v=facts,
         permalink=permalink,
@@ -99,8 +98,11 @@ async def capture_page(datasette: Any, request: Any) -> Response:
             )
         ).rows
     ]
-    return _page(
+    return await render(
+        datasette,
+        request,
         "govarchive-capture.html",
+        PAGE_POLICY,
         db=db.name,
         sha=sha,
         size=stored[0]["size"],

@@ -21,12 +21,10 @@ import json
 import re
 import zlib
 from html import escape, unescape
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import jinja2
 from datasette.utils.asgi import Response
 
 from archive.diff import diff_records
@@ -41,14 +39,6 @@ PAGE_POLICY = (
     " base-uri 'none'; form-action 'self'"
 )
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-_ENV = jinja2.Environment(
-    loader=jinja2.FunctionLoader(
-        lambda name: (resources.files("archive.datasette_plugin") / "templates" / name).read_text(
-            "utf-8"
-        )
-    ),
-    autoescape=True,
-)
 METADATA_FIELDS: tuple[tuple[str, str], ...] = (
     ("issuer", "发文机关"),
     ("doc_date", "成文日期"),
@@ -63,11 +53,53 @@ METADATA_FIELDS: tuple[tuple[str, str], ...] = (
 
 def routes() -> list[tuple[str, Any]]:
     return [
-        (r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)(?P<json>\.json)?$", document_page),
-        (r"^/(?P<db>[^/]+)/-/attachment/(?P<sha>[0-9a-f]{64})$", attachment_file),
-        (r"^/(?P<db>[^/]+)/-/raw/(?P<sha>[0-9a-f]{64})$", raw_capture),
-        (r"^/(?P<db>[^/]+)/-/image/(?P<sha>[0-9a-f]{64})$", image_file),
+        (
+            r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)(?P<json>\.json)?$",
+            guarded("documents", document_page),
+        ),
+        (
+            r"^/(?P<db>[^/]+)/-/attachment/(?P<sha>[0-9a-f]{64})$",
+            guarded("attachments", attachment_file),
+        ),
+        (r"^/(?P<db>[^/]+)/-/raw/(?P<sha>[0-9a-f]{64})$", guarded("raw_pages", raw_capture)),
+        (r"^/(?P<db>[^/]+)/-/image/(?P<sha>[0-9a-f]{64})$", guarded("fetches", image_file)),
     ]
+
+
+# --- permissions ----------------------------------------------------------------------
+async def may_view(datasette: Any, actor: Any, db: str | None, table: str | None) -> bool:
+    """Whether ``actor`` may see ``table`` of ``db``, asked as Datasette's own table page
+    asks (view-table, else view-database, else view-instance), so ``serve --public``, a
+    ``metadata.json`` "allow" block and permission plugins govern the archive's pages as
+    they govern its tables."""
+    from datasette import Forbidden
+
+    checks: list[Any] = ["view-instance"]
+    if db is not None:
+        checks.insert(0, ("view-database", db))
+        if table is not None:
+            checks.insert(0, ("view-table", (db, table)))
+    try:
+        await datasette.ensure_permissions(actor, checks)
+    except Forbidden:
+        return False
+    return True
+
+
+def guarded(table: str | None, handler: Any) -> Any:
+    """``handler`` (a plugin route) answered only for those who may view ``table`` of the
+    route's database (``may_view``); 403 for the others."""
+
+    async def route(datasette: Any, request: Any) -> Response:
+        if not await may_view(datasette, request.actor, request.url_vars.get("db"), table):
+            return Response.html(
+                "<h1>Forbidden</h1><p>You may not view this archive's pages.</p>", status=403
+            )
+        return await handler(datasette, request)
+
+    route.__name__ = route.__qualname__ = handler.__name__
+    route.__doc__ = handler.__doc__
+    return route
 
 
 def _database(datasette: Any, request: Any) -> Any:
@@ -118,10 +150,15 @@ async def unknown_page(datasette: Any, request: Any) -> Response:
     return Response.html(body, status=404)
 
 
-def _render(template: str, policy: str | None = None, **context: Any) -> Response:
-    """A page from a template; ``policy``: its Content-Security-Policy."""
-    headers = {"Content-Security-Policy": policy} if policy else None
-    return Response.html(_ENV.get_template(template).render(**context), headers=headers)
+async def render(
+    datasette: Any, request: Any, template: str, policy: str | None = None, **context: Any
+) -> Response:
+    """A page from one of the plugin's templates, rendered by Datasette (so a site's
+    ``--template-dir`` can replace it, as it replaces Datasette's own); ``policy``: its
+    Content-Security-Policy."""
+    headers = {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff"}
+    html = await datasette.render_template(template, context, request=request)
+    return Response.html(html, headers=headers if policy else None)
 
 
 def archived_images(body_html: str, archived: dict[str, str], db: str) -> str:
@@ -203,7 +240,9 @@ async def document_page(datasette: Any, request: Any) -> Response:
                 )
             ).rows
         )
-    return _render(
+    return await render(
+        datasette,
+        request,
         "govarchive-document.html",
         policy=PAGE_POLICY,
         db=db.name,

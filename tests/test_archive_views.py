@@ -555,3 +555,21 @@ def test_a_snippet_past_the_title_marks_the_match_where_it_is() -> None:
     title = "关于İİİİ开展执法检查的通知"
     body = f"{title}\nİİİİİİ各单位：为规范执法行为，现通知如下。"
     assert f"{_OPEN}执法{_CLOSE}行为" in _past_title(body, title, ["执法"])
+
+
+def test_a_sites_template_directory_replaces_an_archive_page(demo_archive, tmp_path) -> None:
+    """The archive's pages render through Datasette, so ``--template-dir`` restyles them."""
+    import asyncio
+
+    from datasette.app import Datasette
+
+    (tmp_path / "govarchive-feeds.html").write_text(
+        "<p>本馆订阅 {{ db }}: {{ kinds|length }} feeds</p>", encoding="utf-8"
+    )
+    datasette = Datasette(files=[str(demo_archive)], template_dir=str(tmp_path))
+
+    async def fetch() -> str:
+        await datasette.invoke_startup()
+        return (await datasette.client.get(f"/{demo_archive.stem}/-/feeds")).text
+
+    assert asyncio.run(fetch()) == f"<p>本馆订阅 {demo_archive.stem}: 7 feeds</p>"

@@ -62,7 +62,7 @@ def register_routes() -> list:
         *search_views.routes(),
         *feeds.routes(),
         # Last: any other address under /DB/-/ is a mistyped page of the archive's.
-        (r"^/(?P<db>[^/]+)/-/(?P<rest>.*)$", views.unknown_page),
+        (r"^/(?P<db>[^/]+)/-/(?P<rest>.*)$", views.guarded(None, views.unknown_page)),
     ]
 
 
