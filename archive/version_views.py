@@ -3,7 +3,7 @@
 * ``/DB/-/document/ID/v/N`` (and ``.json``) — one version, citable: its clean text, capture
   time (China time and UTC), URL, HTTP status, the capture's SHA-256, the checkpoint that
   sealed it, and a "cite this" block (plain text and CSL-JSON, ``archive.citation``);
-* ``/DB/-/capture/SHA256`` — an archived capture with a provenance banner (where and when
+* ``/DB/-/capture/SHA256`` (and ``.json``) — an archived capture with a provenance banner (where and when
   it was captured, its SHA-256, the versions parsed from it) outside the capture, which is
   shown sandboxed in a frame (``/DB/-/raw/SHA256``): a printout shows it is an archived copy.
 
@@ -18,7 +18,7 @@ from typing import Any
 from datasette.utils.asgi import Response
 
 from archive.citation import csl_json, plain_citation, utc, version_facts
-from archive.views import PAGE_POLICY, _database, _not_found, guarded, render, row_id
+from archive.views import PAGE_POLICY, _database, _json, _not_found, guarded, render, row_id
 
 
 def routes() -> list[tuple[str, Any]]:
@@ -27,7 +27,10 @@ def routes() -> list[tuple[str, Any]]:
             r"^/(?P<db>[^/]+)/-/document/(?P<id>\d+)/v/(?P<n>\d+)(?P<json>\.json)?$",
             guarded("versions", version_page),
         ),
-        (r"^/(?P<db>[^/]+)/-/capture/(?P<sha>[0-9a-f]{64})$", guarded("raw_pages", capture_page)),
+        (
+            r"^/(?P<db>[^/]+)/-/capture/(?P<sha>[0-9a-f]{64})(?P<json>\.json)?$",
+            guarded("raw_pages", capture_page),
+        ),
     ]
 
 
@@ -98,6 +101,21 @@ async def capture_page(datasette: Any, request: Any) -> Response:
             )
         ).rows
     ]
+    if request.url_vars.get("json"):
+        base = f"{request.scheme}://{request.host}/{db.name}"
+        return _json(
+            {
+                "sha256": sha,
+                "size": stored[0]["size"],
+                "content_type": stored[0]["content_type"],
+                "capture": f"{base}/-/raw/{sha}",
+                "fetches": fetches,
+                "versions": [
+                    {**v, "permalink": f"{base}/-/document/{v['document_id']}/v/{v['version']}"}
+                    for v in versions
+                ],
+            }
+        )
     return await render(
         datasette,
         request,

@@ -141,3 +141,13 @@ def test_an_unknown_capture_is_404(get) -> None:
 def test_json_is_json(get, edited) -> None:
     response = get(f"/archive/-/document/{edited[0]}/v/1.json")
     assert json.loads(response.text)["version"] == 1
+
+
+def test_the_capture_page_has_a_json_twin(get, edited) -> None:
+    data = get(f"/archive/-/capture/{edited[1]}.json").json()
+    assert [v["version"] for v in data["versions"]] == [2]
+
+
+def test_the_capture_json_links_the_capture_itself(get, edited) -> None:
+    data = get(f"/archive/-/capture/{edited[1]}.json").json()
+    assert data["capture"].endswith(f"/archive/-/raw/{edited[1]}")

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import db_rows, first_row
 
+from archive.feeds import FEED_KINDS
 from archive.tokenizer import match_expression
 from archive.views import _header_name
 
@@ -238,7 +239,7 @@ def test_an_empty_feed_is_dated_by_the_last_run(demo_db, get) -> None:
     assert (len(root.findall(f"{ATOM}entry")), root.find(f"{ATOM}updated").text) == (0, last_run)
 
 
-@pytest.mark.parametrize("kind", ["new", "changed", "delisted", "gone", "events"])
+@pytest.mark.parametrize("kind", list(FEED_KINDS))
 def test_feed_reader_accepts_the_feed(get, kind: str) -> None:
     import feedparser
 

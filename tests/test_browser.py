@@ -237,3 +237,23 @@ def test_the_compare_json_twin_opens_in_the_browser(site, page) -> None:
     page.click("#compared a:text('JSON')")
     page.wait_for_load_state()
     assert '"summary": "1 paragraph(s) changed"' in page.content()
+
+
+def test_the_events_table_opens_from_the_database_page(site, page) -> None:
+    base, db = site
+    page.goto(f"{base}/{db_name(db)}")
+    page.click(f"a[href='/{db_name(db)}/document_events']")
+    page.wait_for_selector("table.rows-and-columns")
+    rows = page.locator("table.rows-and-columns tbody tr").count()
+    assert rows == min(one(db, "SELECT count(*) FROM document_events")[0], 100)
+
+
+def test_the_events_table_filters_by_event(site, page) -> None:
+    base, db = site
+    page.goto(f"{base}/{db_name(db)}/document_events?event=gone")
+    page.wait_for_selector("table.rows-and-columns")
+    page.screenshot(path=SHOTS / "events-gone.png")
+    events = page.locator("table.rows-and-columns tbody td.col-event").all_inner_texts()
+    assert [e.strip() for e in events] == ["gone"] * one(
+        db, "SELECT count(*) FROM document_events WHERE event = 'gone'"
+    )[0]
