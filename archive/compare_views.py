@@ -11,8 +11,8 @@ from typing import Any
 
 from datasette.utils.asgi import Response
 
-from archive.changes import record_of, versions_of
-from archive.diff import FIELD_LABELS, RecordDiff, Segment, diff_records
+from archive.changes import compare, record_of, versions_of
+from archive.diff import FIELD_LABELS, RecordDiff, Segment
 from archive.views import PAGE_POLICY, _database, _json, _not_found, guarded, render, row_id
 
 VIEWS = ("inline", "side")
@@ -60,10 +60,16 @@ async def compare_page(datasette: Any, request: Any) -> Response:
     if wrong:
         return _not_found(f"document {doc_id}: {wrong[0]}")
     from_version, to_version = int(chosen[0]), int(chosen[1])
-    old, new = await db.execute_fn(
-        lambda conn: (record_of(conn, doc_id, from_version), record_of(conn, doc_id, to_version))
+    diff = await db.execute_fn(
+        lambda conn: compare(
+            conn,
+            doc_id,
+            from_version,
+            to_version,
+            record_of(conn, doc_id, from_version) or {},
+            record_of(conn, doc_id, to_version) or {},
+        )
     )
-    diff = diff_records(old, new)
     view = request.args.get("view") if request.args.get("view") in VIEWS else "inline"
     base = f"/{db.name}/-/document/{doc_id}"
     if request.url_vars.get("json"):
@@ -158,5 +164,17 @@ def compare_json(
                 "segments": [{"kind": s.kind, "text": s.text} for s in p.segments],
             }
             for p in diff.changed
+        ],
+        "attachments": [
+            {
+                "url": a.url,
+                "name": a.name,
+                "old_sha256": a.old_sha256,
+                "new_sha256": a.new_sha256,
+                "old_file": f"{base.rsplit('/-/', 1)[0]}/-/attachment/{a.old_sha256}",
+                "new_file": f"{base.rsplit('/-/', 1)[0]}/-/attachment/{a.new_sha256}",
+                "paragraphs": [{"kind": p.kind, "old": p.old, "new": p.new} for p in a.changed],
+            }
+            for a in diff.attachments
         ],
     }

@@ -67,9 +67,25 @@ class ParagraphChange:
 
 
 @dataclass(slots=True)
+class AttachmentChange:
+    """A file replaced at the same attachment URL, its text's changed paragraphs."""
+
+    url: str
+    name: str
+    old_sha256: str
+    new_sha256: str
+    paragraphs: list[ParagraphChange] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[ParagraphChange]:
+        return [p for p in self.paragraphs if p.kind != "equal"]
+
+
+@dataclass(slots=True)
 class RecordDiff:
     fields: list[FieldChange]
     paragraphs: list[ParagraphChange]
+    attachments: list[AttachmentChange] = field(default_factory=list)
 
     @property
     def changed(self) -> list[ParagraphChange]:
@@ -81,6 +97,8 @@ class RecordDiff:
         for kind in ("changed", "added", "removed"):
             if kinds.count(kind):
                 parts.append(f"{kinds.count(kind)} paragraph(s) {kind}")
+        if self.attachments:
+            parts.append(f"{len(self.attachments)} attachment(s) replaced")
         return ", ".join(parts) or "no difference"
 
     def headline(self) -> str:
@@ -88,14 +106,16 @@ class RecordDiff:
         "title, doc_no; 1 paragraph(s) changed"."""
         names = ", ".join(f.name for f in self.fields)
         paragraphs = [p for p in self.summary().split(", ") if "paragraph" in p]
-        return "; ".join(part for part in (names, ", ".join(paragraphs)) if part) or (
-            "no difference"
-        )
+        files = ", ".join(f"attachment {a.name} replaced" for a in self.attachments)
+        parts = (names, ", ".join(paragraphs), files)
+        return "; ".join(part for part in parts if part) or "no difference"
 
     def excerpt(self, limit: int = EXCERPT_CHARS) -> str:
         """The first changed paragraph with its changes marked [-removed-]{+added+}, cut
         to about ``limit`` characters starting a little before the first change."""
         first = next(iter(self.changed), None)
+        if first is None:  # an attachment replaced: the first change in its text
+            first = next((p for a in self.attachments for p in a.changed), None)
         if first is None:
             return ""
         if first.kind == "added":
@@ -137,6 +157,20 @@ def diff_records(old: dict[str, Any], new: dict[str, Any]) -> RecordDiff:
         if _normal(before) != _normal(after):
             fields.append(FieldChange(name, before, after))
     return RecordDiff(fields, diff_paragraphs(old.get("body_text"), new.get("body_text")))
+
+
+def diff_attachments(
+    old: dict[str, tuple[str, str, str | None]], new: dict[str, tuple[str, str, str | None]]
+) -> list[AttachmentChange]:
+    """Files replaced at the same URL between two versions: ``old`` and ``new`` map each
+    attachment URL to (name, sha256, text) of the file it held."""
+    out = []
+    for url, (name, sha, text) in new.items():
+        if url in old and old[url][1] != sha:
+            out.append(
+                AttachmentChange(url, name, old[url][1], sha, diff_paragraphs(old[url][2], text))
+            )
+    return out
 
 
 def _normal(value: Any) -> Any:
@@ -221,13 +255,26 @@ def render_text(diff: RecordDiff, colour: bool = False, context: int = 1) -> str
         lines.append(
             f"{label}: {mark('removed', str(change.old))} → {mark('added', str(change.new))}"
         )
-    shown = _with_context(diff.paragraphs, context)
+    lines += _paragraph_lines(diff.paragraphs, context, mark, colour)
+    for change in diff.attachments:
+        lines.append(
+            f"附件 attachment {change.name} replaced at {change.url}: sha256"
+            f" {change.old_sha256[:12]}… → {change.new_sha256[:12]}…"
+        )
+        lines += _paragraph_lines(change.paragraphs, context, mark, colour)
+    return "\n".join(lines)
+
+
+def _paragraph_lines(
+    paragraphs: list[ParagraphChange], context: int, mark: Any, colour: bool
+) -> list[str]:
+    lines: list[str] = []
     previous = -1
-    for index in shown:
+    for index in _with_context(paragraphs, context):
         if previous >= 0 and index != previous + 1:
             lines.append(f"{DIM}…{RESET}" if colour else "…")
         previous = index
-        para = diff.paragraphs[index]
+        para = paragraphs[index]
         if para.kind == "equal":
             lines.append(f"  {para.old}")
         elif para.kind == "removed":
@@ -239,7 +286,7 @@ def render_text(diff: RecordDiff, colour: bool = False, context: int = 1) -> str
                 s.text if s.kind == "equal" else mark(s.kind, s.text) for s in para.segments
             )
             lines.append(f"~ {text}")
-    return "\n".join(lines)
+    return lines
 
 
 def _with_context(paras: list[ParagraphChange], context: int) -> list[int]:

@@ -19,6 +19,7 @@ from typing import Any
 from archive.clock import Clock, parse_iso
 from archive.hashing import changed_fields, content_fields, content_hash
 from archive.lifecycle import (
+    ATTACHMENT_CHANGED,
     CHANGED,
     DELISTED,
     GONE,
@@ -223,6 +224,40 @@ class DocumentStore:
                 reason=reason, evidence={"fields": changed},
             )  # fmt: skip
             return "changed"
+
+    def attachment_changed(
+        self, doc_id: int, *, url: str, name: str, old: str, new: str, stamp: str,
+        run_id: int | None,
+    ) -> int:  # fmt: skip
+        """A file replaced at one of the document's attachment URLs: the document's next
+        version (its record as it was; its attachments changed) and a ``changed`` event,
+        reason ``attachment-changed``, naming the file and both hashes. Returns the
+        version's number. Called inside the attachment's transaction."""
+        row = self.conn.execute(
+            "SELECT url, version_count FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        previous = self.conn.execute(
+            "SELECT content_hash, record, raw_sha256 FROM versions WHERE document_id = ?"
+            " ORDER BY version DESC LIMIT 1",
+            (doc_id,),
+        ).fetchone()
+        version = int(row["version_count"]) + 1
+        self.conn.execute(
+            "INSERT INTO versions (document_id, version, content_hash, fetched_at, run_id,"
+            " changed_fields, record, raw_sha256) VALUES (?,?,?,?,?,?,?,?)",
+            (doc_id, version, previous["content_hash"], stamp, run_id, '["attachments"]',
+             previous["record"], previous["raw_sha256"]),
+        )  # fmt: skip
+        self.conn.execute(
+            "UPDATE documents SET version_count = ?, last_changed = ? WHERE id = ?",
+            (version, stamp, doc_id),
+        )
+        add_event(
+            self.conn, doc_id, CHANGED, url=row["url"], at=stamp, run_id=run_id,
+            version=version, reason=ATTACHMENT_CHANGED,
+            evidence={"attachment": url, "name": name, "old_sha256": old, "new_sha256": new},
+        )  # fmt: skip
+        return version
 
     def _previous_as_parsed_today(
         self,

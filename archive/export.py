@@ -24,6 +24,7 @@ DOCUMENT_COLUMNS: tuple[str, ...] = (
     "id", "url", "site", "title", "doc_date", "publish_date", "issuer", "index_no", "doc_no",
     "topic", "validity", "keywords", "status", "first_seen", "last_seen", "last_changed",
     "version_count", "gone_at", "delisted_at", "content_hash", "attachments", "body_text",
+    "attachment_text",
 )  # fmt: skip
 EXPORT_COLUMNS = DOCUMENT_COLUMNS  # the documents export (kept for existing callers)
 WHAT: dict[str, tuple[str, ...]] = {
@@ -37,8 +38,8 @@ WHAT: dict[str, tuple[str, ...]] = {
         "http_status", "version", "evidence",
     ),
     "attachments": (
-        "id", "document_id", "document_url", "url", "name", "sha256", "mime_type", "size",
-        "error", "first_seen", "last_seen",
+        "id", "document_id", "document_url", "url", "name", "sha256", "stored_path",
+        "mime_type", "size", "error", "http_status", "checked_at", "first_seen", "last_seen",
     ),
 }  # fmt: skip
 # Columns holding JSON: decoded for JSON Lines, kept as JSON text in CSV.

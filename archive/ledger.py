@@ -33,8 +33,17 @@ CHAINED: tuple[tuple[str, str], ...] = (
     ("fetches", "f"),
     ("versions", "v"),
     ("document_events", "e"),
+    ("attachment_files", "a"),
 )
 TABLE_OF = {short: table for table, short in CHAINED}
+
+
+def chained_tables(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """The chained tables this archive has (a migration seals before later ones exist)."""
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return [(table, short) for table, short in CHAINED if table in present]
+
+
 GENESIS = b"govarchive chain v1"
 
 
@@ -80,7 +89,7 @@ def seal(
     seq, previous = head(conn)
     sealed = marks(conn)
     entries: list[tuple[int, str, int, bytes]] = []
-    for table, short in CHAINED:
+    for table, short in chained_tables(conn):
         for row in conn.execute(
             f"SELECT * FROM {table} WHERE id > ? ORDER BY id", (sealed[table],)
         ):
@@ -216,7 +225,7 @@ def _check_unsealed(conn: sqlite3.Connection, verdict: Verdict) -> None:
     mark, they were written since the last checkpoint, which only an open run does."""
     sealed = marks(conn)
     open_runs = [r[0] for r in conn.execute("SELECT id FROM runs WHERE finished_at IS NULL")]
-    for table, short in CHAINED:
+    for table, short in chained_tables(conn):
         chained = conn.execute(
             f"SELECT count(*) FROM {table} WHERE id <= ? AND id NOT IN"
             " (SELECT row_id FROM chain WHERE tbl = ?)",

@@ -47,6 +47,9 @@ EVENTS: tuple[str, ...] = (
 REPARSE = "reparse"
 PARSER_UPDATE = "parser-update"
 PARSER_REASONS: tuple[str, ...] = (REPARSE, PARSER_UPDATE)
+# The reason of a ``changed`` event whose page stayed the same while a file at one of its
+# attachment URLs was replaced (an edit of an attachment-only document).
+ATTACHMENT_CHANGED = "attachment-changed"
 # documents.status values.
 STATUSES: tuple[str, ...] = ("live", "delisted", "missing", "gone")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archive.tokenizer import TOKENIZER_NAME, register
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 # The per-character tokenizer the index had until v6. Steps 1 and 4 create (and step 6
 # drops) an index under this name; it is registered (as the bigram tokenizer, which no
 # step ever queries or indexes text with under this name) only while migrating.
@@ -519,6 +519,59 @@ CREATE INDEX alert_deliveries_target ON alert_deliveries(subscription, target, d
 """
 
 
+# v13: attachments are evidence like pages. ``attachment_files`` (append-only, chained)
+# keeps every file seen at a document's attachment URL, with the document version it
+# belongs to, so a PDF replaced at the same URL leaves both files, a version and an event;
+# ``attachments`` (the current file per URL) keeps the validators of its last answer
+# (``etag``, ``last_modified``) for conditional revisits, when it was last checked and the
+# HTTP status it then gave (404 while its document lives is recorded there). Existing
+# files join ``attachment_files`` under the version current when they were first seen.
+_V13 = """
+ALTER TABLE attachments ADD COLUMN etag TEXT;
+ALTER TABLE attachments ADD COLUMN last_modified TEXT;
+ALTER TABLE attachments ADD COLUMN checked_at TEXT;
+ALTER TABLE attachments ADD COLUMN http_status INTEGER;
+CREATE TABLE attachment_files (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    url TEXT NOT NULL,
+    name TEXT,
+    sha256 TEXT NOT NULL,
+    mime_type TEXT,
+    size INTEGER,
+    stored_path TEXT,
+    text TEXT,
+    first_seen TEXT NOT NULL,
+    version INTEGER,
+    run_id INTEGER
+);
+CREATE INDEX attachment_files_document ON attachment_files(document_id, url, id);
+INSERT INTO attachment_files (document_id, url, name, sha256, mime_type, size, stored_path,
+    text, first_seen, version)
+SELECT a.document_id, a.url, a.name, a.sha256, a.mime_type, a.size, a.stored_path, a.text,
+    a.first_seen, coalesce((SELECT max(v.version) FROM versions v
+        WHERE v.document_id = a.document_id AND v.fetched_at <= a.first_seen), 1)
+FROM attachments a WHERE a.sha256 IS NOT NULL ORDER BY a.id;
+"""
+
+
+def _v13(conn: sqlite3.Connection) -> None:
+    from archive.clock import now_iso
+    from archive.ledger import seal
+
+    for statement in [*_statements(_V13), *append_only("attachment_files")]:
+        conn.execute(statement)
+    if conn.execute("SELECT 1 FROM attachment_files LIMIT 1").fetchone():
+        seal(
+            conn,
+            at=now_iso(),
+            run_id=None,
+            note="attachment files joined the chain at the migration to schema 13: those"
+            " already stored are sealed as they were found",
+            always=True,
+        )
+
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -534,6 +587,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     10: _v10,
     11: _V11,
     12: _V12,
+    13: _v13,
 }
 
 

@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 from datasette.utils.asgi import Response
 
-from archive.diff import diff_records
+from archive.changes import compare
 from archive.files import safe_name, storage_dir
 from parsers.sanitize import IMG_SRC, content_images
 
@@ -201,8 +201,8 @@ async def document_page(datasette: Any, request: Any) -> Response:
         dict(r)
         for r in (
             await db.execute(
-                "SELECT name, url, sha256, mime_type, size, error FROM attachments"
-                " WHERE document_id = ? ORDER BY id",
+                "SELECT name, url, sha256, mime_type, size, error, http_status,"
+                " length(text) AS text_chars FROM attachments WHERE document_id = ? ORDER BY id",
                 [doc_id],
             )
         ).rows
@@ -219,9 +219,19 @@ async def document_page(datasette: Any, request: Any) -> Response:
     ]
     if request.url_vars.get("json"):
         return _json(document_json(request, db.name, doc, events, attachments, versions))
+
+    def diffs(conn: Any) -> list[Any]:
+        return [
+            compare(conn, doc_id, versions[i - 1][0], number, versions[i - 1][2], record)
+            if i
+            else None
+            for i, (number, _, record, _) in enumerate(versions)
+        ]
+
+    edits = await db.execute_fn(diffs)
     timeline = []
-    for index, (number, at, record, raw) in enumerate(versions):
-        diff = diff_records(versions[index - 1][2], record) if index else None
+    for index, (number, at, _, raw) in enumerate(versions):
+        diff = edits[index]
         previous = versions[index - 1][0] if index else None
         timeline.append(
             {"version": number, "at": at, "raw": raw, "diff": diff, "previous": previous}

@@ -386,7 +386,8 @@ def _known_sites_only(archive: Any, names: list[str] | None, db: Path) -> None:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from archive.diff import diff_records, render_text
+    from archive.changes import compare
+    from archive.diff import render_text
     from parsers.record import Record
     from parsers.urls import canonical_url
 
@@ -401,23 +402,24 @@ def cmd_diff(args: argparse.Namespace) -> int:
             number: (at, Record.from_dict(record).to_dict())
             for number, at, record in archive.versions_of(key)
         }
-    if not versions:
-        raise UserError(f"no document {args.document!r} in {db}")
-    newest = max(versions)
-    if len(versions) == 1 and not args.from_version and args.to_version in (None, newest):
-        print(
-            f"{versions[newest][1]['url']}: one version only (version {newest}, archived"
-            f" {versions[newest][0]}): nothing to compare it with"
-        )
-        return 0
-    to_version = args.to_version or newest
-    from_version = args.from_version or to_version - 1
-    for number in (to_version, from_version):
-        if number not in versions:
-            raise UserError(f"no version {number} (versions 1 to {newest})")
+        if not versions:
+            raise UserError(f"no document {args.document!r} in {db}")
+        newest = max(versions)
+        if len(versions) == 1 and not args.from_version and args.to_version in (None, newest):
+            print(
+                f"{versions[newest][1]['url']}: one version only (version {newest}, archived"
+                f" {versions[newest][0]}): nothing to compare it with"
+            )
+            return 0
+        to_version = args.to_version or newest
+        from_version = args.from_version or to_version - 1
+        for number in (to_version, from_version):
+            if number not in versions:
+                raise UserError(f"no version {number} (versions 1 to {newest})")
+        (old_at, old), (new_at, new) = versions[from_version], versions[to_version]
+        doc_id = int(key) if key.isdigit() else archive.document_id(key)
+        diff = compare(archive.conn, doc_id or 0, from_version, to_version, old, new)
     colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    (old_at, old), (new_at, new) = versions[from_version], versions[to_version]
-    diff = diff_records(old, new)
     print(new.get("url") or args.document)
     print(f"version {from_version} ({old_at}) → version {to_version} ({new_at}): {diff.summary()}")
     text = render_text(diff, colour=colour)

@@ -58,6 +58,9 @@ class AttachmentItem:
     content_type: str | None = None
     error: str | None = None
     read: AttachmentText | None = None  # type and text, read in a parse worker
+    status: int | None = None  # the answer's HTTP status (304: the stored file is current)
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass

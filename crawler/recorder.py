@@ -227,6 +227,10 @@ class SiteRecorder:
             error=item.error,
             read=item.read,
             at=self.now,
+            status=item.status,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            run_id=self.run_id,
         )
         if sha:
             self.count(attachments=1)

@@ -30,17 +30,16 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
+from archive.attachments import KnownAttachment
 from archive.store import ColumnHistory, KnownDocument, WalkRecord, now_iso, parse_iso
 from crawler.items import (
-    AttachmentItem,
     DocumentItem,
     ListPageItem,
     SeenItem,
 )
-from crawler.parse_pool import parse_async, read_attachment_async, workers_for
+from crawler.parse_pool import parse_async, workers_for
 from crawler.redirects import refusal
 from crawler.render import browser_settings, looks_like_challenge, render_in_browser
-from parsers.filenames import attachment_name
 from parsers.listing import ListItem, ListPage
 from parsers.page import (
     PageLimitError,
@@ -48,6 +47,7 @@ from parsers.page import (
 )
 from parsers.selectors import MAINTENANCE_PAGE
 from parsers.urls import SESSION_PATH_PARAM, canonical_url, same_path_key
+from spiders.attachments import DocumentAttachments
 from spiders.evidence import AnswerEvidence
 from spiders.images import ContentImages
 from spiders.registry import Site, find_site, load_registry
@@ -68,7 +68,7 @@ from spiders.walk import (
 )
 
 
-class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
+class GovSpider(AnswerEvidence, ContentImages, DocumentAttachments, scrapy.Spider):
     """Base spider for one registry site; subclasses set ``name`` and ``family``."""
 
     family = ""
@@ -103,7 +103,7 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
         self.known_by_path: dict[str, KnownDocument] = {}
         self.former_urls: dict[str, str] = {}
         self.session = SessionParams(self.site.ignore_params, ())
-        self.known_attachments: set[tuple[str, str]] = set()
+        self.known_attachments: dict[str, dict[str, KnownAttachment]] = {}
         self.known_images: set[str] = set()
         self.robots_answers: list[dict[str, Any]] = []
         self.history: dict[str, ColumnHistory] = {}
@@ -351,6 +351,9 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
         unparsed = self.answer_before_parsing(response, kind, doc_url)
         if unparsed is not None:
             yield unparsed
+            if response.status == 304:  # the page is unchanged; its files may not be
+                for request in self.attachment_revisits(doc_url, {}):
+                    yield request
             return
         try:
             record = await parse_async(
@@ -417,44 +420,6 @@ class GovSpider(AnswerEvidence, ContentImages, scrapy.Spider):
             moved_from=moved_from,
             moved_via=moved_via,
             delisted_evidence=evidence,
-        )
-
-    def attachment_requests(self, response: Response, record: Any) -> Iterator[Request]:
-        for attachment in record.attachments:
-            if (record.url, attachment.url) in self.known_attachments:
-                continue
-            if not self.is_allowed(attachment.url):
-                continue
-            meta: dict[str, Any] = {
-                "kind": "attachment",
-                "document_url": record.url,
-                "name": attachment.name,
-            }
-            if self.attachment_maxsize:
-                meta["download_maxsize"] = self.attachment_maxsize
-            yield Request(
-                attachment.url, callback=self.parse_attachment, errback=self.on_error, meta=meta
-            )
-
-    async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
-        for item in self.redirect_fetches(response):
-            yield item
-        yield self.fetch_item(response, "attachment")
-        name = attachment_name(
-            response.meta.get("name"), response.url, response.headers.get(b"Content-Disposition")
-        )
-        content_type = header(response, b"Content-Type")
-        read = await read_attachment_async(
-            response.body, content_type, name, self.parse_workers, self.attachment_seconds
-        )
-        yield AttachmentItem(
-            site=self.site.name,
-            document_url=response.meta["document_url"],
-            url=response.url,
-            name=name,
-            data=response.body,
-            content_type=content_type,
-            read=read,
         )
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:

@@ -183,6 +183,7 @@ class AnswerEvidence:
                 url=request.url,
                 name=attachment_name(request.meta.get("name"), request.url),
                 error=reason,
+                status=status,
             )
 
     def failed_fetch(

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from archive import Archive
+from archive.attachments import KnownAttachment
 from archive.store import ColumnHistory, KnownDocument
 
 
@@ -19,7 +20,8 @@ class SiteState:
     """The archive's view of one site, as a spider needs it."""
 
     known: dict[str, KnownDocument] = field(default_factory=dict)
-    known_attachments: set[tuple[str, str]] = field(default_factory=set)
+    # document URL -> attachment URL -> its name and validators
+    known_attachments: dict[str, dict[str, KnownAttachment]] = field(default_factory=dict)
     known_images: set[str] = field(default_factory=set)
     history: dict[str, ColumnHistory] = field(default_factory=dict)
     former_urls: dict[str, str] = field(default_factory=dict)
@@ -28,7 +30,7 @@ class SiteState:
     def read(cls, archive: Archive, site: str) -> SiteState:
         return cls(
             known=archive.known_documents(site),
-            known_attachments=archive.known_attachment_urls(site),
+            known_attachments=archive.known_attachments(site),
             known_images=archive.known_image_urls(site),
             history=archive.column_history(site),
             former_urls=archive.former_urls(site),

@@ -69,3 +69,19 @@ def test_events_export_has_every_event(demo_archive) -> None:
     with Archive(demo_archive) as archive:
         total = archive.conn.execute("SELECT count(*) FROM document_events").fetchone()[0]
     assert len(jsonl(export(demo_archive, "--what", "events").stdout)) == total
+
+
+def test_the_documents_export_carries_attachment_text(demo_archive) -> None:
+    with Archive(demo_archive) as archive:
+        doc_id, text = archive.conn.execute(
+            "SELECT id, attachment_text FROM documents WHERE attachment_text IS NOT NULL LIMIT 1"
+        ).fetchone()
+    rows = {r["id"]: r for r in jsonl(export(demo_archive).stdout)}
+    assert rows[doc_id]["attachment_text"] == text
+
+
+def test_the_attachments_export_gives_each_files_stored_path(demo_archive) -> None:
+    rows = jsonl(export(demo_archive, "--what", "attachments").stdout)
+    files = demo_archive.parent / f"{demo_archive.name}.files"
+    stored = [r for r in rows if r["sha256"]]
+    assert stored and all((files / r["stored_path"]).is_file() for r in stored)

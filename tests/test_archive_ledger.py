@@ -53,11 +53,11 @@ def test_every_run_ends_with_a_checkpoint(demo_archive) -> None:
     assert ends == runs
 
 
-def test_every_capture_version_and_event_is_chained(demo_archive) -> None:
+def test_every_capture_version_event_and_attachment_file_is_chained(demo_archive) -> None:
     with Archive(demo_archive) as archive:
         rows = sum(
             archive.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("fetches", "versions", "document_events")
+            for t in ("fetches", "versions", "document_events", "attachment_files")
         )
         chained = archive.conn.execute("SELECT count(*) FROM chain").fetchone()[0]
     assert chained == rows

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from archive.attachments import KnownAttachment
 from archive.store import ColumnHistory, KnownDocument, WalkRecord
 from crawler.items import (
     AttachmentItem,
@@ -47,7 +48,10 @@ ITEM_TYPES: dict[str, type] = {
 }
 KINDS = ("open", "item", "close")
 # The dataclasses a message may carry, for the checks below (nested ones are reached by type).
-CARRIED = (Site, SiteState, SiteReport, HeldMissing, KnownDocument, ColumnHistory, WalkRecord)
+CARRIED = (
+    Site, SiteState, SiteReport, HeldMissing, KnownDocument, KnownAttachment, ColumnHistory,
+    WalkRecord,
+)  # fmt: skip
 
 
 class MessageError(ValueError):
