@@ -1,5 +1,5 @@
 """Parsing off the crawl's event loop: a small process pool for ``parse_page``, and a
-process of its own for each attachment read (type and text of PDF and DOCX files).
+process of its own for each attachment read (its type and text, ``parsers.attachments``).
 
 Scrapy runs on one core; parsing a page costs about as much as fetching it. With
 ``GOVARCHIVE_PARSE_WORKERS`` > 0 the spider awaits parses done in worker processes, so
@@ -152,9 +152,23 @@ _SLOTS: dict[int, asyncio.Semaphore] = {}
 
 
 def _read_in_child(send: Any, data: bytes, declared: str | None, name: str) -> None:
-    """A reader process: the worker's limits, one file read, its result sent back."""
+    """A reader process: the worker's limits, one file read, its result sent back. It
+    leads a process group of its own, so what it starts (LibreOffice) is killed with it."""
+    os.setpgid(0, 0)
     _init_worker(os.getppid())
     send.send(read_attachment(data, declared, name))
+
+
+def _kill_reader(reader: Any) -> None:
+    """Kill a reader and every process it started (its process group)."""
+    import signal
+
+    if reader.pid is not None:
+        try:
+            os.killpg(reader.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    reader.kill()
 
 
 def _reader_context() -> Any:
@@ -191,7 +205,7 @@ def read_attachment_bounded(
             return failed("text-extraction: stopped, the crawl was stopped")
         return failed("text-extraction: the reader died reading it")
     finally:
-        reader.kill()
+        _kill_reader(reader)
         reader.join()
         with _READERS_LOCK:
             _READERS.discard(reader)
@@ -221,7 +235,7 @@ def interrupt() -> None:
     _STOPPED.set()
     for reader in list(_READERS):
         try:
-            reader.kill()
+            _kill_reader(reader)
         except (OSError, ValueError, AttributeError):
             pass
 

@@ -1,6 +1,9 @@
-"""Attachment files read: their type sniffed from the bytes, their text extracted (PDF and
-DOCX), for search. Pure functions of the bytes, run in the crawl's parse workers so a slow
-or huge file never holds up the crawl's event loop."""
+"""Attachment files read: their type sniffed from the bytes, their text extracted, for
+search: PDF and DOCX here; spreadsheets (.xlsx, .xls, .et, .ods: ``parsers.spreadsheets``),
+OFD (``parsers.ofd``), ZIP bundles member by member (``parsers.bundles``), plain text in
+any Chinese encoding, and .doc, .wps, .rtf and .odt through LibreOffice
+(``parsers.legacy_office``). Run in a reader process of its own per file
+(``crawler.parse_pool``), so a slow or huge file never holds up the crawl."""
 
 from __future__ import annotations
 
@@ -17,25 +20,62 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "application/pdf"),
     (b"PK\x03\x04", "application/zip"),
     (b"\xd0\xcf\x11\xe0", "application/msword"),
+    (b"{\\rtf", "application/rtf"),
     (b"Rar!", "application/vnd.rar"),
     (b"\x1f\x8b", "application/gzip"),
 )
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLS = "application/vnd.ms-excel"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+ODT = "application/vnd.oasis.opendocument.text"
+OFD = "application/ofd"
+WPS = "application/vnd.ms-works"
+SPREADSHEETS = frozenset({XLSX, XLS, ODS})
+# Read by LibreOffice, with the file extension it needs to choose its filter (Kingsoft's
+# .wps is Word 97's format under another name).
+OFFICE = {"application/msword": "doc", WPS: "doc", "application/rtf": "rtf", ODT: "odt"}
+# An OLE2 (Office 97-2003) file holding a workbook names this stream (UTF-16).
+_WORKBOOK = "Workbook".encode("utf-16-le")
+_BOOK = "Book\x00".encode("utf-16-le")
+_ZIPPED_BY_MEMBER = (("word/document.xml", DOCX), ("xl/workbook.xml", XLSX), ("OFD.xml", OFD))
+_ZIPPED_BY_EXTENSION = {".docx": DOCX, ".xlsx": XLSX, ".ofd": OFD, ".ods": ODS, ".odt": ODT}
 
 
 def sniff_mime(data: bytes, declared: str | None, name: str) -> str:
-    """The MIME type from the bytes' magic, refined by the name for ZIP-based Office files."""
+    """The MIME type from the bytes' magic, refined by the name and the contents for
+    ZIP-based (DOCX, XLSX, OFD, OpenDocument) and OLE2-based (.doc, .xls, .et, .wps)
+    files; plain text by its name or declared type."""
+    lower = name.lower()
     for magic, mime in _MAGIC:
         if data.startswith(magic):
             if mime == "application/zip":
-                lower = name.lower()
-                if lower.endswith(".docx") or _zip_has(data, "word/document.xml"):
-                    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                if lower.endswith(".xlsx"):
-                    return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                return _zipped_type(data, lower)
+            if mime == "application/msword":
+                return _ole_type(data, lower)
             return mime
-    if declared:
-        return declared.split(";")[0].strip().lower()
-    return "application/octet-stream"
+    declared_type = (declared or "").split(";")[0].strip().lower()
+    if lower.endswith(".txt") or declared_type == "text/plain":
+        return "text/plain"
+    return declared_type or "application/octet-stream"
+
+
+def _zipped_type(data: bytes, lower: str) -> str:
+    for extension, mime in _ZIPPED_BY_EXTENSION.items():
+        if lower.endswith(extension):
+            return mime
+    for member, mime in _ZIPPED_BY_MEMBER:
+        if _zip_has(data, member):
+            return mime
+    return "application/zip"
+
+
+def _ole_type(data: bytes, lower: str) -> str:
+    if lower.endswith((".xls", ".et")) or _WORKBOOK in data or _BOOK in data:
+        return XLS
+    if lower.endswith(".wps"):
+        return WPS
+    return "application/msword"
 
 
 def _zip_has(data: bytes, member: str) -> bool:
@@ -64,13 +104,50 @@ def read_attachment(data: bytes, declared: str | None, name: str) -> AttachmentT
         return AttachmentText(mime, None, f"text-extraction: {exc}"[:500])
 
 
-def extract_text(data: bytes, mime: str) -> str | None:
-    """Text of a PDF or DOCX (None for other types); raises ValueError when unreadable."""
+def extract_text(data: bytes, mime: str, depth: int = 0) -> str | None:
+    """Text of a file of a type read here (None for other types: images, RAR); raises
+    ValueError when unreadable. ``depth``: how deep in ZIP bundles the file is."""
+    text = _text(data, mime, depth)
+    return None if text is None else text[:MAX_TEXT_CHARS]
+
+
+def _text(data: bytes, mime: str, depth: int) -> str | None:
     if mime == "application/pdf":
-        return _pdf_text(data)[:MAX_TEXT_CHARS]
-    if mime.endswith("wordprocessingml.document"):
-        return _docx_text(data)[:MAX_TEXT_CHARS]
+        return _pdf_text(data)
+    if mime == DOCX:
+        return _docx_text(data)
+    if mime in SPREADSHEETS:
+        from parsers.spreadsheets import spreadsheet_text
+
+        return spreadsheet_text(data)
+    if mime == OFD:
+        from parsers.ofd import ofd_text
+
+        return ofd_text(data)
+    if mime == "application/zip":
+        from parsers.bundles import bundle_text
+
+        def member(content: bytes, name: str, level: int) -> str | None:
+            return extract_text(content, sniff_mime(content, None, name), level)
+
+        return bundle_text(data, member, depth)
+    if mime in OFFICE:
+        from parsers.legacy_office import office_text
+
+        return office_text(data, OFFICE[mime])
+    if mime == "text/plain":
+        return _plain_text(data)
     return None
+
+
+def _plain_text(data: bytes) -> str:
+    """Text in whatever encoding it came in (GBK, GB18030, Big5, UTF-8, UTF-16…)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 4 * MAX_TEXT_CHARS]).best()
+    if best is None:
+        raise ValueError("text in no encoding found")
+    return str(best).strip()
 
 
 def _pdf_text(data: bytes) -> str:

@@ -1,8 +1,9 @@
 """Real, small files for the demo site, generated at build time.
 
-A PDF (reportlab, with the standard STSong-Light CID font, nothing embedded) and a DOCX
-(written as its OOXML parts with zipfile), each holding the text they are given, and a PNG
-bar chart (written with zlib), the kind of figure a 通报 shows in its text.
+A PDF (reportlab, with the standard STSong-Light CID font, nothing embedded), a DOCX
+(written as its OOXML parts with zipfile) and an OFD (GB/T 33190: its XML parts, one text
+object a line), each holding the text they are given, and a PNG bar chart (written with
+zlib), the kind of figure a 通报 shows in its text.
 """
 
 from __future__ import annotations
@@ -40,6 +41,45 @@ def make_docx(paragraphs: list[str]) -> bytes:
             ("_rels/.rels", _RELS),
             ("word/document.xml", _DOCUMENT.format(paragraphs=body)),
         ):
+            archive.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data)
+    return buffer.getvalue()
+
+
+_OFD_NS = "http://www.ofdspec.org/2016"
+
+
+def make_ofd(pages: list[list[str]]) -> bytes:
+    """An OFD of one document whose pages hold these lines (GB/T 33190-2016's layout:
+    OFD.xml, Doc_0/Document.xml, Doc_0/Pages/Page_N/Content.xml)."""
+    ns = f'xmlns:ofd="{_OFD_NS}"'
+    parts = {
+        "OFD.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {ns} Version="1.0"'
+        ' DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>1</ofd:DocID></ofd:DocInfo>'
+        "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+        "Doc_0/Document.xml": f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {ns}>'
+        "<ofd:CommonData><ofd:MaxUnitID>1000</ofd:MaxUnitID><ofd:PageArea>"
+        "<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData>"
+        "<ofd:Pages>"
+        + "".join(
+            f'<ofd:Page ID="{n + 1}" BaseLoc="Pages/Page_{n}/Content.xml"/>'
+            for n in range(len(pages))
+        )
+        + "</ofd:Pages></ofd:Document>",
+    }
+    for n, lines in enumerate(pages):
+        objects = "".join(
+            f'<ofd:TextObject ID="{100 * n + i + 2}" Boundary="20 {20 + 10 * i} 170 8"'
+            f' Font="1" Size="5"><ofd:TextCode X="0" Y="5">{escape(line)}</ofd:TextCode>'
+            "</ofd:TextObject>"
+            for i, line in enumerate(lines)
+        )
+        parts[f"Doc_0/Pages/Page_{n}/Content.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {ns}><ofd:Content>'
+            f'<ofd:Layer ID="{100 * n + 1}">{objects}</ofd:Layer></ofd:Content></ofd:Page>'
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
             archive.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data)
     return buffer.getvalue()
 
