@@ -15,6 +15,8 @@ NGINX := /usr/sbin/nginx
 # LibreOffice (headless, no GUI) reads .doc, .wps and .rtf attachments; the format tests
 # also make their .doc, .rtf, .odt, .xls and .ods files with it.
 SOFFICE := /usr/bin/soffice
+# Tesseract with its Simplified Chinese model reads scanned attachments (`govarchive ocr`).
+TESSERACT_CHI := /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata
 # Webrecorder's pywb (replay) and wacz (the WACZ validator), and Harvard LIL's wacz-signing
 # (its signature verifier), which the replay tests run as a user would. They live in a venv
 # of their own: pywb pins redis<3, which rq cannot use; wacz-signing pins cryptography<45,
@@ -26,7 +28,7 @@ REPLAY_PACKAGES := "pywb==2.10.0" "wacz==0.6.0" "wacz-signing==0.4.2" "pyopenssl
 # which the replay tests serve on 127.0.0.1 and open in Chromium.
 REPLAYWEBPAGE := replaywebpage@2.5.3
 
-.PHONY: demo test bench serve lint crawl clean browser redis nginx replay office
+.PHONY: demo test bench serve lint crawl clean browser redis nginx replay office ocr
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +65,12 @@ $(SOFFICE):
 
 office: $(SOFFICE)  ## LibreOffice headless, which reads .doc, .wps and .rtf attachments
 
+$(TESSERACT_CHI):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim
+
+ocr: $(TESSERACT_CHI)  ## Tesseract and its chi_sim model, which read scanned attachments
+
 $(REPLAY_STAMP): Makefile
 	test -x $(REPLAY_VENV)/bin/python || $(PYTHON) -m venv $(REPLAY_VENV)
 	$(REPLAY_VENV)/bin/python -m pip install --quiet $(REPLAY_PACKAGES)
@@ -80,7 +88,7 @@ replay: $(REPLAY_STAMP)  ## pywb, ReplayWeb.page, the wacz validator and wacz-si
 # Where PYTHONDONTWRITEBYTECODE is set (as on this project's machines), every Python process
 # the tests start (about 200) compiled the project's modules again (0.1 s each): they are
 # compiled once first, as pip compiles the packages it installs.
-test: $(STAMP) browser redis replay office  ## run the whole test suite
+test: $(STAMP) browser redis replay office ocr  ## run the whole test suite
 	$(BIN)/python -m compileall -q crawler parsers archive spiders scheduler.py benchmarks
 	$(BIN)/python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder
 

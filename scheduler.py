@@ -55,6 +55,9 @@ DEFAULT_STOP_TIMEOUT = 60.0
 # Crawls (of different sites) running at once.
 DEFAULT_MAX_PARALLEL = 2
 JOB_PREFIX = "crawl:"
+# The OCR of scanned attachments (``govarchive ocr``), after the night's crawls.
+OCR_JOB = "ocr"
+OCR_SCHEDULE = "30 6 * * *"
 
 log = logging.getLogger("govarchive.scheduler")
 
@@ -175,6 +178,18 @@ def run_site_crawl(
         summary or "no output",
     )
     return code
+
+
+def run_ocr(db: str, timeout: float) -> int:
+    """The OCR job: ``govarchive ocr`` in a child process, bounded in time."""
+    command = [sys.executable, "-m", "crawler.cli", "ocr", "--db", db]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        log.warning("ocr: stopped after %.0fs (what it read is kept)", timeout)
+        return -1
+    log.info("ocr: exit %s — %s", done.returncode, _last_line(done.stdout) or "no output")
+    return done.returncode
 
 
 def enqueue_site_crawl(site: str, db: str, sites_file: str | None, queue: str) -> int:
@@ -329,7 +344,16 @@ def add_jobs(scheduler: Any, sites: list[Any], config: CrawlJobConfig, every: fl
             replace_existing=True,
             **options,
         )
-    for job_id in set(stored) - known:
+    # Each morning, after the night's crawls: the scans they left are read by OCR.
+    scheduler.add_job(
+        "scheduler:run_ocr",
+        trigger=_trigger_for(OCR_SCHEDULE, every),
+        id=OCR_JOB,
+        name=OCR_JOB,
+        kwargs={"db": config.db, "timeout": config.timeout},
+        replace_existing=True,
+    )
+    for job_id in set(stored) - known - {OCR_JOB}:
         if job_id.startswith(JOB_PREFIX):
             log.info("removing the job of %s: no longer in the registry", job_id[len(JOB_PREFIX) :])
             scheduler.remove_job(job_id)

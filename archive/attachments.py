@@ -75,7 +75,7 @@ class AttachmentStore:
         if data is None:
             return self._record_answer(doc_id, url, display, error, status, stamp)
         read = read or read_attachment(data, content_type, display)
-        mime, text = read.mime_type, read.text
+        mime, text, needs_ocr = read.mime_type, read.text, int(read.needs_ocr)
         error = error or read.error
         sha, relative = files.store_bytes(self.files_dir, data)
         with self.transaction():
@@ -86,16 +86,16 @@ class AttachmentStore:
             self.conn.execute(
                 "INSERT INTO attachments (document_id, url, name, sha256, mime_type, size,"
                 " stored_path, text, error, first_seen, last_seen, etag, last_modified,"
-                " checked_at, http_status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " checked_at, http_status, needs_ocr) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(document_id, url) DO UPDATE SET name = excluded.name,"
                 " sha256 = excluded.sha256, mime_type = excluded.mime_type,"
                 " size = excluded.size, stored_path = excluded.stored_path,"
                 " text = excluded.text, error = excluded.error,"
                 " last_seen = excluded.last_seen, etag = excluded.etag,"
                 " last_modified = excluded.last_modified, checked_at = excluded.checked_at,"
-                " http_status = excluded.http_status",
+                " http_status = excluded.http_status, needs_ocr = excluded.needs_ocr",
                 (doc_id, url, display, sha, mime, len(data), relative, text, error, stamp,
-                 stamp, etag, last_modified, stamp, status or 200),
+                 stamp, etag, last_modified, stamp, status or 200, needs_ocr),
             )  # fmt: skip
             if previous != sha:
                 if previous is None:
@@ -114,7 +114,7 @@ class AttachmentStore:
                     (doc_id, url, display, sha, mime, len(data), relative, text, stamp,
                      version, run_id),
                 )  # fmt: skip
-                self._index_attachment_text(doc_id)
+                self.index_attachment_text(doc_id)
         return sha
 
     def _record_answer(
@@ -142,11 +142,13 @@ class AttachmentStore:
             ).fetchone()
         return row["sha256"] if row else None
 
-    def _index_attachment_text(self, doc_id: int) -> None:
-        """Make the document's attachments' text searchable with its body (one FTS column)."""
+    def index_attachment_text(self, doc_id: int) -> None:
+        """Make the document's attachments' text searchable with its body (one FTS column):
+        each file's own text, or what OCR read of a scan."""
         joined = self.conn.execute(
-            "SELECT group_concat(text, char(10)) FROM (SELECT text FROM attachments"
-            " WHERE document_id = ? AND text IS NOT NULL ORDER BY id)",
+            "SELECT group_concat(text, char(10)) FROM (SELECT coalesce(a.text, o.text) AS text"
+            " FROM attachments a LEFT JOIN attachment_ocr o ON o.sha256 = a.sha256"
+            " WHERE a.document_id = ? AND coalesce(a.text, o.text) IS NOT NULL ORDER BY a.id)",
             (doc_id,),
         ).fetchone()[0]
         self.conn.execute(

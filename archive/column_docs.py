@@ -228,6 +228,20 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "last_modified": "The Last-Modified of its last full answer, sent back as If-Modified-Since.",
             "checked_at": "When it was last asked for.",
             "http_status": "What it answered then: 200, 304 (unchanged), 404 (gone while its document lives)…",
+            "needs_ocr": "1 for a file with no text of its own (a PDF without a text layer, an image): `govarchive ocr` reads it (attachment_ocr).",
+        },
+    ),
+    "attachment_ocr": (
+        "What OCR read of each scanned file, once per SHA-256 (`govarchive ocr`, run by the scheduler after the night's crawls); its text is searchable with its documents.",
+        {
+            "sha256": "The file (attachments.sha256).",
+            "engine": "The OCR engine, version and model (tesseract 5.3.0, chi_sim).",
+            "confidence": "The engine's mean word confidence, 0-100.",
+            "pages": "Pages read.",
+            "text": "The text read.",
+            "error": "Why it could not be read (a limit, an unreadable file).",
+            "seconds": "How long it took.",
+            "done_at": "When it was read.",
         },
     ),
     "attachment_files": (

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archive.tokenizer import TOKENIZER_NAME, register
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 # The per-character tokenizer the index had until v6. Steps 1 and 4 create (and step 6
 # drops) an index under this name; it is registered (as the bigram tokenizer, which no
 # step ever queries or indexes text with under this name) only while migrating.
@@ -572,6 +572,28 @@ def _v13(conn: sqlite3.Connection) -> None:
         )
 
 
+# v14: scans read by OCR after the crawl (``archive.ocr_queue``): ``attachments.needs_ocr``
+# marks a file with no text of its own (a PDF without a text layer, an image), the queue;
+# ``attachment_ocr`` holds what OCR read of each such file, once per SHA-256: the engine,
+# its mean confidence, the pages read, the text, or why it could not be read. Files stored
+# before v14 that are PDFs without text or images join the queue.
+_V14 = """
+ALTER TABLE attachments ADD COLUMN needs_ocr INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE attachment_ocr (
+    sha256 TEXT PRIMARY KEY,
+    engine TEXT,
+    confidence REAL,
+    pages INTEGER,
+    text TEXT,
+    error TEXT,
+    seconds REAL,
+    done_at TEXT NOT NULL
+);
+UPDATE attachments SET needs_ocr = 1 WHERE sha256 IS NOT NULL AND coalesce(text, '') = ''
+    AND (mime_type = 'application/pdf' OR mime_type LIKE 'image/%');
+"""
+
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -588,6 +610,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     11: _V11,
     12: _V12,
     13: _v13,
+    14: _V14,
 }
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from crawler.cli_alerts import after_crawl, check_file, cmd_alerts
 from crawler.cli_args import build_parser
 from crawler.cli_evidence import cmd_evidence, cmd_timestamp, cmd_verify, export_wacz
+from crawler.cli_ocr import cmd_ocr
 from crawler.cli_queue import cmd_enqueue, cmd_ingest, cmd_worker
 
 
@@ -504,6 +505,7 @@ COMMANDS = {
     "evidence": cmd_evidence,
     "timestamp": cmd_timestamp,
     "alerts": cmd_alerts,
+    "ocr": cmd_ocr,
 }
 
 

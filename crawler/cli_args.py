@@ -11,6 +11,7 @@ import argparse
 from crawler.cli_alerts import add_arguments as add_alert_arguments
 from crawler.cli_evidence import add_arguments as add_evidence_arguments
 from crawler.cli_evidence import add_signer_arguments
+from crawler.cli_ocr import add_arguments as add_ocr_arguments
 from crawler.cli_queue import add_arguments as add_queue_arguments
 
 DEFAULT_DB = "archive.db"
@@ -256,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_queue_arguments(add, _db_arg, _sites_arg)
     add_evidence_arguments(add, _db_arg)
     add_alert_arguments(add, _db_arg)
+    add_ocr_arguments(add, _db_arg)
 
     schedule = add(
         "schedule",

@@ -23,7 +23,14 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"{\\rtf", "application/rtf"),
     (b"Rar!", "application/vnd.rar"),
     (b"\x1f\x8b", "application/gzip"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+    (b"BM", "image/bmp"),
 )
+# Files with no text of their own: read by OCR after the crawl (``archive.ocr_queue``).
+SCANNABLE = frozenset({"image/png", "image/jpeg", "image/tiff", "image/bmp"})
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLS = "application/vnd.ms-excel"
@@ -93,15 +100,18 @@ class AttachmentText:
     mime_type: str
     text: str | None = None
     error: str | None = None
+    needs_ocr: bool = False  # a scan (a PDF without a text layer, an image): OCR reads it
 
 
 def read_attachment(data: bytes, declared: str | None, name: str) -> AttachmentText:
     """Sniff and extract; an unreadable file is an error string, never an exception."""
     mime = sniff_mime(data, declared, name)
     try:
-        return AttachmentText(mime, extract_text(data, mime))
+        text = extract_text(data, mime)
     except ValueError as exc:
         return AttachmentText(mime, None, f"text-extraction: {exc}"[:500])
+    scanned = mime in SCANNABLE or (mime == "application/pdf" and not (text or "").strip())
+    return AttachmentText(mime, text or None, needs_ocr=scanned)
 
 
 def extract_text(data: bytes, mime: str, depth: int = 0) -> str | None:

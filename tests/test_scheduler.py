@@ -308,3 +308,20 @@ def test_the_subscriptions_file_is_passed_as_an_absolute_path(tmp_path, monkeypa
     )
     args = argparse.Namespace(alerts="alerts.yaml", queue=None)
     assert scheduler._alerts_file(args) == str(tmp_path / "alerts.yaml")
+
+
+def test_the_scheduler_reads_scans_each_morning(tmp_path) -> None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    store = scheduler.build_scheduler(str(tmp_path / "a.db"), 1)
+    store.start(paused=True)
+    try:
+        config = scheduler.CrawlJobConfig(str(tmp_path / "a.db"), None, 60)
+        scheduler.add_jobs(store, [], config, None)
+        job = store.get_job(scheduler.OCR_JOB)
+        trigger = job.trigger
+    finally:
+        store.shutdown(wait=False)
+    assert (isinstance(trigger, CronTrigger), str(trigger.fields[5]), str(trigger.fields[6])) == (
+        True, "6", "30",
+    )  # fmt: skip
