@@ -93,9 +93,9 @@ test: $(STAMP) browser redis replay office ocr  ## run the whole test suite
 	$(BIN)/python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder
 
 # Every benchmark runs; the target fails (exit 1) when any of them missed a target.
-bench: $(STAMP) redis nginx  ## parser, archive and crawl benchmarks, with baselines from the same run
+bench: $(STAMP) redis nginx office ocr  ## parser, archive, crawl and attachment benchmarks, with baselines from the same run
 	@status=0; \
-	for name in extract archive crawl distributed; do \
+	for name in extract archive crawl distributed attachments; do \
 		$(BIN)/python benchmarks/$$name.py || status=1; \
 	done; \
 	exit $$status
