@@ -129,3 +129,37 @@ def test_the_command_reads_the_queue(tmp_path, scan) -> None:
         store.record_attachment(URL, "http://county.example/gk/scan.pdf", "扫描件.pdf", scan)
     done = run_cli("ocr", "--db", str(db))
     assert done.stdout.strip() == "ocr: 1 read, 0 not readable, 1 were waiting"
+
+
+def test_a_pdf_of_ten_thousand_pages_is_refused_not_read(tmp_path) -> None:
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    for _ in range(10_000):
+        pdf.showPage()
+    pdf.save()
+    with Archive(tmp_path / "a.db") as store:
+        store.record_document(
+            Record(url=URL, title="长", body_text="长。"), site="county", run_id=None
+        )
+        store.record_attachment(
+            URL, "http://county.example/long.pdf", "long.pdf", buffer.getvalue()
+        )
+        drain(store)
+        (error,) = store.conn.execute("SELECT error FROM attachment_ocr").fetchone()
+    assert error == "a PDF of 10000 pages (OCR reads at most 50)"
+
+
+def test_the_document_page_says_the_text_came_from_ocr(archive) -> None:
+    import asyncio
+
+    from datasette.app import Datasette
+
+    datasette = Datasette(files=[str(archive[0].path)])
+
+    async def page() -> str:
+        await datasette.invoke_startup()
+        return (await datasette.client.get(f"/{archive[0].path.stem}/-/document/1")).text
+
+    assert "read by OCR from 1 page(s) (tesseract" in asyncio.run(page())
