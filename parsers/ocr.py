@@ -44,7 +44,9 @@ class OcrText:
 
 def engine_version() -> str | None:
     try:
-        done = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            ["tesseract", "--version"], capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     first = (done.stdout or done.stderr).splitlines()[:1]
@@ -54,7 +56,9 @@ def engine_version() -> str | None:
 def ocr_file(data: bytes, mime: str) -> OcrText:
     """OCR a scanned PDF or an image; ValueError when it cannot be read."""
     if engine_version() is None:
-        raise ValueError("Tesseract is not installed (`make ocr`, or apt install tesseract-ocr-chi-sim)")
+        raise ValueError(
+            "Tesseract is not installed (`make ocr`, or apt install tesseract-ocr-chi-sim)"
+        )
     images = _pdf_pages(data) if mime == "application/pdf" else [_image(data)]
     texts, confidences = [], []
     for image in images:

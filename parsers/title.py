@@ -12,7 +12,7 @@ import re
 from lxml import etree
 
 from parsers.content import ClassAndId, class_and_id
-from parsers.labels import LABEL_WITH_COLON, compact
+from parsers.labels import LABEL_ONLY, LABEL_WITH_COLON, compact
 from parsers.selectors import CHROME_LINE, SITE_NAME_HINT, TITLE_SEPARATORS
 from parsers.text import clean_line, node_text
 
@@ -165,4 +165,20 @@ def find_title(
         return parts[0].strip()
     if headings:
         return headings[0]
+    caption = _content_caption(content)
+    if caption is not None:
+        return caption
     return parts[0].strip() if parts else None
+
+
+def _content_caption(content: etree._Element | None) -> str | None:
+    """A document shown as a table or form (行政处罚信息公开表) has no heading: its title is
+    the caption, heading cell or bold line it opens with, when the page's <title> only
+    names the site."""
+    if content is None:
+        return None
+    for node in content.iter("caption", "th", "b", "strong"):
+        text = _heading_text(node)
+        if _plausible(text) and not LABEL_ONLY.match(text) and not _looks_like_site_name(text):
+            return clean_line(text)
+    return None
