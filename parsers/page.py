@@ -243,12 +243,44 @@ def _unlabelled_publish_date(before: list[str], title: str | None) -> str | None
 
 
 def _signer(lines: list[str]) -> str | None:
-    """The signing organisation: the line before a trailing signature date."""
-    tail = [compact(line) for line in lines[-4:]]
-    for n in range(len(tail) - 1, 0, -1):
-        if len(tail[n]) <= 26 and parse_date(tail[n]) and _SIGNER.match(tail[n - 1]):
-            return tail[n - 1]
+    """The signing organisation: the line before a trailing signature date, else the
+    line before a date right under the title (statistics bulletins and reports sign at
+    the top: "某省统计局　国家统计局某省调查总队" over "2023年3月28日")."""
+    found = _signature(lines[-4:], at_end=True) or _signature(lines[:3])
+    return found[0] if found else None
+
+
+def head_signature_date(lines: list[str]) -> str | None:
+    """The date of a signature block right under the title, if the text opens with one."""
+    found = _signature(lines[:3])
+    return found[1] if found else None
+
+
+def _signature(lines: list[str], at_end: bool = False) -> tuple[str, str] | None:
+    """(organisations, date) of an organisation line followed by a short line holding a
+    date (at the top of the text, a line that is nothing but a date), the last such pair
+    ``at_end``, else the first."""
+    pairs = list(zip(lines, lines[1:], strict=False))
+    for name_line, date_line in reversed(pairs) if at_end else pairs:
+        date_key = compact(date_line)
+        if len(date_key) > 26 or not parse_date(date_key):
+            continue
+        if not at_end and not date_line_value(date_line):
+            continue
+        names = _organisations(name_line)
+        if names:
+            return names, str(parse_date(date_key))
     return None
+
+
+def _organisations(line: str) -> str | None:
+    """A line naming one organisation, or several side by side ("某省统计局　国家统计局
+    某省调查总队"), each a name a signature uses; None for any other line."""
+    parts = line.split()
+    if len(parts) > 1 and all(_SIGNER.match(part) for part in parts):
+        return " ".join(parts)
+    key = compact(line)
+    return key if _SIGNER.match(key) else None
 
 
 def _doc_no_line(lines: list[str]) -> str | None:
@@ -511,6 +543,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     doc_date = parse_date(best(found, "doc_date", allow_empty=False))
     if doc_date is None:
         signed = None if ends_in_data_table(container) else signature_date(body_text)
+        signed = signed or head_signature_date(body_lines)
         doc_date = signed or parse_date(best(found, "created_date", allow_empty=False))
     publish_date = parse_datetime(best(found, "publish_date", allow_empty=False))
     if publish_date is None:
