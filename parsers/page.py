@@ -17,6 +17,8 @@ from lxml import etree
 from parsers.content import class_and_id, ends_in_data_table, find_content, strip_chrome
 from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
 from parsers.decode import decode_html
+from parsers.head_metadata import inline_scripts, meta_tags, script_index_no, source_meta
+from parsers.head_metadata import pubdate_meta as pubdate_meta_of
 from parsers.labels import LABEL_WITH_COLON, SOURCE_LABELS, compact, has_text
 from parsers.listing import extract_items
 from parsers.metadata import (
@@ -47,15 +49,6 @@ from parsers.selectors import (
 from parsers.text import element_lines, lines_around, plain_lines, remove_internal_marks
 from parsers.title import find_title, head_titles
 
-# Meta tags naming the publish date, most trusted first. Hanweb's Maketime is when the page
-# was last built (often weeks after publishing) and is never read as a date.
-PUBDATE_META_NAMES: tuple[str, ...] = (
-    "PubDate",
-    "pubdate",
-    "publishdate",
-    "PublishDate",
-    "article:published_time",
-)
 # "附件：", "附件2：", "1." before an attachment's name on a download line.
 ATTACHMENT_LINE_PREFIX = re.compile(r"^(?:附件\d*[:：]?)?(?:\d+[.、．])?")
 # A soft-404 page says so in few words; a long document that mentions 页面不存在 is kept.
@@ -93,17 +86,6 @@ class PageLimitError(ValueError):
 
     def __reduce__(self) -> tuple:  # raised in parse workers: must survive pickling
         return (PageLimitError, (self.reason, str(self).partition(": ")[2]))
-
-
-def _pubdate_meta(root: etree._Element) -> str | None:
-    """The content of the most trusted publish-date meta tag (``PUBDATE_META_NAMES``)."""
-    found: dict[str, str] = {}
-    for meta in root.iter("meta"):
-        name = meta.get("name") or meta.get("property") or ""
-        value = (meta.get("content") or "").strip()
-        if name in PUBDATE_META_NAMES and value and name not in found:
-            found[name] = value
-    return next((found[name] for name in PUBDATE_META_NAMES if name in found), None)
 
 
 def _parse_tree(text: str) -> etree._Element:
@@ -240,6 +222,29 @@ def _unlabelled_publish_date(before: list[str], title: str | None) -> str | None
             if value:
                 return value
     return None
+
+
+def _issuer(
+    found: list[Found], body_lines: list[str], page_title: str, page_lines: list[str],
+    tags: dict[str, str],
+) -> tuple[str | None, str | None]:  # fmt: skip
+    """(issuer, source): the labelled issuer, else the signature's bodies; a 来源 that
+    names the site (its website, or the portal's operator) gives way to the body that
+    signs the text. A source meta tag (ContentSource) fills ``source`` when the page shows
+    none, never the issuer: an issuer is what the page displays (CORPUS.md), and a copied
+    page's meta tag can name the site it was copied from."""
+    source = next((f.value for f in found if f.label in SOURCE_LABELS and f.value), None)
+    issuer = best(found, "issuer", allow_empty=False)
+    signer = _signer(body_lines)
+    if issuer is None or (signer and _names_website_of(issuer, signer)):
+        issuer = signer
+    elif signer and issuer == source and _names_the_portal(source, page_title, page_lines):
+        # 来源 names the portal's operator (the same on every page of the site); the
+        # document is signed by a department, which issued it. 来源 stays in ``source``.
+        issuer = signer
+    if source is None:
+        source = source_meta(tags)
+    return issuer, source
 
 
 def _signer(lines: list[str]) -> str | None:
@@ -508,7 +513,9 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
     if tags > MAX_TAGS:
         raise PageLimitError("too-many-elements", f"{tags} tags, limit {MAX_TAGS}")
     root = _parse_tree(text)
-    pubdate_meta = _pubdate_meta(root)
+    tags = meta_tags(root)
+    pubdate_meta = pubdate_meta_of(tags)
+    scripts = inline_scripts(root)  # before scripts leave the tree
     page_title, meta_titles = head_titles(root)
     _drop_non_content(root)
     order = {node: n for n, node in enumerate(root.iter())}
@@ -554,15 +561,10 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
         )
     if publish_date is None and pubdate_meta:
         publish_date = parse_datetime(pubdate_meta)
-    source = next((f.value for f in found if f.label in SOURCE_LABELS and f.value), None)
-    issuer = best(found, "issuer", allow_empty=False)
-    signer = _signer(body_lines)
-    if issuer is None or (signer and _names_website_of(issuer, signer)):
-        issuer = signer
-    elif signer and issuer == source and _names_the_portal(source, page_title, [*before, *after]):
-        # 来源 names the portal's operator (the same on every page of the site); the
-        # document is signed by a department, which issued it. 来源 stays in ``source``.
-        issuer = signer
+    issuer, source = _issuer(found, body_lines, page_title, [*before, *after], tags)
+    index_no = best(found, "index_no")
+    if index_no is None:
+        index_no = script_index_no(scripts)
     # Last, as it rewrites the content's tree (no copy is made): nothing reads it after.
     body_html = sanitize(container, url, in_place=True) if container is not None else ""
 
@@ -572,7 +574,7 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
         doc_date=doc_date,
         publish_date=publish_date,
         issuer=issuer,
-        index_no=best(found, "index_no"),
+        index_no=index_no,
         doc_no=doc_no,
         topic=best(found, "topic"),
         validity=best(found, "validity"),
