@@ -90,12 +90,13 @@ def parse_date(text: str | None) -> str | None:
 
 
 def signature_date(body_text: str, last_lines: int = 4) -> str | None:
-    """The date a document is signed with: a line near the end that is only a date."""
+    """The date a document is signed with: a line near the end that is only a date (a
+    table row's date, or a date with other words on its line, is not one)."""
     lines = [line.strip() for line in body_text.splitlines() if line.strip()]
     for line in reversed(lines[-last_lines:]):
         compact = re.sub(r"\s+", "", line)
         match = _DATE_LINE.match(compact)
-        if match and len(compact) <= 26:
+        if match and len(compact) <= 26 and date_line_value(compact):
             value = parse_date(match.group(1))
             if value:
                 return value
