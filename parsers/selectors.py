@@ -136,9 +136,12 @@ CHROME_LINE = re.compile(
     r"|【?(?:全部留言|发表评论|匿名评论|我要评论|评论)】?.{0,10}"
     r")$"
 )
-# Lines at the start of the content that repeat metadata and are not the document.
+# Lines at the start of the content that repeat metadata or the page's address and are not
+# the document.
 LEAD_NOISE_LINE = re.compile(
-    r"^(?:[（(]?(?:发布时间|发布日期|时间|来源|信息来源)[:：].{0,40}[）)]?)$"
+    r"^(?:[（(]?(?:发布时间|发布日期|时间|来源|信息来源)[:：].{0,40}[）)]?"
+    # the page's own address printed over its text (本文链接：http://…, or the URL alone)
+    r"|(?:本文链接|本页链接|本文地址|本页地址|原文链接|网址)?[:：]?https?://[^\s]{3,300})$"
 )
 # Markers after which nothing belongs to the document (a whole line starting so).
 TRAILER_START = re.compile(
