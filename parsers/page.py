@@ -307,6 +307,8 @@ def _doc_no_near_title(before: list[str], title: str | None) -> str | None:
         return None
     for line in before[at : at + 3]:
         key = compact(line).replace(title_key, "")
+        if key[:1] in "（(【[" and key[-1:] in "）)】]":  # 标题（某政发〔2023〕12号）
+            key = key[1:-1]
         if DOC_NO_LINE.match(key):
             return key
     return None
