@@ -21,25 +21,10 @@ from typing import Any
 
 from crawler.cli_alerts import after_crawl, check_file, cmd_alerts
 from crawler.cli_args import build_parser
+from crawler.cli_checks import UserError, check_db_dir, check_now, open_archive, setting
 from crawler.cli_evidence import cmd_evidence, cmd_timestamp, cmd_verify, export_wacz
 from crawler.cli_ocr import cmd_ocr
 from crawler.cli_queue import cmd_enqueue, cmd_ingest, cmd_worker
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed without a traceback."""
-
-
-def _check_db_dir(db: str) -> Path:
-    """The archive's real path (a symlink resolved, so locks and the file store are the
-    real file's), checked to be writable."""
-    path = Path(db).resolve()
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        raise UserError(f"archive directory {parent} does not exist")
-    if path.exists() and not os.access(path, os.W_OK) or not os.access(parent, os.W_OK):
-        raise UserError(f"archive {path} is not writable")
-    return path
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -54,15 +39,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         "GOVARCHIVE_PROGRESS": sys.stderr.isatty(),
     }
     for item in args.set:
-        name, value = _setting(item)
+        name, value = setting(item)
         settings[name] = value
     if args.now:
-        _check_now(args.now)
-    db = _check_db_dir(args.db)
+        check_now(args.now)
+    db = check_db_dir(args.db)
     subscriptions = check_file(args.alerts) if args.alerts else None
     registry = load_registry(args.sites)
     chosen = [find_site(registry, name) for name in args.site] if args.site else registry
-    with _open_archive(db, adopt=args.init) as archive:
+    with open_archive(db, adopt=args.init) as archive:
         if (
             args.run_id is not None
             and not archive.conn.execute(
@@ -115,57 +100,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return 0
 
 
-def _setting(item: str) -> tuple[str, object]:
-    """``NAME=VALUE`` for a known setting, the value checked against the setting's type."""
-    from crawler.runner import project_settings
-
-    name, sep, value = item.partition("=")
-    if not sep or not name.isupper():
-        raise UserError(f"--set takes NAME=VALUE with an upper-case setting name, got {item!r}")
-    defaults = project_settings()
-    if name not in defaults:
-        raise UserError(f"--set {name}: no such setting (see crawler/settings.py and Scrapy's)")
-    current = defaults.get(name)
-    try:
-        if isinstance(current, bool):
-            if value.lower() not in ("0", "1", "true", "false", "yes", "no"):
-                raise ValueError(value)
-            return name, value.lower() in ("1", "true", "yes")
-        if isinstance(current, (int, float)):
-            number = float(value)
-            return name, int(number) if number.is_integer() else number
-    except ValueError:
-        kind = "true or false" if isinstance(current, bool) else "a number"
-        raise UserError(f"--set {name}: expected {kind}, got {value!r}") from None
-    return name, value
-
-
-def _check_now(value: str) -> None:
-    """``--now`` is stored as the crawl's time: it must be an ISO date-time."""
-    from archive.clock import parse_iso
-
-    try:
-        parse_iso(value)
-    except ValueError:
-        raise UserError(
-            f"--now takes an ISO date-time such as 2025-04-01T02:00:00+08:00, got {value!r}"
-        ) from None
-
-
-def _open_archive(db: Path, adopt: bool = False):  # noqa: ANN202 - Archive, imported lazily
-    from archive import Archive
-
-    try:
-        return Archive(db, adopt=adopt)
-    except sqlite3.DatabaseError as exc:
-        raise UserError(f"cannot open archive {db}: {exc}") from exc
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.demo import run_demo
 
-    db = _check_db_dir(args.db)
-    _open_archive(db).close()
+    db = check_db_dir(args.db)
+    open_archive(db).close()
     return run_demo(db)
 
 
@@ -195,7 +134,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise UserError(
                 f"no archive at {db}: run `govarchive demo` or `govarchive crawl` first"
             )
-        _open_archive(db).close()
+        open_archive(db).close()
     names = [db.stem for db in dbs]
     if len(set(names)) < len(names):
         raise UserError(f"archives must have different file names to be served together: {names}")
@@ -258,7 +197,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
         return _check_sites(args)
     overview: dict[str, dict] = {}
     if Path(args.db).exists():
-        with _open_archive(Path(args.db)) as archive:
+        with open_archive(Path(args.db)) as archive:
             overview = {row["name"]: row for row in archive.site_overview()}
     if args.sites is None and overview:
         # No registry named: what this archive holds (e.g. the demo sites after `make demo`).
@@ -291,7 +230,7 @@ def _check_sites(args: argparse.Namespace) -> int:
     db = Path(args.db)
     if not db.exists():
         raise UserError(f"no archive at {db}: nothing has been crawled yet")
-    with _open_archive(db) as archive:
+    with open_archive(db) as archive:
         if args.sites is None:
             names = [row["name"] for row in archive.site_overview()]
         else:
@@ -315,7 +254,7 @@ def _check_sites(args: argparse.Namespace) -> int:
 def cmd_reparse(args: argparse.Namespace) -> int:
     from parsers import parse_page
 
-    with _open_archive(_check_db_dir(args.db)) as archive:
+    with open_archive(check_db_dir(args.db)) as archive:
         outcome = archive.reparse(parse_page, sites=args.site)
     print(", ".join(f"{count} {name}" for name, count in outcome.items()))
     return 0
@@ -333,11 +272,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             check_since(args.since)
         except ValueError as exc:
             raise UserError(str(exc)) from exc
-    with _open_archive(db) as archive:
+    with open_archive(db) as archive:
         _known_sites_only(archive, args.site, db)
     if args.format == "wacz":
         return export_wacz(args)
-    with _open_archive(db) as archive:
+    with open_archive(db) as archive:
         if args.format == "warc":
             if not args.output and sys.stdout.isatty():
                 raise UserError("a WARC is binary: pass --output FILE.warc.gz or redirect it")
@@ -396,7 +335,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if not db.exists():
         raise UserError(f"no archive at {db}")
     key = args.document if args.document.isdigit() else canonical_url(args.document)
-    with _open_archive(db) as archive:
+    with open_archive(db) as archive:
         # Read back through Record: control characters a stored record kept (from before
         # the parsers dropped them) are never printed to a terminal.
         versions = {

@@ -104,7 +104,7 @@ def add_arguments(
 
 
 def _need_redis(args: argparse.Namespace) -> str:
-    from crawler.cli import UserError
+    from crawler.cli_checks import UserError
 
     if not args.redis:
         raise UserError(f"say where Redis is: --redis URL or ${REDIS_ENV}")
@@ -112,15 +112,15 @@ def _need_redis(args: argparse.Namespace) -> str:
 
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
-    from crawler.cli import _check_db_dir, _check_now, _setting
+    from crawler.cli_checks import check_db_dir, check_now, setting
     from crawler.distributed.jobs import enqueue_sites
     from spiders.registry import find_site, load_registry
 
     redis_url = _need_redis(args)
-    settings = dict(_setting(item) for item in args.set)
+    settings = dict(setting(item) for item in args.set)
     if args.now:
-        _check_now(args.now)
-    db = _check_db_dir(args.db)
+        check_now(args.now)
+    db = check_db_dir(args.db)
     registry = load_registry(args.sites)
     chosen = [find_site(registry, name) for name in args.site] if args.site else registry
     run_id = enqueue_sites(
@@ -154,13 +154,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from crawler.cli import UserError, _check_db_dir, _open_archive
+    from crawler.cli_checks import UserError, check_db_dir, open_archive
     from crawler.distributed.ingest import ingest
     from crawler.locks import Locked
 
     redis_url = _need_redis(args)
-    db = _check_db_dir(args.db)
-    _open_archive(db).close()
+    db = check_db_dir(args.db)
+    open_archive(db).close()
     # SIGTERM (systemd stopping the service) ends it like Ctrl-C: the open batch commits.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:

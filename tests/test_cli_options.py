@@ -103,10 +103,10 @@ def test_foreign_database_adopted_with_init(tmp_path) -> None:
 
 
 def test_symlinked_archive_resolves_to_the_real_file(tmp_path) -> None:
-    from crawler.cli import _check_db_dir
+    from crawler.cli_checks import check_db_dir
 
     real = tmp_path / "real.db"
     real.touch()
     link = tmp_path / "link.db"
     link.symlink_to(real)
-    assert _check_db_dir(str(link)) == real.resolve()
+    assert check_db_dir(str(link)) == real.resolve()
