@@ -87,11 +87,11 @@ def test_a_downloaded_attachment_keeps_its_files_extension(demo_db, get) -> None
 @pytest.mark.parametrize(
     ("name", "url", "mime", "saved"),
     [
-        ("附件1：实施方案", "http://x.gov.cn/W0.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "附件1：实施方案.docx"),
-        ("附件.pdf", "http://x.gov.cn/a.pdf", "application/pdf", "附件.pdf"),
-        ("附件", "http://x.gov.cn/downfile.jsp?id=3", "application/pdf", "附件.pdf"),
-        ("附件", "http://x.gov.cn/downfile.jsp?id=3", None, "附件"),
-        ("预算表", "http://x.gov.cn/a.xls", "application/octet-stream", "预算表.xls"),
+        ("附件1：实施方案", "http://county.example/W0.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "附件1：实施方案.docx"),
+        ("附件.pdf", "http://county.example/a.pdf", "application/pdf", "附件.pdf"),
+        ("附件", "http://county.example/downfile.jsp?id=3", "application/pdf", "附件.pdf"),
+        ("附件", "http://county.example/downfile.jsp?id=3", None, "附件"),
+        ("预算表", "http://county.example/a.xls", "application/octet-stream", "预算表.xls"),
     ],
 )  # fmt: skip
 def test_download_names_carry_the_type(name: str, url: str, mime: str | None, saved: str) -> None:
