@@ -76,6 +76,9 @@ class AttachmentStore:
             return self._record_answer(doc_id, url, display, error, status, stamp)
         read = read or read_attachment(data, content_type, display)
         mime, text, needs_ocr = read.mime_type, read.text, int(read.needs_ocr)
+        not_a_file = self._not_the_file(doc_id, url, data, mime)
+        if not_a_file:
+            return self._record_answer(doc_id, url, display, not_a_file, status, stamp)
         error = error or read.error
         sha, relative = files.store_bytes(self.files_dir, data)
         with self.transaction():
@@ -116,6 +119,23 @@ class AttachmentStore:
                 )  # fmt: skip
                 self.index_attachment_text(doc_id)
         return sha
+
+    def _not_the_file(self, doc_id: int, url: str, data: bytes, mime: str) -> str | None:
+        """Why an answer at a stored file's URL is no new version of it: empty, or an HTML
+        page (a maintenance notice, a login page, a redirect to the home page) where a
+        file that was not HTML stood. Such an answer is recorded as an error, the stored
+        file kept: a flaky or redesigned server never makes an ``attachment-changed``."""
+        row = self.conn.execute(
+            "SELECT sha256, mime_type FROM attachments WHERE document_id = ? AND url = ?",
+            (doc_id, url),
+        ).fetchone()
+        if row is None or row["sha256"] is None:
+            return None
+        if not data:
+            return "not-a-file: an empty answer where a file was"
+        if mime == "text/html" and row["mime_type"] != "text/html":
+            return "not-a-file: an HTML page answered where a file was"
+        return None
 
     def _record_answer(
         self, doc_id: int, url: str, name: str, error: str | None, status: int | None, stamp: str

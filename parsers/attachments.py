@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from parsers.record import strip_controls
+
 # Extracted text is cut at this many characters (a search index, not a copy).
 MAX_TEXT_CHARS = 2_000_000
 _W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -61,6 +63,9 @@ def sniff_mime(data: bytes, declared: str | None, name: str) -> str:
             if mime == "application/msword":
                 return _ole_type(data, lower)
             return mime
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "text/html"  # whatever it was declared or named: a page, not a file
     declared_type = (declared or "").split(";")[0].strip().lower()
     if lower.endswith(".txt") or declared_type == "text/plain":
         return "text/plain"
@@ -110,6 +115,8 @@ def read_attachment(data: bytes, declared: str | None, name: str) -> AttachmentT
         text = extract_text(data, mime)
     except ValueError as exc:
         return AttachmentText(mime, None, f"text-extraction: {exc}"[:500])
+    # A hostile file's control characters (ESC, U+0001) never reach a terminal, feed or page.
+    text = strip_controls(text) if text else text
     scanned = mime in SCANNABLE or (mime == "application/pdf" and not (text or "").strip())
     return AttachmentText(mime, text or None, needs_ocr=scanned)
 

@@ -15,7 +15,8 @@ from replica_column import ColumnWorld
 from crawler.demo.attachments import make_pdf
 from crawler.demo.site import Page, trs_path
 
-REPLACED, UNCHANGED, REMOVED = "replaced", "unchanged", "removed"
+REPLACED, UNCHANGED, REMOVED, MAINTENANCE = "replaced", "unchanged", "removed", "maintenance"
+MAINTENANCE_PAGE = "<html><body><h1>系统维护中，请稍后访问</h1></body></html>".encode()
 FIRST_LIST = ["行政执法人员名单", "张三 李四"]
 SECOND_LIST = ["行政执法人员名单", "张三 李四 王五"]
 
@@ -51,12 +52,14 @@ def world(tmp_path_factory):
     with ColumnWorld(tmp_path_factory.mktemp("attachments")) as world:
         paths = {
             key: pdf_only_document(world, key, n)
-            for n, key in enumerate((REPLACED, UNCHANGED, REMOVED), start=1)
+            for n, key in enumerate((REPLACED, UNCHANGED, REMOVED, MAINTENANCE), start=1)
         }
         world.night(0)
         replaced_path, _ = paths[REPLACED]
         world.extra_pages[replaced_path] = Page(make_pdf("名单1", SECOND_LIST), "application/pdf")
         del world.extra_pages[paths[REMOVED][0]]
+        # served as a PDF, but the bytes are the site's maintenance page
+        world.extra_pages[paths[MAINTENANCE][0]] = Page(MAINTENANCE_PAGE, "application/pdf")
         world.night(1)
         world.paths = paths
         yield world
@@ -227,3 +230,19 @@ def test_the_document_page_gives_each_files_text_length(world, get) -> None:
     doc = document(world, UNCHANGED)
     (row,) = world.query("SELECT length(text) n FROM attachments WHERE document_id = ?", doc["id"])
     assert f"text {row['n']:,} characters" in get(f"/archive/-/document/{doc['id']}").text
+
+
+def test_a_maintenance_page_at_a_files_url_makes_no_version(world) -> None:
+    assert document(world, MAINTENANCE)["version_count"] == 1
+
+
+def test_a_maintenance_page_at_a_files_url_is_recorded_as_such(world) -> None:
+    doc = document(world, MAINTENANCE)
+    (row,) = world.query("SELECT error FROM attachments WHERE document_id = ?", doc["id"])
+    assert row["error"] == "not-a-file: an HTML page answered where a file was"
+
+
+def test_a_maintenance_page_leaves_the_stored_file_current(world) -> None:
+    doc = document(world, MAINTENANCE)
+    (row,) = world.query("SELECT sha256 FROM attachments WHERE document_id = ?", doc["id"])
+    assert row["sha256"] == hashlib.sha256(world.paths[MAINTENANCE][1]).hexdigest()
