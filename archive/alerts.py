@@ -36,6 +36,7 @@ from archive.changes import change_notes
 from archive.clock import now_iso
 from archive.event_filters import EventFilter
 from archive.lifecycle import EVENTS
+from parsers.record import strip_controls
 
 ATTEMPTS = 3
 # Seconds before the second attempt; each later one waits twice as long as the one before.
@@ -244,7 +245,9 @@ def digest(
     if len(events) > DIGEST_EVENTS:
         lines.append(f"… and {len(events) - DIGEST_EVENTS} more.")
     lines.append(f"Every such event, as a feed: {feed_url(sub, base_url, db)}")
-    return title, "\n".join(lines)
+    # An archived title from before the parsers dropped control characters never reaches
+    # a mail client, chat or terminal (--dry-run) with them.
+    return strip_controls(title), strip_controls("\n".join(lines))
 
 
 def feed_url(sub: Subscription, base_url: str, db: str) -> str:

@@ -15,6 +15,7 @@ image is refused, not read), ``PAGE_SECONDS`` a page (Tesseract is stopped past 
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import subprocess
@@ -22,6 +23,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from parsers.record import strip_controls
 
 DPI = 300
 MAX_PAGES = 50
@@ -42,6 +45,7 @@ class OcrText:
     pages: int
 
 
+@functools.cache
 def engine_version() -> str | None:
     try:
         done = subprocess.run(
@@ -67,7 +71,8 @@ def ocr_file(data: bytes, mime: str) -> OcrText:
         if confidence is not None:
             confidences.append(confidence)
     mean = sum(confidences) / len(confidences) if confidences else 0.0
-    return OcrText("\n".join(t for t in texts if t), round(mean, 1), len(images))
+    text = strip_controls("\n".join(t for t in texts if t))
+    return OcrText(text, round(mean, 1), len(images))
 
 
 def _checked(width: int, height: int) -> None:

@@ -36,7 +36,7 @@ def build(path: Path, documents: list[tuple[str, str]]) -> Path:
     with Archive(path) as archive:
         for n, (title, body) in enumerate(documents):
             archive.record_document(
-                Record(url=f"http://{path.stem}.gov.cn/{n}.html", title=title, body_text=body),
+                Record(url=f"http://{path.stem}.example/{n}.html", title=title, body_text=body),
                 site=path.stem,
                 run_id=None,
             )

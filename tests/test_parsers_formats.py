@@ -194,3 +194,8 @@ def test_without_libreoffice_a_doc_says_how_to_install_it(made, monkeypatch) -> 
     monkeypatch.setattr(legacy_office, "soffice", lambda: None)
     error = read_attachment(made["doc"], None, "通知.doc").error or ""
     assert "make office" in error
+
+
+def test_control_characters_in_a_files_text_are_dropped() -> None:
+    data = "标题\x1b[2J\x1b]52;c;ZXZpbA==\x07正文\x01。".encode()
+    assert read_attachment(data, None, "说明.txt").text == "标题[2J]52;c;ZXZpbA==正文。"
