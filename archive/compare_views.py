@@ -11,7 +11,7 @@ from typing import Any
 
 from datasette.utils.asgi import Response
 
-from archive.changes import compare, record_of, versions_of
+from archive.changes import compare, record_of
 from archive.diff import FIELD_LABELS, RecordDiff, Segment
 from archive.views import PAGE_POLICY, _database, _json, _not_found, guarded, render, row_id
 
@@ -95,13 +95,13 @@ async def compare_page(datasette: Any, request: Any) -> Response:
 
 def _facts(conn: Any, doc_id: int) -> dict[str, Any] | None:
     row = conn.execute("SELECT id, title, url FROM documents WHERE id = ?", (doc_id,)).fetchone()
-    if row is None or not versions_of(conn, doc_id):
-        return None
     at = dict(
         conn.execute(
             "SELECT version, fetched_at FROM versions WHERE document_id = ?", (doc_id,)
         ).fetchall()
     )
+    if row is None or not at:
+        return None
     return {"id": row[0], "title": row[1], "url": row[2], "versions": sorted(at), "at": at}
 
 

@@ -1,6 +1,6 @@
 """Atom feeds of the archive's lifecycle events (plugin routes, beside ``archive.views``;
-written by feedgen): ``/DB/-/feed/KIND.atom`` and ``/DB/-/feed/SITE/KIND.atom`` — new, changed, delisted, gone,
-restored and relisted documents (``events`` for all of them), each entry linking to the
+written by feedgen): ``/DB/-/feed/KIND.atom`` and ``/DB/-/feed/SITE/KIND.atom`` — new,
+changed, delisted, gone, restored and relisted documents (``events`` for all of them), each entry linking to the
 document page, narrowed to a saved search by ``?q=``, ``?site=``, ``?issuer=`` and
 ``?event=``; ``/DB/-/feeds`` lists them all."""
 
@@ -38,6 +38,8 @@ FEED_TITLES = {
     "events": "every lifecycle event",
 }
 FEED_ENTRIES = 100
+# Each database's changed-entry notes, by (document id, version) (see ``feed``).
+_CHANGE_NOTES: dict[str, dict[tuple[int, int], tuple[str, str]]] = {}
 # The plugin's static file (Datasette serves it under /-/static-plugins/PLUGIN/).
 STYLESHEET = "/-/static-plugins/govarchive/feed.xsl"
 
@@ -95,10 +97,14 @@ async def feed(datasette: Any, request: Any) -> Response:
     sql, params = chosen_filter.sql(limit=FEED_ENTRIES)
     rows = [dict(r) for r in (await db.execute(sql, params)).rows]
     edits = [(r["document_id"], r["version"]) for r in rows if r["event"] == "changed"]
-    if edits:
-        notes = await db.execute_fn(lambda conn: change_notes(conn, edits))
-        for row in rows:
-            row["change"] = notes.get((row["document_id"], row["version"]))
+    # Versions never change once written: each edit is diffed once per process, not on
+    # every poll of every feed reader.
+    known = _CHANGE_NOTES.setdefault(db.path or db.name, {})
+    missing = [e for e in edits if e not in known]
+    if missing:
+        known.update(await db.execute_fn(lambda conn: change_notes(conn, missing)))
+    for row in rows:
+        row["change"] = known.get((row["document_id"], row["version"]))
     # An empty feed was last updated when the archive last looked: its latest finished run.
     checked = (await db.execute("SELECT max(finished_at) FROM runs")).rows[0][0]
     base = f"{request.scheme}://{request.host}"
