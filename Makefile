@@ -63,7 +63,10 @@ $(SOFFICE):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui libreoffice-calc-nogui
 
-office: $(SOFFICE)  ## LibreOffice headless, which reads .doc, .wps and .rtf attachments
+# libarchive (the library libarchive-c binds) reads RAR and 7z bundles.
+office: $(SOFFICE)  ## LibreOffice headless (.doc, .wps, .rtf) and libarchive (RAR, 7z bundles)
+	@/sbin/ldconfig -p | grep -q 'libarchive\.so\.13 ' || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libarchive13; }
 
 $(TESSERACT_CHI):
 	apt-get update -qq

@@ -220,7 +220,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "mime_type": "Type sniffed from the bytes.",
             "size": "Size in bytes.",
             "stored_path": "Path under <archive>.files/ (ab/abcdef…).",
-            "text": "Text extracted from the file (PDF, Word, spreadsheets, OFD, text, ZIP bundles), for search.",
+            "text": "Text extracted from the file (PDF, Word, spreadsheets, OFD, text, ZIP, RAR and 7z bundles), for search.",
             "error": "Why it could not be fetched or read (on its last answer: the stored file is kept).",
             "first_seen": "When first stored.",
             "last_seen": "When last seen linked.",

@@ -3,7 +3,8 @@
 Makes one corpus from the demo's documents (the seed reports' text): each one's first
 lines written as DOCX and PDF (the project's own writers), converted by LibreOffice to
 .doc, .rtf and .odt, as a table (three lines a row) to .xlsx, .xls and .ods, an OFD, GBK
-text, and a page scanned at 150 and 300 dpi with speckle noise and a tilt. Prints, per
+text, bundles (the DOCX in a RAR 4 and a RAR 5 the project writes, the GBK text in a 7z
+libarchive compresses), and a page scanned at 150 and 300 dpi with speckle noise and a tilt. Prints, per
 format, the character error rate (NFKC, spaces out) against the text it was made from and
 files (for scans: pages) per second, beside pypdf reading the born-digital PDFs in the
 same run (the baseline). Targets: born-digital CER <= 1%, 300 dpi scans <= 3%.
@@ -28,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.demo.attachments import make_docx, make_ofd, make_pdf, make_scan  # noqa: E402
+from crawler.demo.bundles import make_7z, make_rar4, make_rar5  # noqa: E402
 from crawler.demo.documents import day_one  # noqa: E402
 from parsers.attachments import read_attachment  # noqa: E402
 from parsers.legacy_office import soffice  # noqa: E402
@@ -81,7 +83,11 @@ def corpus(folder: Path, count: int) -> dict[str, list[tuple[str, bytes]]]:
         for kind in ("doc", "rtf", "odt"):
             made.setdefault(kind, []).append((expected, convert(folder, docx, kind)))
         made.setdefault("ofd", []).append((expected, make_ofd([lines])))
-        made.setdefault("txt", []).append((expected, "\n".join(lines).encode("gbk")))
+        gbk_text = "\n".join(lines).encode("gbk")
+        made.setdefault("txt", []).append((expected, gbk_text))
+        made.setdefault("rar4", []).append((expected, make_rar4({"附件.docx": docx.read_bytes()})))
+        made.setdefault("rar5", []).append((expected, make_rar5({"附件.docx": docx.read_bytes()})))
+        made.setdefault("7z", []).append((expected, make_7z({"说明.txt": gbk_text})))
         rows = [lines[i : i + 3] for i in range(0, len(lines), 3)]
         csv = folder / f"table{n}.csv"
         with csv.open("w", encoding="utf-8", newline="") as out:
@@ -92,6 +98,11 @@ def corpus(folder: Path, count: int) -> dict[str, list[tuple[str, bytes]]]:
         for dpi in (150, 300):
             made.setdefault(f"scan {dpi} dpi", []).append((expected, make_scan("", lines, dpi=dpi)))
     return made
+
+
+def strip_member_names(text: str | None) -> str:
+    """A bundle's text without its "== member ==" lines."""
+    return "\n".join(line for line in (text or "").splitlines() if not line.startswith("== "))
 
 
 def strip_sheet_marks(text: str | None) -> str:
@@ -122,6 +133,8 @@ def main() -> int:
                 got = read_attachment(data, None, f"file.{kind}").text
                 if kind in ("xlsx", "xls", "ods"):
                     got = strip_sheet_marks(got)
+                if kind in ("rar4", "rar5", "7z"):
+                    got = strip_member_names(got)
             errors.append(cer(expected, got))
         rate = len(files) / (time.perf_counter() - started)
         if kind == "pdf":

@@ -1,6 +1,6 @@
 """Attachment files read: their type sniffed from the bytes, their text extracted, for
 search: PDF and DOCX here; spreadsheets (.xlsx, .xls, .et, .ods: ``parsers.spreadsheets``),
-OFD (``parsers.ofd``), ZIP bundles member by member (``parsers.bundles``), plain text in
+OFD (``parsers.ofd``), ZIP, RAR and 7z bundles member by member (``parsers.bundles``), plain text in
 any Chinese encoding, and .doc, .wps, .rtf and .odt through LibreOffice
 (``parsers.legacy_office``). Run in a reader process of its own per file
 (``crawler.parse_pool``), so a slow or huge file never holds up the crawl."""
@@ -23,7 +23,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "application/zip"),
     (b"\xd0\xcf\x11\xe0", "application/msword"),
     (b"{\\rtf", "application/rtf"),
-    (b"Rar!", "application/vnd.rar"),
+    (b"Rar!\x1a\x07", "application/vnd.rar"),
+    (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
     (b"\x1f\x8b", "application/gzip"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -41,6 +42,7 @@ ODT = "application/vnd.oasis.opendocument.text"
 OFD = "application/ofd"
 WPS = "application/vnd.ms-works"
 SPREADSHEETS = frozenset({XLSX, XLS, ODS})
+BUNDLES = frozenset({"application/zip", "application/vnd.rar", "application/x-7z-compressed"})
 # Read by LibreOffice, with the file extension it needs to choose its filter (Kingsoft's
 # .wps is Word 97's format under another name).
 OFFICE = {"application/msword": "doc", WPS: "doc", "application/rtf": "rtf", ODT: "odt"}
@@ -122,8 +124,8 @@ def read_attachment(data: bytes, declared: str | None, name: str) -> AttachmentT
 
 
 def extract_text(data: bytes, mime: str, depth: int = 0) -> str | None:
-    """Text of a file of a type read here (None for other types: images, RAR); raises
-    ValueError when unreadable. ``depth``: how deep in ZIP bundles the file is."""
+    """Text of a file of a type read here (None for other types: images, video); raises
+    ValueError when unreadable. ``depth``: how deep in bundles the file is."""
     text = _text(data, mime, depth)
     return None if text is None else text[:MAX_TEXT_CHARS]
 
@@ -141,7 +143,7 @@ def _text(data: bytes, mime: str, depth: int) -> str | None:
         from parsers.ofd import ofd_text
 
         return ofd_text(data)
-    if mime == "application/zip":
+    if mime in BUNDLES:
         from parsers.bundles import bundle_text
 
         def member(content: bytes, name: str, level: int) -> str | None:
