@@ -75,7 +75,7 @@ class AttachmentStore:
         if data is None:
             return self._record_answer(doc_id, url, display, error, status, stamp)
         read = read or read_attachment(data, content_type, display)
-        mime, text, needs_ocr = read.mime_type, read.text, int(read.needs_ocr)
+        mime, text, needs_ocr, pages = read.mime_type, read.text, int(read.needs_ocr), read.pages
         not_a_file = self._not_the_file(doc_id, url, data, mime)
         if not_a_file:
             return self._record_answer(doc_id, url, display, not_a_file, status, stamp)
@@ -89,16 +89,18 @@ class AttachmentStore:
             self.conn.execute(
                 "INSERT INTO attachments (document_id, url, name, sha256, mime_type, size,"
                 " stored_path, text, error, first_seen, last_seen, etag, last_modified,"
-                " checked_at, http_status, needs_ocr) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " checked_at, http_status, needs_ocr, pages)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(document_id, url) DO UPDATE SET name = excluded.name,"
                 " sha256 = excluded.sha256, mime_type = excluded.mime_type,"
                 " size = excluded.size, stored_path = excluded.stored_path,"
                 " text = excluded.text, error = excluded.error,"
                 " last_seen = excluded.last_seen, etag = excluded.etag,"
                 " last_modified = excluded.last_modified, checked_at = excluded.checked_at,"
-                " http_status = excluded.http_status, needs_ocr = excluded.needs_ocr",
+                " http_status = excluded.http_status, needs_ocr = excluded.needs_ocr,"
+                " pages = excluded.pages",
                 (doc_id, url, display, sha, mime, len(data), relative, text, error, stamp,
-                 stamp, etag, last_modified, stamp, status or 200, needs_ocr),
+                 stamp, etag, last_modified, stamp, status or 200, needs_ocr, pages),
             )  # fmt: skip
             if previous != sha:
                 if previous is None:

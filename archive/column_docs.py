@@ -229,6 +229,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "checked_at": "When it was last asked for.",
             "http_status": "What it answered then: 200, 304 (unchanged), 404 (gone while its document lives)…",
             "needs_ocr": "1 for a file with no text of its own (a PDF without a text layer, an image): `govarchive ocr` reads it (attachment_ocr).",
+            "pages": "A PDF's or OFD's page count, read when it was stored (none for other formats, or for files stored before schema v15).",
         },
     ),
     "attachment_ocr": (

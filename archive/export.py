@@ -39,7 +39,8 @@ WHAT: dict[str, tuple[str, ...]] = {
     ),
     "attachments": (
         "id", "document_id", "document_url", "url", "name", "sha256", "stored_path",
-        "mime_type", "size", "error", "http_status", "checked_at", "first_seen", "last_seen",
+        "mime_type", "size", "pages", "error", "http_status", "checked_at", "first_seen",
+        "last_seen",
     ),
 }  # fmt: skip
 # Columns holding JSON: decoded for JSON Lines, kept as JSON text in CSV.

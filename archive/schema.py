@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archive.tokenizer import TOKENIZER_NAME, register
 from parsers.record import CONTENT_FIELDS
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 # The per-character tokenizer the index had until v6. Steps 1 and 4 create (and step 6
 # drops) an index under this name; it is registered (as the bigram tokenizer, which no
 # step ever queries or indexes text with under this name) only while migrating.
@@ -594,6 +594,14 @@ UPDATE attachments SET needs_ocr = 1 WHERE sha256 IS NOT NULL AND coalesce(text,
 """
 
 
+# v15: ``attachments.pages``, a PDF's or OFD's page count as read when it was stored, shown
+# on the document page beside its text length. Files stored before v15 have none (their
+# pages are counted when a revisit brings new bytes).
+_V15 = """
+ALTER TABLE attachments ADD COLUMN pages INTEGER;
+"""
+
+
 # version reached -> the SQL (or function) that reaches it from the version before.
 # Never edit a released step: add the next one.
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -611,6 +619,7 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     12: _V12,
     13: _v13,
     14: _V14,
+    15: _V15,
 }
 
 

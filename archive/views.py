@@ -202,7 +202,7 @@ async def document_page(datasette: Any, request: Any) -> Response:
         for r in (
             await db.execute(
                 "SELECT a.name, a.url, a.sha256, a.mime_type, a.size, a.error, a.http_status,"
-                " length(a.text) AS text_chars, a.needs_ocr, o.engine AS ocr_engine,"
+                " length(a.text) AS text_chars, a.pages, a.needs_ocr, o.engine AS ocr_engine,"
                 " o.confidence AS ocr_confidence, length(o.text) AS ocr_chars, o.pages AS ocr_pages,"
                 " o.error AS ocr_error, o.done_at AS ocr_at FROM attachments a"
                 " LEFT JOIN attachment_ocr o ON o.sha256 = a.sha256"

@@ -108,19 +108,28 @@ class AttachmentText:
     text: str | None = None
     error: str | None = None
     needs_ocr: bool = False  # a scan (a PDF without a text layer, an image): OCR reads it
+    pages: int | None = None  # a PDF's or OFD's page count (None for other formats)
 
 
 def read_attachment(data: bytes, declared: str | None, name: str) -> AttachmentText:
     """Sniff and extract; an unreadable file is an error string, never an exception."""
     mime = sniff_mime(data, declared, name)
+    pages = None
     try:
-        text = extract_text(data, mime)
+        if mime == "application/pdf":
+            text, pages = _pdf_pages(data)
+        elif mime == OFD:
+            from parsers.ofd import ofd_pages
+
+            text, pages = ofd_pages(data)
+        else:
+            text = extract_text(data, mime)
     except ValueError as exc:
         return AttachmentText(mime, None, f"text-extraction: {exc}"[:500])
     # A hostile file's control characters (ESC, U+0001) never reach a terminal, feed or page.
-    text = strip_controls(text) if text else text
+    text = strip_controls(text[:MAX_TEXT_CHARS]) if text else text
     scanned = mime in SCANNABLE or (mime == "application/pdf" and not (text or "").strip())
-    return AttachmentText(mime, text or None, needs_ocr=scanned)
+    return AttachmentText(mime, text or None, needs_ocr=scanned, pages=pages)
 
 
 def extract_text(data: bytes, mime: str, depth: int = 0) -> str | None:
@@ -132,7 +141,7 @@ def extract_text(data: bytes, mime: str, depth: int = 0) -> str | None:
 
 def _text(data: bytes, mime: str, depth: int) -> str | None:
     if mime == "application/pdf":
-        return _pdf_text(data)
+        return _pdf_pages(data)[0]
     if mime == DOCX:
         return _docx_text(data)
     if mime in SPREADSHEETS:
@@ -169,13 +178,15 @@ def _plain_text(data: bytes) -> str:
     return str(best).strip()
 
 
-def _pdf_text(data: bytes) -> str:
+def _pdf_pages(data: bytes) -> tuple[str, int]:
+    """A PDF's text and its number of pages."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        return "\n".join((page.extract_text() or "").strip() for page in reader.pages).strip()
+        texts = [(page.extract_text() or "").strip() for page in reader.pages]
+        return "\n".join(texts).strip(), len(texts)
     except (PyPdfError, KeyError, ValueError, TypeError, RecursionError, MemoryError) as exc:
         # PyPdfError includes LimitReachedError (a decompression bomb); the message is
         # cut so a hostile file's bytes never fill a log line.

@@ -21,6 +21,11 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 def ofd_text(data: bytes) -> str:
     """The text of every page of every document in an OFD file; ValueError when it is
     not one or cannot be read."""
+    return ofd_pages(data)[0]
+
+
+def ofd_pages(data: bytes) -> tuple[str, int]:
+    """The text of an OFD file (as ``ofd_text``) and its number of pages."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -40,7 +45,7 @@ def ofd_text(data: bytes) -> str:
                 if not path.endswith(".xml"):
                     path = posixpath.join(path, "Content.xml")
                 pages.append(_page_text(_xml(archive, path)))
-    return "\n".join(p for p in pages if p)
+    return "\n".join(p for p in pages if p), len(pages)
 
 
 def _member(path: str | None) -> str:

@@ -100,6 +100,40 @@ def test_download_names_carry_the_type(name: str, url: str, mime: str | None, sa
     assert download_name(name, url, mime) == saved
 
 
+def test_a_pdfs_page_count_is_read_from_its_file(demo_db, get) -> None:
+    import pypdfium2
+
+    sha, pages = one(
+        demo_db, "SELECT sha256, pages FROM attachments WHERE mime_type = 'application/pdf'"
+    )
+    assert pages == len(pypdfium2.PdfDocument(get(f"/archive/-/attachment/{sha}").content))
+
+
+def test_the_document_page_gives_a_pdfs_page_count(demo_db, get) -> None:
+    doc_id, pages = one(
+        demo_db, "SELECT document_id, pages FROM attachments WHERE mime_type = 'application/pdf'"
+    )
+    word = "page" if pages == 1 else "pages"
+    assert f"{pages} {word} · text" in get(f"/archive/-/document/{doc_id}").text
+
+
+def test_the_document_json_gives_a_pdfs_page_count(demo_db, get) -> None:
+    doc_id, pages = one(
+        demo_db, "SELECT document_id, pages FROM attachments WHERE mime_type = 'application/pdf'"
+    )
+    listed = get(f"/archive/-/document/{doc_id}.json").json()["attachments"]
+    assert [a["pages"] for a in listed if a["mime_type"] == "application/pdf"] == [pages]
+
+
+def test_a_docx_shows_no_page_count(demo_db, get) -> None:
+    doc_id = one(
+        demo_db, "SELECT document_id FROM attachments WHERE mime_type LIKE '%wordprocessing%'"
+    )[0]
+    page = get(f"/archive/-/document/{doc_id}").text
+    docx = next(item for item in page.split("<li>") if "wordprocessing" in item)
+    assert ("page ·" in docx, "pages ·" in docx) == (False, False)
+
+
 def test_unknown_attachment_is_404(get) -> None:
     assert get(f"/archive/-/attachment/{'0' * 64}").status_code == 404
 

@@ -88,3 +88,32 @@ def test_a_broken_docx_is_an_error() -> None:
     mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     read = read_attachment(b"PK\x03\x04" + b"\0" * 100, mime, "a.docx")
     assert (read.error or "").startswith("text-extraction:")
+
+
+def test_a_pdf_says_how_many_pages_it_has() -> None:
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    for _ in range(3):
+        pdf.drawString(72, 712, "page")
+        pdf.showPage()
+    pdf.save()
+    assert read_attachment(buffer.getvalue(), None, "a.pdf").pages == 3
+
+
+def test_an_ofd_says_how_many_pages_it_has() -> None:
+    from crawler.demo.attachments import make_ofd
+
+    assert read_attachment(make_ofd([["第一页"], ["第二页"]]), None, "a.ofd").pages == 2
+
+
+def test_a_docx_gives_no_page_count() -> None:
+    from crawler.demo.attachments import make_docx
+
+    assert read_attachment(make_docx(["正文。"]), None, "a.docx").pages is None
+
+
+def test_an_unreadable_pdf_gives_no_page_count() -> None:
+    hostile = b"%PDF-1.4\n" + b"\x89" * 1_000
+    assert read_attachment(hostile, "application/pdf", "a.pdf").pages is None
