@@ -58,6 +58,7 @@ class AttachmentStore:
         etag: str | None = None,
         last_modified: str | None = None,
         run_id: int | None = None,
+        fetch_id: int | None = None,
     ) -> str | None:
         """Store an attachment by hash and link it to its document; return its sha256.
 
@@ -66,7 +67,8 @@ class AttachmentStore:
         (unchanged since ``etag``/``last_modified``), or an error (a 404 while the document
         lives), the file stored before kept. New bytes at a URL that held another file are
         a replacement: both files are kept (``attachment_files``) and the document gets a
-        version and a ``changed`` event, reason ``attachment-changed``."""
+        version and a ``changed`` event, reason ``attachment-changed``, naming the answer
+        that brought the new file (``fetch_id``, the fetches row)."""
         stamp = at or self.clock()
         doc_id = self.document_id(document_url)
         if doc_id is None:
@@ -110,7 +112,7 @@ class AttachmentStore:
                 else:
                     version = self.attachment_changed(
                         doc_id, url=url, name=display, old=previous, new=sha, stamp=stamp,
-                        run_id=run_id,
+                        run_id=run_id, fetch_id=fetch_id, http_status=status or 200,
                     )  # fmt: skip
                 self.conn.execute(
                     "INSERT INTO attachment_files (document_id, url, name, sha256, mime_type,"

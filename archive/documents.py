@@ -227,11 +227,12 @@ class DocumentStore:
 
     def attachment_changed(
         self, doc_id: int, *, url: str, name: str, old: str, new: str, stamp: str,
-        run_id: int | None,
+        run_id: int | None, fetch_id: int | None = None, http_status: int | None = None,
     ) -> int:  # fmt: skip
         """A file replaced at one of the document's attachment URLs: the document's next
         version (its record as it was; its attachments changed) and a ``changed`` event,
-        reason ``attachment-changed``, naming the file and both hashes. Returns the
+        reason ``attachment-changed``, naming the file, both hashes and the answer that
+        brought the new one (``fetch_id``: its request, headers and time). Returns the
         version's number. Called inside the attachment's transaction."""
         row = self.conn.execute(
             "SELECT url, version_count FROM documents WHERE id = ?", (doc_id,)
@@ -254,7 +255,8 @@ class DocumentStore:
         )
         add_event(
             self.conn, doc_id, CHANGED, url=row["url"], at=stamp, run_id=run_id,
-            version=version, reason=ATTACHMENT_CHANGED,
+            version=version, reason=ATTACHMENT_CHANGED, fetch_id=fetch_id,
+            http_status=http_status if fetch_id else None,
             evidence={"attachment": url, "name": name, "old_sha256": old, "new_sha256": new},
         )  # fmt: skip
         return version

@@ -61,6 +61,7 @@ class AttachmentItem:
     status: int | None = None  # the answer's HTTP status (304: the stored file is current)
     etag: str | None = None
     last_modified: str | None = None
+    fetch: FetchItem | None = None  # the answer that brought it, recorded with it
 
 
 @dataclass

@@ -218,6 +218,7 @@ class SiteRecorder:
 
     def _attachment(self, item: AttachmentItem) -> None:
         assert self.archive is not None
+        fetch_id = self._fetch(item.fetch).id if item.fetch else None
         sha = self.archive.record_attachment(
             item.document_url,
             item.url,
@@ -231,6 +232,7 @@ class SiteRecorder:
             etag=item.etag,
             last_modified=item.last_modified,
             run_id=self.run_id,
+            fetch_id=fetch_id,
         )
         if sha:
             self.count(attachments=1)

@@ -79,7 +79,8 @@ class DocumentAttachments:
     async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
         for item in self.redirect_fetches(response):
             yield item
-        yield self.fetch_item(response, "attachment")
+        fetch = self.fetch_item(response, "attachment")  # recorded with the item, so a
+        # replaced file's event names the answer that brought it
         name = attachment_name(
             response.meta.get("name"), response.url, response.headers.get(b"Content-Disposition")
         )
@@ -90,7 +91,7 @@ class DocumentAttachments:
         if response.status == 304:  # unchanged since the stored file
             yield AttachmentItem(
                 site=self.site.name, document_url=response.meta["document_url"],
-                url=response.url, name=name, status=304, **validators,
+                url=response.url, name=name, status=304, fetch=fetch, **validators,
             )  # fmt: skip
             return
         content_type = header(response, b"Content-Type")
@@ -106,5 +107,6 @@ class DocumentAttachments:
             content_type=content_type,
             read=read,
             status=response.status,
+            fetch=fetch,
             **validators,
         )

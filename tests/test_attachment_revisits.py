@@ -95,6 +95,20 @@ def test_the_event_names_both_files(world) -> None:
     assert (evidence["old_sha256"], evidence["attachment"].endswith(".pdf")) == (first, True)
 
 
+def test_the_event_names_the_answer_that_brought_the_new_file(world) -> None:
+    doc = document(world, REPLACED)
+    (row,) = world.query(
+        "SELECT f.url, f.kind, f.status, f.bytes, e.http_status FROM document_events e"
+        " JOIN fetches f ON f.id = e.fetch_id WHERE e.document_id = ? AND e.event = 'changed'",
+        doc["id"],
+    )
+    new_file = make_pdf("名单1", SECOND_LIST)
+    assert (row["url"].endswith(world.paths[REPLACED][0]), row["kind"], row["status"]) == (
+        True, "attachment", 200,
+    )  # fmt: skip
+    assert (row["bytes"], row["http_status"]) == (len(new_file), 200)
+
+
 def test_both_files_are_kept(world) -> None:
     doc = document(world, REPLACED)
     rows = world.query(
