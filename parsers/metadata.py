@@ -28,6 +28,12 @@ from parsers.text import CELL_SEP
 BEFORE, CONTENT_HEAD, AFTER = 0, 1, 2
 # A value longer than this is prose, not metadata.
 MAX_VALUE_CHARS = 120
+# A date (and time) the template prints after an issuer in the same element, with no
+# label of its own ("来源：广西日报 2024-10-17 08:03"): never part of a body's name.
+_TRAILING_DATE = re.compile(
+    r"[\s\u3000\u00a0]*(?:19|20)\d{2}(?:[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?)"
+    r"(?:[\s\u3000\u00a0]*\d{1,2}[:：时]\d{2}(?:[:：分]\d{2}秒?)?)?$"
+)
 _LABEL_ALT = "|".join(
     "[ \u3000\u00a0\u2002\u2003]*".join(re.escape(c) for c in label) for label in ALL_LABELS
 )
@@ -157,6 +163,8 @@ def _add(found: list[Found], label: str, value: str, region: int, line_no: int) 
     if field is None:
         return
     value = _clean_value(value)
+    if field == "issuer":
+        value = _TRAILING_DATE.sub("", value)
     if len(value) > MAX_VALUE_CHARS:
         return
     if field in NONE_VALUE_FIELDS and compact(value) in NONE_VALUES:
