@@ -146,7 +146,8 @@ def known_container(
     When none holds ``MIN_CONTAINER_CHARS`` of mostly non-link text, the first visible one
     holding any text at all is still the content: a one-line notice, or a document that is
     a link or two, is what the template's content block holds, and text density would pick
-    some other block (a metadata table, the site's footer) instead.
+    some other block (a metadata table, the site's footer) instead. So is, failing that,
+    one holding pictures and no text.
     """
     candidates: list[tuple[int, int, etree._Element]] = []
     if marked is None:
@@ -156,6 +157,7 @@ def known_container(
         if rank is not None:
             candidates.append((rank, n, node))
     short: tuple[str, etree._Element] | None = None
+    pictures: tuple[str, etree._Element] | None = None
     for rank, _, node in sorted(candidates, key=lambda c: (c[0], c[1])):
         if _hidden(node) or any(_hidden(a) for a in node.iterancestors()):
             continue
@@ -168,7 +170,12 @@ def known_container(
             return CONTENT_CONTAINERS[rank][0], node
         if short is None and _short_content(compact(text)):
             short = CONTENT_CONTAINERS[rank][0], node
-    return short
+        if pictures is None and not chars and _holds_picture(node):
+            pictures = CONTENT_CONTAINERS[rank][0], node
+    # A document published as pictures (一图读懂, a photo story): its container holds
+    # images and no text, and the body is empty; never the densest text elsewhere (the
+    # site's footer).
+    return short or pictures
 
 
 def _short_content(text: str) -> bool:
@@ -178,6 +185,10 @@ def _short_content(text: str) -> bool:
         and not CHROME_LINE.match(text)
         and not EMPTY_NOTICE.match(text)
     )
+
+
+def _holds_picture(node: etree._Element) -> bool:
+    return any(img.get("src") for img in node.iter("img"))
 
 
 def _holds_attachment(node: etree._Element) -> bool:

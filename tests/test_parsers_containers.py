@@ -52,3 +52,32 @@ def test_the_notices_text_is_kept(notice) -> None:
 
 def test_the_font_size_control_is_not_in_the_body(notice) -> None:
     assert ("字号" in notice.body_text, "大 中 小" in notice.body_text) == (False, False)
+
+
+@pytest.fixture(scope="module")
+def pictures():
+    """A news item published as one picture: its known container holds an image only."""
+    return parsed("pictures_only.html")
+
+
+def test_a_document_of_pictures_has_an_empty_body(pictures) -> None:
+    assert pictures.body_text == ""
+
+
+def test_a_document_of_pictures_never_takes_the_footer_for_its_body(pictures) -> None:
+    assert "版权所有" not in pictures.body_text
+
+
+def test_a_document_of_pictures_keeps_its_title(pictures) -> None:
+    assert pictures.title == "武钢云谷·606开园，首批企业签约入驻，洪山区打造产城融合新高地"
+
+
+def test_text_in_another_known_container_beats_a_picture() -> None:
+    page = """<html><head><title>关于开展安全检查的通知</title></head><body>
+<div class="TRS_UEDITOR"><img src="banner.png"></div>
+<div class="article-content"><p>各单位：为做好汛期安全工作，现就开展安全检查有关事项通知如下。</p>
+<p>一、检查时间为2024年6月1日至6月30日。二、各单位自查后于7月5日前报送结果。</p></div>
+<div class="footer">版权所有：某县人民政府 地址：某县人民路1号 电话：0000-1234567</div>
+</body></html>""".encode()
+    body = parse_page(page, "http://www.example.gov.cn/a.html").body_text
+    assert body.startswith("各单位：为做好汛期安全工作")
