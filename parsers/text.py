@@ -17,6 +17,9 @@ from parsers.selectors import BLOCK_TAGS, CELL_TAGS
 CELL_SEP = "\t"
 _SPACES = re.compile(r"[ \r\n\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff\x0b\x0c]+")
 _TAB_RUNS = re.compile(r" *\t *")
+# A run of the page's own tabs (a template's indentation between two <span>s): one
+# separator, never empty cells standing between a label and its value.
+_PAGE_TAB_RUNS = re.compile(r"[ \t]*\t[ \t]*")
 
 
 def node_text(node: etree._Element) -> str:
@@ -101,6 +104,8 @@ def _lines(walked: str, keep_empty_cells: bool, limit: int | None = None) -> lis
         if _CELL_MARK in part or CELL_SEP in part:  # (pages have tabs of their own)
             if not keep_empty_cells and part[0] == _CELL_MARK:
                 part = part[1:]
+            if CELL_SEP in part:
+                part = _PAGE_TAB_RUNS.sub(CELL_SEP, part)
             line = _TAB_RUNS.sub(CELL_SEP, part.replace(_CELL_MARK, CELL_SEP)).strip(" ")
             if line.strip(CELL_SEP):
                 lines.append(line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -60,13 +61,18 @@ def test_a_limit_past_the_end_gives_every_line() -> None:
     assert element_lines(div, limit=100) == element_lines(div)
 
 
+CELL_END = "\x01"  # a cell's end while a reference line is built
+
+
 def _reference_lines(root: etree._Element, skip: etree._Element | None = None) -> list[str]:
     """The line rules written as a plain recursive walk, to hold the libxslt walk to."""
     lines: list[str] = []
     buf: list[str] = []
 
     def flush() -> None:
-        line = clean_line("".join(buf))
+        # The page's own tab runs are one separator; a cell's end is a separator of its own.
+        joined = re.sub(r"[\s\u200b\ufeff]*\t[\s\u200b\ufeff]*", CELL_SEP, "".join(buf))
+        line = clean_line(joined.replace(CELL_END, CELL_SEP))
         buf.clear()
         if line.strip(CELL_SEP):
             lines.append(line)
@@ -82,7 +88,7 @@ def _reference_lines(root: etree._Element, skip: etree._Element | None = None) -
             for child in node:
                 walk(child)
             if node.tag in CELL_TAGS:
-                buf.append(CELL_SEP)
+                buf.append(CELL_END)
             elif node.tag in BLOCK_TAGS:
                 flush()
         if node is not root:
@@ -201,3 +207,9 @@ def test_a_tab_in_the_page_text_alone_is_no_line() -> None:
 
 def test_spaces_around_a_tab_in_the_page_text_are_dropped() -> None:
     assert element_lines(_div("<div><p>甲 \t 乙</p></div>")) == ["甲\t乙"]
+
+
+def test_a_run_of_the_pages_own_tabs_is_one_separator() -> None:
+    """A template's indentation between two <span>s leaves no empty cell behind."""
+    div = _div("<div><span>来源：</span>\n\t\t\t\t<span>\n\t\t\t\t\t陕西日报 \n\t\t\t</span></div>")
+    assert [line.rstrip(CELL_SEP) for line in element_lines(div)] == ["来源：\t陕西日报"]
