@@ -89,11 +89,11 @@ class _Writer:
     def handle(self, request: tuple[Any, ...]) -> bool:
         """One request; False once the writer is to stop."""
         kind = request[0]
-        if kind == "item":
-            _, site, item, size = request
-            self._write(site, item)
-            self.written += 1
-            self.written_bytes += size
+        if kind == "items":
+            for site, item, size in request[1]:
+                self._write(site, item)
+                self.written += 1
+                self.written_bytes += size
             if self.written >= ACK_EVERY:
                 self._report()
             return True

@@ -72,6 +72,12 @@ BATCHES = PRELUDE + textwrap.dedent(
         second = ArchiveWriter.acquire(WriterConfig(db, 24.0, batch_writes, batch_seconds, None))
         seen["same_writer"] = first is second
         seen["writer_pid"] = first.process.pid
+        seen["messages"] = messages = []
+        put = first.requests.put
+        def counted_put(message):  # the real put, with the kinds of message it carried
+            messages.append([message[0], len(message[1]) if message[0] == "items" else None])
+            put(message)
+        first.requests.put = counted_put
         done = first.open_site(SITE, "test", None, None)
         def feed(_):
             for n in range(10):
@@ -119,6 +125,10 @@ def test_the_writer_is_another_process(large_batch) -> None:
 
 def test_items_are_written_in_the_order_they_were_handed_in(large_batch) -> None:
     assert large_batch["committed_after_release"] == URLS
+
+
+def test_items_handed_in_one_turn_of_the_reactor_travel_as_one_message(large_batch) -> None:
+    assert large_batch["messages"][:3] == [["open", None], ["items", 10], ["barrier", None]]
 
 
 def test_pipelines_of_one_process_share_the_writer(large_batch) -> None:
