@@ -31,7 +31,7 @@ from parsers.metadata import (
     unlabelled_text,
 )
 from parsers.record import Attachment, Record
-from parsers.sanitize import sanitize
+from parsers.sanitize import content_images, sanitize
 from parsers.selectors import (
     ATTACHMENT_HREF,
     CHROME_LINE,
@@ -404,9 +404,15 @@ def _is_the_document(
 
 
 def has_content(record: Record) -> bool:
-    """Text, an attachment or document metadata: more than a title."""
+    """Text, an attachment, a picture in the content (a document published as pictures)
+    or document metadata: more than a title."""
     metadata = (record.doc_date, record.issuer, record.index_no, record.doc_no)
-    return has_text(record.body_text) or bool(record.attachments) or any(metadata)
+    return (
+        has_text(record.body_text)
+        or bool(record.attachments)
+        or any(metadata)
+        or bool(content_images(record.body_html))
+    )
 
 
 def page_state(
