@@ -109,9 +109,10 @@ serve: $(STAMP)  ## browse ./archive.db in Datasette
 crawl: $(STAMP)  ## crawl the default site registry into ./archive.db
 	$(BIN)/govarchive crawl --db archive.db
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, and the import layers (.importlinter: no import runs up a layer, no circle)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) $(REPLAY_VENV) build *.egg-info archive.db archive.db-* archive.files archive/*.so

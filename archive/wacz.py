@@ -79,7 +79,7 @@ def write_wacz(
 ) -> dict[str, Any]:
     """Write ``selection`` as a signed WACZ at ``path``: with the archive's own key, or
     with ``signer``'s domain identity; its ``datapackage.json`` as a dict."""
-    from crawler import __version__
+    from archive.software import VERSION as __version__
 
     software = f"govarchive {__version__}"
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -65,7 +65,7 @@ class CaptureWriter:
     ) -> None:
         from warcio.warcwriter import WARCWriter
 
-        from crawler import __version__
+        from archive.software import VERSION as __version__
 
         self.archive = archive
         self.writer = WARCWriter(out, gzip=True, warc_version="1.1")

@@ -10,8 +10,12 @@ URLs it uses the snapshot it ships. A user who wants a fresher list sets
 from __future__ import annotations
 
 import os
+from importlib.metadata import PackageNotFoundError, version
 
-__version__ = "0.1.0"
+try:  # pyproject.toml's version, the one source of it (archive.software reads it too)
+    __version__ = version("govarchive")
+except PackageNotFoundError:  # run from a checkout that was never installed
+    __version__ = "0+unknown"
 
 # Read by tldextract when Scrapy's cookie middleware makes its extractor: no URL, no fetch.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")

@@ -13,14 +13,28 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from crawler.distributed import messages
 from crawler.distributed.jobs import requeue_site
+from crawler.distributed.keys import Namespace
 from crawler.recorder import SiteReport
 
-if TYPE_CHECKING:
-    from crawler.distributed.ingest import Ingest
+
+class WatchedIngest(Protocol):
+    """What the supervisor reads and calls of the ingest it watches (``ingest.Ingest``),
+    so the supervisor needs no import of the ingest, which owns it."""
+
+    archive: Any
+    redis: Any
+    namespace: Namespace
+    grace: float
+    result: Any
+
+    def open_sites(self) -> dict[int, list[str]]: ...
+
+    def close_site(self, run_id: int, site: str, report: SiteReport) -> None: ...
+
 
 _WAITING = {"queued", "scheduled", "deferred", "created"}
 logger = logging.getLogger(__name__)
@@ -30,7 +44,7 @@ class Supervisor:
     """Watch the jobs of the open runs: requeue a site whose worker died, close a site whose
     job failed, vanished or ended without its report."""
 
-    def __init__(self, ingest: Ingest) -> None:
+    def __init__(self, ingest: WatchedIngest) -> None:
         self.ingest = ingest
         self.first_seen: dict[tuple[int, str, str], float] = {}  # (run, site, verdict) -> when
 
