@@ -119,14 +119,14 @@ def test_reparse_version_says_so(archive: Archive) -> None:
 def v3_archive(tmp_path):
     """A v3 archive as govarchive 0.1 wrote it: an edited, a gone and a delisted document,
     two spellings of one URL (with and without a fragment) and a session id."""
-    from archive.schema import LEGACY_TOKENIZER, MIGRATIONS, _statements
+    from archive.migrations import LEGACY_TOKENIZER, MIGRATIONS, statements
     from archive.tokenizer import register
 
     path = tmp_path / "v3.db"
     conn = sqlite3.connect(path)
     register(conn, LEGACY_TOKENIZER)  # the name the index had before v6
     for version in (1, 2, 3):
-        for statement in _statements(MIGRATIONS[version]):
+        for statement in statements(MIGRATIONS[version]):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 3")
     docs = [

@@ -314,14 +314,14 @@ def test_documents_facet_counts_read_only_an_index(archive: Archive, column: str
 
 
 def test_schema_v2_archive_gains_the_documents_page_indexes(tmp_path) -> None:
-    from archive.schema import LEGACY_TOKENIZER, MIGRATIONS, _statements
+    from archive.migrations import LEGACY_TOKENIZER, MIGRATIONS, statements
     from archive.tokenizer import register
 
     path = tmp_path / "v2.db"
     conn = sqlite3.connect(path)
     register(conn, LEGACY_TOKENIZER)  # the name the index had before v6
     for version in (1, 2):
-        for statement in _statements(MIGRATIONS[version]):
+        for statement in statements(MIGRATIONS[version]):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 2")
     conn.commit()

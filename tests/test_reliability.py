@@ -19,7 +19,7 @@ from conftest import ROOT, run_cli, wait_for
 from faults import FAULTS, FaultServer
 
 from archive import SCHEMA_VERSION, Archive
-from archive.schema import MIGRATIONS, _statements
+from archive.migrations import MIGRATIONS, statements
 
 # Long (crawls of the fault server, which waits out its stalled pages): started before the other modules.
 pytestmark = pytest.mark.start_first
@@ -407,7 +407,7 @@ def test_archive_from_schema_v1_migrates_without_losing_rows(tmp_path) -> None:
     from archive.tokenizer import register
 
     register(conn, LEGACY_TOKENIZER)  # the name the index had before v6
-    for statement in _statements(MIGRATIONS[1]):
+    for statement in statements(MIGRATIONS[1]):
         conn.execute(statement)
     conn.execute("PRAGMA user_version = 1")
     conn.execute(
