@@ -41,10 +41,8 @@ from crawler.parse_pool import parse_async, workers_for
 from crawler.redirects import refusal
 from crawler.render import browser_settings, looks_like_challenge, render_in_browser
 from parsers.listing import ListItem, ListPage
-from parsers.page import (
-    PageLimitError,
-    visible_text,
-)
+from parsers.page import PageLimitError
+from parsers.page_state import visible_text
 from parsers.selectors import MAINTENANCE_PAGE
 from parsers.urls import SESSION_PATH_PARAM, canonical_url, same_path_key
 from spiders.attachments import DocumentAttachments

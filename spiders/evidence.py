@@ -24,7 +24,7 @@ from archive.store import KnownDocument
 from crawler.items import AttachmentItem, FetchItem, MissingItem
 from crawler.redirects import RedirectRefused, fetch_fields
 from parsers.filenames import attachment_name
-from parsers.page import (
+from parsers.page_state import (
     EMPTY,
     MISSING,
     TRANSIENT,
@@ -98,7 +98,7 @@ class AnswerEvidence:
         self, response: Response, record: Any, kind: str, doc_url: str
     ) -> MissingItem | None:
         """A known document's URL redirected to another archived document that is not it
-        (``parsers.page.same_document``): a removal answer, never a move. A redirect to a
+        (``parsers.page_state.same_document``): a removal answer, never a move. A redirect to a
         URL the archive does not hold stays a move (a redesign moves documents to new URLs
         under a template that may read their titles differently: judged strictly, each
         would become missing, then gone); several documents landing on one page are

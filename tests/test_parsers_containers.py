@@ -85,7 +85,7 @@ def test_text_in_another_known_container_beats_a_picture() -> None:
 
 def test_a_document_of_pictures_is_content_not_an_empty_page() -> None:
     """A revisited 一图读懂 with no metadata must not be recorded as an empty page."""
-    from parsers.page import has_content
+    from parsers.page_state import has_content
     from parsers.record import Record
 
     pictures = '<div><p><img src="http://www.example.gov.cn/W0202306.png"></p></div>'
@@ -93,7 +93,7 @@ def test_a_document_of_pictures_is_content_not_an_empty_page() -> None:
 
 
 def test_a_title_alone_is_no_content() -> None:
-    from parsers.page import has_content
+    from parsers.page_state import has_content
     from parsers.record import Record
 
     assert has_content(Record(title="一图读懂", body_html="<div><p></p></div>")) is False

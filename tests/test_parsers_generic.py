@@ -7,7 +7,8 @@ import pytest
 from lxml import etree
 
 from parsers import parse_page
-from parsers.page import HTML_PARSER, looks_missing
+from parsers.page import HTML_PARSER
+from parsers.page_state import looks_missing
 from parsers.sanitize import sanitize
 
 PARAGRAPHS = "".join(

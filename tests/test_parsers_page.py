@@ -249,7 +249,7 @@ def test_the_limit_error_crosses_a_process_boundary() -> None:
 
 # --- another page served at a known document's URL ------------------------------------------
 def _served(title: str, links: int, archived: str = "关于开展2024年度行政执法检查的通知") -> bool:
-    from parsers.page import served_instead
+    from parsers.page_state import served_instead
     from parsers.record import Record
 
     body = "".join(
@@ -291,19 +291,19 @@ MAINTENANCE_NOTICE = parse_page(
 
 
 def test_a_listed_notice_about_maintenance_is_a_document() -> None:
-    from parsers.page import DOCUMENT, page_state
+    from parsers.page_state import DOCUMENT, page_state
 
     assert page_state(MAINTENANCE_NOTICE, None, ["关于网站系统升级维护的公告"]) == DOCUMENT
 
 
 def test_a_maintenance_notice_nobody_listed_stays_transient() -> None:
-    from parsers.page import TRANSIENT, page_state
+    from parsers.page_state import TRANSIENT, page_state
 
     assert page_state(MAINTENANCE_NOTICE) == TRANSIENT
 
 
 def test_a_maintenance_page_in_a_documents_template_stays_transient() -> None:
-    from parsers.page import TRANSIENT, page_state
+    from parsers.page_state import TRANSIENT, page_state
 
     record = parse_page(
         "<html><head><title>关于开展执法检查的通知</title></head><body><h1>关于开展执法检查的通知</h1>"
@@ -333,7 +333,7 @@ def template_notice(body: str = NOTICE_TEXT):
 
 
 def test_a_listed_notice_in_its_template_is_a_document() -> None:
-    from parsers.page import DOCUMENT, page_state
+    from parsers.page_state import DOCUMENT, page_state
 
     assert page_state(template_notice(), None, ["关于暂停办理不动产登记业务的通知"]) == DOCUMENT
 
@@ -347,13 +347,13 @@ def test_a_notice_in_its_template_drops_the_page_tools() -> None:
 
 
 def test_a_template_notice_nobody_listed_stays_transient() -> None:
-    from parsers.page import TRANSIENT, page_state
+    from parsers.page_state import TRANSIENT, page_state
 
     assert page_state(template_notice()) == TRANSIENT
 
 
 def test_a_template_notice_revisited_with_its_own_text_is_a_document() -> None:
-    from parsers.page import DOCUMENT, page_state
+    from parsers.page_state import DOCUMENT, page_state
 
     titles = ["关于暂停办理不动产登记业务的通知"]
     assert page_state(template_notice(), None, titles, NOTICE_TEXT[:40]) == DOCUMENT
@@ -362,7 +362,7 @@ def test_a_template_notice_revisited_with_its_own_text_is_a_document() -> None:
 def test_a_maintenance_message_where_a_known_document_was_stays_transient() -> None:
     """The site's template filled in for a known document, its text replaced by a
     maintenance message: no edit of the document."""
-    from parsers.page import TRANSIENT, page_state
+    from parsers.page_state import TRANSIENT, page_state
 
     record = template_notice("系统维护中，请稍后再试。")
     titles = ["关于暂停办理不动产登记业务的通知"]
@@ -372,7 +372,7 @@ def test_a_maintenance_message_where_a_known_document_was_stays_transient() -> N
 
 
 def test_a_redesign_that_loses_the_title_keeps_the_document() -> None:
-    from parsers.page import served_instead
+    from parsers.page_state import served_instead
     from parsers.record import Record
 
     body = "为进一步规范行政执法行为，提高依法行政水平，现就有关事项通知如下。"
@@ -397,7 +397,7 @@ ARCHIVED_HEAD = "各乡镇人民政府：为切实做好安全生产工作，现
     ids=["moved", "another document", "a like title over other text"],
 )
 def test_same_document(title: str, body: str, same: bool) -> None:
-    from parsers.page import same_document
+    from parsers.page_state import same_document
     from parsers.record import Record
 
     record = Record(url="u", title=title, body_text=body)
@@ -415,7 +415,7 @@ HOME_QUOTING = (
     "site_title", ["旺苍县人民政府", "旺苍县人民政府（演示）", "旺苍县人民政府门户网站"]
 )
 def test_a_home_page_quoting_the_document_is_served_instead(site_title: str) -> None:
-    from parsers.page import served_instead
+    from parsers.page_state import served_instead
 
     record = parse_page(HOME_QUOTING, "http://x.example.gov.cn/zwgk/t20250601_1.html")
     assert served_instead(

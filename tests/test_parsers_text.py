@@ -8,7 +8,7 @@ from pathlib import Path
 from lxml import etree
 
 from parsers.decode import decode_html
-from parsers.page import HTML_PARSER, _parse_tree
+from parsers.page import HTML_PARSER, parse_tree
 from parsers.selectors import BLOCK_TAGS, CELL_TAGS
 from parsers.text import CELL_SEP, clean_line, element_lines, lines_around, node_text
 
@@ -101,7 +101,7 @@ def _reference_lines(root: etree._Element, skip: etree._Element | None = None) -
 
 def _corpus_trees() -> list[etree._Element]:
     return [
-        _parse_tree(decode_html(path.read_bytes())[0])
+        parse_tree(decode_html(path.read_bytes())[0])
         for path in sorted(CORPUS_PAGES.glob("*.htm*"))
     ]
 
@@ -198,7 +198,7 @@ def test_a_page_element_named_like_the_walks_tag_is_read_as_any_other() -> None:
 
 def test_a_page_carrying_the_internal_marks_reads_as_without_them() -> None:
     marked = "<html><body><p>第一\ufdd0段\ufdd1落\ufdd2\ufdd3</p></body></html>"
-    assert element_lines(_parse_tree(marked)) == ["第一段落"]
+    assert element_lines(parse_tree(marked)) == ["第一段落"]
 
 
 def test_a_tab_in_the_page_text_alone_is_no_line() -> None:
