@@ -126,36 +126,56 @@ def unlabelled_text(line: str) -> str:
 def find_labelled(lines: list[str], region: int) -> list[Found]:
     """Every labelled value in ``lines``."""
     found: list[Found] = []
-    count = len(lines)
     for i, line in enumerate(lines):
-        cells = line.split(CELL_SEP)
-        # A header row of bare labels over a row of values.
-        if len(cells) >= 2 and all(LABEL_ONLY.match(c) for c in cells if c.strip()):
-            if i + 1 < count:
-                values = lines[i + 1].split(CELL_SEP)
-                if len(values) == len(cells) and not any(LABEL_ONLY.match(v) for v in values):
-                    for label, value in zip(cells, values, strict=True):
-                        _add(found, label, value, region, i)
-                    continue
-        # Label-only cell followed by a value cell (or the next line).
-        handled = False
-        for j, cell in enumerate(cells):
-            if not LABEL_ONLY.match(cell) or _is_weak(cell) and not re.search(COLON, cell):
-                continue
-            handled = True
-            if j + 1 < len(cells):
-                nxt = cells[j + 1]
-            elif j == len(cells) - 1 and i + 1 < count and len(cells) == 1:
-                nxt = lines[i + 1].split(CELL_SEP)[0]
-            else:
-                nxt = ""
-            value = "" if _is_another_label(nxt) else nxt
-            _add(found, cell, value, region, i)
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        if _header_row(found, line, following, region, i):
+            continue
+        handled = _label_cells(found, line, following, region, i)
         for label, value in _pairs_in_line(line):
             if handled and not value.strip():
                 continue
             _add(found, label, value, region, i)
     return found
+
+
+def _header_row(
+    found: list[Found], line: str, following: str | None, region: int, line_no: int
+) -> bool:
+    """A header row of bare labels over a row of values: each label gets the value under
+    it. True when ``line`` was one."""
+    cells = line.split(CELL_SEP)
+    if len(cells) < 2 or not all(LABEL_ONLY.match(c) for c in cells if c.strip()):
+        return False
+    if following is None:
+        return False
+    values = following.split(CELL_SEP)
+    if len(values) != len(cells) or any(LABEL_ONLY.match(v) for v in values):
+        return False
+    for label, value in zip(cells, values, strict=True):
+        _add(found, label, value, region, line_no)
+    return True
+
+
+def _label_cells(
+    found: list[Found], line: str, following: str | None, region: int, line_no: int
+) -> bool:
+    """Label-only cells, each followed by its value cell (or, for a line that is one label,
+    by the next line). True when ``line`` had any."""
+    cells = line.split(CELL_SEP)
+    handled = False
+    for j, cell in enumerate(cells):
+        if not LABEL_ONLY.match(cell) or _is_weak(cell) and not re.search(COLON, cell):
+            continue
+        handled = True
+        if j + 1 < len(cells):
+            nxt = cells[j + 1]
+        elif len(cells) == 1 and following is not None:
+            nxt = following.split(CELL_SEP)[0]
+        else:
+            nxt = ""
+        value = "" if _is_another_label(nxt) else nxt
+        _add(found, cell, value, region, line_no)
+    return handled
 
 
 def _add(found: list[Found], label: str, value: str, region: int, line_no: int) -> None:

@@ -150,48 +150,52 @@ def trim_body(
     title_key = compact(title or "")
     doc_no_key = compact(doc_no or "")
     out = list(lines)
-    changed = True
-    while out and changed:
-        changed = False
-        letterhead = _joint_letterhead(out, title_key, doc_no_key)
-        if letterhead:
-            del out[:letterhead]
-            changed = True
-            continue
-        first = compact(out[0])
-        if title_key:
-            n = _is_title_lines(out, title_key)
-            if n:
-                del out[:n]
-                changed = True
-                continue
-        if doc_no_key and first == doc_no_key:
-            del out[0]
-            changed = True
-        elif (
-            CHROME_LINE.match(first)
-            or EMPTY_NOTICE.match(first)
-            or LEAD_NOISE_LINE.match(first)
-            or LETTERHEAD_LINE.match(first)
-            or (":" in (date_line_value(first) or "") and len(out) > 1)
-        ):
-            del out[0]
-            changed = True
-        elif len(first) < 80 and len(LABEL_WITH_COLON.findall(out[0])) >= 2:
-            del out[0]
-            changed = True
+    while out:
+        drop = _head_to_drop(out, title_key, doc_no_key)
+        if not drop:
+            break
+        del out[:drop]
     for n, line in enumerate(out):
         if n >= max(1, len(out) // 3) and TRAILER_START.match(compact(line)):
             del out[n:]
             break
-    while out and (
-        CHROME_LINE.match(compact(out[-1]))
-        or EMPTY_NOTICE.match(compact(out[-1]))
-        or not compact(out[-1])
-        or _attachment_line(out[-1], names)
-    ):
+    while out and _tail_noise(out[-1], names):
         out.pop()
     return out
+
+
+def _head_to_drop(out: list[str], title_key: str, doc_no_key: str) -> int:
+    """How many lines at the top are not yet the document: a joint letterhead, the repeated
+    title, the 文号, a chrome or notice line, a line of metadata pairs; 0 once it starts."""
+    letterhead = _joint_letterhead(out, title_key, doc_no_key)
+    if letterhead:
+        return letterhead
+    title_lines = _is_title_lines(out, title_key) if title_key else 0
+    if title_lines:
+        return title_lines
+    first = compact(out[0])
+    if doc_no_key and first == doc_no_key:
+        return 1
+    if (
+        CHROME_LINE.match(first)
+        or EMPTY_NOTICE.match(first)
+        or LEAD_NOISE_LINE.match(first)
+        or LETTERHEAD_LINE.match(first)
+        or (":" in (date_line_value(first) or "") and len(out) > 1)
+    ):
+        return 1
+    return 1 if len(first) < 80 and len(LABEL_WITH_COLON.findall(out[0])) >= 2 else 0
+
+
+def _tail_noise(line: str, attachment_names: set[str]) -> bool:
+    """A last line that is not the document's: chrome, a notice, nothing, a download link."""
+    key = compact(line)
+    return bool(
+        CHROME_LINE.match(key)
+        or EMPTY_NOTICE.match(key)
+        or not key
+        or _attachment_line(line, attachment_names)
+    )
 
 
 def _unlabelled_publish_date(before: list[str], title: str | None) -> str | None:
@@ -271,6 +275,40 @@ def find_attachments(container: etree._Element | None, base_url: str) -> list[At
 
 
 # What a fetched page is, as evidence about the document at its URL.
+def _doc_date(
+    found: list[Found], container: etree._Element | None, body_text: str, body_lines: list[str]
+) -> str | None:
+    """成文日期 as labelled, else the signature's date (at the end, unless the text ends in a
+    data table whose dates are data; or under the title), else 生成日期."""
+    doc_date = parse_date(best(found, "doc_date", allow_empty=False))
+    if doc_date is not None:
+        return doc_date
+    signed = None if ends_in_data_table(container) else signature_date(body_text)
+    signed = signed or head_signature_date(body_lines)
+    return signed or parse_date(best(found, "created_date", allow_empty=False))
+
+
+def _publish_date(
+    found: list[Found],
+    before: list[str],
+    title: str | None,
+    head_lines: list[str],
+    pubdate_meta: str | None,
+) -> str | None:
+    """发布日期 as labelled, else a date shown near the title or atop the content, else the
+    PubDate meta tag (often only the page's regeneration time, so last)."""
+    publish_date = parse_datetime(best(found, "publish_date", allow_empty=False))
+    if publish_date is None:
+        publish_date = _unlabelled_publish_date(before, title)
+    if publish_date is None:
+        publish_date = next(
+            (v for v in (date_line_value(line) for line in head_lines[:4]) if v), None
+        )
+    if publish_date is None and pubdate_meta:
+        publish_date = parse_datetime(pubdate_meta)
+    return publish_date
+
+
 def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> Record:
     """Parse one page into a clean record. Pure: no network, no database."""
     text, codec = decode_html(page, http_charset)
@@ -312,20 +350,8 @@ def parse_page(page: bytes | str, url: str, http_charset: str | None = None) -> 
         body_lines = trim_body(raw_lines, title, doc_no, (a.name for a in attachments))
     body_text = "\n".join(body_lines)
 
-    doc_date = parse_date(best(found, "doc_date", allow_empty=False))
-    if doc_date is None:
-        signed = None if ends_in_data_table(container) else signature_date(body_text)
-        signed = signed or head_signature_date(body_lines)
-        doc_date = signed or parse_date(best(found, "created_date", allow_empty=False))
-    publish_date = parse_datetime(best(found, "publish_date", allow_empty=False))
-    if publish_date is None:
-        publish_date = _unlabelled_publish_date(before, title)
-    if publish_date is None:
-        publish_date = next(
-            (v for v in (date_line_value(line) for line in head_lines[:4]) if v), None
-        )
-    if publish_date is None and pubdate_meta:
-        publish_date = parse_datetime(pubdate_meta)
+    doc_date = _doc_date(found, container, body_text, body_lines)
+    publish_date = _publish_date(found, before, title, head_lines, pubdate_meta)
     issuer, source = issuer_of(found, body_lines, page_title, [*before, *after], tags)
     index_no = best(found, "index_no")
     if index_no is None:
