@@ -109,46 +109,52 @@ def load_subscriptions(path: str | os.PathLike[str]) -> Subscriptions:
     from jsonschema import Draft202012Validator
 
     source = Path(path)
+    data = _read_yaml(source)
+    errors = sorted(Draft202012Validator(SCHEMA).iter_errors(data), key=lambda e: e.path)
+    if errors:
+        error = errors[0]
+        where = "/".join(str(p) for p in error.absolute_path) or "the file"
+        raise SubscriptionError(f"{source}: {where}: {error.message}")
+    subscriptions = [_subscription(source, raw) for raw in data["subscriptions"]]
+    names = [s.name for s in subscriptions]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise SubscriptionError(f"{source}: subscription {twice[0]!r} is named twice")
+    return Subscriptions((data.get("base_url") or DEFAULT_BASE_URL).rstrip("/"), subscriptions)
+
+
+def _read_yaml(source: Path) -> Any:
+    """The file's YAML, or a ``SubscriptionError`` saying why it cannot be read."""
     try:
         if source.stat().st_size > MAX_FILE_BYTES:
             raise SubscriptionError(f"{source}: larger than {MAX_FILE_BYTES} bytes")
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        return yaml.safe_load(source.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SubscriptionError(f"cannot read {source}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise SubscriptionError(f"{source}: not UTF-8 text (byte {exc.start})") from exc
     except yaml.YAMLError as exc:
         raise SubscriptionError(f"{source}: not valid YAML: {exc}") from exc
-    errors = sorted(Draft202012Validator(SCHEMA).iter_errors(data), key=lambda e: e.path)
-    if errors:
-        error = errors[0]
-        where = "/".join(str(p) for p in error.absolute_path) or "the file"
-        raise SubscriptionError(f"{source}: {where}: {error.message}")
-    subscriptions = []
-    for raw in data["subscriptions"]:
-        for n, url in enumerate(raw["notify"]):
-            if not _apprise_takes(url):
-                raise SubscriptionError(
-                    f"{source}: subscription {raw['name']!r}: notify[{n}] {mask(url)!r}"
-                    " is not a URL Apprise can send to"
-                )
-        subscriptions.append(
-            Subscription(
-                raw["name"],
-                raw["notify"],
-                EventFilter(
-                    tuple(raw.get("events") or EVENTS),
-                    raw.get("sites") or [],
-                    raw.get("issuer") or "",
-                    raw.get("q") or "",
-                ),
+
+
+def _subscription(source: Path, raw: dict[str, Any]) -> Subscription:
+    """One checked entry: each target one Apprise can send to."""
+    for n, url in enumerate(raw["notify"]):
+        if not _apprise_takes(url):
+            raise SubscriptionError(
+                f"{source}: subscription {raw['name']!r}: notify[{n}] {mask(url)!r}"
+                " is not a URL Apprise can send to"
             )
-        )
-    names = [s.name for s in subscriptions]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise SubscriptionError(f"{source}: subscription {twice[0]!r} is named twice")
-    return Subscriptions((data.get("base_url") or DEFAULT_BASE_URL).rstrip("/"), subscriptions)
+    return Subscription(
+        raw["name"],
+        raw["notify"],
+        EventFilter(
+            tuple(raw.get("events") or EVENTS),
+            raw.get("sites") or [],
+            raw.get("issuer") or "",
+            raw.get("q") or "",
+        ),
+    )
 
 
 def check_sites(subscriptions: Subscriptions, known: list[str]) -> None:

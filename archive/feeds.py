@@ -74,18 +74,9 @@ async def feed(datasette: Any, request: Any) -> Response:
         return _not_found("no such feed")
     site = request.url_vars.get("site")
     if site:
-        known = (
-            await db.execute(
-                "SELECT 1 FROM sites WHERE name = ? UNION"
-                " SELECT 1 FROM documents WHERE site = ? LIMIT 1",
-                [site, site],
-            )
-        ).rows
-        if not known:
-            names = [r[0] for r in (await db.execute("SELECT name FROM sites ORDER BY name")).rows]
-            return _not_found(
-                f"no site {site!r} in {db.name}: the sites it holds are {', '.join(names) or 'none'}"
-            )
+        unknown = await _unknown_site(db, site)
+        if unknown:
+            return unknown
     events = FEED_KINDS[kind]
     sites = [site] if site else request.args.getlist("site")
     chosen = [e for e in request.args.getlist("event") if e in events]
@@ -96,33 +87,47 @@ async def feed(datasette: Any, request: Any) -> Response:
     chosen_filter = EventFilter(tuple(chosen) or events, sites, issuer, words)
     sql, params = chosen_filter.sql(limit=FEED_ENTRIES)
     rows = [dict(r) for r in (await db.execute(sql, params)).rows]
-    edits = [(r["document_id"], r["version"]) for r in rows if r["event"] == "changed"]
-    # Versions never change once written: each edit is diffed once per process, not on
-    # every poll of every feed reader.
-    known = _CHANGE_NOTES.setdefault(db.path or db.name, {})
-    missing = [e for e in edits if e not in known]
-    if missing:
-        known.update(await db.execute_fn(lambda conn: change_notes(conn, missing)))
-    for row in rows:
-        row["change"] = known.get((row["document_id"], row["version"]))
+    await _add_change_notes(db, rows)
     # An empty feed was last updated when the archive last looked: its latest finished run.
     checked = (await db.execute("SELECT max(finished_at) FROM runs")).rows[0][0]
     base = f"{request.scheme}://{request.host}"
     wanted = [*sites, *chosen, *([issuer] if issuer else []), *([words] if words else [])]
     title = f"govarchive {db.name}: {kind}" + (f" ({', '.join(wanted)})" if wanted else "")
     return Response(
-        atom(
-            title,
-            f"{base}{request.path}",
-            base,
-            db.name,
-            rows,
-            checked,
-            STYLESHEET,
-        ),  # fmt: skip
+        atom(title, f"{base}{request.path}", base, db.name, rows, checked, STYLESHEET),
         content_type=_feed_type(request),
         headers={"Vary": "Accept"},
     )
+
+
+async def _unknown_site(db: Any, site: str) -> Response | None:
+    """The 404 naming the archive's sites, for a feed of a site it never held; else None."""
+    known = (
+        await db.execute(
+            "SELECT 1 FROM sites WHERE name = ? UNION"
+            " SELECT 1 FROM documents WHERE site = ? LIMIT 1",
+            [site, site],
+        )
+    ).rows
+    if known:
+        return None
+    names = [r[0] for r in (await db.execute("SELECT name FROM sites ORDER BY name")).rows]
+    return _not_found(
+        f"no site {site!r} in {db.name}: the sites it holds are {', '.join(names) or 'none'}"
+    )
+
+
+async def _add_change_notes(db: Any, rows: list[dict[str, Any]]) -> None:
+    """Each ``changed`` entry's note (fields, paragraphs, first edit) as ``row["change"]``.
+    Versions never change once written: each edit is diffed once per process, not on
+    every poll of every feed reader."""
+    edits = [(r["document_id"], r["version"]) for r in rows if r["event"] == "changed"]
+    known = _CHANGE_NOTES.setdefault(db.path or db.name, {})
+    missing = [e for e in edits if e not in known]
+    if missing:
+        known.update(await db.execute_fn(lambda conn: change_notes(conn, missing)))
+    for row in rows:
+        row["change"] = known.get((row["document_id"], row["version"]))
 
 
 def _feed_type(request: Any) -> str:

@@ -14,6 +14,7 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 from crawler.cli_alerts import after_crawl, check_file, cmd_alerts
 from crawler.cli_archive import cmd_diff, cmd_export, cmd_serve, cmd_sites
@@ -29,15 +30,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from spiders.registry import find_site, load_registry
 
     # Options first: nothing is read or written when one of them is wrong.
-    settings: dict[str, object] = {
-        "LOG_LEVEL": args.log_level
-        or os.environ.get("GOVARCHIVE_LOG_LEVEL")
-        or ("INFO" if args.verbose else "WARNING"),
-        "GOVARCHIVE_PROGRESS": sys.stderr.isatty(),
-    }
-    for item in args.set:
-        name, value = setting(item)
-        settings[name] = value
+    settings = _crawl_settings(args)
     if args.now:
         check_now(args.now)
     db = check_db_dir(args.db)
@@ -61,6 +54,42 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         command="govarchive crawl " + " ".join(sys.argv[2:]),
         run_id=args.run_id,
     )
+    _print_run(result)
+    if subscriptions is not None:
+        after_crawl(db, subscriptions, result.run_id)
+    if result.archive_errors:
+        print(
+            f"govarchive crawl: {result.archive_errors} write(s) to the archive failed; see the"
+            " log above (what they would have recorded is missing)",
+            file=sys.stderr,
+        )
+        return 1
+    if "start_error" in result.finish_reason or result.finish_reason == "no-spider-ran":
+        print(
+            f"govarchive crawl: the crawl did not start ({result.finish_reason}); see the log",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _crawl_settings(args: argparse.Namespace) -> dict[str, object]:
+    """Scrapy settings from the command line: the log level, progress on a terminal, and
+    each ``--set NAME=VALUE`` (checked)."""
+    settings: dict[str, object] = {
+        "LOG_LEVEL": args.log_level
+        or os.environ.get("GOVARCHIVE_LOG_LEVEL")
+        or ("INFO" if args.verbose else "WARNING"),
+        "GOVARCHIVE_PROGRESS": sys.stderr.isatty(),
+    }
+    for item in args.set:
+        name, value = setting(item)
+        settings[name] = value
+    return settings
+
+
+def _print_run(result: Any) -> None:
+    """The run's one-line summary, its seal and time-stamp, and each site that needs a look."""
     t = result.totals
     print(
         f"run {result.run_id}: {result.finish_reason} in {result.seconds:.1f}s — {t['pages']} requests,"
@@ -79,22 +108,6 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     for row in result.sites:
         if not row.get("healthy"):
             print(f"  unhealthy: {row['site']}: {row.get('health_note')}")
-    if subscriptions is not None:
-        after_crawl(db, subscriptions, result.run_id)
-    if result.archive_errors:
-        print(
-            f"govarchive crawl: {result.archive_errors} write(s) to the archive failed; see the"
-            " log above (what they would have recorded is missing)",
-            file=sys.stderr,
-        )
-        return 1
-    if "start_error" in result.finish_reason or result.finish_reason == "no-spider-ran":
-        print(
-            f"govarchive crawl: the crawl did not start ({result.finish_reason}); see the log",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
