@@ -109,10 +109,11 @@ serve: $(STAMP)  ## browse ./archive.db in Datasette
 crawl: $(STAMP)  ## crawl the default site registry into ./archive.db
 	$(BIN)/govarchive crawl --db archive.db
 
-lint: $(STAMP)  ## ruff, and the import layers (.importlinter: no import runs up a layer, no circle)
+lint: $(STAMP)  ## ruff, the import layers (.importlinter) and radon (no function above grade C)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	@! $(BIN)/radon cc -n D -s archive crawler spiders parsers scheduler.py | grep .
 
 clean:
 	rm -rf $(VENV) $(REPLAY_VENV) build *.egg-info archive.db archive.db-* archive.files archive/*.so
