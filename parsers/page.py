@@ -13,9 +13,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from parsers.content import class_and_id, ends_in_data_table, find_content, strip_chrome
+from parsers.content import find_content, strip_chrome
 from parsers.dates import date_line_value, parse_date, parse_datetime, signature_date
 from parsers.decode import decode_html
+from parsers.density import ends_in_data_table
+from parsers.elements import class_and_id
 from parsers.head_metadata import inline_scripts, meta_tags, script_index_no
 from parsers.head_metadata import pubdate_meta as pubdate_meta_of
 from parsers.labels import LABEL_WITH_COLON, compact

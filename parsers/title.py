@@ -11,7 +11,7 @@ import re
 
 from lxml import etree
 
-from parsers.content import ClassAndId, class_and_id
+from parsers.elements import ClassAndId, class_and_id
 from parsers.labels import LABEL_ONLY, LABEL_WITH_COLON, compact
 from parsers.selectors import CHROME_LINE, SITE_NAME_HINT, TITLE_SEPARATORS
 from parsers.text import clean_line, node_text

@@ -1,4 +1,4 @@
-"""parsers.content: the hidden-element rule, held to its plain statement (the fast forms
+"""parsers.elements: the hidden-element rule, held to its plain statement (the fast forms
 used on every element must find exactly what it finds)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from parsers.content import _hidden, hidden_elements
+from parsers.elements import hidden_elements, is_hidden
 from parsers.page import HTML_PARSER
 
 STYLES = [
@@ -32,11 +32,11 @@ def _reference(style: str) -> bool:
 @pytest.mark.parametrize("style", STYLES)
 def test_a_style_hides_exactly_when_the_rule_says(style: str) -> None:
     node = etree.Element("div", style=style)
-    assert _hidden(node) is _reference(style)
+    assert is_hidden(node) is _reference(style)
 
 
 def test_the_hidden_attribute_hides() -> None:
-    assert _hidden(etree.Element("div", hidden=""))
+    assert is_hidden(etree.Element("div", hidden=""))
 
 
 PAGE = "".join(
@@ -47,7 +47,7 @@ PAGE = "".join(
 
 def test_hidden_elements_are_the_elements_hidden_one_by_one() -> None:
     root = etree.fromstring(f"<html><body>{PAGE}</body></html>", HTML_PARSER)
-    assert hidden_elements(root) == {node for node in root.iter() if _hidden(node)}
+    assert hidden_elements(root) == {node for node in root.iter() if is_hidden(node)}
 
 
 def test_hidden_elements_finds_some() -> None:
