@@ -20,32 +20,29 @@ Family subclasses only say how a list page gives its items and pages.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
 from archive.attachments import KnownAttachment
-from archive.store import ColumnHistory, KnownDocument, WalkRecord, now_iso, parse_iso
+from archive.store import ColumnHistory, KnownDocument, now_iso, parse_iso
 from crawler.items import (
     DocumentItem,
-    ListPageItem,
     SeenItem,
 )
 from crawler.parse_pool import parse_async, workers_for
 from crawler.redirects import refusal
 from crawler.render import browser_settings, looks_like_challenge, render_in_browser
-from parsers.listing import ListItem, ListPage
+from parsers.listing import ListItem
 from parsers.page import PageLimitError
-from parsers.page_state import visible_text
-from parsers.selectors import MAINTENANCE_PAGE
 from parsers.urls import SESSION_PATH_PARAM, canonical_url, same_path_key
 from spiders.attachments import DocumentAttachments
+from spiders.columns import ColumnListings
 from spiders.evidence import AnswerEvidence
 from spiders.images import ContentImages
 from spiders.registry import Site, find_site, load_registry
@@ -56,17 +53,11 @@ from spiders.site_state import SiteState
 from spiders.walk import (
     ColumnWalk,
     Verdict,
-    add_pages,
     full_walk_due,
-    next_page,
-    record_failure,
-    record_page,
-    verdict,
-    walk_record,
 )
 
 
-class GovSpider(AnswerEvidence, ContentImages, DocumentAttachments, scrapy.Spider):
+class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachments, scrapy.Spider):
     """Base spider for one registry site; subclasses set ``name`` and ``family``."""
 
     family = ""
@@ -201,55 +192,6 @@ class GovSpider(AnswerEvidence, ContentImages, DocumentAttachments, scrapy.Spide
         self.former_urls = state.former_urls
         self.known_by_path = {same_path_key(url): doc for url, doc in self.known.items()}
         self.session = SessionParams(self.site.ignore_params, self.known)
-
-    # --- list pages ----------------------------------------------------------------------
-    def list_request(self, url: str, column: str, **kwargs: Any) -> Request:
-        meta = {"kind": "list", "column": column, **kwargs.pop("meta", {})}
-        return self.page_request(url, self.parse_list, meta, dont_filter=True, **kwargs)
-
-    def list_page(self, response: Response) -> ListPage:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def expects_links(self, response: Response) -> bool:
-        """Whether this list page must hold document links to be a healthy listing."""
-        return True
-
-    def next_list_requests(
-        self, response: Response, page: ListPage, walk: ColumnWalk
-    ) -> Iterable[Request]:
-        """The column's next list page, in order, until the walk stops."""
-        add_pages(walk, page.page_urls)
-        url = next_page(walk, self.site.max_pages)
-        return [] if url is None else [self.list_request(url, column=walk.start_url)]
-
-    def parse_list(self, response: Response) -> Iterator[Any]:
-        yield from self.redirect_fetches(response)
-        refused = self.left_the_web(response)
-        if refused is not None:
-            yield refused
-            return
-        walk = self.walks.setdefault(
-            response.meta["column"], ColumnWalk(response.meta["column"], full=self.full_walk)
-        )
-        page = self.list_page(response)
-        items = [item for item in page.items if self.is_allowed(item.url)]
-        if not items and looks_like_challenge(response.body):
-            yield self.fetch_item(response, "list", error="js-challenge", keep_raw=True)
-            record_failure(walk, response.url, "js-challenge")
-            return
-        if not items and MAINTENANCE_PAGE.search(visible_text(response.body)[:2000]):
-            yield self.fetch_item(response, "list", error="maintenance-page")
-            record_failure(walk, response.url, "maintenance-page")
-            return
-        yield self.fetch_item(response, "list")
-        self.session.learn([canonical_url(item.url) for item in items])
-        keys = [self.key_of(item.url) for item in items]
-        new = [key for key in keys if key not in self.known]
-        record_page(walk, response.url, page, keys, new, self.expects_links(response))
-        yield ListPageItem(self.site.name, response.url, len(items), len(new))
-        for item, key in zip(items, keys, strict=True):
-            yield from self.follow(item, listing_url=response.url, key=key)
-        yield from self.next_list_requests(response, page, walk)
 
     def key_of(self, url: str) -> str:
         """The archive key of a document link: its canonical URL; the known document's URL
@@ -419,80 +361,3 @@ class GovSpider(AnswerEvidence, ContentImages, DocumentAttachments, scrapy.Spide
             moved_via=moved_via,
             delisted_evidence=evidence,
         )
-
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        from scrapy.utils.sitemap import Sitemap
-
-        yield from self.redirect_fetches(response)
-        yield self.fetch_item(response, "sitemap")
-        try:
-            sitemap = Sitemap(response.body)
-        except Exception as exc:  # noqa: BLE001 - any malformed XML
-            yield self.fetch_item(response, "sitemap", error=f"bad-sitemap: {type(exc).__name__}")
-            return
-        urls = [entry["loc"] for entry in sitemap if entry.get("loc")]
-        if sitemap.type == "sitemapindex":
-            for url in urls:
-                yield Request(
-                    url,
-                    callback=self.parse_sitemap,
-                    errback=self.on_error,
-                    meta={"kind": "sitemap"},
-                )
-            return
-        items = [ListItem(url=u, title="", date=None) for u in urls if self.is_allowed(u)]
-        yield ListPageItem(self.site.name, response.url, len(items))
-        for item in items:
-            yield from self.follow(item, listing_url=response.url)
-
-    # --- the end of the walk -------------------------------------------------------------
-    @property
-    def listing_complete(self) -> bool:
-        """Every column was walked to its end, and every walk is believed."""
-        return bool(self.verdicts) and all(v.complete for v in self.verdicts.values())
-
-    @property
-    def listing_answered(self) -> bool:
-        """Every column's first list page answered with document links: the site was up,
-        so a document's 404 tonight is evidence about that document."""
-        return bool(self.walks) and all(w.answered for w in self.walks.values())
-
-    def walk_records(self) -> list[WalkRecord]:
-        return [
-            walk_record(self.site.name, walk, self.verdicts.get(url) or Verdict(False))
-            for url, walk in self.walks.items()
-        ]
-
-    def judge_walks(self) -> None:
-        for url, walk in self.walks.items():
-            self.verdicts[url] = verdict(
-                walk,
-                self.history.get(url),
-                now=self.now,
-                max_drop=self.site.max_listing_drop,
-                confirm_after=self.gone_after,
-            )
-
-    def on_idle(self, spider: scrapy.Spider) -> None:
-        """Once the listing is done: judge it, then check known documents not listed."""
-        if spider is not self or self.checks_scheduled:
-            return
-        self.checks_scheduled = True
-        self.judge_walks()
-        requests = list(self.check_requests())
-        for request in requests:
-            self.crawler.engine.crawl(request)
-        if requests:
-            raise DontCloseSpider
-
-    def check_requests(self) -> Iterator[Request]:
-        """A believed walk: every unlisted known document is checked (delisted or missing).
-        Otherwise only those due for a revisit are fetched, and nothing is decided."""
-        complete = self.listing_complete
-        for url, known in self.known.items():
-            if url in self.requested or url in self.listed or known.status == "gone":
-                continue
-            if complete:
-                yield self.detail_request(url, known=known, kind="check")
-            elif self.is_due(known):
-                yield self.detail_request(url, known=known)
