@@ -13,7 +13,15 @@ from datasette.utils.asgi import Response
 
 from archive.changes import compare, record_of
 from archive.diff import FIELD_LABELS, RecordDiff, Segment
-from archive.views import PAGE_POLICY, _database, _json, _not_found, guarded, render, row_id
+from archive.page_support import (
+    PAGE_POLICY,
+    database_of,
+    guarded,
+    json_response,
+    not_found,
+    render,
+    row_id,
+)
 
 VIEWS = ("inline", "side")
 # Unchanged paragraphs shown around each change in the side-by-side view.
@@ -40,15 +48,15 @@ def _version(text: str | None, default: int, known: list[int]) -> int | str:
 
 
 async def compare_page(datasette: Any, request: Any) -> Response:
-    db = _database(datasette, request)
+    db = database_of(datasette, request)
     if db is None:
-        return _not_found("no such database")
+        return not_found("no such database")
     doc_id = row_id(request.url_vars["id"])
     facts = None
     if doc_id is not None:
         facts = await db.execute_fn(lambda conn: _facts(conn, doc_id))
     if facts is None:
-        return _not_found(f"no document {request.url_vars['id'][:30]}")
+        return not_found(f"no document {request.url_vars['id'][:30]}")
     known = facts["versions"]
     newest = known[-1]
     older = known[-2] if len(known) > 1 else newest
@@ -58,7 +66,7 @@ async def compare_page(datasette: Any, request: Any) -> Response:
     ]
     wrong = [c for c in chosen if isinstance(c, str)]
     if wrong:
-        return _not_found(f"document {doc_id}: {wrong[0]}")
+        return not_found(f"document {doc_id}: {wrong[0]}")
     from_version, to_version = int(chosen[0]), int(chosen[1])
     diff = await db.execute_fn(
         lambda conn: compare(
@@ -73,7 +81,7 @@ async def compare_page(datasette: Any, request: Any) -> Response:
     view = request.args.get("view") if request.args.get("view") in VIEWS else "inline"
     base = f"/{db.name}/-/document/{doc_id}"
     if request.url_vars.get("json"):
-        return _json(compare_json(doc_id, from_version, to_version, diff, facts, base))
+        return json_response(compare_json(doc_id, from_version, to_version, diff, facts, base))
     return await render(
         datasette,
         request,

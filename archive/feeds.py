@@ -16,8 +16,8 @@ from datasette.utils.asgi import Response
 from archive.changes import change_notes
 from archive.event_filters import EventFilter
 from archive.lifecycle import EVENTS
+from archive.page_support import database_of, guarded, json_response, not_found, render
 from archive.search_views import search_text
-from archive.views import _database, _json, _not_found, guarded, render
 
 FEED_KINDS: dict[str, tuple[str, ...]] = {
     "new": ("new",),
@@ -68,10 +68,10 @@ def routes() -> list[tuple[str, Any]]:
 
 
 async def feed(datasette: Any, request: Any) -> Response:
-    db = _database(datasette, request)
+    db = database_of(datasette, request)
     kind = request.url_vars["kind"]
     if db is None or kind not in FEED_KINDS:
-        return _not_found("no such feed")
+        return not_found("no such feed")
     site = request.url_vars.get("site")
     if site:
         unknown = await _unknown_site(db, site)
@@ -112,7 +112,7 @@ async def _unknown_site(db: Any, site: str) -> Response | None:
     if known:
         return None
     names = [r[0] for r in (await db.execute("SELECT name FROM sites ORDER BY name")).rows]
-    return _not_found(
+    return not_found(
         f"no site {site!r} in {db.name}: the sites it holds are {', '.join(names) or 'none'}"
     )
 
@@ -143,15 +143,15 @@ def _feed_type(request: Any) -> str:
 async def feed_index(datasette: Any, request: Any) -> Response:
     """Every feed of one archive: each kind, each kind per site, and how to narrow one to a
     saved search (``?q=``, ``?site=`` repeated, ``?issuer=``, ``?event=``)."""
-    db = _database(datasette, request)
+    db = database_of(datasette, request)
     if db is None:
-        return _not_found("no such database")
+        return not_found("no such database")
     base = f"/{db.name}/-/feed"
     sites = [r[0] for r in (await db.execute("SELECT name FROM sites ORDER BY name")).rows]
     kinds = [{"kind": k, "about": FEED_TITLES[k], "url": f"{base}/{k}.atom"} for k in FEED_KINDS]
     by_site = {s: {k: f"{base}/{s}/{k}.atom" for k in FEED_KINDS} for s in sites}
     if request.url_vars.get("json"):
-        return _json({"feeds": kinds, "sites": by_site, "parameters": FEED_PARAMETERS})
+        return json_response({"feeds": kinds, "sites": by_site, "parameters": FEED_PARAMETERS})
     return await render(datasette, request, "govarchive-feeds.html", db=db.name, kinds=kinds,
                         by_site=by_site, parameters=FEED_PARAMETERS)  # fmt: skip
 

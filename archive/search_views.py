@@ -13,9 +13,9 @@ from typing import Any
 from datasette.utils.asgi import Response
 
 from archive import ranking
+from archive.page_support import database_of, guarded, json_response, may_view, not_found, render
 from archive.ranking import Window, query_terms, rescore, statistics, window
 from archive.tokenizer import RANK_FUNCTION, match_expression
-from archive.views import _database, _json, _not_found, guarded, may_view, render
 
 SEARCH_RESULTS = 50
 SNIPPET_TOKENS = 24
@@ -143,9 +143,9 @@ def _past_title(body: str, title: str, terms: list[str]) -> str | None:
 
 
 async def search_page(datasette: Any, request: Any) -> Response:
-    db = _database(datasette, request)
+    db = database_of(datasette, request)
     if db is None:
-        return _not_found("no such database")
+        return not_found("no such database")
     query = search_text(request)
     if query is None:
         return _bad_search()
@@ -190,7 +190,7 @@ async def _answer(
 ) -> Response:
     limited = [w.db for w in windows if w.limited]
     if request.url_vars.get("json"):
-        return _json(search_json(query, results, limited))
+        return json_response(search_json(query, results, limited))
     return await render(
         datasette,
         request,

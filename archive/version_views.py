@@ -18,7 +18,15 @@ from typing import Any
 from datasette.utils.asgi import Response
 
 from archive.citation import csl_json, plain_citation, utc, version_facts
-from archive.views import PAGE_POLICY, _database, _json, _not_found, guarded, render, row_id
+from archive.page_support import (
+    PAGE_POLICY,
+    database_of,
+    guarded,
+    json_response,
+    not_found,
+    render,
+    row_id,
+)
 
 
 def routes() -> list[tuple[str, Any]]:
@@ -35,16 +43,16 @@ def routes() -> list[tuple[str, Any]]:
 
 
 async def version_page(datasette: Any, request: Any) -> Response:
-    db = _database(datasette, request)
+    db = database_of(datasette, request)
     if db is None:
-        return _not_found("no such database")
+        return not_found("no such database")
     doc_id, number = row_id(request.url_vars["id"]), row_id(request.url_vars["n"])
     facts = None
     if doc_id is not None and number is not None:
         facts = await db.execute_fn(lambda conn: version_facts(conn, doc_id, number))
     if facts is None:
         vars_ = request.url_vars
-        return _not_found(f"no version {vars_['n'][:30]} of document {vars_['id'][:30]}")
+        return not_found(f"no version {vars_['n'][:30]} of document {vars_['id'][:30]}")
     permalink = f"{request.scheme}://{request.host}/{db.name}/-/document/{doc_id}/v/{number}"
     cite = {
         "text": plain_citation(facts, permalink, db.name),
@@ -72,9 +80,9 @@ async def version_page(datasette: Any, request: Any) -> Response:
 
 
 async def capture_page(datasette: Any, request: Any) -> Response:
-    db = _database(datasette, request)
+    db = database_of(datasette, request)
     if db is None:
-        return _not_found("no such database")
+        return not_found("no such database")
     sha = request.url_vars["sha"]
     fetches = [
         {**dict(r), "at_utc": utc(r["fetched_at"])}
@@ -90,7 +98,7 @@ async def capture_page(datasette: Any, request: Any) -> Response:
         await db.execute("SELECT size, content_type FROM raw_pages WHERE sha256 = ?", [sha])
     ).rows
     if not stored:
-        return _not_found("no such capture")
+        return not_found("no such capture")
     versions = [
         dict(r)
         for r in (
@@ -103,7 +111,7 @@ async def capture_page(datasette: Any, request: Any) -> Response:
     ]
     if request.url_vars.get("json"):
         base = f"{request.scheme}://{request.host}/{db.name}"
-        return _json(
+        return json_response(
             {
                 "sha256": sha,
                 "size": stored[0]["size"],

@@ -1,4 +1,4 @@
-"""The archive's own pages under Datasette's permissions (archive.views.may_view): a
+"""The archive's own pages under Datasette's permissions (archive.page_support.may_view): a
 database an "allow" block keeps from a reader keeps its documents, versions, captures,
 feeds and search results from that reader too, as it keeps its tables."""
 

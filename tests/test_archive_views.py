@@ -9,8 +9,8 @@ import pytest
 from conftest import db_rows, first_row
 
 from archive.feeds import FEED_KINDS
+from archive.file_views import _header_name
 from archive.tokenizer import match_expression
-from archive.views import _header_name
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -95,7 +95,7 @@ def test_a_downloaded_attachment_keeps_its_files_extension(demo_db, get) -> None
     ],
 )  # fmt: skip
 def test_download_names_carry_the_type(name: str, url: str, mime: str | None, saved: str) -> None:
-    from archive.views import download_name
+    from archive.file_views import download_name
 
     assert download_name(name, url, mime) == saved
 

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 
-from archive import compare_views, feeds, search_views, version_views, views
+from archive import compare_views, feeds, file_views, search_views, version_views, views
 from archive.datasette_plugin import search_page
 from archive.tokenizer import match_expression, register
 
@@ -59,6 +59,7 @@ def register_routes() -> list:
         *version_views.routes(),
         *compare_views.routes(),
         *views.routes(),
+        *file_views.routes(),
         *search_views.routes(),
         *feeds.routes(),
         # Last: any other address under /DB/-/ is a mistyped page of the archive's.
