@@ -405,15 +405,24 @@ def test_public_serve_keeps_tables_search_and_canned_queries(public_serve, path:
     assert http_status(public_serve + path) == 200
 
 
+PROVINCE_TITLES = ["省法治政府建设工作要点", "关于开展法治宣传教育的通知", "省政府办公厅值班安排"]
+
+
 @pytest.fixture(scope="module")
 def two_archives_served(demo_archive, tmp_path_factory):
-    """`govarchive serve --db A --add B`: the demo archive and a copy under another name."""
-    import sqlite3
+    """`govarchive serve --db A --add B`: the demo archive and another archive of other
+    documents (a province's, three of them, two about 法治)."""
+    from archive import Archive
+    from parsers.record import Record
 
     other = tmp_path_factory.mktemp("province") / "province2.db"
-    source, copy = sqlite3.connect(demo_archive), sqlite3.connect(other)
-    source.backup(copy)
-    source.close(), copy.close()
+    with Archive(other) as archive:
+        for n, title in enumerate(PROVINCE_TITLES, start=1):
+            archive.record_document(
+                Record(url=f"http://province.example/zwgk/{n}.html", title=title,
+                       body_text=f"{title}。全文见附件。"),
+                site="province", run_id=None,
+            )  # fmt: skip
     yield from _serving(tmp_path_factory.mktemp("serve2"), "--db", str(demo_archive),
                         "--add", str(other))  # fmt: skip
 
@@ -437,6 +446,13 @@ def test_each_served_archive_keeps_its_own_search(two_archives_served) -> None:
         True,
         False,
     )
+
+
+def test_a_search_across_archives_lists_the_other_archives_own_documents(
+    two_archives_served,
+) -> None:
+    page = _page(two_archives_served + "/-/search?q=%E6%B3%95%E6%B2%BB")
+    assert [title in page for title in PROVINCE_TITLES] == [True, True, False]
 
 
 def test_sites_check_of_a_healthy_archive_exits_0(demo_twice) -> None:
