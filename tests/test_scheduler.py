@@ -232,8 +232,8 @@ def test_a_stop_while_a_crawl_starts_stops_that_crawl(site, monkeypatch) -> None
     """SIGTERM may come after a job opened its run and before its crawl is registered: the
     scheduler's stop then finds no crawl to stop, so the job must stop the crawl itself
     (it used to run on to the end: 20 s here, hours on a real site)."""
-    import scheduler as govarchive_scheduler
     from archive import Archive
+    from crawler import site_jobs
 
     replica, registry, db = site
     replica.delays["/zwgk/index.html"] = 20.0
@@ -241,13 +241,13 @@ def test_a_stop_while_a_crawl_starts_stops_that_crawl(site, monkeypatch) -> None
 
     def start_run_then_stop(self: Archive, *args: object, **kwargs: object) -> int:
         run_id = start_run(self, *args, **kwargs)
-        govarchive_scheduler._stopping.set()  # what the signal handler does
-        govarchive_scheduler._stop_all(0.1)  # the main thread's stop: nothing registered yet
+        site_jobs.stopping.set()  # what the signal handler does
+        site_jobs.stop_all(0.1)  # the main thread's stop: nothing registered yet
         return run_id
 
-    monkeypatch.setattr(govarchive_scheduler, "_stopping", threading.Event())
+    monkeypatch.setattr(site_jobs, "stopping", threading.Event())
     monkeypatch.setattr(Archive, "start_run", start_run_then_stop)
-    govarchive_scheduler.run_site_crawl("one", str(db), str(registry), timeout=120, stop_timeout=3)
+    site_jobs.run_site_crawl("one", str(db), str(registry), timeout=120, stop_timeout=3)
     assert runs(db)[0]["finish_reason"] == "shutdown"
 
 
