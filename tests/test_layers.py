@@ -84,3 +84,16 @@ def test_no_function_is_above_radons_grade_c() -> None:
         if cc_rank(block.complexity) not in "ABC"
     ]
     assert too_complex == []
+
+
+def test_no_module_outside_the_tests_and_the_demo_passes_400_lines() -> None:
+    """A module that long has taken on a second job (the README's habit: ask which)."""
+    paths = [ROOT / "scheduler.py"]
+    for folder in ("archive", "crawler", "spiders", "parsers"):
+        paths += [p for p in (ROOT / folder).rglob("*.py") if "demo" not in p.parts]
+    long = {
+        str(path.relative_to(ROOT)): count
+        for path in paths
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert long == {}
