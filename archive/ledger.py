@@ -267,12 +267,23 @@ def _check_bodies(conn: sqlite3.Connection, files_dir: Path, verdict: Verdict) -
             body = None
         if body is None or hashlib.sha256(body).hexdigest() != row["sha256"]:
             verdict.problems.append(f"raw page {row['sha256']} was altered: {_users(conn, row)}")
+    named = _named_files(conn)
+    unnamed = []
     for path in sorted(files_dir.glob("??/*")) if files_dir.is_dir() else []:
         if path.suffix == ".tmp":
             continue
         verdict.bodies += 1
         if _file_sha(path) != path.name:
             verdict.problems.append(f"stored file {path.parent.name}/{path.name} was altered")
+        elif path.name not in named:
+            unnamed.append(path.name)
+    if unnamed:
+        # Stored before its row committed, by a crawl killed in between (or put there by
+        # hand): evidence of nothing, and nothing recorded names it.
+        verdict.notes.append(
+            f"{len(unnamed)} stored file(s) no row names, e.g. {unnamed[0]}: a crawl stopped"
+            " between storing a file and recording it; they are evidence of nothing"
+        )
     for fetch_id, sha in conn.execute(
         "SELECT f.id, f.raw_sha256 FROM fetches f WHERE f.raw_sha256 IS NOT NULL"
         " AND NOT EXISTS (SELECT 1 FROM raw_pages r WHERE r.sha256 = f.raw_sha256)"
@@ -281,6 +292,18 @@ def _check_bodies(conn: sqlite3.Connection, files_dir: Path, verdict: Verdict) -
         if not (files_dir / sha[:2] / sha).is_file():
             verdict.problems.append(f"fetches row {fetch_id}: its capture {sha} is missing")
             return
+
+
+def _named_files(conn: sqlite3.Connection) -> set[str]:
+    """The SHA-256 of every file a row names: attachments (current and replaced) and
+    captures kept in the file store."""
+    named = {r[0] for r in conn.execute("SELECT sha256 FROM attachments WHERE sha256 IS NOT NULL")}
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'attachment_files'").fetchone():
+        named.update(r[0] for r in conn.execute("SELECT sha256 FROM attachment_files"))
+    named.update(
+        r[0] for r in conn.execute("SELECT raw_sha256 FROM fetches WHERE raw_sha256 IS NOT NULL")
+    )
+    return named
 
 
 def _unpack(compression: str, content: bytes) -> bytes | None:

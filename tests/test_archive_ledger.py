@@ -112,6 +112,30 @@ def test_a_deleted_stored_file_is_named(demo_archive, tmp_path) -> None:
     assert (done.returncode, f"capture {stored.name} is missing" in done.stdout) == (1, True)
 
 
+@pytest.fixture
+def unnamed_file(demo_archive, tmp_path):
+    """A copy of the demo archive with a file stored and never recorded (a crawl killed
+    between ``store_bytes`` and its row's commit)."""
+    from archive.files import store_bytes
+
+    copy = copy_archive(demo_archive, tmp_path)
+    sha, _ = store_bytes(Path(f"{copy}.files"), "未记录的附件".encode())
+    return copy, sha, verified(copy)
+
+
+def test_a_stored_file_no_row_names_is_noted(unnamed_file) -> None:
+    _, sha, done = unnamed_file
+    assert f"1 stored file(s) no row names, e.g. {sha}" in done.stdout
+
+
+def test_a_stored_file_no_row_names_fails_nothing(unnamed_file) -> None:
+    assert unnamed_file[2].returncode == 0
+
+
+def test_an_untouched_archive_notes_no_unnamed_file(demo_archive) -> None:
+    assert "no row names" not in verified(demo_archive).stdout
+
+
 def test_a_head_kept_elsewhere_is_found(demo_archive) -> None:
     with Archive(demo_archive) as archive:
         head = archive.conn.execute("SELECT head FROM checkpoints ORDER BY id DESC").fetchone()[0]
