@@ -8,25 +8,19 @@ tries again.
 fills it past ``GOVARCHIVE_MAX_COOKIES`` cookies or ``GOVARCHIVE_MAX_COOKIE_BYTES`` bytes
 (thousands of cookies would make every later request too large to be answered: 431).
 
-``StrictHttpCompressionMiddleware``: Scrapy's decompression, except that a body which does
-not decode fails as ``bad-encoding`` and a compressed stream that stops before its end fails
-as ``truncated`` (Scrapy keeps whatever part of a gzip body decoded, silently).
+Decompression (``StrictHttpCompressionMiddleware``) is in ``crawler.compression``.
 """
 
 from __future__ import annotations
 
 import logging
-import zlib
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.http import Request, Response
-from scrapy.utils._compression import _check_max_size, _DecompressionMaxSizeExceeded
 
-_CHUNK = 65536
 logger = logging.getLogger(__name__)
 # The stats key counting how often a cookie jar was emptied (the site's health note says so).
 COOKIE_JAR_CLEARED = "govarchive/cookie_jar_cleared"
@@ -73,76 +67,6 @@ class RetryAfterMiddleware:
             slot = slots[slot_key]
             slot.delay = max(slot.delay, min(seconds, self.max_delay))
         return response
-
-
-class ContentEncodingError(Exception):
-    """A compressed body that cannot be read: ``reason`` is ``bad-encoding`` or ``truncated``."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-
-
-def inflate_strictly(body: bytes, encoding: bytes, max_size: int) -> bytes:
-    """Decode a gzip or deflate body whole: every gzip member to its end, or an error.
-
-    ``max_size`` bounds the decoded size as Scrapy's own decoder does (0: no bound).
-    """
-    if not body:
-        return body
-    gzip = encoding in (b"gzip", b"x-gzip")
-    out = bytearray()
-    data = body
-    while data:
-        decoder = zlib.decompressobj(wbits=31 if gzip else 15)
-        try:
-            chunk = decoder.decompress(data, _CHUNK)
-        except zlib.error as error:
-            if gzip:
-                raise ContentEncodingError(
-                    "bad-encoding", f"{encoding.decode()}: {error}"
-                ) from error
-            # Servers that send raw deflate (no zlib header) under "deflate".
-            decoder = zlib.decompressobj(wbits=-15)
-            try:
-                chunk = decoder.decompress(data, _CHUNK)
-            except zlib.error as raw_error:
-                raise ContentEncodingError("bad-encoding", f"deflate: {raw_error}") from raw_error
-        while True:
-            out += chunk
-            _check_max_size(len(out), max_size)
-            if decoder.eof or not decoder.unconsumed_tail:
-                break
-            try:
-                chunk = decoder.decompress(decoder.unconsumed_tail, _CHUNK)
-            except zlib.error as error:
-                raise ContentEncodingError(
-                    "bad-encoding", f"{encoding.decode()}: {error}"
-                ) from error
-        if not decoder.eof:
-            raise ContentEncodingError(
-                "truncated", f"{encoding.decode()} stream ends early ({len(body)} bytes received)"
-            )
-        # Another gzip member may follow (concatenated gzip is valid); trailing junk is not.
-        data = decoder.unused_data if gzip and decoder.unused_data[:2] == b"\x1f\x8b" else b""
-    return bytes(out)
-
-
-class StrictHttpCompressionMiddleware(HttpCompressionMiddleware):
-    """Scrapy's HttpCompressionMiddleware with decoding failures named, not swallowed."""
-
-    @staticmethod
-    def _decode(body: bytes, encoding: bytes, max_size: int) -> bytes:
-        if encoding in (b"gzip", b"x-gzip", b"deflate"):
-            return inflate_strictly(body, encoding, max_size)
-        try:
-            return HttpCompressionMiddleware._decode(body, encoding, max_size)
-        except _DecompressionMaxSizeExceeded:
-            raise
-        except Exception as error:  # brotli and zstd raise their own error types
-            raise ContentEncodingError(
-                "bad-encoding", f"{encoding.decode()}: {type(error).__name__}"
-            ) from error
 
 
 class BoundedCookiesMiddleware(CookiesMiddleware):

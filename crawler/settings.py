@@ -93,7 +93,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 560,
     # Decompression failures named (bad-encoding, truncated), in Scrapy's own slot.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "crawler.middlewares.StrictHttpCompressionMiddleware": 590,
+    "crawler.compression.StrictHttpCompressionMiddleware": 590,
     # A cookie jar a server floods is emptied (GOVARCHIVE_MAX_COOKIES / _BYTES below).
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.BoundedCookiesMiddleware": 700,

@@ -50,9 +50,8 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
     """A short, stable reason for a failed request (by the exception's type), and the
     HTTP status if any."""
     from scrapy.exceptions import IgnoreRequest
-    from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
-    from crawler.middlewares import ContentEncodingError
+    from crawler.compression import ContentEncodingError, DecompressedTooLarge
     from crawler.redirects import RedirectRefused
 
     exc = failure.value
@@ -66,7 +65,7 @@ def failure_reason(failure: Failure) -> tuple[str, int | None]:
     if type(exc).__name__ == "TimeoutError" and type(exc).__module__.startswith("playwright"):
         return "challenge-failed", None  # a page rendered in Chromium never showed text
     if isinstance(exc, IgnoreRequest):
-        if isinstance(exc.__cause__, _DecompressionMaxSizeExceeded):
+        if isinstance(exc.__cause__, DecompressedTooLarge):
             return "too-large-decompressed", None
         # Scrapy's robots.txt middleware says so only in its message.
         return ("robots-disallowed" if "robots.txt" in str(exc) else "ignored"), None

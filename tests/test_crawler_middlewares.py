@@ -5,16 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
-import pytest
 from scrapy.http import HtmlResponse, Request
 
-from crawler.middlewares import (
-    ContentEncodingError,
-    RetryAfterMiddleware,
-    StrictHttpCompressionMiddleware,
-    inflate_strictly,
-    retry_after_seconds,
-)
+from crawler.middlewares import RetryAfterMiddleware, retry_after_seconds
 
 
 def test_retry_after_seconds() -> None:
@@ -63,76 +56,6 @@ def test_other_statuses_leave_the_delay() -> None:
     mw, slot = middleware(120)
     respond(mw, 500, "30")
     assert slot.delay == 0.5
-
-
-PAGE = ("<html><body>" + "<p>行政执法检查</p>" * 200 + "</body></html>").encode()
-
-
-def _reason(body: bytes, encoding: bytes = b"gzip") -> str:
-    try:
-        inflate_strictly(body, encoding, 0)
-    except ContentEncodingError as error:
-        return error.reason
-    return "decoded"
-
-
-def test_a_whole_gzip_body_decodes() -> None:
-    import gzip
-
-    assert inflate_strictly(gzip.compress(PAGE), b"gzip", 0) == PAGE
-
-
-def test_concatenated_gzip_members_decode_whole() -> None:
-    import gzip
-
-    assert inflate_strictly(gzip.compress(PAGE) + gzip.compress(PAGE), b"gzip", 0) == PAGE * 2
-
-
-def test_a_gzip_body_cut_short_is_truncated() -> None:
-    import gzip
-
-    whole = gzip.compress(PAGE)
-    assert _reason(whole[: len(whole) // 2]) == "truncated"
-
-
-def test_garbage_after_a_gzip_header_is_bad_encoding() -> None:
-    assert _reason(b"\x1f\x8b\x08\x00" + b"garbage" * 20) == "bad-encoding"
-
-
-def test_raw_deflate_decodes() -> None:
-    import zlib
-
-    raw = zlib.compressobj(wbits=-15)
-    assert inflate_strictly(raw.compress(PAGE) + raw.flush(), b"deflate", 0) == PAGE
-
-
-def test_a_deflate_body_cut_short_is_truncated() -> None:
-    import zlib
-
-    whole = zlib.compress(PAGE)
-    assert _reason(whole[: len(whole) // 2], b"deflate") == "truncated"
-
-
-def test_the_size_limit_still_holds() -> None:
-    import gzip
-
-    from scrapy.utils._compression import _DecompressionMaxSizeExceeded
-
-    with pytest.raises(_DecompressionMaxSizeExceeded):
-        inflate_strictly(gzip.compress(PAGE), b"gzip", 100)
-
-
-def test_bad_brotli_is_bad_encoding() -> None:
-    from scrapy.utils.test import get_crawler
-
-    middleware = StrictHttpCompressionMiddleware.from_crawler(get_crawler())
-    response = HtmlResponse(
-        "http://www.example.gov.cn/a.html",
-        body=b"not brotli at all",
-        headers={"Content-Encoding": "br"},
-    )
-    with pytest.raises(ContentEncodingError, match="^bad-encoding"):
-        middleware.process_response(Request(response.url), response)
 
 
 # Asks Scrapy's cookie middleware about a domain, as it does for a site's first cookie.
