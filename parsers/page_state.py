@@ -55,15 +55,15 @@ def _is_the_document(
     return sum(bool(f) for f in fields) >= TEMPLATE_FIELDS
 
 
-def has_content(record: Record) -> bool:
-    """Text, an attachment, a picture in the content (a document published as pictures)
-    or document metadata: more than a title."""
+def has_content(record: Record, pictures: bool = True) -> bool:
+    """Text, an attachment, document metadata or (with ``pictures``) a picture in the
+    content (a document published as pictures): more than a title."""
     metadata = (record.doc_date, record.issuer, record.index_no, record.doc_no)
     return (
         has_text(record.body_text)
         or bool(record.attachments)
         or any(metadata)
-        or bool(content_images(record.body_html))
+        or (pictures and bool(content_images(record.body_html)))
     )
 
 
@@ -84,7 +84,10 @@ def page_state(
     they name stays a document (``_is_the_document``), not an error page.
     """
     content = has_content(record)
-    text = record.body_text if content or page_text is None else page_text
+    # A picture says nothing of what the page is: a not-found page often shows one ("404"
+    # drawn), so a record with no words of its own is judged by the page's visible text.
+    own = has_content(record, pictures=False)
+    text = record.body_text if own or page_text is None else page_text
     if len(compact(text)) < SOFT_404_MAX_CHARS:
         probe = f"{record.title or ''}\n{text[:400]}"
         if MAINTENANCE_PAGE.search(probe):

@@ -73,7 +73,10 @@ class AnswerEvidence:
             return self.missing(response, kind, doc_url, "soft-404")
         if state == TRANSIENT:
             return self.fetch_item(response, kind, error="maintenance-page")
-        if state == EMPTY or (known is not None and not has_content(record)):
+        # A document archived with text that now answers with pictures alone is a broken
+        # template or an error image, not an edit; a document of pictures stays one.
+        pictures_count = known is None or not known.body_head
+        if state == EMPTY or (known is not None and not has_content(record, pictures_count)):
             return self.fetch_item(response, kind, error="empty-page", keep_raw=True)
         if known is not None and served_instead(
             response.body, response.url, record, known.title, self.site.title, known.body_head
@@ -114,8 +117,10 @@ class AnswerEvidence:
         return self.missing(response, kind, doc_url, "redirect-to-other-document")
 
     def _page_text(self, response: Response, record: Any) -> str | None:
-        """The page's visible text, read only for a record with no content of its own."""
-        return visible_text(response.body, charset(response)) if not has_content(record) else None
+        """The page's visible text, read only for a record with no words of its own."""
+        if has_content(record, pictures=False):
+            return None
+        return visible_text(response.body, charset(response))
 
     def redirect_landing(self, response: Response) -> str | None:
         """Where a redirected document request landed, when that is not a document: the
