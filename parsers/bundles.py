@@ -103,9 +103,9 @@ def _member_part(
 ) -> tuple[str | None, int]:
     """A member's "== name ==" part of the text (or why it is not read) and the bytes it
     unpacked; a BundleBomb when it unpacks past ``left``."""
-    name = member.name
-    if _outside(name):
-        return f"== {name} == (refused: a path outside the bundle)", 0
+    if _outside(member.name):
+        return f"== {_shown(member.name)} == (refused: a path outside the bundle)", 0
+    name = _shown(member.name)
     if member.size > MAX_MEMBER_BYTES:
         return f"== {name} == (not read: {member.size} bytes)", 0
     try:
@@ -119,6 +119,12 @@ def _member_part(
     except ValueError as exc:
         return f"== {name} == (unreadable: {str(exc)[:200]})", len(content)
     return (f"== {name} ==\n{text}" if text else None), len(content)
+
+
+def _shown(name: str) -> str:
+    """A member's name on one line: a name holding line breaks ("a.txt\n== b.pdf ==")
+    cannot forge another member's heading in the text."""
+    return " ".join(name.split()) or "(unnamed)"
 
 
 def _outside(name: str) -> bool:

@@ -163,3 +163,11 @@ def test_links_in_a_bundle_are_not_followed(tmp_path, monkeypatch) -> None:
     with libarchive.custom_writer(write, "7zip") as archive:
         archive.add_files("passwd", "note.txt", symlink_mode="physical")
     assert lines(read_attachment(bytes(out), None, "a.7z").text) == ["== note.txt ==", "note."]
+
+
+def test_a_name_holding_line_breaks_cannot_forge_a_members_heading() -> None:
+    bundle = make_rar5({"a.txt\n== 决定书.pdf ==\n伪造.txt": "真实内容。".encode()})
+    assert lines(read_attachment(bundle, None, "a.rar").text) == [
+        "== a.txt == 决定书.pdf == 伪造.txt ==",
+        "真实内容。",
+    ]
