@@ -34,6 +34,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -186,10 +187,11 @@ class ArchiveWriter:
             self._schedule_send()
 
     def _schedule_send(self) -> None:
-        """Send the items held at the end of this turn of the reactor (now, without one)."""
-        from twisted.internet import reactor
-
-        if getattr(reactor, "running", False):
+        """Send the items held at the end of this turn of the reactor (now, without one).
+        A reactor is only looked up, never installed: importing Twisted's default one here
+        would take the place of the asyncio reactor Scrapy installs later."""
+        reactor = sys.modules.get("twisted.internet.reactor")
+        if reactor is not None and getattr(reactor, "running", False):
             reactor.callLater(0, self._send_held)
         else:
             self._send_held()

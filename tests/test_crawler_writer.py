@@ -411,3 +411,25 @@ def test_with_another_thread_running_the_writer_is_spawned(tmp_path) -> None:
     # Forking a process with threads can copy a lock another thread holds.
     result = run_script(STARTED_FOR_A_CRAWL, str(tmp_path / "a.db"), "thread")
     assert result["start_method"] == "spawn"
+
+
+HANDED_IN_WITHOUT_A_REACTOR = PRELUDE.replace(
+    "from twisted.internet import reactor\n", ""
+) + textwrap.dedent(
+    """
+    writer = ArchiveWriter(WriterConfig(db, 24.0, 1000, 3600, None))
+    writer.users = 1
+    seen["reactor_before"] = "twisted.internet.reactor" in sys.modules
+    writer.submit("s", item(0), size=10)  # no site opened: the write fails, nothing waits
+    seen["reactor_after"] = "twisted.internet.reactor" in sys.modules
+    writer.finish()
+    print(json.dumps(seen))
+    """
+)
+
+
+def test_an_item_handed_in_without_a_reactor_installs_none(tmp_path) -> None:
+    """Scrapy installs the asyncio reactor after the writer starts: an item handed in
+    before it must not install Twisted's default one in its place."""
+    seen = run_script(HANDED_IN_WITHOUT_A_REACTOR, str(tmp_path / "a.db"))
+    assert (seen["reactor_before"], seen["reactor_after"]) == (False, False)
