@@ -15,17 +15,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from archive.clock import Clock, parse_iso
-from archive.lifecycle import (
-    DELISTED,
-    GONE,
-    MISSING,
-    RECOVERED,
-    RELISTED,
-    RESTORED,
-    add_event,
-    derive_status,
+from archive.clock import Clock
+from archive.evidence import (
+    ALREADY_GONE,
+    CONFIRMED_GONE,
+    STILL_MISSING,
+    absence_step,
+    answer_event,
 )
+from archive.lifecycle import DELISTED, GONE, MISSING, RELISTED, add_event, derive_status
 
 
 @dataclass(slots=True)
@@ -98,8 +96,8 @@ class PresenceStore:
         """A 404/410, soft-404, withdrawal page or redirect away from a known document.
 
         The document becomes ``gone`` only when it has been missing on at least two crawls
-        at least ``gone_after`` apart with no answer in between. Returns "unknown" (never
-        archived), "missing" (not yet confirmed; the first answer of an absence writes the
+        at least ``gone_after`` apart with no answer in between (``archive.evidence``'s
+        ``absence_step``). Returns "unknown" (never archived), "missing" (not yet confirmed; the first answer of an absence writes the
         ``missing`` event), "gone" (confirmed by this answer) or "already-gone".
         ``counts=False``: an answer from a night that contradicts itself is recorded (the
         absence starts, its event is written) but never counts toward ``gone``.
@@ -110,41 +108,42 @@ class PresenceStore:
             if row is None:
                 return "unknown"
             doc_id = int(row["id"])
-            evidence = {"reason": reason}
-            if row["status"] == "gone":
-                self.conn.execute(
-                    "UPDATE documents SET missing_count = missing_count + 1, last_fetched = ?"
-                    " WHERE id = ?",
-                    (stamp, doc_id),
-                )
-                return "already-gone"
-            since = row["missing_since"] or stamp
-            count = int(row["missing_count"]) + (1 if counts else 0)
-            confirmed = (
-                counts and count >= 2 and parse_iso(stamp) - parse_iso(since) >= self.gone_after
+            step = absence_step(
+                gone=row["status"] == "gone",
+                missing_since=row["missing_since"],
+                missing_count=int(row["missing_count"]),
+                counts=counts,
+                now=stamp,
+                gone_after=self.gone_after,
             )
+            confirmed = step.outcome == CONFIRMED_GONE
+            self.conn.execute(
+                "UPDATE documents SET missing_since = ?, missing_count = ?, last_fetched = ?,"
+                " gone_at = CASE WHEN ? THEN ? ELSE gone_at END WHERE id = ?",
+                (step.missing_since, step.missing_count, stamp, confirmed, stamp, doc_id),
+            )
+            if step.outcome == ALREADY_GONE:
+                return ALREADY_GONE
+            evidence = {"reason": reason}
             if not counts:
                 evidence["not_counted"] = (
                     "the listing still shows it on a night most answers failed"
                 )
-            self.conn.execute(
-                "UPDATE documents SET missing_since = ?, missing_count = ?, last_fetched = ?,"
-                " gone_at = CASE WHEN ? THEN ? ELSE gone_at END WHERE id = ?",
-                (since, count, stamp, confirmed, stamp, doc_id),
-            )
             event_args: dict[str, Any] = {
                 "url": url, "at": stamp, "run_id": run_id, "reason": reason,
                 "fetch_id": fetch_id, "http_status": http_status,
             }  # fmt: skip
-            if row["missing_since"] is None:
+            if step.opens:
                 add_event(self.conn, doc_id, MISSING, evidence=evidence, **event_args)
             if confirmed:
-                gone_evidence = {**evidence, "missing_since": since, "answers": count}
+                gone_evidence: dict[str, Any] = {
+                    **evidence, "missing_since": step.missing_since, "answers": step.missing_count,
+                }  # fmt: skip
                 add_event(self.conn, doc_id, GONE, evidence=gone_evidence, **event_args)
                 self.conn.execute("UPDATE documents SET status = 'gone' WHERE id = ?", (doc_id,))
-                return "gone"
+                return CONFIRMED_GONE
             self._restate(doc_id)
-            return "missing"
+            return STILL_MISSING
 
     def mark_delisted(
         self,
@@ -200,11 +199,8 @@ class PresenceStore:
     def _answered(self, row: sqlite3.Row, seen: Observation, stamp: str) -> None:
         """The URL answered with the document (200 or 304): close any absence."""
         doc_id = int(row["id"])
-        if row["status"] == "gone":
-            event = RESTORED
-        elif row["missing_since"] is not None:
-            event = RECOVERED
-        else:
+        event = answer_event(gone=row["status"] == "gone", missing=row["missing_since"] is not None)
+        if event is None:
             return
         add_event(
             self.conn, doc_id, event, url=row["url"], at=stamp, run_id=seen.run_id,

@@ -9,8 +9,9 @@ Counts per site and run are kept in memory and flushed every ``FLUSH_EVERY`` ite
 the end, so a crawl killed mid-way still leaves every committed document in place.
 
 Missing answers (404/410, not-found and withdrawal pages, redirects away) are held until
-the site's crawl ends: they become lifecycle evidence only when the site's listing answered
-in this run. A site that 404s everything for a night says nothing about any one document.
+the site's crawl ends, then judged against the night by ``archive.evidence`` (where every
+rule that turns answers into events lives): a site that 404s everything for a night says
+nothing about any one document.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive import Archive
+from archive.evidence import SHARED_LANDING, night_of_missing, shared_landings
 from archive.store import FetchRef, WalkRecord
 from crawler.items import (
     AttachmentItem,
@@ -34,12 +36,6 @@ from parsers import parse_page
 from parsers.decode import charset_of
 
 FLUSH_EVERY = 100
-# Missing answers of documents the listing still shows are not counted when they are at least
-# this many and more than this share of the night's document answers (see _count_missing).
-MASS_MISSING_MIN = 5
-MASS_MISSING_SHARE = 0.5
-# Why a document that redirects to the same page as another one is missing, not moved.
-SHARED_LANDING = "redirect-to-shared-page"
 
 
 @dataclass(slots=True)
@@ -268,41 +264,28 @@ class SiteRecorder:
             self.count(delisted=1)
 
     def _count_missing(self, report: SiteReport) -> list[str]:
-        """Record the held missing answers, unless the night contradicts them; the notes say
-        what was not counted and why.
-
-        Not recorded at all when the listing did not answer. Recorded but never counted
-        toward ``gone`` for the documents the listing still shows, when those answers are
-        most of the night's document answers (at least MASS_MISSING_MIN): a listing served
-        from a cache while the document server fails says the documents are there, and two
-        such nights would otherwise confirm them all gone."""
-        if not self.held:
-            return []
-        if not report.listing_answered:
-            return [f"{len(self.held)} missing answers not counted: the listing did not answer"]
-        listed = {held.url for held in self.held if held.url in report.listed}
+        """Record the held missing answers as the night allows (``night_of_missing``); the
+        notes say what was not counted and why."""
         answered = sum(self.totals[k] for k in ("new", "changed", "unchanged", "not_modified"))
-        suspect = len(listed) >= MASS_MISSING_MIN and len(listed) > MASS_MISSING_SHARE * (
-            len(listed) + answered
+        night = night_of_missing(
+            (held.url for held in self.held),
+            listing_answered=report.listing_answered,
+            listed=report.listed,
+            answered=answered,
         )
-        for held in self.held:
-            self._missing(held, counts=not (suspect and held.url in listed))
-        if not suspect:
-            return []
-        return [
-            f"{len(listed)} missing answers not counted toward gone: the listing still shows"
-            f" those documents while only {answered} documents answered"
-        ]
+        if night.record:
+            for held in self.held:
+                self._missing(held, counts=held.url not in night.uncounted)
+        return night.notes
 
     def _settle_moves(self) -> None:
-        """Archive the held redirected documents: a page that several documents redirect to
-        is a shared landing (a generic notice, a search page), so each of them is a missing
-        answer (``redirect-to-shared-page``), not a document that moved there."""
-        sources: dict[str, set[str]] = {}
+        """Archive the held redirected documents, except those whose landing several of them
+        share (``shared_landings``): each of those is a missing answer, not a move."""
+        shared = shared_landings(
+            (item.record.url, item.moved_from or "") for item in self.held_moves
+        )
         for item in self.held_moves:
-            sources.setdefault(item.record.url, set()).add(item.moved_from or "")
-        for item in self.held_moves:
-            if len(sources[item.record.url]) < 2:
+            if item.record.url not in shared:
                 self._document(item)
                 continue
             item.fetch.error = SHARED_LANDING

@@ -30,6 +30,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
 from archive.attachments import KnownAttachment
+from archive.evidence import Verdict
 from archive.store import ColumnHistory, KnownDocument, now_iso, parse_iso
 from crawler.items import (
     DocumentItem,
@@ -50,11 +51,7 @@ from spiders.responses import charset, header, looks_binary
 from spiders.revisit import revisit_due
 from spiders.session_params import SessionParams
 from spiders.site_state import SiteState
-from spiders.walk import (
-    ColumnWalk,
-    Verdict,
-    full_walk_due,
-)
+from spiders.walk import ColumnWalk, full_walk_due
 
 
 class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachments, scrapy.Spider):

@@ -12,6 +12,7 @@ import scrapy
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
+from archive.evidence import Verdict, verdict
 from archive.store import WalkRecord
 from crawler.items import ListPageItem
 from crawler.render import looks_like_challenge
@@ -21,12 +22,10 @@ from parsers.selectors import MAINTENANCE_PAGE
 from parsers.urls import canonical_url
 from spiders.walk import (
     ColumnWalk,
-    Verdict,
     add_pages,
     next_page,
     record_failure,
     record_page,
-    verdict,
     walk_record,
 )
 

@@ -1,8 +1,10 @@
 """What a site's answer is evidence of: the part of the spider an archive of public record
 is judged by.
 
-``AnswerEvidence`` is mixed into ``spiders.base.GovSpider``. It turns each answer that is
-not simply the document into the item that says what it was: a not-found or withdrawal
+``AnswerEvidence`` is mixed into ``spiders.base.GovSpider``. It reads each answer (its
+status, redirects, parsed page) and asks ``archive.evidence``, where every such rule lives,
+what it is; then turns each answer that is not simply the document into the item that says
+what it was: a not-found or withdrawal
 page, a redirect to the home page or a column, another page served at a known document's
 URL (``missing``, held by the pipeline until the listing's verdict); a maintenance or empty
 page (a failed fetch, never evidence of absence); every redirect hop and every failure, by
@@ -11,23 +13,25 @@ its exception type, as a fetch with its reason.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from archive.evidence import (
+    ABSENT,
+    error_answer,
+    landing_answer,
+    page_answer,
+    redirect_answer,
+)
 from archive.store import KnownDocument
 from crawler.items import AttachmentItem, FetchItem, MissingItem
 from crawler.redirects import RedirectRefused, fetch_fields
 from parsers.filenames import attachment_name
 from parsers.page_state import (
-    EMPTY,
-    MISSING,
-    TRANSIENT,
     has_content,
     page_state,
     same_document,
@@ -38,10 +42,6 @@ from parsers.urls import canonical_url
 from spiders.registry import Site
 from spiders.responses import charset, failure_reason
 from spiders.walk import ColumnWalk, record_failure
-
-MISSING_STATUSES = (404, 410)
-# A site's root page, wherever a removed document's URL may be redirected to.
-HOME_PATH = re.compile(r"^/(?:(?:index|default|main|home)\.(?:s?html?|jsp|php|aspx?))?$", re.I)
 
 
 class AnswerEvidence:
@@ -69,20 +69,24 @@ class AnswerEvidence:
         expected = (response.meta.get("list_title"), known.title if known else None)
         head = known.body_head if known else None
         state = page_state(record, self._page_text(response, record), expected, head)
-        if state == MISSING:
-            return self.missing(response, kind, doc_url, "soft-404")
-        if state == TRANSIENT:
-            return self.fetch_item(response, kind, error="maintenance-page")
-        # A document archived with text that now answers with pictures alone is a broken
-        # template or an error image, not an edit; a document of pictures stays one.
-        pictures_count = known is None or not known.body_head
-        if state == EMPTY or (known is not None and not has_content(record, pictures_count)):
-            return self.fetch_item(response, kind, error="empty-page", keep_raw=True)
-        if known is not None and served_instead(
-            response.body, response.url, record, known.title, self.site.title, known.body_head
-        ):
-            return self.missing(response, kind, doc_url, "other-page-served")
-        return None
+        answer = page_answer(
+            state,
+            known=known is not None,
+            known_has_text=bool(head),
+            has_words=has_content(record, pictures=False),
+            has_pictures=has_content(record, pictures=True),
+            served_instead=lambda: (
+                known is not None
+                and served_instead(
+                    response.body, response.url, record, known.title, self.site.title, head
+                )
+            ),
+        )
+        if answer is None:
+            return None
+        if answer.kind == ABSENT:
+            return self.missing(response, kind, doc_url, answer.reason)
+        return self.fetch_item(response, kind, error=answer.reason, keep_raw=True)
 
     def left_the_web(self, response: Response) -> FetchItem | None:
         """A page rendered in Chromium whose script navigated where the browser may not go
@@ -110,11 +114,11 @@ class AnswerEvidence:
         if known is None or not response.meta.get("redirect_urls"):
             return None
         landing = canonical_url(response.url)
-        if landing == doc_url or landing not in self.known:
-            return None
-        if same_document(record, known.title, known.body_head):
-            return None
-        return self.missing(response, kind, doc_url, "redirect-to-other-document")
+        answer = redirect_answer(
+            landing != doc_url and landing in self.known,
+            same_document(record, known.title, known.body_head),
+        )
+        return None if answer is None else self.missing(response, kind, doc_url, answer.reason)
 
     def _page_text(self, response: Response, record: Any) -> str | None:
         """The page's visible text, read only for a record with no words of its own."""
@@ -127,16 +131,12 @@ class AnswerEvidence:
         site's home page or one of its column pages."""
         if not response.meta.get("redirect_urls"):
             return None
-        url = canonical_url(response.url)
         columns = {canonical_url(u) for u in self.site.start_urls}
         for walk in self.walks.values():
             columns.update(canonical_url(u) for u in walk.visited)
-        if url in columns:
-            return "redirect-to-column"
         home = canonical_url(self.site.home_url) if self.site.home_url else None
-        if url == home or HOME_PATH.match(urlsplit(url).path or "/"):
-            return "redirect-to-home"
-        return None
+        answer = landing_answer(canonical_url(response.url), columns, home)
+        return None if answer is None else answer.reason
 
     def missing(self, response: Response, kind: str, doc_url: str, reason: str) -> MissingItem:
         fetch = self.fetch_item(response, kind, error=reason, keep_raw=True)
@@ -173,12 +173,11 @@ class AnswerEvidence:
         chain = request.meta.get("redirect_urls") or []
         if kind == "list":
             record_failure(self._walk_of(request), request.url, reason)
-        if kind in ("detail", "check") and status in MISSING_STATUSES:
+        absent = error_answer(kind, status, reason, redirected=bool(chain))
+        if absent is not None:
             doc_url = request.meta.get("doc_url") or canonical_url(request.url)
-            if chain:
-                reason = "redirect-to-404"
-            fetch = self.failed_fetch(failure, request, kind, status, reason)
-            yield MissingItem(self.site.name, doc_url, reason, fetch=fetch)
+            fetch = self.failed_fetch(failure, request, kind, status, absent.reason)
+            yield MissingItem(self.site.name, doc_url, absent.reason, fetch=fetch)
             return
         yield self.failed_fetch(failure, request, kind, status, reason)
         if kind == "attachment":

@@ -1,12 +1,13 @@
-"""A column listing walk: which list page comes next, when to stop, and whether the walk
-can be believed.
+"""A column listing walk: which list page comes next, when to stop, and what it observed
+for the verdict on whether it can be believed.
 
 Pure data and functions, no Scrapy: the spider feeds each list page's outcome in and asks
-for the next page; at the end, ``verdict`` says whether the walk was *complete* (it reached
-the column's last page with every page answering) and *plausible* (not empty, not sharply
-shrunk against the last complete walk, page totals agree). Only a walk that is both may
-decide that a document was delisted; anything else is recorded as an unhealthy listing
-and decides nothing, because a flaky or redesigned server must never create evidence.
+for the next page; at the end, ``archive.evidence.verdict`` says whether
+the walk was *complete* (it reached the column's last page with every page answering) and
+*plausible* (not empty, not sharply shrunk against the last complete walk, page totals
+agree). Only a walk that is both may decide that a document was delisted; anything else is
+recorded as an unhealthy listing and decides nothing, because a flaky or redesigned server
+must never create evidence.
 """
 
 from __future__ import annotations
@@ -15,6 +16,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from archive.clock import parse_iso
+from archive.evidence import (
+    EMPTY_STREAK,
+    END,
+    KNOWN_STREAK,
+    MAX_PAGES,
+    WALK_FAILED,
+    Verdict,
+)
 from archive.walks import ColumnHistory, WalkRecord
 from parsers.listing import MAX_ITEMS, ListPage
 
@@ -26,26 +35,6 @@ EMPTY_PAGES_TO_STOP = 3
 # A walk's note names at most this many problems (and counts the rest): a health note stays
 # a line a person reads, not 5,000 URLs.
 NOTED_PROBLEMS = 5
-# A walk may lose this share of the last complete walk's links and still be believed…
-DEFAULT_MAX_LISTING_DROP = 0.2
-# …and may always lose this many (a small column losing one document is not a shrink).
-SMALL_DROP = 2
-# A page before the last yielding less than this share of the fullest page is short.
-SHORT_PAGE_SHARE = 0.5
-# A second walk that finds a shrunk listing again, at least this long after the first
-# and within this share of its size, confirms the shrink (a real mass removal).
-SHRINK_AGREEMENT = 0.05
-# A walk in which at least this share of the last complete walk's links vanished while
-# nearly as many (CHURN_NEW_SHARE of them) new ones appeared changed its links, not its
-# documents (session ids in the links, a redesign): it decides no delisting.
-CHURN_SHARE = 0.5
-CHURN_NEW_SHARE = 0.8
-# Why a walk stopped.
-END = "end"
-KNOWN_STREAK = "known-pages"
-EMPTY_STREAK = "empty-pages"
-MAX_PAGES = "max-pages"
-FAILED = "failed"
 
 
 @dataclass
@@ -70,6 +59,10 @@ class ColumnWalk:
 
     def __post_init__(self) -> None:
         self.visited.add(self.start_url)
+
+    @property
+    def problems_note(self) -> str:
+        return problems_note(self)
 
     @property
     def answered(self) -> bool:
@@ -110,7 +103,7 @@ def record_failure(walk: ColumnWalk, url: str, reason: str) -> None:
     """A list page did not answer, or answered with an error or maintenance page."""
     walk.visited.add(url)
     walk.problems.append(f"list page {reason}: {url}")
-    walk.stopped = FAILED
+    walk.stopped = WALK_FAILED
 
 
 def add_pages(walk: ColumnWalk, page_urls: list[str]) -> None:
@@ -146,75 +139,6 @@ def next_page(walk: ColumnWalk, max_pages: int | None) -> str | None:
     return url
 
 
-@dataclass(slots=True)
-class Verdict:
-    """Whether a walk may decide delistings, and if not, why; ``healthy`` is False when the
-    listing itself looked wrong (not when a shallow walk simply stopped early)."""
-
-    complete: bool
-    note: str | None = None
-    healthy: bool = True
-
-
-def verdict(
-    walk: ColumnWalk,
-    history: ColumnHistory | None,
-    *,
-    now: str,
-    max_drop: float = DEFAULT_MAX_LISTING_DROP,
-    confirm_after: timedelta = timedelta(hours=24),
-) -> Verdict:
-    """Judge a finished walk (README "Lifecycle": when a listing is believed)."""
-    if walk.problems:
-        return Verdict(False, problems_note(walk), healthy=False)
-    if walk.stopped == KNOWN_STREAK:
-        return Verdict(False)
-    if walk.stopped == MAX_PAGES:
-        return Verdict(False, "stopped at max_pages: delistings cannot be decided")
-    if walk.stopped != END:
-        return Verdict(False, "walk did not finish", healthy=False)
-    count = len(walk.links)
-    if count == 0:
-        return Verdict(False, "listing is empty", healthy=False)
-    if walk.declared_pages is not None and walk.pages < walk.declared_pages:
-        note = f"walked {walk.pages} list pages, the pager declares {walk.declared_pages}"
-        return Verdict(False, note, healthy=False)
-    if walk.declared_records is not None and count < walk.declared_records:
-        note = f"found {count} links, the listing declares {walk.declared_records} records"
-        return Verdict(False, note, healthy=False)
-    short = _short_page(walk.page_counts)
-    if short is not None:
-        return Verdict(False, f"list page {short + 1} of {walk.pages} is short", healthy=False)
-    baseline = history.last_complete_links if history else None
-    churn = _churn(count, len(walk.new_links), baseline)
-    if churn is not None:
-        return Verdict(False, churn, healthy=False)
-    if baseline and count < baseline * (1 - max_drop) and baseline - count > SMALL_DROP:
-        if _shrink_confirmed(count, history, now, confirm_after):
-            return Verdict(True, f"shrink confirmed: {count} links (was {baseline})")
-        note = f"listing shrank: {count} links, last complete walk {baseline}"
-        return Verdict(False, note, healthy=False)
-    return Verdict(True)
-
-
-def _churn(count: int, new: int, baseline: int | None) -> str | None:
-    """Why a walk's links look swapped rather than its documents removed (None: they do
-    not): most of the last complete walk's links vanished and nearly as many new appeared."""
-    if not baseline:
-        return None
-    vanished = baseline - (count - new)
-    if (
-        vanished <= SMALL_DROP
-        or vanished < baseline * CHURN_SHARE
-        or new < vanished * CHURN_NEW_SHARE
-    ):
-        return None
-    return (
-        f"links churned: {vanished} of the last complete walk's {baseline} links vanished"
-        f" and {new} new appeared (session ids in the links?): no delisting decided"
-    )
-
-
 def problems_note(walk: ColumnWalk) -> str:
     """The walk's problems in one short line: the first ``NOTED_PROBLEMS``, then a count."""
     noted = "; ".join(walk.problems[:NOTED_PROBLEMS])
@@ -224,29 +148,6 @@ def problems_note(walk: ColumnWalk) -> str:
     if walk.stopped == EMPTY_STREAK:
         noted = f"stopped after {EMPTY_PAGES_TO_STOP} list pages in a row without document links; {noted}"
     return noted
-
-
-def _short_page(counts: list[int]) -> int | None:
-    """The index of a page before the last that yields far fewer links than the fullest."""
-    if len(counts) < 3:
-        return None
-    fullest = max(counts)
-    for index, value in enumerate(counts[:-1]):
-        if value < fullest * SHORT_PAGE_SHARE:
-            return index
-    return None
-
-
-def _shrink_confirmed(
-    count: int, history: ColumnHistory | None, now: str, confirm_after: timedelta
-) -> bool:
-    """An earlier walk, long enough ago, found the same shrunk listing."""
-    if history is None or history.previous_links is None or history.previous_at is None:
-        return False
-    if not (history.previous_note or "").startswith("listing shrank"):
-        return False
-    agrees = abs(history.previous_links - count) <= max(1, count * SHRINK_AGREEMENT)
-    return agrees and parse_iso(now) - parse_iso(history.previous_at) >= confirm_after
 
 
 def full_walk_due(

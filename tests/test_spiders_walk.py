@@ -1,9 +1,11 @@
-"""spiders.walk: paging, stopping and the verdict on a listing walk, without Scrapy."""
+"""spiders.walk: paging and stopping a listing walk, without Scrapy, and the verdict
+(``archive.evidence.verdict``) on walks it really walked."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from archive.evidence import verdict
 from archive.walks import ColumnHistory
 from parsers.listing import MAX_ITEMS, ListItem, ListPage
 from spiders.walk import (
@@ -18,7 +20,6 @@ from spiders.walk import (
     next_page,
     record_failure,
     record_page,
-    verdict,
 )
 
 COLUMN = "http://x.example.gov.cn/col/index.html"
