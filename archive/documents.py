@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -46,6 +45,18 @@ class KnownDocument:
     delisted_at: str | None = None
     title: str | None = None
     body_head: str | None = None  # the archived body's first characters
+    content_hash: str | None = None  # of the archived record
+    raw_sha256: str | None = None  # the capture the archived record was parsed from
+
+
+@dataclass(slots=True, frozen=True)
+class Reparsed:
+    """A document's previous capture (``raw_sha256``) parsed again with today's parsers by
+    whoever parsed today's page (the crawl's parse worker): it tells a parser update from
+    an edit. ``record`` None: today's parsers refuse that capture (compare as stored)."""
+
+    raw_sha256: str
+    record: Record | None
 
 
 class DocumentStore(PresenceStore):
@@ -66,9 +77,10 @@ class DocumentStore(PresenceStore):
     # --- reading ------------------------------------------------------------------------
     def known_documents(self, site: str) -> dict[str, KnownDocument]:
         rows = self.conn.execute(
-            "SELECT url, status, last_fetched, list_date, etag, last_modified, missing_since,"
-            " delisted_at, title, substr(body_text, 1, 80) AS body_head FROM documents"
-            " WHERE site = ?",
+            "SELECT d.url, d.status, d.last_fetched, d.list_date, d.etag, d.last_modified,"
+            " d.missing_since, d.delisted_at, d.title, substr(d.body_text, 1, 80) AS body_head,"
+            " d.content_hash, v.raw_sha256 FROM documents d LEFT JOIN versions v"
+            " ON v.document_id = d.id AND v.version = d.version_count WHERE d.site = ?",
             (site,),
         )
         return {row["url"]: KnownDocument(**dict(row)) for row in rows}
@@ -132,7 +144,7 @@ class DocumentStore(PresenceStore):
         moved_from: str | None = None,
         moved_via: str | None = None,
         observed: bool = True,
-        parse_again: Callable[[bytes, str], Record] | None = None,
+        reparsed: Reparsed | None = None,
         at: str | None = None,
     ) -> str:
         """Archive a parsed page that answered; return "new", "changed" or "unchanged".
@@ -141,15 +153,15 @@ class DocumentStore(PresenceStore):
         scheme): the row takes the new URL and a ``moved`` event records both.
         ``observed=False`` (a re-parse of a stored page): no answer from the site, so no
         lifecycle transition and no last_seen; a new version's event says "reparse".
-        ``parse_again`` (today's parser): when the record differs from the stored one, the
-        previous capture is parsed again; if that gives today's record, the parsers changed
-        and the page did not, and the event says "parser-update", never an edit.
+        ``reparsed``: the previous capture as today's parsers read it (parsed by the caller;
+        nothing here parses). Used only when it is the capture behind the stored record, and
+        the record differs from the stored one: if it gives today's record, the parsers
+        changed and the page did not, and the event says "parser-update", never an edit.
         """
         stamp = at or self.clock()
         seen = Observation(run_id, fetch_id, 200)
         digest = content_hash(record)
         values = record_values(record)
-        before = self._previous_as_parsed_today(record, digest, parse_again) if observed else None
         with self.transaction():
             row = self._row(record.url)
             if moved_from and moved_from != record.url:
@@ -184,9 +196,13 @@ class DocumentStore(PresenceStore):
                 return "unchanged"
             version = int(row["version_count"]) + 1
             previous = self.conn.execute(
-                "SELECT record FROM versions WHERE document_id = ? ORDER BY version DESC LIMIT 1",
+                "SELECT record, raw_sha256 FROM versions WHERE document_id = ?"
+                " ORDER BY version DESC LIMIT 1",
                 (doc_id,),
             ).fetchone()
+            before = None
+            if observed and reparsed is not None and reparsed.raw_sha256 == previous["raw_sha256"]:
+                before = reparsed.record
             old_record = before or Record.from_dict(json.loads(previous["record"]))
             changed = changed_fields(content_fields(old_record), content_fields(record))
             reason = None if observed else REPARSE
@@ -248,28 +264,18 @@ class DocumentStore(PresenceStore):
         )  # fmt: skip
         return version
 
-    def _previous_as_parsed_today(
-        self,
-        record: Record,
-        digest: str,
-        parse_again: Callable[[bytes, str], Record] | None,
-    ) -> Record | None:
-        """The previous capture of a document whose record differs, parsed with today's
-        parser (None when there is nothing to compare: new, unchanged, no raw page)."""
-        if parse_again is None:
-            return None
+    def previous_capture(self, url: str, record: Record) -> tuple[str, bytes] | None:
+        """The capture behind a document's stored record, as (sha256, bytes), when
+        ``record`` differs from it: what a caller that has not compared them (``govarchive
+        ingest``, for a crawl on another machine) parses again to make a ``Reparsed``. None
+        when there is nothing to compare: new, unchanged, no raw page kept."""
         row = self.conn.execute(
             "SELECT v.raw_sha256 FROM documents d JOIN versions v ON v.document_id = d.id"
             " AND v.version = d.version_count WHERE d.url = ? AND d.content_hash <> ?",
-            (record.url, digest),
+            (url, content_hash(record)),
         ).fetchone()
         raw = self.raw_page(row["raw_sha256"]) if row and row["raw_sha256"] else None
-        if raw is None:
-            return None
-        try:
-            return parse_again(raw, record.url)
-        except Exception:  # noqa: BLE001 - a page today's parser refuses: compare as stored
-            return None
+        return None if raw is None else (row["raw_sha256"], raw)
 
     def _move(
         self, old_url: str, new_url: str, via: str | None, seen: Observation, stamp: str

@@ -75,6 +75,34 @@ def connect(path: str | os.PathLike[str], readonly: bool = False) -> sqlite3.Con
     return conn
 
 
+def read_raw_page(conn: sqlite3.Connection, sha: str) -> bytes | None:
+    """A kept raw page's bytes by their SHA-256 (None when not kept)."""
+    row = conn.execute(
+        "SELECT content, compression FROM raw_pages WHERE sha256 = ?", (sha,)
+    ).fetchone()
+    if row is None:
+        return None
+    return zlib.decompress(row["content"]) if row["compression"] == "zlib" else row["content"]
+
+
+# Read-only connections of this process, by archive path (``stored_raw_page``); a forked
+# child opens its own (no SQLite connection is used across a fork).
+_READERS: dict[str, sqlite3.Connection] = {}
+os.register_at_fork(after_in_child=_READERS.clear)
+
+
+def stored_raw_page(path: str | os.PathLike[str], sha: str) -> bytes | None:
+    """A kept raw page read from the archive file at ``path`` through a read-only
+    connection this process keeps open (opened on first use, so a forked parse worker opens
+    its own): the crawl's parse workers read a document's previous capture this way while
+    the writer process writes."""
+    key = os.fspath(path)
+    conn = _READERS.get(key)
+    if conn is None:
+        conn = _READERS[key] = connect(key, readonly=True)
+    return read_raw_page(conn, sha)
+
+
 @dataclass(slots=True, frozen=True)
 class FetchRef:
     """A recorded fetch: its row id (evidence for events) and its raw body's hash."""
@@ -304,12 +332,7 @@ class Archive(DocumentStore, RunStore, WalkStore, AttachmentStore, IngestLog):
         return sha
 
     def raw_page(self, sha: str) -> bytes | None:
-        row = self.conn.execute(
-            "SELECT content, compression FROM raw_pages WHERE sha256 = ?", (sha,)
-        ).fetchone()
-        if row is None:
-            return None
-        return zlib.decompress(row["content"]) if row["compression"] == "zlib" else row["content"]
+        return read_raw_page(self.conn, sha)
 
     # --- the tamper-evident log -----------------------------------------------------------
     def seal(self, note: str, run_id: int | None = None) -> dict[str, Any] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from archive.documents import Reparsed
 from parsers.attachments import AttachmentText
 from parsers.record import Record
 
@@ -44,6 +45,11 @@ class DocumentItem:
     moved_via: str | None = None
     # Set when a complete, plausible listing walk no longer lists it: why it is delisted.
     delisted_evidence: dict[str, Any] | None = None
+    # The previous capture as today's parsers read it, when the record differs from the
+    # archived one (``crawler.parse_pool.parse_answer``). ``compared`` False: the crawl could
+    # not read the previous capture (a crawl on another machine); ingest compares instead.
+    reparsed: Reparsed | None = None
+    compared: bool = True
 
 
 @dataclass

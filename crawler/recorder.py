@@ -2,7 +2,9 @@
 
 Fed by the crawl's own pipeline (``crawler.pipelines``, in the crawl's writer process) or, for a
 crawl on another machine, by ``govarchive ingest`` from Redis (``crawler.distributed``): the
-same calls either way. Nothing here knows Scrapy; the end of a site's crawl arrives as a
+same calls either way. A local crawl's items arrive parsed and compared with their previous
+captures, so the writer only writes; only ingest parses a previous capture, which a crawl
+on another machine could not read. Nothing here knows Scrapy; the end of a site's crawl arrives as a
 ``SiteReport`` (what the spider concluded about its listing).
 
 Counts per site and run are kept in memory and flushed every ``FLUSH_EVERY`` items and at
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive import Archive
+from archive.documents import Reparsed
 from archive.evidence import SHARED_LANDING, night_of_missing, shared_landings
 from archive.store import FetchRef, WalkRecord
 from crawler.items import (
@@ -247,10 +250,7 @@ class SiteRecorder:
             last_modified=item.last_modified,
             moved_from=item.moved_from,
             moved_via=item.moved_via,
-            # The previous capture parsed as the crawl parses pages: with the charset the
-            # server declares (a page whose encoding only the header names must not read
-            # differently, and so look edited).
-            parse_again=lambda raw, url: parse_page(raw, url, charset_of(item.fetch.content_type)),
+            reparsed=item.reparsed if item.compared else self._reparse(item),
             at=self.now,
         )
         self.count(**{outcome: 1})
@@ -262,6 +262,26 @@ class SiteRecorder:
             evidence=item.delisted_evidence,
         ):
             self.count(delisted=1)
+
+    def _reparse(self, item: DocumentItem) -> Reparsed | None:
+        """For a crawl that could not read the previous capture (on another machine): the
+        previous capture parsed as the crawl parses pages, with the charset the server
+        declares (a page whose encoding only the header names must not read differently,
+        and so look edited). A local crawl's parse worker has done this already."""
+        assert self.archive is not None
+        previous = None
+        for url in (item.record.url, item.moved_from):
+            if url and previous is None:
+                previous = self.archive.previous_capture(url, item.record)
+        if previous is None:
+            return None
+        sha, raw = previous
+        try:
+            return Reparsed(
+                sha, parse_page(raw, item.record.url, charset_of(item.fetch.content_type))
+            )
+        except Exception:  # noqa: BLE001 - a capture today's parsers refuse: compare as stored
+            return Reparsed(sha, None)
 
     def _count_missing(self, report: SiteReport) -> list[str]:
         """Record the held missing answers as the night allows (``night_of_missing``); the

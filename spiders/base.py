@@ -30,13 +30,14 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
 from archive.attachments import KnownAttachment
+from archive.documents import Reparsed
 from archive.evidence import Verdict
 from archive.store import ColumnHistory, KnownDocument, now_iso, parse_iso
 from crawler.items import (
     DocumentItem,
     SeenItem,
 )
-from crawler.parse_pool import parse_async, workers_for
+from crawler.parse_pool import PreviousCapture, parse_async, workers_for
 from crawler.redirects import refusal
 from crawler.render import browser_settings, looks_like_challenge, render_in_browser
 from parsers.listing import ListItem
@@ -293,8 +294,12 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
                     yield request
             return
         try:
-            record = await parse_async(
-                response.body, response.url, charset(response), self.parse_workers
+            record, reparsed = await parse_async(
+                response.body,
+                response.url,
+                charset(response),
+                self.parse_workers,
+                self.previous_capture(doc_url),
             )
         except PageLimitError as exc:  # over a work limit: named, raw page kept
             yield self.fetch_item(response, kind, error=exc.reason, keep_raw=True)
@@ -310,7 +315,7 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
         if not_a_document is not None:
             yield not_a_document
             return
-        yield self.document_item(response, record, kind, doc_url)
+        yield self.document_item(response, record, kind, doc_url, reparsed)
         for request in self.attachment_requests(response, record):
             yield request
         for request in self.image_requests(record):
@@ -335,8 +340,22 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
             return self.fetch_item(response, kind, error="js-challenge", keep_raw=True)
         return None
 
+    def previous_capture(self, doc_url: str) -> PreviousCapture | None:
+        """Where a known document's archived record came from, for the parse worker to
+        compare today's page with (None: a new document, no capture kept, or no archive
+        file on this machine)."""
+        known = self.known.get(doc_url)
+        if known is None or not (self.db_path and known.raw_sha256 and known.content_hash):
+            return None
+        return PreviousCapture(str(self.db_path), known.raw_sha256, known.content_hash)
+
     def document_item(
-        self, response: Response, record: Any, kind: str, doc_url: str
+        self,
+        response: Response,
+        record: Any,
+        kind: str,
+        doc_url: str,
+        reparsed: Reparsed | None = None,
     ) -> DocumentItem:
         final_url = canonical_url(response.url)
         moved_from = moved_via = None
@@ -357,4 +376,7 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
             moved_from=moved_from,
             moved_via=moved_via,
             delisted_evidence=evidence,
+            reparsed=reparsed,
+            # Without the archive file (a crawl on another machine), ingest compares.
+            compared=bool(self.db_path) or doc_url not in self.known,
         )

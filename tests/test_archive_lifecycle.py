@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from archive import Archive
+from archive.documents import Reparsed
 from parsers.record import Record
 
 DAY1 = "2025-04-01T02:00:00+08:00"
@@ -256,17 +257,22 @@ def new_parser(data: bytes, url: str) -> Record:
     return record(url=url, body="正文第一段。" if "正文第一段" in data.decode() else "正文已修改。")
 
 
-def crawl_twice(archive: Archive, page_v2: str) -> tuple[str | None, str]:
-    """Archive PAGE_V1 with the old parser, then ``page_v2`` with the new one; the second
-    event's reason and the outcome."""
+def crawl_twice(
+    archive: Archive, page_v2: str, reparsed_sha: str | None = None
+) -> tuple[str | None, str]:
+    """Archive PAGE_V1 with the old parser, then ``page_v2`` with the new one, handed the
+    previous capture as the new parser reads it (as the crawl's parse worker does; by
+    default naming the capture behind the stored record); the second event's reason and the
+    outcome."""
     first = archive.record_fetch(None, URL, body=PAGE_V1.encode(), status=200)
     archive.record_document(
         old_parser(PAGE_V1.encode(), URL), site="s", run_id=None, raw_sha256=first.sha256, at=DAY1
     )
     second = archive.record_fetch(None, URL, body=page_v2.encode(), status=200)
+    reparsed = Reparsed(reparsed_sha or first.sha256 or "", new_parser(PAGE_V1.encode(), URL))
     outcome = archive.record_document(
         new_parser(page_v2.encode(), URL), site="s", run_id=None, raw_sha256=second.sha256,
-        parse_again=new_parser, at=DAY2,
+        reparsed=reparsed, at=DAY2,
     )  # fmt: skip
     row = archive.conn.execute(
         "SELECT reason FROM document_events WHERE event = 'changed' ORDER BY id DESC LIMIT 1"
@@ -280,6 +286,11 @@ def test_the_same_page_under_a_new_parser_is_a_parser_update(archive: Archive) -
         "parser-update",
         "changed",
     )
+
+
+def test_a_reparse_of_another_capture_than_the_stored_ones_is_not_used(archive: Archive) -> None:
+    page = PAGE_V1.replace("</body>", "<!-- 浏览次数 12 --></body>")
+    assert crawl_twice(archive, page, reparsed_sha="0" * 64) == (None, "changed")
 
 
 def test_an_edit_on_the_site_is_still_an_edit(archive: Archive) -> None:

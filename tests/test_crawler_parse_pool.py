@@ -36,7 +36,9 @@ def kill_the_worker(workers: int) -> None:
 
 def test_parse_after_a_worker_died(pool) -> None:
     kill_the_worker(pool)
-    record = asyncio.run(parse_pool.parse_async(PAGE, "http://x.example.gov.cn/a.html", None, pool))
+    record, _ = asyncio.run(
+        parse_pool.parse_async(PAGE, "http://x.example.gov.cn/a.html", None, pool)
+    )
     assert record.title == "关于开展执法检查的通知"
 
 
@@ -154,7 +156,7 @@ PRESTARTED = textwrap.dedent(
     seen = {"start_method": parse_pool.prestart(1)}
     pool = parse_pool._pool(1)
     seen["worker_is_another_process"] = pool.submit(os.getpid).result() != os.getpid()
-    record = asyncio.run(parse_pool.parse_async(sys.argv[2].encode(), "http://x.example.gov.cn/a.html", None, 1))
+    record, _ = asyncio.run(parse_pool.parse_async(sys.argv[2].encode(), "http://x.example.gov.cn/a.html", None, 1))
     seen["title"] = record.title
     try:
         pool.submit(bytearray, 3 * 1024**3).result(timeout=60)
@@ -203,3 +205,64 @@ def test_with_another_thread_running_the_workers_are_spawned() -> None:
 
 def test_no_workers_means_no_pool() -> None:
     assert parse_pool.prestart(0) is None
+
+
+# --- parse once: the worker compares a changed page with its previous capture ---------------
+URL = "http://x.example.gov.cn/a.html"
+# Yesterday's capture: the same notice, and a visit counter the page shows.
+YESTERDAY = PAGE.replace(
+    b"</body>", b"<p>\xe6\xb5\x8f\xe8\xa7\x88\xe6\xac\xa1\xe6\x95\xb0\xef\xbc\x9a12</p></body>"
+)
+EDITED = PAGE.replace("现就有关事项通知如下".encode(), "现将修订后的事项通知如下".encode())
+
+
+@pytest.fixture
+def stored(tmp_path) -> parse_pool.PreviousCapture:
+    """An archive holding yesterday's capture under a record that differs from what
+    today's parsers make of it (an older parser's record)."""
+    from archive import Archive
+    from parsers.record import Record
+
+    db = tmp_path / "archive.db"
+    with Archive(db) as archive:
+        fetch = archive.record_fetch(None, URL, body=YESTERDAY, status=200, keep_raw=True)
+        old = Record(url=URL, title="关于开展执法检查的通知", body_text="旧解析器的正文")
+        archive.record_document(old, site="s", run_id=None, raw_sha256=fetch.sha256)
+        archive.commit_batch()
+        known = archive.known_documents("s")[URL]
+    assert known.raw_sha256 and known.content_hash
+    return parse_pool.PreviousCapture(str(db), known.raw_sha256, known.content_hash)
+
+
+def test_a_known_page_whose_record_differs_comes_with_its_previous_capture_parsed(stored) -> None:
+    record, reparsed = parse_pool.parse_answer(PAGE, URL, None, stored)
+    assert reparsed is not None and reparsed.record is not None
+    assert reparsed.record.body_text == record.body_text  # the parsers changed, not the page
+
+
+def test_the_reparsed_capture_is_named_by_its_hash(stored) -> None:
+    _, reparsed = parse_pool.parse_answer(PAGE, URL, None, stored)
+    assert reparsed is not None and reparsed.raw_sha256 == stored.raw_sha256
+
+
+def test_an_edited_page_differs_from_its_previous_capture_parsed_today(stored) -> None:
+    record, reparsed = parse_pool.parse_answer(EDITED, URL, None, stored)
+    assert reparsed is not None and reparsed.record is not None
+    assert reparsed.record.body_text != record.body_text
+
+
+def test_a_new_document_is_parsed_once(stored) -> None:
+    assert parse_pool.parse_answer(PAGE, URL, None, None)[1] is None
+
+
+def test_a_page_whose_record_is_the_archived_one_is_parsed_once(stored) -> None:
+    record, _ = parse_pool.parse_answer(PAGE, URL, None, None)
+    from archive.hashing import content_hash
+
+    same = parse_pool.PreviousCapture(stored.db_path, stored.raw_sha256, content_hash(record))
+    assert parse_pool.parse_answer(PAGE, URL, None, same)[1] is None
+
+
+def test_a_worker_process_reads_the_previous_capture(stored, pool) -> None:
+    _, reparsed = asyncio.run(parse_pool.parse_async(PAGE, URL, None, pool, stored))
+    assert reparsed is not None and reparsed.record is not None
