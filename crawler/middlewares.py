@@ -1,8 +1,8 @@
 """Downloader middlewares: what the stock ones do not cover.
 
-``RetryAfterMiddleware``: a 429/503 answer with ``Retry-After`` slows that host down for
-as long as it asks (bounded by ``GOVARCHIVE_MAX_RETRY_AFTER``), before RetryMiddleware
-tries again.
+``RetryAfterMiddleware``: after a 429/503 answer with ``Retry-After``, no request goes to
+that host until the time it asks for has passed (bounded by ``GOVARCHIVE_MAX_RETRY_AFTER``);
+then RetryMiddleware's retry goes out.
 
 ``BoundedCookiesMiddleware``: Scrapy's cookie handling, with the jar emptied when a server
 fills it past ``GOVARCHIVE_MAX_COOKIES`` cookies or ``GOVARCHIVE_MAX_COOKIE_BYTES`` bytes
@@ -13,9 +13,13 @@ Decompression (``StrictHttpCompressionMiddleware``) is in ``crawler.compression`
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
@@ -43,15 +47,25 @@ def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> flo
 
 
 class RetryAfterMiddleware:
-    """Honour Retry-After on 429/503 by raising the host's download delay."""
+    """Honour Retry-After on 429/503: no request goes to that host again until the time it
+    asked for has passed (at most ``max_delay`` seconds from the answer). Requests to the
+    host wait here, in ``process_request``, before Scrapy downloads them, so the retry that
+    RetryMiddleware makes waits too; other hosts are not held up. Only public Scrapy APIs:
+    a coroutine ``process_request``."""
 
-    def __init__(self, crawler: Crawler, max_delay: float) -> None:
-        self.crawler = crawler
+    def __init__(self, max_delay: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_delay = max_delay
+        self.clock = clock
+        self.not_before: dict[str, float] = {}  # host -> when it may be asked again
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
-        return cls(crawler, crawler.settings.getfloat("GOVARCHIVE_MAX_RETRY_AFTER", 120))
+        return cls(crawler.settings.getfloat("GOVARCHIVE_MAX_RETRY_AFTER", 120))
+
+    async def process_request(self, request: Request) -> None:
+        wait = self.not_before.get(_host(request), 0.0) - self.clock()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in (429, 503):
@@ -59,14 +73,14 @@ class RetryAfterMiddleware:
         seconds = retry_after_seconds(response.headers.get(b"Retry-After"))
         if seconds is None:
             return response
-        engine = self.crawler.engine
-        downloader = getattr(engine, "downloader", None)
-        slot_key = request.meta.get("download_slot")
-        slots = getattr(downloader, "slots", {})
-        if slot_key in slots:
-            slot = slots[slot_key]
-            slot.delay = max(slot.delay, min(seconds, self.max_delay))
+        host = _host(request)
+        until = self.clock() + min(seconds, self.max_delay)
+        self.not_before[host] = max(self.not_before.get(host, 0.0), until)
         return response
+
+
+def _host(request: Request) -> str:
+    return urlsplit(request.url).hostname or ""
 
 
 class BoundedCookiesMiddleware(CookiesMiddleware):

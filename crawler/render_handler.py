@@ -13,9 +13,9 @@ five). Here the whole rendered download gets at most twice the settle time and
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
@@ -23,17 +23,27 @@ RENDER_GRACE_SECONDS = 10.0
 
 
 class BoundedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
-    """scrapy-playwright's download handler; a rendered download never outlasts its bound."""
+    """scrapy-playwright's download handler; a rendered download never outlasts its bound.
+    Only its public interface is used: the constructor it is built with and Scrapy's
+    ``download_request`` (asynchronous since Scrapy 2.14)."""
 
-    def render_bound(self) -> float:
-        """Seconds a rendered download may take: the navigation and the wait for text, each
-        bounded by the navigation timeout (ms), and a grace for the rest."""
-        settle_ms = self._crawler.settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT")
-        return 2 * settle_ms / 1000 + RENDER_GRACE_SECONDS
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        settle_ms = crawler.settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT")
+        self.bound = render_bound(settle_ms)
 
-    async def _download_request(self, request: Request, spider: Any = None) -> Response:
-        bound = self.render_bound()
+    async def download_request(self, request: Request) -> Response:
+        if not request.meta.get("playwright"):  # fetched as any other page
+            return await super().download_request(request)
         try:
-            return await asyncio.wait_for(super()._download_request(request, spider), bound)
+            return await asyncio.wait_for(super().download_request(request), self.bound)
         except asyncio.TimeoutError as exc:  # the builtin TimeoutError from Python 3.11
-            raise PlaywrightTimeoutError(f"rendering {request.url} took over {bound:.0f}s") from exc
+            raise PlaywrightTimeoutError(
+                f"rendering {request.url} took over {self.bound:.0f}s"
+            ) from exc
+
+
+def render_bound(settle_ms: float) -> float:
+    """Seconds a rendered download may take: the navigation and the wait for text, each
+    bounded by the navigation timeout (``settle_ms``), and a grace for the rest."""
+    return 2 * settle_ms / 1000 + RENDER_GRACE_SECONDS

@@ -23,7 +23,7 @@ def _failure_types() -> tuple[tuple[type[BaseException], str], ...]:
     )
     from twisted.internet import error as tx
     from twisted.internet.defer import CancelledError
-    from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+    from twisted.web.client import ResponseFailed, ResponseNeverReceived
 
     return (
         (DownloadTimeoutError, "timeout"),

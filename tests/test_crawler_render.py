@@ -302,33 +302,25 @@ def test_browser_crawls_use_the_bounded_handler() -> None:
 
 
 def test_a_rendered_download_that_never_ends_is_a_challenge_failed() -> None:
-    # scrapy-playwright's own call made to hang (a page reloading forever while its content
-    # is read): the bound ends it as Playwright's timeout, which the spider records.
+    # scrapy-playwright's own download made to hang (a page reloading forever while its
+    # content is read): the bound ends it as Playwright's timeout, which the spider records.
     import asyncio
 
     from scrapy.http import Request
-    from scrapy.settings import Settings
     from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
-    from crawler.render_handler import BoundedPlaywrightHandler
+    from crawler.render_handler import BoundedPlaywrightHandler, render_bound
     from spiders.responses import failure_reason
 
-    class Crawler:
-        settings = Settings({"PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 100})
-
-    async def never(self: object, request: object, spider: object = None) -> None:
+    async def never(self: object, request: object) -> None:
         await asyncio.Event().wait()
 
-    handler = BoundedPlaywrightHandler.__new__(BoundedPlaywrightHandler)
-    handler._crawler = Crawler()
-    original = ScrapyPlaywrightDownloadHandler._download_request
-    ScrapyPlaywrightDownloadHandler._download_request = never  # type: ignore[method-assign]
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr("crawler.render_handler.RENDER_GRACE_SECONDS", 0.1)
-            coro = handler._download_request(Request("http://127.0.0.1/x"))
-            with pytest.raises(Exception) as raised:
-                asyncio.run(asyncio.wait_for(coro, 30))  # without the bound: not Playwright's
-    finally:
-        ScrapyPlaywrightDownloadHandler._download_request = original  # type: ignore[method-assign]
+    handler = BoundedPlaywrightHandler.__new__(BoundedPlaywrightHandler)  # no browser needed
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("crawler.render_handler.RENDER_GRACE_SECONDS", 0.1)
+        handler.bound = render_bound(100)
+        patch.setattr(ScrapyPlaywrightDownloadHandler, "download_request", never)
+        coro = handler.download_request(Request("http://127.0.0.1/x", meta={"playwright": True}))
+        with pytest.raises(Exception) as raised:
+            asyncio.run(asyncio.wait_for(coro, 30))  # without the bound: not Playwright's
     assert failure_reason(Failure(raised.value))[0] == "challenge-failed"
