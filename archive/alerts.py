@@ -309,24 +309,14 @@ def send_alerts(
                 out.append(Delivery(sub.name, target, len(events), False, 0, "dry run"))
                 continue
             delivery = _deliver(url, title, body, Delivery(sub.name, target, len(events), False, 0))
-            with archive.transaction() as conn:
-                conn.execute(
-                    "INSERT INTO alert_deliveries (subscription, target, at, run_id,"
-                    " first_event_id, last_event_id, events, attempts, delivered, error)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        sub.name,
-                        target,
-                        now_iso(),
-                        run_id,
-                        events[-1]["id"],
-                        events[0]["id"],
-                        len(events),
-                        delivery.attempts,
-                        int(delivery.delivered),
-                        delivery.error,
-                    ),
-                )
+            row = {
+                "subscription": sub.name, "target": target, "at": now_iso(), "run_id": run_id,
+                "first_event_id": events[-1]["id"], "last_event_id": events[0]["id"],
+                "events": len(events), "attempts": delivery.attempts,
+                "delivered": int(delivery.delivered), "error": delivery.error,
+            }  # fmt: skip
+            with archive.transaction():
+                archive.db.table("alert_deliveries").insert(row)
             out.append(delivery)
     return out
 

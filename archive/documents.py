@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import sqlite_utils
+
 from archive.clock import Clock
 from archive.hashing import changed_fields, content_fields, content_hash
 from archive.lifecycle import (
@@ -65,6 +67,7 @@ class DocumentStore(PresenceStore):
     ``PresenceStore``'s."""
 
     conn: sqlite3.Connection
+    db: sqlite_utils.Database
     clock: Clock
     gone_after: timedelta
 
@@ -334,12 +337,7 @@ class DocumentStore(PresenceStore):
             status="live", first_seen=stamp, last_seen=stamp, last_changed=stamp,
             last_fetched=stamp, version_count=1, listed_at=stamp, **cache,
         )  # fmt: skip
-        names = ", ".join(row)
-        cur = self.conn.execute(
-            f"INSERT INTO documents ({names}) VALUES ({', '.join('?' * len(row))})",
-            tuple(row.values()),
-        )
-        doc_id = int(cur.lastrowid or 0)
+        doc_id = int(self.db.table("documents").insert(row).last_rowid or 0)
         self._add_version(doc_id, 1, record, digest, stamp, seen.run_id, raw_sha256, None)
         add_event(
             self.conn, doc_id, NEW, url=record.url, at=stamp, run_id=seen.run_id,

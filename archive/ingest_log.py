@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+
+import sqlite_utils
 
 
 @dataclass(slots=True)
@@ -30,6 +32,7 @@ class IngestLog:
     """Mixed into ``Archive`` (which owns the connection and the transaction)."""
 
     conn: sqlite3.Connection
+    db: sqlite_utils.Database
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
         raise NotImplementedError
@@ -63,11 +66,4 @@ class IngestLog:
     def mark_stream(self, mark: StreamMark) -> None:
         """Write where a stream stands (with the writes of the message that moved it)."""
         with self.transaction():
-            self.conn.execute(
-                "INSERT INTO ingest_streams (run_id, site, attempt, seq, missing, state, closed)"
-                " VALUES (?,?,?,?,?,?,?) ON CONFLICT (run_id, site) DO UPDATE SET"
-                " attempt = excluded.attempt, seq = excluded.seq, missing = excluded.missing,"
-                " state = excluded.state, closed = excluded.closed",
-                (mark.run_id, mark.site, mark.attempt, mark.seq, mark.missing, mark.state,
-                 mark.closed),
-            )  # fmt: skip
+            self.db.table("ingest_streams").upsert(asdict(mark), pk=("run_id", "site"))

@@ -54,11 +54,11 @@ def drain(archive: Any, limit: int | None = None) -> OcrReport:
             report.failed += 1
             report.errors.append(f"{sha[:12]}: {error}")
         with archive.transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO attachment_ocr (sha256, engine, confidence, pages,"
-                " text, error, seconds, done_at) VALUES (?,?,?,?,?,?,?,?)",
-                (sha, engine, confidence, pages, text, error,
-                 round(time.monotonic() - started, 2), archive.clock()),
+            archive.db.table("attachment_ocr").insert(
+                {"sha256": sha, "engine": engine, "confidence": confidence, "pages": pages,
+                 "text": text, "error": error, "seconds": round(time.monotonic() - started, 2),
+                 "done_at": archive.clock()},
+                replace=True,
             )  # fmt: skip
             documents = [
                 r[0]

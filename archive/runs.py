@@ -99,15 +99,12 @@ class RunStore:
                 note="rows left unsealed (by a run that was killed, or written outside a"
                 " run), sealed before the next run started",
             )
-            cur = self.conn.execute(
-                "INSERT INTO runs (started_at, command, sites, pid) VALUES (?,?,?,?)",
-                (stamp, command, json.dumps(sites, ensure_ascii=False), os.getpid()),
+            row = {"started_at": stamp, "command": command, "pid": os.getpid(),
+                   "sites": json.dumps(sites, ensure_ascii=False)}  # fmt: skip
+            run_id = int(self.db.table("runs").insert(row).last_rowid or 0)
+            self.db.table("run_sites").insert_all(
+                ({"run_id": run_id, "site": site} for site in sites), ignore=True
             )
-            run_id = int(cur.lastrowid or 0)
-            for site in sites:
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO run_sites (run_id, site) VALUES (?, ?)", (run_id, site)
-                )
         return run_id
 
     def queue_run(self, command: str, sites: list[str], at: str | None = None) -> int:

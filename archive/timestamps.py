@@ -130,10 +130,5 @@ def stamp_checkpoint(archive: Any, checkpoint_id: int, tsa_url: str) -> dict[str
     except TimestampError as exc:
         row["error"] = str(exc)
     with archive.transaction():
-        cur = archive.conn.execute(
-            "INSERT INTO timestamps (checkpoint_id, tsa_url, requested_at, gen_time, token, error)"
-            " VALUES (:checkpoint_id, :tsa_url, :requested_at, :gen_time, :token, :error)",
-            row,
-        )
-    row["id"] = int(cur.lastrowid or 0)
+        row["id"] = int(archive.db.table("timestamps").insert(dict(row)).last_rowid or 0)
     return row

@@ -11,6 +11,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+import sqlite_utils
+
 from archive.clock import Clock
 
 
@@ -47,6 +49,7 @@ class WalkStore:
     """``column_walks`` rows; mixed into ``Archive`` (which owns the connection)."""
 
     conn: sqlite3.Connection
+    db: sqlite_utils.Database
     clock: Clock
 
     def record_walk(self, run_id: int | None, walk: WalkRecord, at: str | None = None) -> None:
@@ -64,10 +67,7 @@ class WalkStore:
             "complete": int(walk.complete),
             "note": walk.note,
         }
-        self.conn.execute(
-            f"INSERT INTO column_walks ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-            tuple(row.values()),
-        )
+        self.db.table("column_walks").insert(row)
 
     def column_history(self, site: str) -> dict[str, ColumnHistory]:
         """Each walked column of a site: its last complete walk and its previous walk."""
