@@ -32,6 +32,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import yaml
 
+from archive import rows
 from archive.changes import change_notes
 from archive.clock import now_iso
 from archive.event_filters import EventFilter
@@ -316,7 +317,7 @@ def send_alerts(
                 "delivered": int(delivery.delivered), "error": delivery.error,
             }  # fmt: skip
             with archive.transaction():
-                archive.db.table("alert_deliveries").insert(row)
+                rows.insert(archive.db, "alert_deliveries", row)
             out.append(delivery)
     return out
 

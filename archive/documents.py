@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive import rows
 from archive.clock import Clock
 from archive.hashing import changed_fields, content_fields, content_hash
 from archive.lifecycle import (
@@ -337,7 +338,7 @@ class DocumentStore(PresenceStore):
             status="live", first_seen=stamp, last_seen=stamp, last_changed=stamp,
             last_fetched=stamp, version_count=1, listed_at=stamp, **cache,
         )  # fmt: skip
-        doc_id = int(self.db.table("documents").insert(row).last_rowid or 0)
+        doc_id = rows.insert(self.db, "documents", row)
         self._add_version(doc_id, 1, record, digest, stamp, seen.run_id, raw_sha256, None)
         add_event(
             self.conn, doc_id, NEW, url=record.url, at=stamp, run_id=seen.run_id,

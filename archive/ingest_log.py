@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 
 import sqlite_utils
 
+from archive import rows
+
 
 @dataclass(slots=True)
 class StreamMark:
@@ -66,4 +68,4 @@ class IngestLog:
     def mark_stream(self, mark: StreamMark) -> None:
         """Write where a stream stands (with the writes of the message that moved it)."""
         with self.transaction():
-            self.db.table("ingest_streams").upsert(asdict(mark), pk=("run_id", "site"))
+            rows.upsert_all(self.db, "ingest_streams", [asdict(mark)], pk=("run_id", "site"))

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive import rows
 from parsers.ocr import ENGINE, LANGUAGE, engine_version, ocr_file
 
 
@@ -54,7 +55,8 @@ def drain(archive: Any, limit: int | None = None) -> OcrReport:
             report.failed += 1
             report.errors.append(f"{sha[:12]}: {error}")
         with archive.transaction() as conn:
-            archive.db.table("attachment_ocr").insert(
+            rows.insert(
+                archive.db, "attachment_ocr",
                 {"sha256": sha, "engine": engine, "confidence": confidence, "pages": pages,
                  "text": text, "error": error, "seconds": round(time.monotonic() - started, 2),
                  "done_at": archive.clock()},

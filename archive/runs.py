@@ -15,6 +15,7 @@ import sqlite_utils
 
 from archive.clock import Clock, parse_iso
 from archive.ledger import seal
+from archive.rows import insert, insert_all, upsert_all
 from archive.walks import WalkRecord
 
 
@@ -73,7 +74,7 @@ class RunStore:
             }
             for site in sites
         ]
-        self.db["sites"].upsert_all(rows, pk="name")
+        upsert_all(self.db, "sites", rows, pk="name")
 
     def latest_run_time(self) -> datetime | None:
         """When the archive's latest run started or finished (None: no run yet)."""
@@ -101,9 +102,12 @@ class RunStore:
             )
             row = {"started_at": stamp, "command": command, "pid": os.getpid(),
                    "sites": json.dumps(sites, ensure_ascii=False)}  # fmt: skip
-            run_id = int(self.db.table("runs").insert(row).last_rowid or 0)
-            self.db.table("run_sites").insert_all(
-                ({"run_id": run_id, "site": site} for site in sites), ignore=True
+            run_id = insert(self.db, "runs", row)
+            insert_all(
+                self.db,
+                "run_sites",
+                ({"run_id": run_id, "site": site} for site in sites),
+                ignore=True,
             )
         return run_id
 

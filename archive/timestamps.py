@@ -26,6 +26,8 @@ from rfc3161_client import (
     decode_timestamp_response,
 )
 
+from archive import rows
+
 TIMEOUT_SECONDS = 30
 QUERY_TYPE = "application/timestamp-query"
 MAX_REPLY_BYTES = 1 << 20
@@ -130,5 +132,5 @@ def stamp_checkpoint(archive: Any, checkpoint_id: int, tsa_url: str) -> dict[str
     except TimestampError as exc:
         row["error"] = str(exc)
     with archive.transaction():
-        row["id"] = int(archive.db.table("timestamps").insert(dict(row)).last_rowid or 0)
+        row["id"] = rows.insert(archive.db, "timestamps", dict(row))
     return row

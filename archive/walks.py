@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive import rows
 from archive.clock import Clock
 
 
@@ -67,7 +68,7 @@ class WalkStore:
             "complete": int(walk.complete),
             "note": walk.note,
         }
-        self.db.table("column_walks").insert(row)
+        rows.insert(self.db, "column_walks", row)
 
     def column_history(self, site: str) -> dict[str, ColumnHistory]:
         """Each walked column of a site: its last complete walk and its previous walk."""
