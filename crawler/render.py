@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from scrapy.http import Request
@@ -66,6 +66,30 @@ def origin_guard(domains: list[str], ports: frozenset[int]) -> Callable[[Any], b
     return abort
 
 
+def context_guard(abort: Callable[[Any], bool]) -> Callable[..., Awaitable[None]]:
+    """A page init callback (scrapy-playwright's ``playwright_page_init_callback``) that puts
+    the origin guard on the page's browser context too, once per context. scrapy-playwright's
+    guard is a route of each page; a request no route of the page handles (while the page's
+    route is replaced, or goes as the page closes) falls through to the context, which
+    without a route of its own lets it out to the network: seen once, under load, as a
+    script's navigation to an internal address reaching it."""
+    guarded: set[int] = set()
+
+    async def on_context(route: Any) -> None:
+        if abort(route.request):
+            await route.abort()
+        else:
+            await route.fallback()
+
+    async def init(page: Any, request: Request) -> None:
+        context = page.context
+        if id(context) not in guarded:
+            guarded.add(id(context))
+            await context.route("**", on_context)
+
+    return init
+
+
 def browser_settings(
     settle_ms: int = SETTLE_MS,
     domains: list[str] | None = None,
@@ -92,14 +116,20 @@ def browser_settings(
     }
 
 
-def render_in_browser(request: Request, settle_ms: int = SETTLE_MS) -> None:
+def render_in_browser(
+    request: Request,
+    settle_ms: int = SETTLE_MS,
+    guard: Callable[..., Awaitable[None]] | None = None,
+) -> None:
     """Mark a page request for the browser, to be taken once the page shows text (within
-    ``settle_ms``)."""
+    ``settle_ms``); ``guard`` (``context_guard``) runs as the page opens."""
     from scrapy_playwright.page import PageMethod
 
     if request.meta.get("kind", "detail") not in RENDERED_KINDS or request.method != "GET":
         return
     request.meta["playwright"] = True
+    if guard is not None:
+        request.meta["playwright_page_init_callback"] = guard
     request.meta["playwright_page_methods"] = [
         PageMethod(
             "wait_for_function",

@@ -39,7 +39,13 @@ from crawler.items import (
 )
 from crawler.parse_pool import PreviousCapture, parse_async, workers_for
 from crawler.redirects import refusal
-from crawler.render import browser_settings, looks_like_challenge, render_in_browser
+from crawler.render import (
+    browser_settings,
+    context_guard,
+    looks_like_challenge,
+    origin_guard,
+    render_in_browser,
+)
 from parsers.listing import ListItem
 from parsers.page import PageLimitError
 from parsers.urls import SESSION_PATH_PARAM, canonical_url, same_path_key
@@ -138,12 +144,13 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
         self.attachment_seconds = settings.getfloat("GOVARCHIVE_ATTACHMENT_SECONDS", 60.0)
         self.parse_workers = workers_for(settings)
         self.render_settle_ms = settings.getint("GOVARCHIVE_RENDER_SETTLE_MS", 20_000)
+        self.browser_guard: Any = None  # crawler.render.context_guard, for rendered sites
         if site.render == "browser":
-            browser = browser_settings(
-                self.render_settle_ms, list(site.allowed_domains), site.allowed_ports
-            )
+            domains, ports = list(site.allowed_domains), site.allowed_ports
+            browser = browser_settings(self.render_settle_ms, domains, ports)
             for name, value in browser.items():
                 settings.set(name, value, priority="spider")
+            self.browser_guard = context_guard(origin_guard(domains, ports))
 
     def page_request(self, url: str, callback: Any, meta: dict[str, Any], **kwargs: Any) -> Request:
         """A list or document page request, through ``prepare``."""
@@ -154,7 +161,7 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
     def prepare(self, request: Request) -> Request:
         """Every page request passes here: a ``render: browser`` site's go to Chromium."""
         if self.site.render == "browser":
-            render_in_browser(request, self.render_settle_ms)
+            render_in_browser(request, self.render_settle_ms, self.browser_guard)
         return request
 
     async def start(self) -> AsyncIterator[Any]:

@@ -324,3 +324,76 @@ def test_a_rendered_download_that_never_ends_is_a_challenge_failed() -> None:
         with pytest.raises(Exception) as raised:
             asyncio.run(asyncio.wait_for(coro, 30))  # without the bound: not Playwright's
     assert failure_reason(Failure(raised.value))[0] == "challenge-failed"
+
+
+# --- the guard on the browser context (defence in depth) -------------------------------
+class CountingHandler(BaseHTTPRequestHandler):
+    """A server that notes every path asked of it and answers a page."""
+
+    asked: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802
+        type(self).asked.append(self.path)
+        body = b"<html><body><p>\xe6\xad\xa3\xe6\x96\x87</p></body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def navigate_unrouted(allowed_port: int, url: str) -> str | None:
+    """Open a page in real Chromium with only the context guard (no route of the page, as
+    while scrapy-playwright's is replaced or gone) and navigate it to ``url``; the error
+    Playwright raised, or None when the page loaded."""
+    import asyncio
+
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import async_playwright
+    from scrapy.http import Request
+
+    from crawler.render import CHROMIUM, CHROMIUM_ARGS, context_guard, origin_guard
+
+    async def main() -> str | None:
+        async with async_playwright() as driver:
+            browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = await browser.new_page()
+                guard = context_guard(origin_guard(["127.0.0.1"], frozenset({allowed_port})))
+                await guard(page, Request(f"http://127.0.0.1:{allowed_port}/"))
+                try:
+                    await page.goto(url, timeout=60_000)
+                except PlaywrightError as error:
+                    return error.message
+                return None
+            finally:
+                await browser.close()
+
+    return asyncio.run(main())
+
+
+@pytest.fixture
+def two_servers() -> Iterator[tuple[ThreadingHTTPServer, ThreadingHTTPServer]]:
+    CountingHandler.asked = []
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), CountingHandler) for _ in range(2)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield servers[0], servers[1]
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_context_guard_stops_a_request_no_page_route_handles(two_servers) -> None:
+    site, internal = two_servers
+    navigate_unrouted(site.server_address[1], f"http://127.0.0.1:{internal.server_address[1]}/x")
+    assert CountingHandler.asked == []
+
+
+def test_the_context_guard_lets_the_sites_own_pages_load(two_servers) -> None:
+    site, _ = two_servers
+    port = site.server_address[1]
+    assert navigate_unrouted(port, f"http://127.0.0.1:{port}/doc.html") is None
