@@ -8,13 +8,13 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cli_forkserver import ForkServer
 
 from crawler.demo.server import free_port  # noqa: F401 - tests import it from here
 
@@ -42,17 +42,21 @@ def nows(text: str | None) -> str:
     return _WS.sub("", text or "")
 
 
+_FORK_SERVER = ForkServer(ROOT)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_fork_server() -> Iterator[None]:
+    yield
+    _FORK_SERVER.stop()
+
+
 def run_cli(*args: str, timeout: float = 180, check: bool = True) -> subprocess.CompletedProcess:
-    """Run ``govarchive`` in a child process (a crawl needs its own Twisted reactor)."""
+    """Run ``govarchive`` in a child process of its own (a crawl needs its own Twisted
+    reactor), forked from a server that has imported Scrapy and the other third-party
+    packages once (``cli_forkserver``)."""
     env = {**os.environ, "GOVARCHIVE_LOG_LEVEL": "WARNING"}
-    done = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-        env=env,
-    )
+    done = _FORK_SERVER.run(list(args), env, timeout)
     if check and done.returncode != 0:
         raise AssertionError(
             f"govarchive {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}"
