@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -73,7 +74,7 @@ def context_guard(abort: Callable[[Any], bool]) -> Callable[..., Awaitable[None]
     route is replaced, or goes as the page closes) falls through to the context, which
     without a route of its own lets it out to the network: seen once, under load, as a
     script's navigation to an internal address reaching it."""
-    guarded: set[int] = set()
+    guarded: weakref.WeakSet[Any] = weakref.WeakSet()  # a context closed leaves it
 
     async def on_context(route: Any) -> None:
         if abort(route.request):
@@ -83,8 +84,8 @@ def context_guard(abort: Callable[[Any], bool]) -> Callable[..., Awaitable[None]
 
     async def init(page: Any, request: Request) -> None:
         context = page.context
-        if id(context) not in guarded:
-            guarded.add(id(context))
+        if context not in guarded:
+            guarded.add(context)
             await context.route("**", on_context)
 
     return init

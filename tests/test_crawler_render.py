@@ -397,3 +397,37 @@ def test_the_context_guard_lets_the_sites_own_pages_load(two_servers) -> None:
     site, _ = two_servers
     port = site.server_address[1]
     assert navigate_unrouted(port, f"http://127.0.0.1:{port}/doc.html") is None
+
+
+def test_the_context_is_guarded_once_for_all_its_pages(two_servers) -> None:
+    import asyncio
+
+    from playwright.async_api import async_playwright
+    from scrapy.http import Request
+
+    from crawler.render import CHROMIUM, CHROMIUM_ARGS, context_guard, origin_guard
+
+    site, _ = two_servers
+    port = site.server_address[1]
+    asked: list[str] = []
+    refuse = origin_guard(["127.0.0.1"], frozenset({port}))
+
+    def counting(request: object) -> bool:
+        asked.append(str(request.url))  # type: ignore[attr-defined]
+        return refuse(request)
+
+    async def main() -> None:
+        async with async_playwright() as driver:
+            browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                context = await browser.new_context()
+                guard = context_guard(counting)
+                for _ in range(3):  # three pages of one context, as a crawl opens them
+                    page = await context.new_page()
+                    await guard(page, Request(f"http://127.0.0.1:{port}/"))
+                await page.goto(f"http://127.0.0.1:{port}/doc.html", timeout=60_000)
+            finally:
+                await browser.close()
+
+    asyncio.run(main())
+    assert asked == [f"http://127.0.0.1:{port}/doc.html"]
