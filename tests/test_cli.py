@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import FIXTURES, ROOT, copy_archive, run_cli
 
-from crawler.cli import COMMANDS
+from crawler.cli.main import COMMANDS
 
 # Long (the demo archive made twice, Datasette servers started and stopped): started before the other modules.
 pytestmark = pytest.mark.start_first
@@ -27,7 +27,7 @@ def test_each_command_help_has_an_example(command: str) -> None:
 # Loads the CLI, asks for a command's help and prints which heavy packages it loaded.
 LOADED_BY_HELP = """
 import sys
-from crawler.cli import main
+from crawler.cli.main import main
 try:
     main(["diff", "--help"])
 except SystemExit:

@@ -1,4 +1,4 @@
-"""Alerts end to end (crawler.cli_alerts, archive.alerts): two nights of the demo sites
+"""Alerts end to end (crawler.cli.alerts, archive.alerts): two nights of the demo sites
 crawled with ``crawl --alerts``; the digests arrive at a real SMTP server (aiosmtpd) and a
 real webhook receiver on 127.0.0.1, through Apprise; a target that refuses connections is
 tried, recorded and never fails the crawl; a bad subscriptions file stops a crawl before

@@ -103,7 +103,7 @@ def test_foreign_database_adopted_with_init(tmp_path) -> None:
 
 
 def test_symlinked_archive_resolves_to_the_real_file(tmp_path) -> None:
-    from crawler.cli_checks import check_db_dir
+    from crawler.cli.checks import check_db_dir
 
     real = tmp_path / "real.db"
     real.touch()

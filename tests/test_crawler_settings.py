@@ -99,7 +99,7 @@ def test_scrapys_other_extensions_are_kept() -> None:
 COUNT_RECORDS = textwrap.dedent(
     """
     import json, logging, sys
-    from crawler.cli import main
+    from crawler.cli.main import main
 
     made = []
     make_record = logging.Logger.makeRecord

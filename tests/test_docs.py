@@ -8,7 +8,7 @@ import pytest
 from conftest import ROOT
 
 from archive.column_docs import TABLES
-from crawler.cli import COMMANDS
+from crawler.cli.main import COMMANDS
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

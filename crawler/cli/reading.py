@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from crawler.cli_checks import UserError, open_archive
-from crawler.cli_evidence import export_wacz
+from crawler.cli.checks import UserError, open_archive
+from crawler.cli.evidence import export_wacz
 
 
 def _check_port_free(host: str, port: int) -> None:

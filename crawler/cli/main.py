@@ -1,5 +1,5 @@
-"""``govarchive``: the command line, a thin layer over library calls (the parser is in
-``crawler.cli_args``).
+"""``govarchive``'s commands: a thin layer over library calls (the parser is in
+``crawler.cli.parser``, the commands of each kind in the modules beside this one).
 
 Each command opens what it needs and calls one function; errors a user can fix (a bad
 registry, an unwritable or too-new archive) end with one clear message and exit code 2.
@@ -16,13 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crawler.cli_alerts import after_crawl, check_file, cmd_alerts
-from crawler.cli_archive import cmd_diff, cmd_export, cmd_serve, cmd_sites
-from crawler.cli_args import build_parser
-from crawler.cli_checks import UserError, check_db_dir, check_now, open_archive, setting
-from crawler.cli_evidence import cmd_evidence, cmd_timestamp, cmd_verify
-from crawler.cli_ocr import cmd_ocr
-from crawler.cli_queue import cmd_enqueue, cmd_ingest, cmd_worker
+from crawler.cli.alerts import after_crawl, check_file, cmd_alerts
+from crawler.cli.checks import UserError, check_db_dir, check_now, open_archive, setting
+from crawler.cli.evidence import cmd_evidence, cmd_timestamp, cmd_verify
+from crawler.cli.ocr import cmd_ocr
+from crawler.cli.parser import build_parser
+from crawler.cli.queue import cmd_enqueue, cmd_ingest, cmd_worker
+from crawler.cli.reading import cmd_diff, cmd_export, cmd_serve, cmd_sites
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -278,7 +278,3 @@ def entry() -> int:
     code = main()
     gc.freeze()
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(entry())

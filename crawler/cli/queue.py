@@ -1,7 +1,7 @@
 """The command line of crawls across machines: ``govarchive enqueue``, ``worker``, ``ingest``.
 
 A thin layer over ``crawler.distributed``: their options (added to the parser by
-``crawler.cli_args``) and the commands (listed in ``crawler.cli.COMMANDS``).
+``crawler.cli.parser``) and the commands (listed in ``crawler.cli.COMMANDS``).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def add_arguments(
 
 
 def _need_redis(args: argparse.Namespace) -> str:
-    from crawler.cli_checks import UserError
+    from crawler.cli.checks import UserError
 
     if not args.redis:
         raise UserError(f"say where Redis is: --redis URL or ${REDIS_ENV}")
@@ -112,7 +112,7 @@ def _need_redis(args: argparse.Namespace) -> str:
 
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
-    from crawler.cli_checks import check_db_dir, check_now, setting
+    from crawler.cli.checks import check_db_dir, check_now, setting
     from crawler.distributed.jobs import enqueue_sites
     from spiders.registry import find_site, load_registry
 
@@ -154,7 +154,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from crawler.cli_checks import UserError, check_db_dir, open_archive
+    from crawler.cli.checks import UserError, check_db_dir, open_archive
     from crawler.distributed.ingest import ingest
     from crawler.locks import Locked
 

@@ -1,18 +1,18 @@
 """The ``govarchive`` command line's parser: commands, options, help texts and examples.
 
 Kept apart from ``crawler.cli`` (which runs the commands) so each file has one job; the
-crawl-across-machines commands' options live with them in ``crawler.cli_queue``.
+crawl-across-machines commands' options live with them in ``crawler.cli.queue``.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from crawler.cli_alerts import add_arguments as add_alert_arguments
-from crawler.cli_evidence import add_arguments as add_evidence_arguments
-from crawler.cli_evidence import add_signer_arguments
-from crawler.cli_ocr import add_arguments as add_ocr_arguments
-from crawler.cli_queue import add_arguments as add_queue_arguments
+from crawler.cli.alerts import add_arguments as add_alert_arguments
+from crawler.cli.evidence import add_arguments as add_evidence_arguments
+from crawler.cli.evidence import add_signer_arguments
+from crawler.cli.ocr import add_arguments as add_ocr_arguments
+from crawler.cli.queue import add_arguments as add_queue_arguments
 
 DEFAULT_DB = "archive.db"
 

@@ -1,6 +1,6 @@
 """The command line's checks of what it is given, and the error it says in one line
 (``UserError``): the archive's path and opening, ``--set NAME=VALUE`` and ``--now``. Shared
-by the command modules (``crawler.cli``, ``crawler.cli_queue``), so none imports another's
+by the command modules (``crawler.cli``, ``crawler.cli.queue``), so none imports another's
 internals back."""
 
 from __future__ import annotations
