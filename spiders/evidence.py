@@ -4,11 +4,11 @@ is judged by.
 ``AnswerEvidence`` is mixed into ``spiders.base.GovSpider``. It reads each answer (its
 status, redirects, parsed page) and asks ``archive.evidence``, where every such rule lives,
 what it is; then turns each answer that is not simply the document into the item that says
-what it was: a not-found or withdrawal
-page, a redirect to the home page or a column, another page served at a known document's
-URL (``missing``, held by the pipeline until the listing's verdict); a maintenance or empty
-page (a failed fetch, never evidence of absence); every redirect hop and every failure, by
-its exception type, as a fetch with its reason.
+what it was: a not-found or withdrawal page, a redirect to the home page or a column,
+another page served at a known document's URL (``missing``, held by the pipeline until the
+listing's verdict); a maintenance or empty page (a failed fetch, never evidence of absence,
+its body kept as what the server said); every redirect hop and every failure, by its
+exception type, as a fetch with its reason.
 """
 
 from __future__ import annotations
