@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -153,24 +154,41 @@ class PreviousCapture:
     content_hash: str
 
 
+@dataclass(slots=True, frozen=True)
+class ParsedAnswer:
+    """A parsed page and, for a known document whose record changed, its previous capture
+    as today's parsers read it (``reparsed``; None when there is nothing to compare).
+    ``compared`` False: the previous capture could not be read here (the archive file could
+    not be opened or read), so the archive's recorder compares, never taking the change
+    for an edit unseen."""
+
+    record: Record
+    reparsed: Reparsed | None = None
+    compared: bool = True
+
+
 def parse_answer(
     body: bytes, url: str, http_charset: str | None, previous: PreviousCapture | None = None
-) -> tuple[Record, Reparsed | None]:
+) -> ParsedAnswer:
     """Parse a page; when it is a known document whose record differs from the archived
     one, parse its previous capture too, with the same parsers and charset, so that the
-    archive can tell a parser update from an edit without parsing (``Reparsed``; None when
-    there is nothing to compare). The previous capture is read from the archive file."""
+    archive can tell a parser update from an edit without parsing. The previous capture is
+    read from the archive file; a failure to read it costs the comparison here, never the
+    page."""
     record = parse_page(body, url, http_charset=http_charset)
     if previous is None or content_hash(record) == previous.content_hash:
-        return record, None
-    raw = stored_raw_page(previous.db_path, previous.raw_sha256)
+        return ParsedAnswer(record)
+    try:
+        raw = stored_raw_page(previous.db_path, previous.raw_sha256)
+    except sqlite3.Error:
+        return ParsedAnswer(record, compared=False)
     if raw is None:
-        return record, None
+        return ParsedAnswer(record)
     try:
         before: Record | None = parse_page(raw, url, http_charset=http_charset)
     except Exception:  # noqa: BLE001 - a capture today's parsers refuse: compare as stored
         before = None
-    return record, Reparsed(previous.raw_sha256, before)
+    return ParsedAnswer(record, Reparsed(previous.raw_sha256, before))
 
 
 async def parse_async(
@@ -179,7 +197,7 @@ async def parse_async(
     http_charset: str | None,
     workers: int,
     previous: PreviousCapture | None = None,
-) -> tuple[Record, Reparsed | None]:
+) -> ParsedAnswer:
     """``parse_answer`` in a worker process (or inline when ``workers`` is 0)."""
     if workers <= 0:
         return parse_answer(body, url, http_charset, previous)

@@ -30,14 +30,13 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
 from archive.attachments import KnownAttachment
-from archive.documents import Reparsed
 from archive.evidence import Verdict
 from archive.store import ColumnHistory, KnownDocument, now_iso, parse_iso
 from crawler.items import (
     DocumentItem,
     SeenItem,
 )
-from crawler.parse_pool import PreviousCapture, parse_async, workers_for
+from crawler.parse_pool import ParsedAnswer, PreviousCapture, parse_async, workers_for
 from crawler.redirects import refusal
 from crawler.render import (
     browser_settings,
@@ -301,7 +300,7 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
                     yield request
             return
         try:
-            record, reparsed = await parse_async(
+            parsed = await parse_async(
                 response.body,
                 response.url,
                 charset(response),
@@ -316,13 +315,14 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
             error = f"parse-error: {type(exc).__name__}"
             yield self.fetch_item(response, kind, error=error, keep_raw=True)
             return
+        record = parsed.record
         not_a_document = self.not_a_document(response, record, kind, doc_url)
         if not_a_document is None:
             not_a_document = self.landed_elsewhere(response, record, kind, doc_url)
         if not_a_document is not None:
             yield not_a_document
             return
-        yield self.document_item(response, record, kind, doc_url, reparsed)
+        yield self.document_item(response, record, kind, doc_url, parsed)
         for request in self.attachment_requests(response, record):
             yield request
         for request in self.image_requests(record):
@@ -362,7 +362,7 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
         record: Any,
         kind: str,
         doc_url: str,
-        reparsed: Reparsed | None = None,
+        parsed: ParsedAnswer | None = None,
     ) -> DocumentItem:
         final_url = canonical_url(response.url)
         moved_from = moved_via = None
@@ -383,7 +383,9 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
             moved_from=moved_from,
             moved_via=moved_via,
             delisted_evidence=evidence,
-            reparsed=reparsed,
-            # Without the archive file (a crawl on another machine), ingest compares.
-            compared=bool(self.db_path) or doc_url not in self.known,
+            reparsed=parsed.reparsed if parsed else None,
+            # Without the archive file (a crawl on another machine), or when the parse
+            # worker could not read it, the recorder compares.
+            compared=(parsed is None or parsed.compared)
+            and (bool(self.db_path) or doc_url not in self.known),
         )

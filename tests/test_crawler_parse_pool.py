@@ -36,9 +36,9 @@ def kill_the_worker(workers: int) -> None:
 
 def test_parse_after_a_worker_died(pool) -> None:
     kill_the_worker(pool)
-    record, _ = asyncio.run(
+    record = asyncio.run(
         parse_pool.parse_async(PAGE, "http://x.example.gov.cn/a.html", None, pool)
-    )
+    ).record
     assert record.title == "关于开展执法检查的通知"
 
 
@@ -156,7 +156,7 @@ PRESTARTED = textwrap.dedent(
     seen = {"start_method": parse_pool.prestart(1)}
     pool = parse_pool._pool(1)
     seen["worker_is_another_process"] = pool.submit(os.getpid).result() != os.getpid()
-    record, _ = asyncio.run(parse_pool.parse_async(sys.argv[2].encode(), "http://x.example.gov.cn/a.html", None, 1))
+    record = asyncio.run(parse_pool.parse_async(sys.argv[2].encode(), "http://x.example.gov.cn/a.html", None, 1)).record
     seen["title"] = record.title
     try:
         pool.submit(bytearray, 3 * 1024**3).result(timeout=60)
@@ -235,34 +235,48 @@ def stored(tmp_path) -> parse_pool.PreviousCapture:
 
 
 def test_a_known_page_whose_record_differs_comes_with_its_previous_capture_parsed(stored) -> None:
-    record, reparsed = parse_pool.parse_answer(PAGE, URL, None, stored)
-    assert reparsed is not None and reparsed.record is not None
-    assert reparsed.record.body_text == record.body_text  # the parsers changed, not the page
+    parsed = parse_pool.parse_answer(PAGE, URL, None, stored)
+    assert parsed.reparsed is not None and parsed.reparsed.record is not None
+    assert (
+        parsed.reparsed.record.body_text == parsed.record.body_text
+    )  # the parsers changed, not the page
 
 
 def test_the_reparsed_capture_is_named_by_its_hash(stored) -> None:
-    _, reparsed = parse_pool.parse_answer(PAGE, URL, None, stored)
+    reparsed = parse_pool.parse_answer(PAGE, URL, None, stored).reparsed
     assert reparsed is not None and reparsed.raw_sha256 == stored.raw_sha256
 
 
 def test_an_edited_page_differs_from_its_previous_capture_parsed_today(stored) -> None:
-    record, reparsed = parse_pool.parse_answer(EDITED, URL, None, stored)
-    assert reparsed is not None and reparsed.record is not None
-    assert reparsed.record.body_text != record.body_text
+    parsed = parse_pool.parse_answer(EDITED, URL, None, stored)
+    assert parsed.reparsed is not None and parsed.reparsed.record is not None
+    assert parsed.reparsed.record.body_text != parsed.record.body_text
 
 
 def test_a_new_document_is_parsed_once(stored) -> None:
-    assert parse_pool.parse_answer(PAGE, URL, None, None)[1] is None
+    assert parse_pool.parse_answer(PAGE, URL, None, None).reparsed is None
 
 
 def test_a_page_whose_record_is_the_archived_one_is_parsed_once(stored) -> None:
-    record, _ = parse_pool.parse_answer(PAGE, URL, None, None)
+    record = parse_pool.parse_answer(PAGE, URL, None, None).record
     from archive.hashing import content_hash
 
     same = parse_pool.PreviousCapture(stored.db_path, stored.raw_sha256, content_hash(record))
-    assert parse_pool.parse_answer(PAGE, URL, None, same)[1] is None
+    assert parse_pool.parse_answer(PAGE, URL, None, same).reparsed is None
 
 
 def test_a_worker_process_reads_the_previous_capture(stored, pool) -> None:
-    _, reparsed = asyncio.run(parse_pool.parse_async(PAGE, URL, None, pool, stored))
+    reparsed = asyncio.run(parse_pool.parse_async(PAGE, URL, None, pool, stored)).reparsed
     assert reparsed is not None and reparsed.record is not None
+
+
+def test_an_archive_that_cannot_be_read_costs_the_comparison_not_the_page(tmp_path, stored) -> None:
+    broken = tmp_path / "not-an-archive.db"
+    broken.write_bytes(b"this is not a SQLite file" * 100)
+    unreadable = parse_pool.PreviousCapture(str(broken), stored.raw_sha256, stored.content_hash)
+    parsed = parse_pool.parse_answer(PAGE, URL, None, unreadable)
+    assert (parsed.record.title, parsed.reparsed, parsed.compared) == (
+        "关于开展执法检查的通知",
+        None,
+        False,
+    )
