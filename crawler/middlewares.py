@@ -23,9 +23,12 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
 logger = logging.getLogger(__name__)
+# How often a request held for Retry-After looks whether the crawl was stopped (seconds).
+STOP_CHECK_SECONDS = 1.0
 # The stats key counting how often a cookie jar was emptied (the site's health note says so).
 COOKIE_JAR_CLEARED = "govarchive/cookie_jar_cleared"
 
@@ -50,22 +53,35 @@ class RetryAfterMiddleware:
     """Honour Retry-After on 429/503: no request goes to that host again until the time it
     asked for has passed (at most ``max_delay`` seconds from the answer). Requests to the
     host wait here, in ``process_request``, before Scrapy downloads them, so the retry that
-    RetryMiddleware makes waits too; other hosts are not held up. Only public Scrapy APIs:
-    a coroutine ``process_request``."""
+    RetryMiddleware makes waits too; other hosts are not held up. A crawl stopped meanwhile
+    (SIGTERM) does not wait out the host's time: what is held is dropped, as a request
+    ignored. Only public Scrapy APIs: a coroutine ``process_request``, ``Crawler.crawling``.
+    """
 
-    def __init__(self, max_delay: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        max_delay: float,
+        clock: Callable[[], float] = time.monotonic,
+        running: Callable[[], bool] = lambda: True,
+        check_every: float = STOP_CHECK_SECONDS,
+    ) -> None:
         self.max_delay = max_delay
         self.clock = clock
+        self.running = running
+        self.check_every = check_every
         self.not_before: dict[str, float] = {}  # host -> when it may be asked again
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
-        return cls(crawler.settings.getfloat("GOVARCHIVE_MAX_RETRY_AFTER", 120))
+        max_delay = crawler.settings.getfloat("GOVARCHIVE_MAX_RETRY_AFTER", 120)
+        return cls(max_delay, running=lambda: crawler.crawling)
 
     async def process_request(self, request: Request) -> None:
-        wait = self.not_before.get(_host(request), 0.0) - self.clock()
-        if wait > 0:
-            await asyncio.sleep(wait)
+        host = _host(request)
+        while (wait := self.not_before.get(host, 0.0) - self.clock()) > 0:
+            if not self.running():
+                raise IgnoreRequest(f"the crawl stopped while {host} asked to wait (Retry-After)")
+            await asyncio.sleep(min(wait, self.check_every))
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in (429, 503):

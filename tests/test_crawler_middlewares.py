@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request
 
 from crawler.middlewares import RetryAfterMiddleware, retry_after_seconds
@@ -88,6 +89,24 @@ def test_other_statuses_hold_nothing() -> None:
     mw = RetryAfterMiddleware(120, clock=Clock())
     respond(mw, 500, "30")
     assert sent_at_once(mw)
+
+
+def test_a_held_request_is_dropped_once_the_crawl_stops() -> None:
+    running = [True]
+    mw = RetryAfterMiddleware(120, clock=Clock(), running=lambda: running[0], check_every=0.01)
+    respond(mw, 503, "60")
+
+    async def held_then_stopped() -> BaseException | None:
+        task = asyncio.create_task(mw.process_request(Request("http://h.example/y")))
+        await asyncio.sleep(0)
+        running[0] = False
+        try:
+            await asyncio.wait_for(task, 30)
+        except BaseException as error:  # noqa: BLE001 - the error is the fact under test
+            return error
+        return None
+
+    assert isinstance(asyncio.run(held_then_stopped()), IgnoreRequest)
 
 
 # A real Scrapy crawl with the project's settings: /page answers 503 with Retry-After: 1
@@ -197,3 +216,70 @@ def test_the_public_suffix_list_is_never_fetched(tmp_path) -> None:
         proxy.shutdown()
         proxy.server_close()
     assert (asked, done.stdout.split()) == ([], ["False", "True"]), done.stderr[-2000:]
+
+
+# The same, stopped (as SIGTERM stops it) once the server has answered 503 Retry-After: 60.
+STOPPED_CRAWL = """
+import json, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from crawler.runner import project_settings
+
+answered = threading.Event()
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(503)
+        self.send_header("Retry-After", "60")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        answered.set()
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+
+class One(scrapy.Spider):
+    name = "one"
+    custom_settings = {"ROBOTSTXT_OBEY": False, "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "CRITICAL",
+                       "ITEM_PIPELINES": {}, "EXTENSIONS": {}}
+
+    async def start(self):
+        yield scrapy.Request(f"http://127.0.0.1:{server.server_port}/page")
+
+    def parse(self, response):
+        pass
+
+process = CrawlerProcess(project_settings({"GOVARCHIVE_MAX_RETRY_AFTER": 120}))
+process.crawl(One)
+def stop_once_answered():
+    from twisted.internet import reactor  # Scrapy's asyncio reactor, installed by now
+
+    answered.wait(60)
+    stopped.append(time.monotonic())
+    reactor.callFromThread(process.stop)
+stopped = []
+threading.Thread(target=stop_once_answered, daemon=True).start()
+process.start()
+print(json.dumps({"after_stop": time.monotonic() - stopped[0]}))
+"""
+
+
+def test_a_stopped_crawl_does_not_wait_out_a_retry_after() -> None:
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPED_CRAWL], cwd=ROOT, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    after_stop = json.loads(done.stdout.strip().splitlines()[-1])["after_stop"]
+    assert after_stop < 30  # the server asked for 60 s
