@@ -39,11 +39,14 @@ def _check_size(size: int, max_size: int) -> None:
 
 
 class ContentEncodingError(Exception):
-    """A compressed body that cannot be read: ``reason`` is ``bad-encoding`` or ``truncated``."""
+    """A compressed body that cannot be read: ``reason`` is ``bad-encoding`` or ``truncated``.
+    ``response`` (set by the middleware): the answer as received, its body still encoded,
+    kept as evidence of what the server sent."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
+        self.response: Response | None = None
 
 
 def inflate_strictly(body: bytes, encoding: bytes, max_size: int) -> bytes:
@@ -156,6 +159,9 @@ class StrictHttpCompressionMiddleware:
                 coding = codings.pop()
                 if coding != b"identity":
                     body = DECODERS[coding](body, coding, max_size)
+        except ContentEncodingError as exc:
+            exc.response = response
+            raise
         except DecompressedTooLarge as exc:
             message = (
                 f"Ignored response {response} because its body ({len(response.body)} B"

@@ -28,6 +28,7 @@ from archive.evidence import (
     redirect_answer,
 )
 from archive.store import KnownDocument
+from crawler.compression import ContentEncodingError
 from crawler.items import AttachmentItem, FetchItem, MissingItem
 from crawler.redirects import RedirectRefused, fetch_fields
 from parsers.filenames import attachment_name
@@ -193,11 +194,12 @@ class AnswerEvidence:
     def failed_fetch(
         self, failure: Failure, request: Request, kind: str, status: int | None, reason: str
     ) -> FetchItem:
-        """A failed request as a fetch: an HTTP error answer (404, 410, 5xx) with its status
-        line, headers and body, kept as evidence of what the server said; a failure with no
-        answer (a timeout, a refused connection) with its reason alone."""
+        """A failed request as a fetch: an HTTP error answer (404, 410, 5xx), or an answer
+        whose body does not decode (``bad-encoding``, ``truncated``: the body as received),
+        with its status line, headers and body, kept as evidence of what the server said; a
+        failure with no answer (a timeout, a refused connection) with its reason alone."""
         answer = getattr(failure.value, "response", None)
-        if isinstance(failure.value, HttpError) and answer is not None:
+        if isinstance(failure.value, (HttpError, ContentEncodingError)) and answer is not None:
             fields = fetch_fields(request, answer)
             return FetchItem(self.site.name, kind=kind, error=reason, keep_raw=True, **fields)
         return FetchItem(self.site.name, request.url, kind, status=status, error=reason)

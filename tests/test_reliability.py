@@ -139,6 +139,28 @@ def test_a_page_over_the_element_limit_keeps_its_raw_page(faulty) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "error"),
+    [("t20250601_1021.html", "bad-encoding"), ("t20250601_1022.html", "truncated")],
+)
+def test_a_body_that_does_not_decode_keeps_what_the_server_sent(
+    faulty, name: str, error: str
+) -> None:
+    from archive.captures import unpack_head
+
+    kept = rows(
+        faulty.db,
+        "SELECT f.status, f.response_head, r.sha256 IS NOT NULL"
+        " FROM fetches f LEFT JOIN raw_pages r ON r.sha256 = f.raw_sha256"
+        " WHERE f.url LIKE ? AND f.error = ?",
+        f"%/{name}",
+        error,
+    )
+    seen = {(status, "Content-Encoding: gzip" in (unpack_head(head) or ""), body)
+            for status, head, body in kept}  # fmt: skip
+    assert seen == {(200, True, 1)}
+
+
+@pytest.mark.parametrize(
     "name", ["t20250601_1009.html", "t20250601_1010.html", "t20250601_1011.html"]
 )
 def test_lying_encodings_archived_correctly(faulty, name: str) -> None:
