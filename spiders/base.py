@@ -322,7 +322,7 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
         if not_a_document is not None:
             yield not_a_document
             return
-        yield self.document_item(response, record, kind, doc_url, parsed)
+        yield self.document_item(response, kind, doc_url, parsed)
         for request in self.attachment_requests(response, record):
             yield request
         for request in self.image_requests(record):
@@ -357,13 +357,9 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
         return PreviousCapture(str(self.db_path), known.raw_sha256, known.content_hash)
 
     def document_item(
-        self,
-        response: Response,
-        record: Any,
-        kind: str,
-        doc_url: str,
-        parsed: ParsedAnswer | None = None,
+        self, response: Response, kind: str, doc_url: str, parsed: ParsedAnswer
     ) -> DocumentItem:
+        record = parsed.record
         final_url = canonical_url(response.url)
         moved_from = moved_via = None
         if final_url != doc_url and doc_url in self.known:
@@ -383,9 +379,8 @@ class GovSpider(ColumnListings, AnswerEvidence, ContentImages, DocumentAttachmen
             moved_from=moved_from,
             moved_via=moved_via,
             delisted_evidence=evidence,
-            reparsed=parsed.reparsed if parsed else None,
+            reparsed=parsed.reparsed,
             # Without the archive file (a crawl on another machine), or when the parse
             # worker could not read it, the recorder compares.
-            compared=(parsed is None or parsed.compared)
-            and (bool(self.db_path) or doc_url not in self.known),
+            compared=parsed.compared and (bool(self.db_path) or doc_url not in self.known),
         )
