@@ -257,6 +257,10 @@ def read_attachment_bounded(
         _READERS.add(reader)
     send.close()
     try:
+        if _STOPPED.is_set():
+            # The stop came while this reader was starting, after ``interrupt`` looked
+            # through the readers: it is killed here instead, unread.
+            _kill_reader(reader)
         if not receive.poll(seconds):
             return failed(f"text-extraction: timeout ({seconds:g} s)")
         return receive.recv()

@@ -134,6 +134,23 @@ def test_a_stopped_crawl_kills_its_readers(pool, stopped_afterwards) -> None:
     assert out[0].error == "text-extraction: stopped, the crawl was stopped"
 
 
+class StopBeforeListing(set):
+    """``parse_pool._READERS`` with SIGTERM arriving while a reader is being started:
+    after it started, before it is listed (``interrupt`` finds no reader to kill)."""
+
+    def add(self, reader: object) -> None:
+        parse_pool.interrupt()
+        super().add(reader)
+
+
+def test_a_stop_while_a_reader_starts_kills_that_reader(
+    pool, stopped_afterwards, monkeypatch
+) -> None:
+    monkeypatch.setattr(parse_pool, "_READERS", StopBeforeListing())
+    read = parse_pool.read_attachment_bounded(slow_pdf(3_000_000), None, "a.pdf", 600.0)
+    assert read.error == "text-extraction: stopped, the crawl was stopped"
+
+
 def test_no_reader_starts_once_the_crawl_is_stopped(pool, stopped_afterwards) -> None:
     parse_pool.interrupt()
     read = parse_pool.read_attachment_bounded(b"%PDF-1.4", None, "a.pdf", 60.0)

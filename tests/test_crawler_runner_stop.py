@@ -112,6 +112,11 @@ def test_sigterm_ends_a_crawl_reading_a_slow_pdf_within_seconds(stopped) -> None
     assert stopped[0] < 30
 
 
+def test_no_slow_pdf_is_read_after_the_stop(stopped) -> None:
+    rows = stopped[2].query("SELECT error FROM attachments WHERE name IN (?, ?, ?)", *SLOW_NAMES)
+    assert [r["error"].endswith("the crawl was stopped") for r in rows] == [True] * len(SLOW)
+
+
 def test_a_stopped_crawl_exits_cleanly(stopped) -> None:
     assert stopped[1] == 0
 
