@@ -12,8 +12,8 @@ CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 REDIS_SERVER := /usr/bin/redis-server
 # The crawl benchmark serves its replica from Debian's nginx (not a Python test server).
 NGINX := /usr/sbin/nginx
-# LibreOffice (headless, no GUI) reads .doc, .wps and .rtf attachments; the format tests
-# also make their .doc, .rtf, .odt, .xls and .ods files with it.
+# LibreOffice (headless, no GUI) reads .doc, .wps and .rtf attachments (the format tests'
+# saved office files were made with it: tests/fixtures/formats/make_formats.py).
 SOFFICE := /usr/bin/soffice
 # Tesseract with its Simplified Chinese model reads scanned attachments (`govarchive ocr`).
 TESSERACT_CHI := /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata

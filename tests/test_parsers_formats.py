@@ -1,13 +1,12 @@
 """parsers.attachments over every format governments publish: files made by real
-LibreOffice from DOCX and CSV (.doc, .rtf, .odt, .xlsx, .xls, .ods), an OFD built to
+LibreOffice from DOCX and CSV (.doc, .rtf, .odt, .xlsx, .xls, .ods; saved, and read by
+LibreOffice again where the archive reads them with it), an OFD built to
 GB/T 33190, plain text in GBK and UTF-16, and ZIP bundles, hostile ones included; each
 read back to the text it was made from."""
 
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -16,9 +15,6 @@ import pytest
 from crawler.demo.attachments import make_docx, make_ofd, make_pdf
 from parsers import bundles
 from parsers.attachments import read_attachment, sniff_mime
-
-# Long (LibreOffice started a dozen times): started before the other modules.
-pytestmark = pytest.mark.start_first
 
 PARAGRAPHS = [
     "关于印发《旺苍县2025年法治政府建设工作要点》的通知",
@@ -32,34 +28,18 @@ TABLE = [
 ]
 
 
-def soffice_convert(source: Path, target: str, *extra: str) -> Path:
-    """Convert with the real LibreOffice (`make test` installs it)."""
-    program = shutil.which("soffice")
-    assert program, "LibreOffice is missing: `make test` installs it (make office)"
-    out = source.parent / target
-    out.mkdir(exist_ok=True)
-    subprocess.run(
-        [program, f"-env:UserInstallation={(source.parent / 'profile').as_uri()}", "--headless",
-         *extra, "--convert-to", target, "--outdir", str(out), str(source)],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    (made,) = out.iterdir()
-    return made
+FORMATS = Path(__file__).parent / "fixtures" / "formats"
 
 
 @pytest.fixture(scope="module")
-def made(tmp_path_factory) -> dict[str, bytes]:
-    """Each format, made from the same text and table."""
-    folder = tmp_path_factory.mktemp("formats")
-    docx = folder / "notice.docx"
-    docx.write_bytes(make_docx(PARAGRAPHS))
-    csv = folder / "budget.csv"
-    csv.write_text("\n".join(",".join(row) for row in TABLE) + "\n", encoding="utf-8")
-    files = {"docx": docx.read_bytes()}
-    for target in ("doc", "rtf", "odt"):
-        files[target] = soffice_convert(docx, target).read_bytes()
-    for target in ("xlsx", "xls", "ods"):
-        files[target] = soffice_convert(csv, target, "--infilter=CSV:44,34,76").read_bytes()
+def made() -> dict[str, bytes]:
+    """Each format, made from the same text and table: the DOCX here, the others by the
+    real LibreOffice (saved in ``fixtures/formats``; ``make_formats.py`` there remakes them)."""
+    files = {"docx": make_docx(PARAGRAPHS)}
+    for kind in ("doc", "rtf", "odt"):
+        files[kind] = (FORMATS / f"notice.{kind}").read_bytes()
+    for kind in ("xlsx", "xls", "ods"):
+        files[kind] = (FORMATS / f"budget.{kind}").read_bytes()
     return files
 
 
