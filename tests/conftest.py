@@ -169,29 +169,49 @@ def demo_registry(demo_world, tmp_path):
     return demo_world.write_registry(tmp_path / "sites.yaml")
 
 
-@pytest.fixture(scope="session")
-def demo_archive(tmp_path_factory, worker_id: str) -> Path:
-    """An archive made by ``govarchive demo`` (three simulated days), shared read-only.
-
-    Made once per test session: pytest-xdist's workers share the directory above their
-    own temporary ones, and the first to ask makes it there while the others wait."""
+def made_once(tmp_path_factory, worker_id: str, name: str, make: Callable[[Path], Path]) -> Path:
+    """``make(folder)`` once per test session, its result shared read-only: pytest-xdist's
+    workers share the directory above their own temporary ones, and the first to ask makes
+    it there (``make`` writes ``done`` last) while the others wait."""
     if worker_id == "master":  # not under xdist
-        return _demo_archive(tmp_path_factory.mktemp("demo-archive"))
+        return make(tmp_path_factory.mktemp(name))
     shared = tmp_path_factory.getbasetemp().parent
-    with open(shared / "demo-archive.lock", "a") as lock:
+    with open(shared / f"{name}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        folder = shared / "demo-archive"
-        if (folder / "demo-output.txt").exists():
+        folder = shared / name
+        if (folder / "done").exists():
             return folder / "archive.db"
         shutil.rmtree(folder, ignore_errors=True)  # (what a failed attempt left)
         folder.mkdir()
-        return _demo_archive(folder)
+        made = make(folder)
+        (folder / "done").touch()
+        return made
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory, worker_id: str) -> Path:
+    """An archive made by ``govarchive demo`` (three simulated days), shared read-only; its
+    output is ``demo-output.txt`` beside it."""
+    return made_once(tmp_path_factory, worker_id, "demo-archive", _demo_archive)
+
+
+@pytest.fixture(scope="session")
+def demo_archive_twice(tmp_path_factory, worker_id: str, demo_archive: Path) -> Path:
+    """A copy of ``demo_archive`` into which ``govarchive demo`` ran a second time, shared
+    read-only; that second run's output is ``demo-output.txt`` beside it."""
+
+    def again(folder: Path) -> Path:
+        db = copy_archive(demo_archive, folder)
+        output = run_cli("demo", "--db", str(db)).stdout
+        (folder / "demo-output.txt").write_text(output, encoding="utf-8")
+        return db
+
+    return made_once(tmp_path_factory, worker_id, "demo-archive-twice", again)
 
 
 def _demo_archive(folder: Path) -> Path:
     db = folder / "archive.db"
     output = run_cli("demo", "--db", str(db)).stdout
-    # Written last: its presence says the archive is whole.
     (folder / "demo-output.txt").write_text(output, encoding="utf-8")
     return db
 

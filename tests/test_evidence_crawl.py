@@ -120,12 +120,11 @@ def test_a_refused_crawl_writes_nothing(demo_archive, demo_registry, tmp_path) -
     assert rows(copy, "SELECT count(*) FROM runs")[0][0] == before
 
 
-def test_the_demo_run_twice_writes_events_in_time_order(demo_archive, tmp_path) -> None:
+def test_the_demo_run_twice_writes_events_in_time_order(demo_archive_twice) -> None:
     from archive.clock import parse_iso
 
-    copy = copy_archive(demo_archive, tmp_path)
-    run_cli("demo", "--db", str(copy))
-    stamps = [parse_iso(row[0]) for row in rows(copy, "SELECT at FROM document_events ORDER BY id")]
+    events = rows(demo_archive_twice, "SELECT at FROM document_events ORDER BY id")
+    stamps = [parse_iso(row[0]) for row in events]
     assert stamps == sorted(stamps)
 
 
