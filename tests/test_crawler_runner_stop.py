@@ -113,8 +113,11 @@ def test_sigterm_ends_a_crawl_reading_a_slow_pdf_within_seconds(stopped) -> None
 
 
 def test_no_slow_pdf_is_read_after_the_stop(stopped) -> None:
+    # The one being read is killed; the others, where fetched before the crawl ended, are
+    # not read at all (a document not reached yet has no attachment row).
     rows = stopped[2].query("SELECT error FROM attachments WHERE name IN (?, ?, ?)", *SLOW_NAMES)
-    assert [r["error"].endswith("the crawl was stopped") for r in rows] == [True] * len(SLOW)
+    errors = [r["error"] for r in rows]
+    assert errors and all(e.endswith("the crawl was stopped") for e in errors), errors
 
 
 def test_a_stopped_crawl_exits_cleanly(stopped) -> None:
