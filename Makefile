@@ -90,10 +90,11 @@ replay: $(REPLAY_STAMP)  ## pywb, ReplayWeb.page, the wacz validator and wacz-si
 # in collection order (no reordering by test count), so the suite does not end on one.
 # Where PYTHONDONTWRITEBYTECODE is set (as on this project's machines), every Python process
 # the tests start (about 200) compiled the project's modules again (0.1 s each): they are
-# compiled once first, as pip compiles the packages it installs.
+# compiled once first, as pip compiles the packages it installs. pytest may write its own
+# compiled test modules too: each worker rewrote all of them for their asserts (2 s each).
 test: $(STAMP) browser redis replay office ocr  ## run the whole test suite
 	$(BIN)/python -m compileall -q crawler parsers archive spiders scheduler.py benchmarks
-	$(BIN)/python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder
 
 # Every benchmark runs; the target fails (exit 1) when any of them missed a target.
 bench: $(STAMP) redis nginx office ocr  ## parser, archive, crawl and attachment benchmarks, with baselines from the same run
