@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from cli_forkserver import ForkServer
+from cli_forkserver import CliProcess, ForkServer
 
 from crawler.demo.server import free_port  # noqa: F401 - tests import it from here
 
@@ -62,6 +62,19 @@ def run_cli(*args: str, timeout: float = 180, check: bool = True) -> subprocess.
             f"govarchive {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}"
         )
     return done
+
+
+def start_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    out: Path | None = None,
+    err: Path | None = None,
+) -> CliProcess:
+    """Start ``govarchive`` as ``run_cli`` does and return at once, like ``subprocess.Popen``
+    (``env`` is added to the environment; output goes to ``out`` and ``err`` if given, else
+    to files ``communicate`` reads). The command leads a process group of its own."""
+    environment = {**os.environ, "GOVARCHIVE_LOG_LEVEL": "WARNING", **(env or {})}
+    return _FORK_SERVER.start(list(args), environment, out, err)
 
 
 def first_row(db: Path, sql: str, *params: object) -> sqlite3.Row | None:

@@ -6,15 +6,14 @@ commands a user runs are run, against the demo replica sites with a polite delay
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from conftest import ROOT
 from conftest import db_rows as rows
+from conftest import run_cli, start_cli
 
 from crawler.demo import DemoWorld
 from crawler.demo.redis_server import RedisServer
@@ -26,15 +25,10 @@ DELAY = 0.3  # seconds between requests to one site (the registry's `delay`)
 ARRIVAL_JITTER = 0.02  # seconds a request's arrival may vary from when it was sent
 NIGHT_1 = "2025-04-01T02:00:00+08:00"
 NIGHT_1_LATER = "2025-04-01T04:00:00+08:00"  # nothing is due for a revisit yet
-GOVARCHIVE = [sys.executable, "-m", "crawler.cli"]
 
 
 def govarchive(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [*GOVARCHIVE, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done
+    return run_cli(*args, timeout=timeout)
 
 
 def queued_night(redis_url: str, db: Path, registry: Path, now: str, workers: int) -> int:
@@ -45,12 +39,7 @@ def queued_night(redis_url: str, db: Path, registry: Path, now: str, workers: in
                         str(registry), "--now", now, "--set", "AUTOTHROTTLE_ENABLED=false")  # fmt: skip
     run_id = int(queued.stdout.split()[1].rstrip(":"))
     started = [
-        subprocess.Popen(
-            [*GOVARCHIVE, "worker", "--redis", redis_url, "--burst", "--name", f"worker{n}"],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        start_cli("worker", "--redis", redis_url, "--burst", "--name", f"worker{n}")
         for n in range(workers)
     ]
     govarchive("ingest", "--redis", redis_url, "--db", str(db), "--run", str(run_id))
@@ -211,10 +200,7 @@ def test_a_site_another_job_holds_waits_and_says_so(tmp_path, redis_server) -> N
     redis.set(lock, "another-job", ex=600)
     try:
         run_id = enqueue_sites(redis_server.url, str(db), [site], now=NIGHT_1, retries=0)
-        worker = subprocess.run(
-            [*GOVARCHIVE, "worker", "--redis", redis_server.url, "--burst"],
-            cwd=ROOT, capture_output=True, timeout=300,
-        )  # fmt: skip
+        worker = run_cli("worker", "--redis", redis_server.url, "--burst", check=False)
         result = ingest(
             str(db), redis_server.url, runs={run_id}, idle_seconds=120, grace_seconds=0.5
         )
@@ -295,10 +281,9 @@ def test_a_call_to_a_redis_that_stops_answering_fails_instead_of_hanging() -> No
 def test_ingest_with_no_redis_says_so_in_one_line(tmp_path) -> None:
     from crawler.demo.server import free_port
 
-    done = subprocess.run(
-        [*GOVARCHIVE, "ingest", "--redis", f"redis://127.0.0.1:{free_port()}/0",
-         "--db", str(tmp_path / "a.db"), "--idle", "1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    done = run_cli(
+        "ingest", "--redis", f"redis://127.0.0.1:{free_port()}/0",
+        "--db", str(tmp_path / "a.db"), "--idle", "1", timeout=120, check=False,
     )  # fmt: skip
     assert (done.returncode, "Redis:" in done.stderr, "Traceback" in done.stderr) == (
         2,
@@ -318,10 +303,7 @@ def test_one_worker_with_two_processes_crawls_two_sites_at_once(tmp_path, redis_
         queued = govarchive("enqueue", "--redis", redis_server.url, "--db", str(db), "--sites",
                             str(path), "--now", NIGHT_1, "--set", "AUTOTHROTTLE_ENABLED=false")  # fmt: skip
         run_id = queued.stdout.split()[1].rstrip(":")
-        worker = subprocess.Popen(
-            [*GOVARCHIVE, "worker", "--redis", redis_server.url, "--burst", "--processes", "2"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        worker = start_cli("worker", "--redis", redis_server.url, "--burst", "--processes", "2")
         govarchive("ingest", "--redis", redis_server.url, "--db", str(db), "--run", run_id)
         assert worker.wait(timeout=300) == 0
         spans = [

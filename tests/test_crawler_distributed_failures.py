@@ -10,15 +10,15 @@ import pickle
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from cli_forkserver import CliProcess
 from conftest import db_rows as rows
+from conftest import run_cli, start_cli
 
 from crawler.demo import DemoWorld
 from crawler.demo.redis_server import RedisServer
@@ -26,7 +26,6 @@ from crawler.demo.redis_server import RedisServer
 pytestmark = pytest.mark.start_first
 
 NIGHT = "2025-04-01T02:00:00+08:00"
-GOVARCHIVE = [sys.executable, "-m", "crawler.cli"]
 # What each wait below allows a loaded machine before the test fails (the waits end at the
 # event they wait for, much sooner).
 PATIENCE = 240.0
@@ -39,12 +38,9 @@ def wait_for(condition: Callable[[], object], what: str) -> None:
         time.sleep(0.02)
 
 
-def start(*args: str, **env: str) -> subprocess.Popen[str]:
+def start(*args: str, **env: str) -> CliProcess:
     """A govarchive command in its own process group (killed as a machine dies: all of it)."""
-    return subprocess.Popen(
-        [*GOVARCHIVE, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, start_new_session=True, env={**os.environ, **env},
-    )  # fmt: skip
+    return start_cli(*args, env=env)
 
 
 def descendants(pid: int) -> list[int]:
@@ -67,7 +63,7 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def kill_group(process: subprocess.Popen[str]) -> None:
+def kill_group(process: CliProcess) -> None:
     """SIGKILL the command and everything it started, as a machine dying would."""
     for pid in [process.pid, *descendants(process.pid)]:
         try:
@@ -78,30 +74,24 @@ def kill_group(process: subprocess.Popen[str]) -> None:
 
 
 def enqueue(redis_url: str, db: Path, registry: Path, *extra: str) -> int:
-    done = subprocess.run(
-        [*GOVARCHIVE, "enqueue", "--redis", redis_url, "--db", str(db), "--sites", str(registry),
-         "--now", NIGHT, "--set", "AUTOTHROTTLE_ENABLED=false", *extra],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    done = run_cli(
+        "enqueue", "--redis", redis_url, "--db", str(db), "--sites", str(registry),
+        "--now", NIGHT, "--set", "AUTOTHROTTLE_ENABLED=false", *extra, timeout=300,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
     return int(done.stdout.split()[1].rstrip(":"))
 
 
 def burst_worker(redis_url: str, check: bool = True) -> None:
     """A worker that crawls what is queued and stops."""
-    subprocess.run(
-        [*GOVARCHIVE, "worker", "--redis", redis_url, "--burst"],
-        cwd=ROOT, capture_output=True, timeout=PATIENCE, check=check,
-    )  # fmt: skip
+    run_cli("worker", "--redis", redis_url, "--burst", timeout=PATIENCE, check=check)
 
 
 def ingest_until_finished(
     redis_url: str, db: Path, run_id: int
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*GOVARCHIVE, "ingest", "--redis", redis_url, "--db", str(db), "--run", str(run_id),
-         "--grace", "1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=PATIENCE,
+    return run_cli(
+        "ingest", "--redis", redis_url, "--db", str(db), "--run", str(run_id), "--grace", "1",
+        timeout=PATIENCE, check=False,
     )  # fmt: skip
 
 
@@ -173,9 +163,9 @@ def test_messages_delivered_twice_are_recorded_once(crawled) -> None:
     fetches = rows(db, "SELECT count(*) FROM fetches")[0][0]
     # Redis hands every message over again (a redelivery after a crash, at worst).
     redis.rpush(items, *sent)
-    again = subprocess.run(
-        [*GOVARCHIVE, "ingest", "--redis", redis_server.url, "--db", str(db), "--idle", "1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=PATIENCE,
+    again = run_cli(
+        "ingest", "--redis", redis_server.url, "--db", str(db), "--idle", "1",
+        timeout=PATIENCE, check=False,
     )  # fmt: skip
     assert (again.returncode, rows(db, "SELECT count(*) FROM fetches")[0][0]) == (0, fetches)
     assert f"({len(sent)} delivered twice and 0 from" in again.stdout
@@ -244,10 +234,7 @@ def test_a_worker_that_cannot_push_its_messages_fails_its_site_and_the_ingest_sa
     with RedisServer(extra=acl) as redis_server:
         run_id = enqueue(redis_server.url, db, registry, "--retries", "0")
         limited = redis_server.url.replace("redis://", "redis://crawler:worker-secret@")
-        subprocess.run(
-            [*GOVARCHIVE, "worker", "--redis", limited, "--burst"],
-            cwd=ROOT, capture_output=True, timeout=PATIENCE,
-        )  # fmt: skip
+        run_cli("worker", "--redis", limited, "--burst", timeout=PATIENCE, check=False)
         done = ingest_until_finished(redis_server.url, db, run_id)
     notes = [
         note for (note,) in rows(db, f"SELECT health_note FROM run_sites WHERE run_id = {run_id}")
@@ -264,10 +251,7 @@ def test_two_archives_on_one_redis_keep_to_their_own(tmp_path, world) -> None:
     first, second = tmp_path / "first.db", tmp_path / "second.db"
     with RedisServer() as redis_server:
         runs = [enqueue(redis_server.url, db, registry) for db in (first, second)]
-        subprocess.run(
-            [*GOVARCHIVE, "worker", "--redis", redis_server.url, "--burst"],
-            cwd=ROOT, capture_output=True, timeout=PATIENCE, check=True,
-        )  # fmt: skip
+        run_cli("worker", "--redis", redis_server.url, "--burst", timeout=PATIENCE)
         ingests = [
             start("ingest", "--redis", redis_server.url, "--db", str(db), "--run", str(run))
             for db, run in zip((first, second), runs, strict=True)
@@ -336,10 +320,7 @@ def test_a_job_naming_another_function_is_refused_not_run(
     job = Queue(QUEUE_NAME, connection=redis, serializer=serializer).enqueue(
         "pathlib.Path.touch", Path(trap) if serializer == "pickle" else str(trap)
     )
-    subprocess.run(
-        [*GOVARCHIVE, "worker", "--redis", redis_server_once.url, "--burst"],
-        cwd=ROOT, capture_output=True, timeout=PATIENCE,
-    )  # fmt: skip
+    run_cli("worker", "--redis", redis_server_once.url, "--burst", timeout=PATIENCE, check=False)
     status = Job.fetch(job.id, connection=redis, serializer="json").get_status(refresh=True)
     assert (trap.exists(), str(getattr(status, "value", status))) == (False, "failed")
 

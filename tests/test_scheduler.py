@@ -6,15 +6,14 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli, wait_for
+from cli_forkserver import CliProcess
+from conftest import run_cli, start_cli, wait_for
 
 import scheduler
 from crawler.demo.server import ReplicaServer, ReplicaSite
@@ -50,26 +49,10 @@ def site(tmp_path):
         yield replica, registry, tmp_path / "archive.db"
 
 
-def start_scheduler(
-    registry: Path, db: Path, *extra: str, log: Path | None = None
-) -> subprocess.Popen:
-    out = open(log or db.with_suffix(".log"), "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crawler.cli",
-            "schedule",
-            "--sites",
-            str(registry),
-            "--db",
-            str(db),
-            *extra,
-        ],
-        cwd=ROOT,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "GOVARCHIVE_LOG_LEVEL": "WARNING"},
+def start_scheduler(registry: Path, db: Path, *extra: str, log: Path | None = None) -> CliProcess:
+    out = log or db.with_suffix(".log")
+    return start_cli(
+        "schedule", "--sites", str(registry), "--db", str(db), *extra, out=out, err=out
     )
 
 
@@ -86,7 +69,7 @@ def runs(db: Path) -> list[sqlite3.Row]:
         conn.close()
 
 
-def stop(process: subprocess.Popen) -> int:
+def stop(process: CliProcess) -> int:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     return process.wait(timeout=60)
