@@ -37,6 +37,8 @@ import scrapy.downloadermiddlewares.cookies, twisted.internet.asyncioreactor  # 
 import redis, rq  # noqa: F401
 assert "twisted.internet.reactor" not in sys.modules, "the server installed a reactor"
 assert not [m for m in sys.modules if m.split(".")[0] in ("crawler", "archive", "spiders", "parsers")]
+import gc
+gc.freeze()  # what the children share is never scanned by their collector (nor copied for it)
 
 WAKE_READ, WAKE_WRITE = os.pipe()
 os.set_blocking(WAKE_WRITE, False)
