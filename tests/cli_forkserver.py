@@ -122,7 +122,10 @@ class CliProcess:
         self.id = request_id
         self.args = ["govarchive", *args]
         self.out, self.err = out, err
-        self.pid: int = server.reply(request_id, "pid", timeout=60)
+        pid = server.reply(request_id, "pid", timeout=60)
+        if pid is None:
+            raise RuntimeError(f"the fork server did not start {self.args}")
+        self.pid: int = pid
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
