@@ -39,6 +39,7 @@ from parsers.page_state import (
     served_instead,
     visible_text,
 )
+from parsers.sanitize import content_images
 from parsers.urls import canonical_url
 from spiders.registry import Site
 from spiders.responses import charset, failure_reason
@@ -75,7 +76,7 @@ class AnswerEvidence:
             known=known is not None,
             known_has_text=bool(head),
             has_words=has_content(record, pictures=False),
-            has_pictures=has_content(record, pictures=True),
+            has_pictures=bool(content_images(record.body_html)),
             served_instead=lambda: (
                 known is not None
                 and served_instead(
