@@ -7,15 +7,12 @@ needs minutes to read (one page of many text operations, a few KB deflated)."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import replace
 
 import pytest
-from conftest import ROOT, wait_for
+from conftest import start_cli, wait_for
 from replica_column import ColumnWorld, crawl_time
 from test_crawler_parse_pool import slow_pdf
 
@@ -89,12 +86,9 @@ def stopped(tmp_path_factory):
     with ColumnWorld(tmp_path_factory.mktemp("stopped"), revisit_days=0) as world:
         paths = with_slow_pdfs(world, 3_500_000)
         world.publish()
-        crawl = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(world.registry),
-             "--db", str(world.db), "--now", crawl_time(0)],
-            cwd=ROOT, env={**os.environ, "GOVARCHIVE_LOG_LEVEL": "WARNING"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        crawl = start_cli(
+            "crawl", "--sites", str(world.registry), "--db", str(world.db), "--now", crawl_time(0)
+        )
         try:
             assert wait_for(
                 lambda: any(path in p for _, p in world.site.requests for path in paths), 120

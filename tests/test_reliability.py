@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, run_cli, wait_for
+from conftest import ROOT, run_cli, start_cli, wait_for
 from faults import FAULTS, FaultServer
 
 from archive import SCHEMA_VERSION, Archive
@@ -273,12 +273,9 @@ def sigkilled_crawl(tmp_path_factory):
         world.trs.delays = {p: 0.15 for p in world.trs.pages if "/t2025" in p}
         reg = world.write_registry(tmp_path / "sites.yaml")
         db = tmp_path / "a.db"
-        command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(reg), "--db", str(db),
-                   "--log-level", "WARNING", "--now", "2025-04-01T02:00:00+08:00"]  # fmt: skip
-        child = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
+        command = ["crawl", "--sites", str(reg), "--db", str(db), "--log-level", "WARNING",
+                   "--now", "2025-04-01T02:00:00+08:00"]  # fmt: skip
+        child = start_cli(*command)  # the leader of a process group of its own
         wait_for(lambda: db.exists() and _count(db) >= 5, 60)
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -291,7 +288,7 @@ def sigkilled_crawl(tmp_path_factory):
         before = _count(db)
         integrity = rows(db, "PRAGMA integrity_check")
         world.trs.delays = {}
-        run_cli(*command[3:-2], "--now", "2025-04-01T03:00:00+08:00")
+        run_cli(*command[:-2], "--now", "2025-04-01T03:00:00+08:00")
         after = rows(db, "SELECT count(*) FROM documents")[0][0]
         yield {"survivors": survivors, "before": before, "integrity": integrity,
                "after": after, "expected": len(world.documents)}  # fmt: skip
@@ -328,10 +325,7 @@ def test_datasette_answers_while_a_crawl_writes(tmp_path) -> None:
     with DemoWorld() as world:
         world.trs.delays = {p: 0.05 for p in world.trs.pages if "/t2025" in p}
         reg = world.write_registry(tmp_path / "sites.yaml")
-        child = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(reg), "--db", str(db), "--log-level", "WARNING"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        child = start_cli("crawl", "--sites", str(reg), "--db", str(db))
 
         async def readers() -> list[int]:
             ds = Datasette([str(db)], metadata=metadata("archive"), settings=DATASETTE_SETTINGS)
@@ -482,10 +476,6 @@ def test_datasette_shows_archived_script_as_text(tmp_path) -> None:
 def test_failed_archive_write_is_not_a_finished_crawl(tmp_path) -> None:
     """A write the archive refuses (here: a table dropped under the crawl) ends the crawl
     with exit 1 and an archive-error run, never an ordinary "finished"."""
-    import subprocess
-    import sys
-
-    from conftest import ROOT
 
     from crawler.demo.server import ReplicaServer, ReplicaSite
     from crawler.demo.site import Page
@@ -504,10 +494,9 @@ def test_failed_archive_write_is_not_a_finished_crawl(tmp_path) -> None:
     db = tmp_path / "archive.db"
     with ReplicaServer(site) as server:
         path = registry(tmp_path, {"faults": server.url})
-        crawl_process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(path), "--db", str(db)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        crawl_process = start_cli(
+            "crawl", "--sites", str(path), "--db", str(db), env={"GOVARCHIVE_LOG_LEVEL": "INFO"}
+        )
         # Once the list page is archived, the spider is running: damage the archive then.
         wait_for(lambda: db.exists() and _list_fetched(db), 120, interval=0.05)
         conn = sqlite3.connect(db, timeout=30)
