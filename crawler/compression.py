@@ -5,8 +5,9 @@ it asks for gzip, deflate and brotli, and decodes each Content-Encoding in turn,
 that a body which does not decode fails as ``bad-encoding`` and a compressed stream that
 stops before its end fails as ``truncated`` (Scrapy keeps whatever part of a gzip body
 decoded, silently). A body that decodes past ``DOWNLOAD_MAXSIZE`` (a compression bomb) is
-refused while it decodes, never held whole: the request is ignored, its cause a
-``DecompressedTooLarge`` (``too-large-decompressed``).
+refused while it decodes, never held whole: the request is ignored
+(``DecompressionRefused``, which keeps the answer's status line and headers but not its
+body), its cause a ``DecompressedTooLarge`` (``too-large-decompressed``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,16 @@ class DecompressedTooLarge(Exception):
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(f"{size} B decompressed so far, over the limit of {limit} B")
         self.decompressed_size = size
+
+
+class DecompressionRefused(IgnoreRequest):
+    """The request ignored because its body decoded past its size limit. ``response``:
+    the answer's status line and headers as received, its body dropped (a bomb is not
+    kept: anything that opened it later would decode it again)."""
+
+    def __init__(self, message: str, response: Response) -> None:
+        super().__init__(message)
+        self.response = response
 
 
 def _check_size(size: int, max_size: int) -> None:
@@ -169,7 +180,7 @@ class StrictHttpCompressionMiddleware:
                 f" DOWNLOAD_MAXSIZE ({max_size} B) during decompression."
             )
             logger.warning(message)
-            raise IgnoreRequest(message) from exc
+            raise DecompressionRefused(message, response.replace(body=b"")) from exc
         if len(response.body) < warn_size <= len(body):
             logger.warning(
                 "%s body size after decompression (%d B) is larger than the download"

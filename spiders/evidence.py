@@ -28,7 +28,7 @@ from archive.evidence import (
     redirect_answer,
 )
 from archive.store import KnownDocument
-from crawler.compression import ContentEncodingError
+from crawler.compression import ContentEncodingError, DecompressionRefused
 from crawler.items import AttachmentItem, FetchItem, MissingItem
 from crawler.redirects import RedirectRefused, fetch_fields
 from parsers.filenames import attachment_name
@@ -198,11 +198,16 @@ class AnswerEvidence:
         """A failed request as a fetch: an HTTP error answer (404, 410, 5xx), or an answer
         whose body does not decode (``bad-encoding``, ``truncated``: the body as received),
         with its status line, headers and body, kept as evidence of what the server said; a
-        failure with no answer (a timeout, a refused connection) with its reason alone."""
+        compression bomb (``too-large-decompressed``) with its status line and headers, its
+        body not kept; a failure with no answer (a timeout, a refused connection) with its
+        reason alone."""
         answer = getattr(failure.value, "response", None)
         if isinstance(failure.value, (HttpError, ContentEncodingError)) and answer is not None:
             fields = fetch_fields(request, answer)
             return FetchItem(self.site.name, kind=kind, error=reason, keep_raw=True, **fields)
+        if isinstance(failure.value, DecompressionRefused):
+            fields = {**fetch_fields(request, failure.value.response), "body": None}
+            return FetchItem(self.site.name, kind=kind, error=reason, **fields)
         return FetchItem(self.site.name, request.url, kind, status=status, error=reason)
 
     def refused_redirect(self, refused: RedirectRefused, request: Request) -> Iterator[Any]:

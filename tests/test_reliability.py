@@ -160,6 +160,19 @@ def test_a_body_that_does_not_decode_keeps_what_the_server_sent(
     assert seen == {(200, True, 1)}
 
 
+def test_a_compression_bomb_keeps_what_the_server_said_but_not_its_body(faulty) -> None:
+    from archive.captures import unpack_head
+
+    kept = rows(
+        faulty.db,
+        "SELECT status, response_head, raw_sha256 FROM fetches"
+        " WHERE url LIKE '%/t20250601_1016.html' AND error = 'too-large-decompressed'",
+    )
+    seen = {(status, "Content-Encoding: gzip" in (unpack_head(head) or ""), sha)
+            for status, head, sha in kept}  # fmt: skip
+    assert seen == {(200, True, None)}
+
+
 @pytest.mark.parametrize(
     "name", ["t20250601_1009.html", "t20250601_1010.html", "t20250601_1011.html"]
 )
