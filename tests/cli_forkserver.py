@@ -169,6 +169,7 @@ class ForkServer:
         self.arrived = threading.Condition()
         self.next_id = 0
         self.folder: Path | None = None
+        self.ended: subprocess.Popen[str] | None = None  # the server whose output ended
 
     def _started(self) -> subprocess.Popen[str]:
         if self.process is None or self.process.poll() is not None:
@@ -187,13 +188,22 @@ class ForkServer:
             with self.arrived:
                 self.replies.setdefault(message.pop("id"), {}).update(message)
                 self.arrived.notify_all()
+        with self.arrived:  # the server exited: no reply will come
+            self.ended = server
+            self.arrived.notify_all()
 
     def reply(self, request_id: int, key: str, timeout: float | None) -> Any:
         """What the server said of a request (its ``pid`` or ``returncode``), waiting for it
         up to ``timeout`` seconds (None: as long as it takes); None if it has not said."""
         with self.arrived:
-            self.arrived.wait_for(lambda: key in self.replies.get(request_id, {}), timeout)
-            return self.replies.get(request_id, {}).get(key)
+            self.arrived.wait_for(
+                lambda: key in self.replies.get(request_id, {}) or self.ended is self.process,
+                timeout,
+            )
+            said = self.replies.get(request_id, {}).get(key)
+            if said is None and self.ended is self.process:
+                raise RuntimeError("the fork server exited before it answered")
+            return said
 
     def start(
         self,
