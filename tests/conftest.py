@@ -183,21 +183,21 @@ def demo_registry(demo_world, tmp_path):
 
 
 def made_once(tmp_path_factory, worker_id: str, name: str, make: Callable[[Path], Path]) -> Path:
-    """``make(folder)`` once per test session, its result shared read-only: pytest-xdist's
-    workers share the directory above their own temporary ones, and the first to ask makes
-    it there (``make`` writes ``done`` last) while the others wait."""
+    """``make(folder)`` once per test session, the path it returns shared read-only:
+    pytest-xdist's workers share the directory above their own temporary ones, and the
+    first to ask makes it there while the others wait (``done``, written last, names it)."""
     if worker_id == "master":  # not under xdist
         return make(tmp_path_factory.mktemp(name))
     shared = tmp_path_factory.getbasetemp().parent
     with open(shared / f"{name}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        folder = shared / name
-        if (folder / "done").exists():
-            return folder / "archive.db"
+        folder, done = shared / name, shared / name / "done"
+        if done.exists():
+            return folder / done.read_text(encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)  # (what a failed attempt left)
         folder.mkdir()
         made = make(folder)
-        (folder / "done").touch()
+        done.write_text(str(made.relative_to(folder)), encoding="utf-8")
         return made
 
 
@@ -214,15 +214,14 @@ def demo_archive_twice(tmp_path_factory, worker_id: str, demo_archive: Path) -> 
     read-only; that second run's output is ``demo-output.txt`` beside it."""
 
     def again(folder: Path) -> Path:
-        db = copy_archive(demo_archive, folder)
-        output = run_cli("demo", "--db", str(db)).stdout
-        (folder / "demo-output.txt").write_text(output, encoding="utf-8")
-        return db
+        copy_archive(demo_archive, folder)
+        return _demo_archive(folder)
 
     return made_once(tmp_path_factory, worker_id, "demo-archive-twice", again)
 
 
 def _demo_archive(folder: Path) -> Path:
+    """``govarchive demo`` into ``folder/archive.db`` (made, or added to); its output saved."""
     db = folder / "archive.db"
     output = run_cli("demo", "--db", str(db)).stdout
     (folder / "demo-output.txt").write_text(output, encoding="utf-8")
