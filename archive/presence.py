@@ -97,8 +97,9 @@ class PresenceStore:
 
         The document becomes ``gone`` only when it has been missing on at least two crawls
         at least ``gone_after`` apart with no answer in between (``archive.evidence``'s
-        ``absence_step``). Returns "unknown" (never archived), "missing" (not yet confirmed; the first answer of an absence writes the
-        ``missing`` event), "gone" (confirmed by this answer) or "already-gone".
+        ``absence_step``). Returns "unknown" (never archived), "missing" (not yet confirmed;
+        the first answer of an absence writes the ``missing`` event), "gone" (confirmed by
+        this answer) or "already-gone".
         ``counts=False``: an answer from a night that contradicts itself is recorded (the
         absence starts, its event is written) but never counts toward ``gone``.
         """

@@ -4,8 +4,8 @@ Fed by the crawl's own pipeline (``crawler.pipelines``, in the crawl's writer pr
 crawl on another machine, by ``govarchive ingest`` from Redis (``crawler.distributed``): the
 same calls either way. A local crawl's items arrive parsed and compared with their previous
 captures, so the writer only writes; only ingest parses a previous capture, which a crawl
-on another machine could not read. Nothing here knows Scrapy; the end of a site's crawl arrives as a
-``SiteReport`` (what the spider concluded about its listing).
+on another machine could not read. Nothing here knows Scrapy; the end of a site's crawl
+arrives as a ``SiteReport`` (what the spider concluded about its listing).
 
 Counts per site and run are kept in memory and flushed every ``FLUSH_EVERY`` items and at
 the end, so a crawl killed mid-way still leaves every committed document in place.
